@@ -1,0 +1,61 @@
+#include "actors/runtime.hpp"
+
+#include "actors/http_fetch.hpp"
+#include "actors/scheduler.hpp"
+#include "actors/store.hpp"
+#include "storage/blob_store.hpp"
+#include "storage/lmdb_env.hpp"
+#include "storage/user_table.hpp"
+
+#include <caf/all.hpp>
+
+namespace skyhaul {
+
+runtime::runtime(caf::actor_system& sys, settings cfg)
+    : sys_(sys), cfg_(std::move(cfg)) {
+  db_ = std::make_unique<storage::lmdb_env>(cfg_.data_dir + "/db",
+                                            cfg_.map_size);
+  blobs_ = std::make_unique<storage::blob_store>(cfg_.data_dir);
+  {
+    auto t = db_->write();
+    if (auto v = t.get(storage::table::meta, "link_secret")) {
+      link_secret_ = std::string{*v};
+    } else {
+      link_secret_ = storage::random_hex(32);
+      t.put(storage::table::meta, "link_secret", link_secret_);
+    }
+    t.commit();
+  }
+  store_ = spawn_store(sys_, db_.get(), blobs_.get());
+  fetch_ = spawn_http_fetch(sys_, cfg_);
+  task_deps deps;
+  deps.cfg = &cfg_;
+  deps.db = db_.get();
+  deps.blobs = blobs_.get();
+  deps.store = store_;
+  deps.fetch = fetch_;
+  scheduler_ = spawn_scheduler(sys_, deps);
+}
+
+runtime::~runtime() {
+  shutdown();
+}
+
+void runtime::shutdown() {
+  if (stopped_)
+    return;
+  stopped_ = true;
+  caf::scoped_actor self{sys_};
+  // Tasks keep their state in LMDB and their bytes on disk: stopping the
+  // scheduler (and with it, its linked-by-monitor tasks) loses nothing.
+  self->send_exit(scheduler_, caf::exit_reason::user_shutdown);
+  self->wait_for(scheduler_);
+  self->send_exit(fetch_, caf::exit_reason::user_shutdown);
+  self->wait_for(fetch_);
+  self->request(store_, std::chrono::seconds(30), atom::flush_v)
+      .receive([](caf::ok_atom) {}, [](caf::error&) {});
+  self->send_exit(store_, caf::exit_reason::user_shutdown);
+  self->wait_for(store_);
+}
+
+} // namespace skyhaul

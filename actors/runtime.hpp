@@ -1,0 +1,67 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <caf/fwd.hpp>
+
+#include "protocol/actors.hpp"
+#include "protocol/settings.hpp"
+
+namespace skyhaul::storage {
+class blob_store;
+class lmdb_env;
+} // namespace skyhaul::storage
+
+namespace skyhaul {
+
+/// Skyhaul's actors inside a caller's `caf::actor_system`: the entry point
+/// for C++ programs that embed the service, and what `skyhauld` runs.
+class runtime {
+public:
+  /// Opens the data directory and spawns store, http_fetch and scheduler.
+  /// Throws std::runtime_error when the data directory cannot be used.
+  runtime(caf::actor_system& sys, settings cfg);
+  ~runtime();
+
+  runtime(const runtime&) = delete;
+  runtime& operator=(const runtime&) = delete;
+
+  /// Graceful stop: tasks stop (their partial bytes stay), the store
+  /// commits what it holds, then every actor quits. Idempotent.
+  void shutdown();
+
+  const settings& cfg() const {
+    return cfg_;
+  }
+  scheduler_actor scheduler() const {
+    return scheduler_;
+  }
+  store_actor store() const {
+    return store_;
+  }
+  storage::lmdb_env& db() {
+    return *db_;
+  }
+  const storage::blob_store& blobs() const {
+    return *blobs_;
+  }
+
+  /// The key of signed download links, created on first start.
+  const std::string& link_secret() const {
+    return link_secret_;
+  }
+
+private:
+  caf::actor_system& sys_;
+  settings cfg_;
+  std::unique_ptr<storage::lmdb_env> db_;
+  std::unique_ptr<storage::blob_store> blobs_;
+  store_actor store_;
+  http_fetch_actor fetch_;
+  scheduler_actor scheduler_;
+  std::string link_secret_;
+  bool stopped_ = false;
+};
+
+} // namespace skyhaul

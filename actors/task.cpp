@@ -1,0 +1,359 @@
+#include "actors/task.hpp"
+
+#include "protocol/settings.hpp"
+#include "storage/blob_store.hpp"
+#include "storage/lmdb_env.hpp"
+#include "storage/object_table.hpp"
+
+#include <algorithm>
+#include <caf/all.hpp>
+#include <random>
+#include <unistd.h>
+
+namespace skyhaul {
+
+namespace {
+
+constexpr auto store_timeout = std::chrono::seconds(60);
+
+/// Where a live task is in its life; guards against late messages.
+enum class phase { fetching, backoff, finalizing, stopping, ended };
+
+struct task_state_t {
+  static inline const char* name = "task";
+  task_record rec;
+  task_deps deps;
+  phase at = phase::fetching;
+  uint64_t speed = 0;
+};
+
+using task_ptr = task_actor::stateful_pointer<task_state_t>;
+
+/// Writes the record; `then` runs once it is durable.
+template <class F> void persist(task_ptr self, F then) {
+  auto& rec = self->state.rec;
+  rec.updated_ms = now_ms();
+  self->request(self->state.deps.store, store_timeout, caf::put_atom_v, rec)
+      .then([=](caf::ok_atom) mutable { then(); },
+            [=](caf::error& err) {
+              // Without a durable record the task cannot go on honestly.
+              self->quit(err);
+            });
+}
+
+void persist_quietly(task_ptr self) {
+  persist(self, [] {});
+}
+
+/// Hands the final record to the scheduler and quits.
+void end(task_ptr self, task_state s, ec code = ec::none,
+         std::string msg = {}) {
+  auto& st = self->state;
+  if (st.at == phase::ended)
+    return;
+  st.at = phase::ended;
+  st.rec.state = s;
+  st.rec.error = code;
+  st.rec.error_message = std::move(msg);
+  st.rec.updated_ms = now_ms();
+  if (s == task_state::failed || s == task_state::cancelled)
+    self->send(st.deps.fetch, atom::stop_v, st.rec.seq);
+  self->send(st.deps.scheduler, atom::done_v, st.rec);
+  self->quit();
+}
+
+void fail(task_ptr self, ec code, std::string msg) {
+  if (msg.empty())
+    msg = default_message(code);
+  end(self, task_state::failed, code, std::move(msg));
+}
+
+fetch_request make_fetch(task_ptr self) {
+  auto& st = self->state;
+  auto& cfg = *st.deps.cfg;
+  fetch_request req;
+  req.seq = st.rec.seq;
+  req.url = st.rec.spec.url;
+  req.path = st.deps.blobs->partial_file(st.rec.seq);
+  req.offset = storage::file_size_or_zero(req.path);
+  req.validator = st.rec.validator;
+  req.max_size = cfg.max_download_size;
+  if (st.rec.spec.size >= 0
+      && (req.max_size < 0 || st.rec.spec.size < req.max_size))
+    // A larger body can only fail the size check: stop it early.
+    req.max_size = st.rec.spec.size;
+  req.rate_limit = cfg.task_rate_limit;
+  req.allow_private = cfg.allow_private_networks;
+  req.connect_timeout_s = cfg.connect_timeout_s;
+  req.low_speed_limit = cfg.low_speed_limit;
+  req.low_speed_time_s = cfg.low_speed_time_s;
+  req.max_redirects = cfg.max_redirects;
+  return req;
+}
+
+void start_fetch(task_ptr self) {
+  auto& st = self->state;
+  st.at = phase::fetching;
+  ++st.rec.tries;
+  st.rec.state = task_state::downloading;
+  persist_quietly(self);
+  self->send(st.deps.fetch, atom::start_v, make_fetch(self),
+             caf::actor_cast<fetch_listener_actor>(self));
+}
+
+/// The seed's `OnKeyExist` rules can skip a download entirely when the key
+/// exists and the expected checksums already match it.
+bool skip_by_rule(task_ptr self) {
+  auto& st = self->state;
+  auto& spec = st.rec.spec;
+  if (spec.key.empty() || spec.rule == on_key_exist::override_)
+    return false;
+  std::optional<storage::object_entry> existing;
+  {
+    auto t = st.deps.db->read();
+    existing = storage::get_object(t, spec.bucket, spec.key);
+  }
+  if (!existing
+      || !storage::rule_keeps_existing(spec.rule, existing->file, spec.md5,
+                                       spec.sha1, spec.crc32, spec.size))
+    return false;
+  auto file = existing->file;
+  file.concrete = false;
+  st.rec.files = {file};
+  st.rec.done_bytes = file.size;
+  st.rec.total_bytes = static_cast<int64_t>(file.size);
+  end(self, task_state::finished);
+  return true;
+}
+
+std::string verify(const task_spec& spec, const fetch_result& res, ec& code) {
+  if (spec.size >= 0 && static_cast<uint64_t>(spec.size) != res.size) {
+    code = ec::size_mismatch;
+    return "size mismatch: expected " + std::to_string(spec.size) + ", got "
+           + std::to_string(res.size);
+  }
+  auto check = [&](const char* what, const std::string& want,
+                   const std::string& got) -> std::string {
+    if (want.empty() || want == got)
+      return {};
+    code = ec::checksum_mismatch;
+    return std::string{what} + " mismatch: expected " + want + ", got " + got;
+  };
+  for (auto msg :
+       {check("md5", spec.md5, res.md5), check("sha1", spec.sha1, res.sha1),
+        check("crc32", spec.crc32, res.crc32)})
+    if (!msg.empty())
+      return msg;
+  return {};
+}
+
+void commit_file(task_ptr self, file_record file) {
+  auto& st = self->state;
+  object_commit c;
+  c.owner = st.rec.owner;
+  c.bucket = st.rec.spec.bucket;
+  c.file = std::move(file);
+  c.rule = st.rec.spec.rule;
+  c.acl = st.rec.spec.acl;
+  c.source_path = st.deps.blobs->partial_file(st.rec.seq);
+  self->request(st.deps.store, store_timeout, atom::commit_v, std::move(c))
+      .then(
+          [=](object_commit_result& res) {
+            auto& st = self->state;
+            st.rec.files = {std::move(res.file)};
+            st.deps.blobs->remove_partial(st.rec.seq);
+            end(self, task_state::finished);
+          },
+          [=](caf::error& err) {
+            fail(self, ec::internal_error,
+                 "storing the object failed: " + message_of(err));
+          });
+}
+
+void on_success(task_ptr self, const fetch_result& res) {
+  auto& st = self->state;
+  auto& rec = st.rec;
+  rec.done_bytes = res.size;
+  rec.total_bytes = static_cast<int64_t>(res.size);
+  if (!res.file_name.empty())
+    rec.file_name = res.file_name;
+  ec code = ec::none;
+  if (auto msg = verify(rec.spec, res, code); !msg.empty()) {
+    st.deps.blobs->remove_partial(rec.seq);
+    fail(self, code, msg);
+    return;
+  }
+  file_record file;
+  file.name = rec.file_name.empty() ? "download" : rec.file_name;
+  file.key = object_key_for(rec.spec, file.name);
+  file.size = res.size;
+  file.md5 = res.md5;
+  file.sha1 = res.sha1;
+  file.crc32 = res.crc32;
+  file.content_type = res.content_type.empty() ? "application/octet-stream"
+                                               : res.content_type;
+  file.blob = res.sha1;
+  file.last_modified_ms = now_ms();
+  st.at = phase::finalizing;
+  // fsync of a large file blocks for a while: a detached worker does it, so
+  // neither this cooperative actor nor the store's commits wait on it.
+  auto path = st.deps.blobs->partial_file(rec.seq);
+  auto me = caf::actor_cast<task_actor>(self);
+  self->spawn<caf::detached>([path, me](caf::event_based_actor*) {
+    std::string err;
+    if (auto f = std::fopen(path.c_str(), "rb")) {
+      if (::fsync(::fileno(f)) != 0)
+        err = "fsync failed";
+      std::fclose(f);
+    } else {
+      err = "cannot open " + path;
+    }
+    caf::anon_send(me, atom::finalize_v, std::move(err));
+  });
+  // The record of the file waits in the state until the worker reports.
+  st.rec.files = {std::move(file)};
+}
+
+void on_failure(task_ptr self, const fetch_result& res) {
+  auto& st = self->state;
+  auto& cfg = *st.deps.cfg;
+  if (res.transient && st.rec.tries < cfg.max_tries) {
+    st.at = phase::backoff;
+    st.rec.error = res.code;
+    st.rec.error_message = res.message;
+    persist_quietly(self);
+    self->delayed_send(self, retry_delay(cfg, st.rec.tries), atom::retry_v);
+    return;
+  }
+  if (res.code == ec::too_large && st.rec.spec.size >= 0) {
+    st.deps.blobs->remove_partial(st.rec.seq);
+    fail(self, ec::size_mismatch,
+         "size mismatch: the source is larger than the expected "
+             + std::to_string(st.rec.spec.size) + " bytes");
+    return;
+  }
+  fail(self, res.code == ec::none ? ec::download_source_exception : res.code,
+       res.message);
+}
+
+task_actor::behavior_type task(task_ptr self, task_record rec, task_deps deps) {
+  self->state.rec = std::move(rec);
+  self->state.deps = std::move(deps);
+  self->state.rec.error = ec::none;
+  self->state.rec.error_message.clear();
+  if (!skip_by_rule(self))
+    start_fetch(self);
+  return {
+      [=](atom::progress, fetch_progress& p) {
+        auto& st = self->state;
+        if (st.at != phase::fetching || p.seq != st.rec.seq)
+          return;
+        st.rec.done_bytes = p.done;
+        st.rec.total_bytes = p.total;
+        st.speed = p.speed;
+        auto learnt
+            = (!p.validator.empty() && p.validator != st.rec.validator)
+              || (!p.file_name.empty() && p.file_name != st.rec.file_name);
+        if (learnt) {
+          // Persisted at once: a restart must send the same If-Range.
+          st.rec.validator = p.validator;
+          if (!p.file_name.empty())
+            st.rec.file_name = p.file_name;
+          persist_quietly(self);
+        }
+        self->send(st.deps.scheduler, atom::progress_v, std::move(p));
+      },
+      [=](atom::done, fetch_result& res) {
+        auto& st = self->state;
+        if (st.at != phase::fetching || res.seq != st.rec.seq)
+          return;
+        st.speed = 0;
+        if (!res.validator.empty())
+          st.rec.validator = res.validator;
+        if (res.code == ec::none)
+          on_success(self, res);
+        else
+          on_failure(self, res);
+      },
+      [=](atom::finalize, std::string& err) {
+        auto& st = self->state;
+        if (st.at != phase::finalizing)
+          return;
+        if (!err.empty()) {
+          fail(self, ec::internal_error, err);
+          return;
+        }
+        auto file = st.rec.files.front();
+        st.rec.files.clear();
+        commit_file(self, std::move(file));
+      },
+      [=](atom::retry) {
+        if (self->state.at == phase::backoff)
+          start_fetch(self);
+      },
+      [=](atom::status) -> task_status {
+        auto& st = self->state;
+        task_status out;
+        out.rec = st.rec;
+        out.speed = st.speed;
+        if (st.speed > 0 && st.rec.total_bytes >= 0
+            && static_cast<uint64_t>(st.rec.total_bytes) >= st.rec.done_bytes)
+          out.eta_s = static_cast<int64_t>(
+              (st.rec.total_bytes - st.rec.done_bytes) / st.speed);
+        return out;
+      },
+      [=](atom::pause) -> caf::result<task_record> {
+        auto& st = self->state;
+        if (st.at == phase::finalizing || st.at == phase::ended)
+          return make_error(ec::invalid_state,
+                            "the task is finishing and cannot be paused");
+        self->send(st.deps.fetch, atom::stop_v, st.rec.seq);
+        st.at = phase::ended;
+        st.rec.state = task_state::paused;
+        st.rec.updated_ms = now_ms();
+        self->quit();
+        return st.rec;
+      },
+      [=](atom::cancel, bool del_file) -> caf::result<task_record> {
+        auto& st = self->state;
+        if (st.at == phase::ended)
+          return make_error(ec::invalid_state, "the task has ended");
+        self->send(st.deps.fetch, atom::stop_v, st.rec.seq);
+        st.at = phase::ended;
+        st.rec.state = task_state::cancelled;
+        st.rec.updated_ms = now_ms();
+        if (del_file)
+          st.deps.blobs->remove_partial(st.rec.seq);
+        self->quit();
+        return st.rec;
+      },
+  };
+}
+
+} // namespace
+
+std::string object_key_for(const task_spec& spec, const std::string& name) {
+  if (!spec.key.empty())
+    return spec.key;
+  if (spec.target.empty())
+    return name;
+  if (spec.target.back() == '/')
+    return spec.target + name;
+  return spec.target + "/" + name;
+}
+
+caf::timespan retry_delay(const settings& cfg, uint32_t tries) {
+  auto shift = std::min<uint32_t>(tries > 0 ? tries - 1 : 0, 20);
+  auto ms = std::min<uint64_t>(uint64_t{cfg.retry_base_ms} << shift,
+                               cfg.retry_max_ms);
+  static thread_local std::minstd_rand rng{std::random_device{}()};
+  auto jitter = ms / 4 > 0 ? rng() % (ms / 4 + 1) : 0;
+  return std::chrono::milliseconds(ms + jitter);
+}
+
+task_actor spawn_task(caf::actor_system& sys, task_record rec,
+                      const task_deps& deps) {
+  return sys.spawn(task, std::move(rec), deps);
+}
+
+} // namespace skyhaul

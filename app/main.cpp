@@ -1,0 +1,182 @@
+// skyhauld: the Skyhaul daemon, and `skyhauld user add`.
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <caf/all.hpp>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "actors/runtime.hpp"
+#include "app/options.hpp"
+#include "http/server.hpp"
+#include "storage/lmdb_env.hpp"
+#include "storage/user_table.hpp"
+
+namespace {
+
+using namespace skyhaul;
+
+std::string json_escape(const std::string& s) {
+  std::string out;
+  for (auto c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+std::string user_json(const storage::new_user& u) {
+  auto& r = u.rec;
+  return "{\"id\":" + std::to_string(r.id) + ",\"name\":\""
+         + json_escape(r.name) + "\",\"api_key\":\"" + u.api_key
+         + "\",\"access_key\":\"" + r.access_key + "\",\"secret_key\":\""
+         + r.secret_key + "\"}";
+}
+
+/// Writes `path` atomically (temp file, fsync, rename) with `mode`.
+void write_file(const std::string& path, const std::string& text,
+                mode_t mode) {
+  auto tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0)
+    throw std::runtime_error("cannot write " + tmp);
+  ::fchmod(fd, mode);
+  auto n = ::write(fd, text.data(), text.size());
+  ::fsync(fd);
+  ::close(fd);
+  if (n != static_cast<ssize_t>(text.size())
+      || ::rename(tmp.c_str(), path.c_str()) != 0)
+    throw std::runtime_error("cannot write " + path);
+}
+
+int user_add(const settings& cfg, const command& cmd) {
+  // LMDB allows one writer across processes: this works beside a running
+  // daemon, which reads the new credentials on their first use.
+  storage::lmdb_env db{cfg.data_dir + "/db", cfg.map_size};
+  auto t = db.write();
+  if (storage::find_user_by_name(t, cmd.name)) {
+    std::cerr << "skyhauld: user exists: " << cmd.name << "\n";
+    return 1;
+  }
+  auto u = storage::make_user(storage::next_user_id(t), cmd.name, cmd.admin,
+                              cmd.level);
+  storage::put_user(t, u.rec);
+  t.commit();
+  std::cout << user_json(u) << std::endl;
+  return 0;
+}
+
+/// On the first start, an admin and its credentials in admin.json (0600).
+void ensure_admin(runtime& rt, caf::actor_system& sys) {
+  auto path = rt.cfg().data_dir + "/admin.json";
+  {
+    auto t = rt.db().read();
+    if (storage::find_user_by_name(t, "admin"))
+      return;
+  }
+  storage::new_user u;
+  {
+    auto t = rt.db().write();
+    u = storage::make_user(storage::next_user_id(t), "admin", true, 100);
+    t.commit();
+  }
+  caf::scoped_actor self{sys};
+  bool ok = false;
+  self->request(rt.store(), std::chrono::seconds(30), caf::put_atom_v, u.rec)
+    .receive([&](caf::ok_atom) { ok = true; },
+             [&](caf::error& err) {
+               std::cerr << "skyhauld: cannot create admin: "
+                         << caf::to_string(err) << "\n";
+             });
+  if (!ok)
+    throw std::runtime_error("cannot create the admin user");
+  write_file(path, user_json(u) + "\n", 0600);
+}
+
+int serve(const settings& cfg) {
+  // Signals are taken by sigwait below; block them before any thread starts.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  std::filesystem::create_directories(cfg.data_dir);
+  std::filesystem::remove(cfg.data_dir + "/listen.json");
+  caf::actor_system_config sys_cfg;
+  sys_cfg.set("logger.verbosity", caf::atom("quiet"));
+  caf::actor_system sys{sys_cfg};
+  runtime rt{sys, cfg};
+  ensure_admin(rt, sys);
+  http::services svc;
+  svc.sys = &sys;
+  svc.scheduler = rt.scheduler();
+  svc.db = &rt.db();
+  svc.blobs = &rt.blobs();
+  svc.cfg = &rt.cfg();
+  svc.link_secret = rt.link_secret();
+  http::server srv{svc};
+  auto bound = srv.start();
+  std::string listen = "{";
+  for (auto& name : {"api", "offline", "s3"}) {
+    if (listen.size() > 1)
+      listen += ",";
+    listen += "\"" + std::string{name} + "\":\"" + bound[name] + "\"";
+  }
+  listen += "}\n";
+  write_file(cfg.data_dir + "/listen.json", listen, 0644);
+  std::cerr << "skyhauld: listening " << listen;
+  int sig = 0;
+  sigwait(&sigs, &sig);
+  std::cerr << "skyhauld: stopping on signal " << sig << "\n";
+  srv.stop();
+  rt.shutdown();
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  skyhaul::command cmd;
+  skyhaul::settings cfg;
+  try {
+    cfg = skyhaul::load_settings({argv + 1, argv + argc}, cmd);
+  } catch (const std::exception& e) {
+    std::cerr << "skyhauld: " << e.what() << "\n" << skyhaul::usage();
+    return 2;
+  }
+  try {
+    switch (cmd.what) {
+      case skyhaul::command::help:
+        std::cout << skyhaul::usage();
+        return 0;
+      case skyhaul::command::user_add:
+        return user_add(cfg, cmd);
+      case skyhaul::command::serve:
+        return serve(cfg);
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "skyhauld: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

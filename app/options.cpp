@@ -1,0 +1,233 @@
+#include "app/options.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace skyhaul {
+
+namespace {
+
+using setter = std::function<void(settings&, const std::string&)>;
+
+template <class T>
+setter num(T settings::*field) {
+  return [field](settings& s, const std::string& v) {
+    try {
+      size_t pos = 0;
+      auto x = std::stoll(v, &pos);
+      if (pos != v.size() || x < 0)
+        throw std::invalid_argument("");
+      s.*field = static_cast<T>(x);
+    } catch (const std::exception&) {
+      throw std::invalid_argument("not a non-negative number: " + v);
+    }
+  };
+}
+
+setter str(std::string settings::*field) {
+  return [field](settings& s, const std::string& v) { s.*field = v; };
+}
+
+setter flag(bool settings::*field) {
+  return [field](settings& s, const std::string& v) {
+    if (v == "true" || v == "1" || v.empty())
+      s.*field = true;
+    else if (v == "false" || v == "0")
+      s.*field = false;
+    else
+      throw std::invalid_argument("not a boolean: " + v);
+  };
+}
+
+/// Every option, by its dashed name; the same names are used in the config
+/// file and (upper-cased, SKYHAUL_ prefix, underscores) in the environment.
+const std::map<std::string, setter>& options() {
+  static const std::map<std::string, setter> opts = {
+    {"data-dir", str(&settings::data_dir)},
+    {"api", str(&settings::api)},
+    {"offline", str(&settings::offline)},
+    {"s3", str(&settings::s3)},
+    {"allow-private-networks", flag(&settings::allow_private_networks)},
+    {"max-active", num(&settings::max_active)},
+    {"max-tries", num(&settings::max_tries)},
+    {"retry-base-ms", num(&settings::retry_base_ms)},
+    {"retry-max-ms", num(&settings::retry_max_ms)},
+    {"connect-timeout", num(&settings::connect_timeout_s)},
+    {"low-speed-limit", num(&settings::low_speed_limit)},
+    {"low-speed-time", num(&settings::low_speed_time_s)},
+    {"max-redirects", num(&settings::max_redirects)},
+    {"max-download-size", num(&settings::max_download_size)},
+    {"global-rate-limit", num(&settings::global_rate_limit)},
+    {"task-rate-limit", num(&settings::task_rate_limit)},
+    {"max-body-bytes", num(&settings::max_body_bytes)},
+    {"http-threads", num(&settings::http_threads)},
+    {"link-ttl", num(&settings::link_ttl_s)},
+    {"map-size", num(&settings::map_size)},
+  };
+  return opts;
+}
+
+std::string dashed(std::string key) {
+  for (auto& c : key)
+    if (c == '_')
+      c = '-';
+  return key;
+}
+
+void apply(settings& s, const std::string& key, const std::string& value) {
+  auto& opts = options();
+  auto i = opts.find(dashed(key));
+  if (i == opts.end())
+    throw std::invalid_argument("unknown option: " + key);
+  i->second(s, value);
+}
+
+void load_file(settings& s, const std::string& path) {
+  std::ifstream in{path};
+  if (!in)
+    throw std::invalid_argument("cannot read config file " + path);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  rapidjson::Document doc;
+  doc.Parse(buf.str().c_str());
+  if (doc.HasParseError() || !doc.IsObject())
+    throw std::invalid_argument("config file is not a JSON object: " + path);
+  for (auto& m : doc.GetObject()) {
+    std::string key = m.name.GetString();
+    if (m.value.IsString())
+      apply(s, key, m.value.GetString());
+    else if (m.value.IsBool())
+      apply(s, key, m.value.GetBool() ? "true" : "false");
+    else if (m.value.IsInt64())
+      apply(s, key, std::to_string(m.value.GetInt64()));
+    else
+      throw std::invalid_argument("bad value for " + key + " in " + path);
+  }
+}
+
+void load_env(settings& s) {
+  for (auto& kvp : options()) {
+    std::string name = "SKYHAUL_";
+    for (auto c : kvp.first)
+      name += c == '-' ? '_' : static_cast<char>(std::toupper(c));
+    if (auto v = std::getenv(name.c_str()))
+      kvp.second(s, v);
+  }
+}
+
+} // namespace
+
+settings load_settings(const std::vector<std::string>& args, command& cmd) {
+  settings s;
+  std::vector<std::pair<std::string, std::string>> cli;
+  std::vector<std::string> positional;
+  for (size_t i = 0; i < args.size(); ++i) {
+    auto& a = args[i];
+    if (a == "-h" || a == "--help") {
+      cmd.what = command::help;
+      return s;
+    }
+    if (a.rfind("--", 0) != 0) {
+      positional.push_back(a);
+      continue;
+    }
+    auto key = a.substr(2);
+    std::string value;
+    if (auto eq = key.find('='); eq != std::string::npos) {
+      value = key.substr(eq + 1);
+      key = key.substr(0, eq);
+    } else if (key == "allow-private-networks" || key == "admin") {
+      value = "true";
+    } else if (i + 1 < args.size()) {
+      value = args[++i];
+    } else {
+      throw std::invalid_argument("missing value for --" + key);
+    }
+    if (key == "config")
+      s.config_file = value;
+    else
+      cli.emplace_back(key, value);
+  }
+  if (!positional.empty()) {
+    if (positional.size() == 3 && positional[0] == "user"
+        && positional[1] == "add") {
+      cmd.what = command::user_add;
+      cmd.name = positional[2];
+    } else {
+      throw std::invalid_argument("unknown command: " + positional[0]);
+    }
+  }
+  if (!s.config_file.empty())
+    load_file(s, s.config_file);
+  load_env(s);
+  for (auto& [key, value] : cli) {
+    if (cmd.what == command::user_add && key == "admin") {
+      cmd.admin = value != "false";
+    } else if (cmd.what == command::user_add && key == "level") {
+      settings tmp;
+      num(&settings::max_active)(tmp, value);
+      cmd.level = tmp.max_active;
+    } else {
+      apply(s, key, value);
+    }
+  }
+  if (cmd.what == command::user_add && cmd.name.empty())
+    throw std::invalid_argument("user add needs a name");
+  return s;
+}
+
+const char* usage() {
+  return "usage: skyhauld [--config FILE] [--data-dir DIR] [--api HOST:PORT]\n"
+         "                [--offline HOST:PORT] [--s3 HOST:PORT]\n"
+         "                [--allow-private-networks] [--OPTION VALUE ...]\n"
+         "       skyhauld user add NAME [--admin] [--level N] --data-dir DIR\n";
+}
+
+std::string to_json(const settings& s) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w{buf};
+  w.StartObject();
+  auto kv = [&](const char* k, const std::string& v) {
+    w.Key(k);
+    w.String(v.c_str());
+  };
+  auto kn = [&](const char* k, uint64_t v) {
+    w.Key(k);
+    w.Uint64(v);
+  };
+  kv("config_file", s.config_file);
+  kv("data_dir", s.data_dir);
+  kv("api", s.api);
+  kv("offline", s.offline);
+  kv("s3", s.s3);
+  w.Key("allow_private_networks");
+  w.Bool(s.allow_private_networks);
+  kn("max_active", s.max_active);
+  kn("max_tries", s.max_tries);
+  kn("retry_base_ms", s.retry_base_ms);
+  kn("retry_max_ms", s.retry_max_ms);
+  kn("connect_timeout", s.connect_timeout_s);
+  kn("low_speed_limit", s.low_speed_limit);
+  kn("low_speed_time", s.low_speed_time_s);
+  kn("max_redirects", s.max_redirects);
+  w.Key("max_download_size");
+  w.Int64(s.max_download_size);
+  kn("global_rate_limit", s.global_rate_limit);
+  kn("task_rate_limit", s.task_rate_limit);
+  kn("max_body_bytes", s.max_body_bytes);
+  kn("http_threads", s.http_threads);
+  kn("link_ttl", s.link_ttl_s);
+  kn("map_size", s.map_size);
+  w.EndObject();
+  return buf.GetString();
+}
+
+} // namespace skyhaul

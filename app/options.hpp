@@ -1,0 +1,31 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "protocol/settings.hpp"
+
+namespace skyhaul {
+
+/// What the command line asks for.
+struct command {
+  enum kind { serve, user_add, help } what = serve;
+  /// `user add NAME`: the name, admin flag and level.
+  std::string name;
+  bool admin = false;
+  uint32_t level = 0;
+};
+
+/// Builds the settings in layers: defaults, the config file (JSON, keys as
+/// in `settings` with dashes or underscores), the environment
+/// (`SKYHAUL_DATA_DIR`, ...), then the command line. Throws
+/// std::invalid_argument with a message for bad input.
+settings load_settings(const std::vector<std::string>& args, command& cmd);
+
+/// The usage text of skyhauld.
+const char* usage();
+
+/// Renders settings as a JSON object (no secrets are part of settings).
+std::string to_json(const settings& cfg);
+
+} // namespace skyhaul

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <caf/atom.hpp>
+#include <caf/type_id.hpp>
+
+#include "protocol/fwd.hpp"
+
+// Atoms of the Skyhaul protocol (at most 10 characters each). CAF's own
+// `caf::ok_atom`, `caf::put_atom`, `caf::get_atom` and `caf::tick_atom`
+// are used where they fit.
+
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, create, "create")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, pause, "pause")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, resume, "resume")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, cancel, "cancel")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, remove, "remove")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, status, "status")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, list, "list")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, counters, "counters")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, progress, "progress")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, done, "done")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, start, "start")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, stop, "stop")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, retry, "retry")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, commit, "commit")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, erase, "erase")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, flush, "flush")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, finalize, "finalize")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, config, "config")

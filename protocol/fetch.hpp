@@ -1,0 +1,90 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "protocol/error.hpp"
+#include "protocol/ids.hpp"
+
+namespace skyhaul {
+
+/// Asks http_fetch to download `url` into `path`, appending from `offset`.
+struct fetch_request {
+  task_seq seq = 0;
+  std::string url;
+  /// The partial file. It holds `offset` valid bytes already.
+  std::string path;
+  /// Bytes already on disk; non-zero asks for `Range: bytes=offset-`.
+  uint64_t offset = 0;
+  /// ETag or Last-Modified learnt earlier, sent as `If-Range`.
+  std::string validator;
+  /// Largest accepted body; -1 for no limit.
+  int64_t max_size = -1;
+  /// Bytes per second for this transfer; 0 for no limit.
+  uint64_t rate_limit = 0;
+  /// Allow loopback, private and link-local targets.
+  bool allow_private = false;
+  uint32_t connect_timeout_s = 15;
+  /// Abort when slower than `low_speed_limit` bytes/s for `low_speed_time_s`.
+  uint32_t low_speed_limit = 1;
+  uint32_t low_speed_time_s = 60;
+  uint32_t max_redirects = 10;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, fetch_request& x) {
+  return f(x.seq, x.url, x.path, x.offset, x.validator, x.max_size,
+           x.rate_limit, x.allow_private, x.connect_timeout_s,
+           x.low_speed_limit, x.low_speed_time_s, x.max_redirects);
+}
+
+/// Progress of a transfer, sent to the task at most a few times a second
+/// and once as soon as the response headers are known.
+struct fetch_progress {
+  task_seq seq = 0;
+  /// Bytes of the file on disk, including the resumed prefix.
+  uint64_t done = 0;
+  /// Full size of the file; -1 when the server did not say.
+  int64_t total = -1;
+  /// Bytes per second, averaged over the last seconds.
+  uint64_t speed = 0;
+  /// ETag (preferred) or Last-Modified of the response, once known.
+  std::string validator;
+  /// File name from Content-Disposition or the effective URL's path.
+  std::string file_name;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, fetch_progress& x) {
+  return f(x.seq, x.done, x.total, x.speed, x.validator, x.file_name);
+}
+
+/// The end of a transfer, successful or not.
+struct fetch_result {
+  task_seq seq = 0;
+  /// `ec::none` on success.
+  ec code = ec::none;
+  std::string message;
+  /// True when trying again later may help (connect error, 5xx, timeout).
+  bool transient = false;
+  /// Last HTTP status seen, 0 if none.
+  uint32_t http_status = 0;
+  /// Size of the complete file.
+  uint64_t size = 0;
+  /// Lower-case hex digests of the complete file (resumed prefix included).
+  std::string md5;
+  std::string sha1;
+  std::string crc32;
+  /// Lower-case MIME type without parameters; empty when unknown.
+  std::string content_type;
+  std::string file_name;
+  std::string validator;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, fetch_result& x) {
+  return f(x.seq, x.code, x.message, x.transient, x.http_status, x.size,
+           x.md5, x.sha1, x.crc32, x.content_type, x.file_name, x.validator);
+}
+
+} // namespace skyhaul

@@ -1,0 +1,43 @@
+#pragma once
+
+// Forward declarations and the type-ID block of every message type.
+// Chained: fwd.hpp (types) -> atoms.hpp (atoms) -> actors.hpp (interfaces).
+
+#include <caf/type_id.hpp>
+
+namespace skyhaul {
+
+struct fetch_progress;
+struct fetch_request;
+struct fetch_result;
+struct file_record;
+struct object_commit;
+struct object_commit_result;
+struct settings;
+struct state_counters;
+struct task_page;
+struct task_query;
+struct task_record;
+struct task_spec;
+struct task_status;
+struct user_record;
+
+} // namespace skyhaul
+
+CAF_BEGIN_TYPE_ID_BLOCK(skyhaul, caf::first_custom_type_id)
+
+  CAF_ADD_TYPE_ID(skyhaul, (skyhaul::fetch_progress))
+  CAF_ADD_TYPE_ID(skyhaul, (skyhaul::fetch_request))
+  CAF_ADD_TYPE_ID(skyhaul, (skyhaul::fetch_result))
+  CAF_ADD_TYPE_ID(skyhaul, (skyhaul::file_record))
+  CAF_ADD_TYPE_ID(skyhaul, (skyhaul::object_commit))
+  CAF_ADD_TYPE_ID(skyhaul, (skyhaul::object_commit_result))
+  CAF_ADD_TYPE_ID(skyhaul, (skyhaul::state_counters))
+  CAF_ADD_TYPE_ID(skyhaul, (skyhaul::task_page))
+  CAF_ADD_TYPE_ID(skyhaul, (skyhaul::task_query))
+  CAF_ADD_TYPE_ID(skyhaul, (skyhaul::task_record))
+  CAF_ADD_TYPE_ID(skyhaul, (skyhaul::task_spec))
+  CAF_ADD_TYPE_ID(skyhaul, (skyhaul::task_status))
+  CAF_ADD_TYPE_ID(skyhaul, (skyhaul::user_record))
+
+CAF_END_TYPE_ID_BLOCK(skyhaul)

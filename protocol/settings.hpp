@@ -1,0 +1,45 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace skyhaul {
+
+/// The effective configuration: defaults, then the config file, then the
+/// environment (`SKYHAUL_*`), then the command line. Plain data, shared
+/// read-only by every component after start.
+struct settings {
+  std::string config_file;
+  std::string data_dir = "./var";
+  std::string api = "127.0.0.1:7700";
+  std::string offline = "127.0.0.1:7701";
+  std::string s3 = "127.0.0.1:7702";
+  /// Allow downloads and callbacks to loopback/private/link-local targets.
+  bool allow_private_networks = false;
+  /// Tasks downloading at once; the rest wait in a FIFO.
+  uint32_t max_active = 8;
+  /// Attempts per task before a transient error fails it.
+  uint32_t max_tries = 5;
+  /// First retry delay; doubles with every attempt up to `retry_max_ms`.
+  uint32_t retry_base_ms = 1000;
+  uint32_t retry_max_ms = 60000;
+  uint32_t connect_timeout_s = 15;
+  uint32_t low_speed_limit = 1;
+  uint32_t low_speed_time_s = 60;
+  uint32_t max_redirects = 10;
+  /// Largest file a task may download; -1 for no limit.
+  int64_t max_download_size = int64_t{1} << 40;
+  /// Bytes per second over all transfers / per transfer; 0 for no limit.
+  uint64_t global_rate_limit = 0;
+  uint64_t task_rate_limit = 0;
+  /// Largest request body the listeners accept.
+  uint64_t max_body_bytes = 1 << 20;
+  /// Threads of the HTTP listeners.
+  uint32_t http_threads = 2;
+  /// Lifetime of signed download links.
+  uint32_t link_ttl_s = 3600;
+  /// LMDB map size.
+  uint64_t map_size = uint64_t{16} << 30;
+};
+
+} // namespace skyhaul

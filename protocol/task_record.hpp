@@ -1,0 +1,46 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "protocol/error.hpp"
+#include "protocol/file_record.hpp"
+#include "protocol/ids.hpp"
+#include "protocol/task_spec.hpp"
+#include "protocol/task_state.hpp"
+
+namespace skyhaul {
+
+/// The persistent form of a task: the LMDB value of the tasks table.
+struct task_record {
+  task_seq seq = 0;
+  user_id owner = 0;
+  task_spec spec;
+  task_state state = task_state::waiting;
+  /// Why the task failed; `ec::none` otherwise.
+  ec error = ec::none;
+  std::string error_message;
+  /// Bytes on disk and expected total (-1: unknown yet).
+  uint64_t done_bytes = 0;
+  int64_t total_bytes = -1;
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;
+  /// File name learnt from the source (Content-Disposition or URL path).
+  std::string file_name;
+  /// ETag or Last-Modified of the source, for `If-Range` on resume.
+  std::string validator;
+  /// Attempts made so far.
+  uint32_t tries = 0;
+  /// Objects stored by this task.
+  std::vector<file_record> files;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_record& x) {
+  return f(x.seq, x.owner, x.spec, x.state, x.error, x.error_message,
+           x.done_bytes, x.total_bytes, x.created_ms, x.updated_ms,
+           x.file_name, x.validator, x.tries, x.files);
+}
+
+} // namespace skyhaul

@@ -1,0 +1,50 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "protocol/on_key_exist.hpp"
+
+namespace skyhaul {
+
+/// Which face created a task; each face renders the same task its own way.
+enum class face : uint8_t { task_api = 0, offline_api, offcloud_api };
+
+/// What a user asked for. Validated at the edge (http/): inside the system
+/// every field is already well-formed.
+struct task_spec {
+  /// The source: http(s) URL, .torrent URL or magnet link.
+  std::string url;
+  /// Destination bucket.
+  std::string bucket;
+  /// Full object key; empty means `target` + file name.
+  std::string key;
+  /// Key prefix, used when `key` is empty.
+  std::string target;
+  /// Expected digests, lower-case hex; empty means "not checked".
+  std::string md5;
+  std::string sha1;
+  std::string crc32;
+  /// Expected size in bytes; -1 means "not checked".
+  int64_t size = -1;
+  on_key_exist rule = on_key_exist::override_;
+  /// Canned ACL or grants, as given (applied by the object store).
+  std::string acl;
+  std::string success_callback_url;
+  std::string failure_callback_url;
+  /// Wanted files of a torrent; empty means all.
+  std::vector<std::string> files;
+  /// Create the task in the paused state.
+  bool start_paused = false;
+  face origin = face::task_api;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_spec& x) {
+  return f(x.url, x.bucket, x.key, x.target, x.md5, x.sha1, x.crc32, x.size,
+           x.rule, x.acl, x.success_callback_url, x.failure_callback_url,
+           x.files, x.start_paused, x.origin);
+}
+
+} // namespace skyhaul

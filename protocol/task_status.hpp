@@ -1,0 +1,23 @@
+#pragma once
+
+#include <cstdint>
+
+#include "protocol/task_record.hpp"
+
+namespace skyhaul {
+
+/// A task as a status query sees it: the record plus live figures.
+struct task_status {
+  task_record rec;
+  /// Current download speed in bytes per second.
+  uint64_t speed = 0;
+  /// Estimated seconds left; -1 when unknown.
+  int64_t eta_s = -1;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_status& x) {
+  return f(x.rec, x.speed, x.eta_s);
+}
+
+} // namespace skyhaul

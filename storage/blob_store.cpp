@@ -1,0 +1,82 @@
+#include "storage/blob_store.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <system_error>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace skyhaul::storage {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool fsync_path(const std::string& path, int flags) {
+  int fd = ::open(path.c_str(), flags | O_CLOEXEC);
+  if (fd < 0)
+    return false;
+  auto ok = ::fsync(fd) == 0;
+  ::close(fd);
+  return ok;
+}
+
+} // namespace
+
+blob_store::blob_store(std::string data_dir) : dir_(std::move(data_dir)) {
+  fs::create_directories(dir_ + "/partial");
+  fs::create_directories(dir_ + "/blobs");
+}
+
+std::string blob_store::partial_dir(task_seq seq) const {
+  return dir_ + "/partial/" + format_tid(seq);
+}
+
+std::string blob_store::partial_file(task_seq seq) const {
+  return partial_dir(seq) + "/data";
+}
+
+std::string blob_store::blob_path(const std::string& blob) const {
+  return dir_ + "/blobs/" + blob.substr(0, 2) + "/" + blob;
+}
+
+std::string blob_store::adopt(const std::string& path,
+                              const std::string& blob) const {
+  auto dst = blob_path(blob);
+  std::error_code err;
+  if (fs::exists(dst, err)) {
+    fs::remove(path, err);
+    return {};
+  }
+  if (!fsync_path(path, O_RDONLY))
+    return "fsync " + path + ": " + std::strerror(errno);
+  auto folder = fs::path(dst).parent_path();
+  fs::create_directories(folder, err);
+  if (err)
+    return "mkdir " + folder.string() + ": " + err.message();
+  if (::rename(path.c_str(), dst.c_str()) != 0)
+    return "rename " + path + ": " + std::strerror(errno);
+  if (!fsync_path(folder.string(), O_RDONLY | O_DIRECTORY))
+    return "fsync " + folder.string() + ": " + std::strerror(errno);
+  return {};
+}
+
+void blob_store::remove_blob(const std::string& blob) const {
+  std::error_code err;
+  fs::remove(blob_path(blob), err);
+}
+
+void blob_store::remove_partial(task_seq seq) const {
+  std::error_code err;
+  fs::remove_all(partial_dir(seq), err);
+}
+
+uint64_t file_size_or_zero(const std::string& path) {
+  std::error_code err;
+  auto n = fs::file_size(path, err);
+  return err ? 0 : n;
+}
+
+} // namespace skyhaul::storage

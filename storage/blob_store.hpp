@@ -1,0 +1,48 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "protocol/ids.hpp"
+
+namespace skyhaul::storage {
+
+/// The files of a data directory: partial downloads and content-addressed
+/// blobs, on one filesystem so that a finished download is a rename.
+class blob_store {
+public:
+  explicit blob_store(std::string data_dir);
+
+  /// Folder of a task's partial files: `<data>/partial/<tid>`.
+  std::string partial_dir(task_seq seq) const;
+
+  /// The single partial file of an HTTP task.
+  std::string partial_file(task_seq seq) const;
+
+  /// Path of a blob: `<data>/blobs/<aa>/<hex>`.
+  std::string blob_path(const std::string& blob) const;
+
+  /// Makes `path` durable and moves it to the blob `blob` (fsync of the
+  /// file, rename, fsync of the folder). When the blob already exists the
+  /// file is dropped instead: same content, same address. Blocking.
+  /// Returns an error text, empty on success.
+  std::string adopt(const std::string& path, const std::string& blob) const;
+
+  /// Removes a blob file (after its last reference went). Blocking.
+  void remove_blob(const std::string& blob) const;
+
+  /// Removes a task's partial folder. Blocking.
+  void remove_partial(task_seq seq) const;
+
+  const std::string& data_dir() const {
+    return dir_;
+  }
+
+private:
+  std::string dir_;
+};
+
+/// Size of a file, or 0 when it does not exist.
+uint64_t file_size_or_zero(const std::string& path);
+
+} // namespace skyhaul::storage

@@ -1,0 +1,141 @@
+#include "storage/user_table.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+
+#include "protocol/codec.hpp"
+
+namespace skyhaul::storage {
+
+namespace {
+
+std::string to_hex(const unsigned char* p, size_t n) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out(n * 2, '0');
+  for (size_t i = 0; i < n; ++i) {
+    out[2 * i] = digits[p[i] >> 4];
+    out[2 * i + 1] = digits[p[i] & 0xf];
+  }
+  return out;
+}
+
+std::string index_key(char kind, std::string_view value) {
+  std::string k(1, kind);
+  k += ':';
+  k += value;
+  return k;
+}
+
+std::optional<user_record> by_index(const txn& t, char kind,
+                                    std::string_view value) {
+  auto id = t.get(table::user_keys, index_key(kind, value));
+  if (!id)
+    return std::nullopt;
+  return get_user(t, from_be64(*id));
+}
+
+} // namespace
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  return to_hex(md, len);
+}
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), md,
+       &len);
+  return to_hex(md, len);
+}
+
+std::string random_hex(size_t n) {
+  std::string buf(n, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(buf.data()),
+                 static_cast<int>(n))
+      != 1)
+    throw std::runtime_error("RAND_bytes failed");
+  return to_hex(reinterpret_cast<const unsigned char*>(buf.data()), n);
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size())
+    return false;
+  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+new_user make_user(user_id id, std::string name, bool admin, uint32_t level) {
+  new_user out;
+  out.api_key = "sk_" + random_hex(24);
+  auto& r = out.rec;
+  r.id = id;
+  r.name = std::move(name);
+  r.admin = admin;
+  r.level = level;
+  r.api_key_hash = sha256_hex(out.api_key);
+  // AWS-shaped keys: 20 upper-case characters and a 40 character secret.
+  r.access_key = "SKY" + random_hex(9);
+  for (auto& c : r.access_key)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  r.secret_key = random_hex(20);
+  r.callback_secret = random_hex(32);
+  r.created_ms = now_ms();
+  return out;
+}
+
+std::optional<user_record> get_user(const txn& t, user_id id) {
+  auto v = t.get(table::users, be64(id));
+  if (!v)
+    return std::nullopt;
+  user_record rec;
+  if (!decode(*v, rec))
+    throw lmdb_error("corrupt user record");
+  return rec;
+}
+
+std::optional<user_record> find_user_by_api_key(const txn& t,
+                                                std::string_view api_key) {
+  auto hash = sha256_hex(api_key);
+  auto rec = by_index(t, 'a', hash);
+  if (!rec || !constant_time_equal(rec->api_key_hash, hash))
+    return std::nullopt;
+  return rec;
+}
+
+std::optional<user_record> find_user_by_access_key(const txn& t,
+                                                   std::string_view key) {
+  return by_index(t, 's', key);
+}
+
+std::optional<user_record> find_user_by_name(const txn& t,
+                                             std::string_view name) {
+  return by_index(t, 'n', name);
+}
+
+void put_user(txn& t, const user_record& rec) {
+  if (auto old = get_user(t, rec.id)) {
+    t.del(table::user_keys, index_key('a', old->api_key_hash));
+    t.del(table::user_keys, index_key('s', old->access_key));
+    t.del(table::user_keys, index_key('n', old->name));
+  }
+  auto id = be64(rec.id);
+  t.put(table::user_keys, index_key('a', rec.api_key_hash), id);
+  t.put(table::user_keys, index_key('s', rec.access_key), id);
+  t.put(table::user_keys, index_key('n', rec.name), id);
+  t.put(table::users, id, encode(rec));
+}
+
+user_id next_user_id(txn& t) {
+  uint64_t last = 0;
+  if (auto v = t.get(table::meta, "last_user_id"))
+    last = from_be64(*v);
+  t.put(table::meta, "last_user_id", be64(last + 1));
+  return last + 1;
+}
+
+} // namespace skyhaul::storage
