@@ -1,0 +1,493 @@
+#include "actors/http_fetch_loop.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+
+#include <arpa/inet.h>
+#include <caf/all.hpp>
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "actors/http_fetch.hpp"
+#include "storage/digest.hpp"
+
+namespace skyhaul {
+
+using clock_type = std::chrono::steady_clock;
+
+/// One running download.
+struct transfer {
+  fetch_request req;
+  fetch_listener_actor who;
+  CURL* easy = nullptr;
+  int fd = -1;
+  storage::digest_set digests;
+  /// Bytes of the file on disk (valid prefix included).
+  uint64_t on_disk = 0;
+  /// Headers of the current response (reset by every status line).
+  long status = 0;
+  int64_t content_length = -1;
+  std::string content_range;
+  std::string etag;
+  std::string last_modified;
+  std::string disposition;
+  std::string content_type;
+  std::string location;
+  bool headers_done = false;
+  /// The response body goes to the file (a 2xx answer to our request).
+  bool writing = false;
+  /// 416 for a file that is complete already.
+  bool complete_already = false;
+  int64_t total = -1;
+  ec forced = ec::none;
+  std::string forced_message;
+  std::string file_name;
+  /// Speed over a sliding window.
+  clock_type::time_point last_report = clock_type::now();
+  uint64_t last_report_bytes = 0;
+  uint64_t speed = 0;
+  char errbuf[CURL_ERROR_SIZE] = {0};
+  /// Extra request headers (If-Range); freed with the transfer.
+  curl_slist* headers = nullptr;
+
+  ~transfer() {
+    if (easy != nullptr)
+      curl_easy_cleanup(easy);
+    curl_slist_free_all(headers);
+    if (fd >= 0)
+      ::close(fd);
+  }
+
+  std::string validator() const {
+    return !etag.empty() ? etag : last_modified;
+  }
+};
+
+namespace {
+
+std::string lower(std::string s) {
+  for (auto& c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
+    s.pop_back();
+  size_t i = 0;
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i])))
+    ++i;
+  return s.substr(i);
+}
+
+void send_progress(transfer& t) {
+  fetch_progress p;
+  p.seq = t.req.seq;
+  p.done = t.on_disk;
+  p.total = t.total;
+  p.speed = t.speed;
+  p.validator = t.validator();
+  p.file_name = t.file_name;
+  caf::anon_send(t.who, atom::progress_v, std::move(p));
+}
+
+/// Called once the headers of the final (non-redirect) response are in.
+bool on_headers(transfer& t) {
+  t.headers_done = true;
+  if (t.status >= 300 && t.status < 400 && !t.location.empty())
+    return true; // curl follows; the next response resets the state.
+  t.file_name = file_name_from(t.disposition, "");
+  if (t.file_name == "download") {
+    char* eff = nullptr;
+    curl_easy_getinfo(t.easy, CURLINFO_EFFECTIVE_URL, &eff);
+    t.file_name = file_name_from({}, eff ? eff : t.req.url);
+  }
+  if (t.status == 206 && t.on_disk > 0) {
+    // Content-Range: bytes <first>-<last>/<total>
+    unsigned long long first = 0, last = 0;
+    char total[32] = {0};
+    if (std::sscanf(t.content_range.c_str(), "bytes %llu-%llu/%31s", &first,
+                    &last, total)
+          < 2
+        || first != t.on_disk) {
+      t.forced = ec::download_source_exception;
+      t.forced_message = "the server answered a different range";
+      // Start over: the prefix may no longer match the source.
+      ::ftruncate(t.fd, 0);
+      t.on_disk = 0;
+      t.digests.reset();
+      return false;
+    }
+    t.total = total[0] != '*' && total[0] != 0 ? std::atoll(total)
+                                              : int64_t(last + 1);
+    t.writing = true;
+  } else if (t.status == 416 && t.on_disk > 0) {
+    // Range past the end: complete when the source is exactly this long.
+    auto slash = t.content_range.find('/');
+    if (slash != std::string::npos
+        && std::strtoull(t.content_range.c_str() + slash + 1, nullptr, 10)
+             == t.on_disk) {
+      t.complete_already = true;
+      t.total = static_cast<int64_t>(t.on_disk);
+    }
+    return true;
+  } else if (t.status >= 200 && t.status < 300) {
+    if (t.on_disk > 0) {
+      // The server ignored the range (or the source changed): start over.
+      ::ftruncate(t.fd, 0);
+      ::lseek(t.fd, 0, SEEK_SET);
+      t.on_disk = 0;
+      t.digests.reset();
+    }
+    t.total = t.content_length;
+    t.writing = true;
+  } else {
+    return true; // an error status: the body is discarded
+  }
+  if (t.req.max_size >= 0 && t.total > t.req.max_size) {
+    t.forced = ec::too_large;
+    t.forced_message = "the source is larger than the limit of "
+                       + std::to_string(t.req.max_size) + " bytes";
+    return false;
+  }
+  send_progress(t);
+  return true;
+}
+
+size_t header_cb(char* p, size_t size, size_t n, void* ud) {
+  auto& t = *static_cast<transfer*>(ud);
+  std::string line(p, size * n);
+  if (line.rfind("HTTP/", 0) == 0) {
+    t.status = 0;
+    auto sp = line.find(' ');
+    if (sp != std::string::npos)
+      t.status = std::atol(line.c_str() + sp + 1);
+    t.content_length = -1;
+    t.content_range.clear();
+    t.etag.clear();
+    t.last_modified.clear();
+    t.disposition.clear();
+    t.content_type.clear();
+    t.location.clear();
+    t.headers_done = false;
+    return size * n;
+  }
+  if (line == "\r\n" || line == "\n")
+    return on_headers(t) ? size * n : 0;
+  auto colon = line.find(':');
+  if (colon == std::string::npos)
+    return size * n;
+  auto name = lower(line.substr(0, colon));
+  auto value = trim(line.substr(colon + 1));
+  if (name == "content-length")
+    t.content_length = std::atoll(value.c_str());
+  else if (name == "content-range")
+    t.content_range = value;
+  else if (name == "etag")
+    t.etag = value;
+  else if (name == "last-modified")
+    t.last_modified = value;
+  else if (name == "content-disposition")
+    t.disposition = value;
+  else if (name == "location")
+    t.location = value;
+  else if (name == "content-type")
+    t.content_type = lower(trim(value.substr(0, value.find(';'))));
+  return size * n;
+}
+
+size_t write_cb(char* p, size_t size, size_t n, void* ud) {
+  auto& t = *static_cast<transfer*>(ud);
+  auto len = size * n;
+  if (!t.writing)
+    return len;
+  if (t.req.max_size >= 0
+      && t.on_disk + len > static_cast<uint64_t>(t.req.max_size)) {
+    t.forced = ec::too_large;
+    t.forced_message = "the source is larger than the limit of "
+                       + std::to_string(t.req.max_size) + " bytes";
+    return 0;
+  }
+  size_t off = 0;
+  while (off < len) {
+    auto w = ::write(t.fd, p + off, len - off);
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w <= 0) {
+      t.forced = ec::internal_error;
+      t.forced_message = std::string{"cannot write the partial file: "}
+                         + std::strerror(errno);
+      return 0;
+    }
+    off += static_cast<size_t>(w);
+  }
+  t.digests.update(p, len);
+  t.on_disk += len;
+  return len;
+}
+
+curl_socket_t open_socket_cb(void* ud, curlsocktype, curl_sockaddr* addr) {
+  auto& t = *static_cast<transfer*>(ud);
+  if (!t.req.allow_private) {
+    char ip[INET6_ADDRSTRLEN] = {0};
+    if (addr->family == AF_INET)
+      inet_ntop(AF_INET,
+                &reinterpret_cast<sockaddr_in*>(&addr->addr)->sin_addr, ip,
+                sizeof(ip));
+    else if (addr->family == AF_INET6)
+      inet_ntop(AF_INET6,
+                &reinterpret_cast<sockaddr_in6*>(&addr->addr)->sin6_addr, ip,
+                sizeof(ip));
+    if (ip[0] == 0 || is_private_address(ip)) {
+      t.forced = ec::blocked_address;
+      t.forced_message = std::string{"refused to connect to "} + ip
+                         + ": private networks are not allowed";
+      return CURL_SOCKET_BAD;
+    }
+  }
+  return ::socket(addr->family, addr->socktype | SOCK_CLOEXEC,
+                  addr->protocol);
+}
+
+} // namespace
+
+http_fetch_loop::http_fetch_loop(const settings& cfg) : cfg_(cfg) {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  multi_ = curl_multi_init();
+  thread_ = std::thread{[this] { run(); }};
+}
+
+http_fetch_loop::~http_fetch_loop() {
+  shutdown();
+  curl_multi_cleanup(static_cast<CURLM*>(multi_));
+}
+
+void http_fetch_loop::start(fetch_request req, fetch_listener_actor who) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    command cmd;
+    cmd.start = true;
+    cmd.seq = req.seq;
+    cmd.req = std::move(req);
+    cmd.who = std::move(who);
+    commands_.push_back(std::move(cmd));
+  }
+  curl_multi_wakeup(static_cast<CURLM*>(multi_));
+}
+
+void http_fetch_loop::stop(task_seq seq) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    command cmd;
+    cmd.seq = seq;
+    commands_.push_back(std::move(cmd));
+  }
+  curl_multi_wakeup(static_cast<CURLM*>(multi_));
+}
+
+void http_fetch_loop::shutdown() {
+  if (quit_.exchange(true))
+    return;
+  curl_multi_wakeup(static_cast<CURLM*>(multi_));
+  if (thread_.joinable())
+    thread_.join();
+  for (auto& kvp : transfers_)
+    curl_multi_remove_handle(static_cast<CURLM*>(multi_), kvp.second->easy);
+  transfers_.clear();
+}
+
+void http_fetch_loop::run() {
+  auto* multi = static_cast<CURLM*>(multi_);
+  while (!quit_) {
+    std::deque<command> cmds;
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      cmds.swap(commands_);
+    }
+    for (auto& cmd : cmds)
+      apply(cmd);
+    int running = 0;
+    curl_multi_perform(multi, &running);
+    int left = 0;
+    while (auto* msg = curl_multi_info_read(multi, &left)) {
+      if (msg->msg != CURLMSG_DONE)
+        continue;
+      transfer* t = nullptr;
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
+      if (t != nullptr)
+        finish(*t, msg->data.result);
+    }
+    report_progress(false);
+    curl_multi_poll(multi, nullptr, 0, 250, nullptr);
+  }
+}
+
+void http_fetch_loop::apply(command& cmd) {
+  if (transfers_.count(cmd.seq) > 0)
+    remove(cmd.seq);
+  if (cmd.start)
+    add(std::move(cmd.req), std::move(cmd.who));
+  rebalance();
+}
+
+void http_fetch_loop::add(fetch_request req, fetch_listener_actor who) {
+  auto t = std::make_unique<transfer>();
+  t->req = std::move(req);
+  t->who = std::move(who);
+  auto fail_now = [&](ec code, std::string msg) {
+    fetch_result res;
+    res.seq = t->req.seq;
+    res.code = code;
+    res.message = std::move(msg);
+    caf::anon_send(t->who, atom::done_v, std::move(res));
+  };
+  std::error_code err;
+  std::filesystem::create_directories(
+    std::filesystem::path(t->req.path).parent_path(), err);
+  t->fd = ::open(t->req.path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (t->fd < 0)
+    return fail_now(ec::internal_error,
+                    "cannot open " + t->req.path + ": " + std::strerror(errno));
+  // Resume: the bytes on disk are hashed again, so the digests cover the
+  // whole file. Reading them blocks this loop briefly, once per resume.
+  t->on_disk = storage::feed_file(t->digests, t->req.path, t->req.offset);
+  ::ftruncate(t->fd, static_cast<off_t>(t->on_disk));
+  ::lseek(t->fd, static_cast<off_t>(t->on_disk), SEEK_SET);
+  t->last_report_bytes = t->on_disk;
+  auto* e = curl_easy_init();
+  t->easy = e;
+  curl_easy_setopt(e, CURLOPT_URL, t->req.url.c_str());
+  curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
+  curl_easy_setopt(e, CURLOPT_USERAGENT, "skyhaul/0.1");
+  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(e, CURLOPT_MAXREDIRS, static_cast<long>(t->req.max_redirects));
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT,
+                   static_cast<long>(t->req.connect_timeout_s));
+  curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT,
+                   static_cast<long>(t->req.low_speed_limit));
+  curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
+                   static_cast<long>(t->req.low_speed_time_s));
+  curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 512L * 1024L);
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
+  curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket_cb);
+  curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t.get());
+  if (t->on_disk > 0) {
+    auto range = std::to_string(t->on_disk) + "-";
+    curl_easy_setopt(e, CURLOPT_RANGE, range.c_str());
+    if (!t->req.validator.empty()) {
+      auto hdr = "If-Range: " + t->req.validator;
+      t->headers = curl_slist_append(nullptr, hdr.c_str());
+      curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+    }
+  }
+  curl_multi_add_handle(static_cast<CURLM*>(multi_), e);
+  transfers_.emplace(t->req.seq, std::move(t));
+}
+
+void http_fetch_loop::remove(task_seq seq) {
+  auto i = transfers_.find(seq);
+  if (i == transfers_.end())
+    return;
+  curl_multi_remove_handle(static_cast<CURLM*>(multi_), i->second->easy);
+  transfers_.erase(i);
+}
+
+void http_fetch_loop::finish(transfer& t, int code) {
+  fetch_result res;
+  res.seq = t.req.seq;
+  res.http_status = static_cast<uint32_t>(t.status);
+  res.validator = t.validator();
+  res.file_name = t.file_name;
+  res.content_type = t.content_type;
+  auto ok_status = (t.status >= 200 && t.status < 300) || t.complete_already;
+  if (t.forced != ec::none) {
+    res.code = t.forced;
+    res.message = t.forced_message;
+    res.transient = t.forced == ec::download_source_exception;
+  } else if (code != CURLE_OK) {
+    auto c = static_cast<CURLcode>(code);
+    res.message = t.errbuf[0] ? t.errbuf : curl_easy_strerror(c);
+    switch (c) {
+      case CURLE_UNSUPPORTED_PROTOCOL:
+      case CURLE_URL_MALFORMAT:
+        res.code = ec::invalid_uri;
+        break;
+      case CURLE_TOO_MANY_REDIRECTS:
+        res.code = ec::download_source_exception;
+        break;
+      default:
+        res.code = ec::download_source_exception;
+        res.transient = true;
+    }
+  } else if (!ok_status) {
+    res.message = "the source answered HTTP " + std::to_string(t.status);
+    if (t.status == 404 || t.status == 410) {
+      res.code = ec::no_such_download_source;
+    } else {
+      res.code = ec::download_source_exception;
+      res.transient = t.status >= 500 || t.status == 408 || t.status == 429;
+    }
+  } else if (t.total >= 0 && t.on_disk != static_cast<uint64_t>(t.total)) {
+    res.code = ec::download_source_exception;
+    res.message = "the body ended after " + std::to_string(t.on_disk)
+                  + " of " + std::to_string(t.total) + " bytes";
+    res.transient = true;
+  }
+  if (res.code == ec::none) {
+    auto d = t.digests.finish();
+    res.md5 = std::move(d.md5);
+    res.sha1 = std::move(d.sha1);
+    res.crc32 = std::move(d.crc32);
+    res.size = t.on_disk;
+  }
+  auto who = t.who;
+  remove(t.req.seq);
+  rebalance();
+  caf::anon_send(who, atom::done_v, std::move(res));
+}
+
+void http_fetch_loop::rebalance() {
+  // The global limit is shared evenly; a per-task limit caps each share.
+  if (transfers_.empty())
+    return;
+  uint64_t share = 0;
+  if (cfg_.global_rate_limit > 0)
+    share = std::max<uint64_t>(1, cfg_.global_rate_limit / transfers_.size());
+  for (auto& kvp : transfers_) {
+    auto limit = kvp.second->req.rate_limit;
+    if (share > 0)
+      limit = limit > 0 ? std::min(limit, share) : share;
+    curl_easy_setopt(kvp.second->easy, CURLOPT_MAX_RECV_SPEED_LARGE,
+                     static_cast<curl_off_t>(limit));
+  }
+}
+
+void http_fetch_loop::report_progress(bool force_all) {
+  auto now = clock_type::now();
+  for (auto& kvp : transfers_) {
+    auto& t = *kvp.second;
+    auto elapsed = now - t.last_report;
+    if (!force_all && elapsed < std::chrono::milliseconds(500))
+      continue;
+    auto secs = std::chrono::duration<double>(elapsed).count();
+    if (secs > 0 && t.on_disk >= t.last_report_bytes)
+      t.speed = static_cast<uint64_t>((t.on_disk - t.last_report_bytes) / secs);
+    t.last_report = now;
+    t.last_report_bytes = t.on_disk;
+    if (t.headers_done && t.writing)
+      send_progress(t);
+  }
+}
+
+} // namespace skyhaul

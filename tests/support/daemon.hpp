@@ -1,0 +1,111 @@
+#pragma once
+
+// Starts the real skyhauld for integration tests: a temporary data dir,
+// port 0 everywhere, --allow-private-networks (the origin is on loopback).
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+namespace skyhaul::test {
+
+/// An HTTP response as the tests see it.
+struct response {
+  long status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers; // lower-case names
+};
+
+/// A blocking HTTP call through libcurl (loopback only).
+response http(const std::string& method, const std::string& url,
+              const std::string& body = {},
+              const std::vector<std::string>& headers = {});
+
+/// Reads a JSON string or number field of a flat JSON object; empty when
+/// absent. `path` may name a nested field with dots, e.g. "task.state".
+std::string json_field(const std::string& json, const std::string& path);
+
+/// Credentials of a user as printed by `skyhauld user add`.
+struct user {
+  std::string id;
+  std::string name;
+  std::string api_key;
+  std::string access_key;
+  std::string secret_key;
+};
+
+class daemon {
+public:
+  /// Creates a fresh data dir; `extra` are more command line arguments.
+  explicit daemon(std::vector<std::string> extra = {});
+  ~daemon();
+
+  /// Starts skyhauld and waits (bounded) until listen.json appears.
+  void start();
+
+  /// Sends `sig` and waits for the exit; returns the exit status (or
+  /// 128 + signal).
+  int stop(int sig);
+
+  /// `kill -9`.
+  void crash() {
+    stop(9);
+  }
+
+  /// Runs `skyhauld user add NAME` against the data dir.
+  user add_user(const std::string& name);
+
+  /// The admin from admin.json.
+  const user& admin() const {
+    return admin_;
+  }
+
+  /// `http://127.0.0.1:PORT` of a listener ("api", "offline", "s3").
+  std::string url(const std::string& listener = "api") const;
+
+  /// An API call with `Authorization: Bearer <key>`.
+  response api(const std::string& method, const std::string& path,
+               const std::string& body = {},
+               const std::string& key = {}) const;
+
+  /// Polls GET /task/tid/<tid>/status until `pred(body)` holds; returns the
+  /// last body. Bounded by `limit`.
+  template <class Pred>
+  std::string await_status(const std::string& tid, Pred pred,
+                           std::chrono::seconds limit
+                           = std::chrono::seconds(30),
+                           const std::string& key = {}) const;
+
+  const std::string& data_dir() const {
+    return dir_;
+  }
+
+private:
+  std::string dir_;
+  std::vector<std::string> extra_;
+  pid_t pid_ = -1;
+  std::map<std::string, std::string> listen_;
+  user admin_;
+};
+
+user parse_user(const std::string& json);
+
+template <class Pred>
+std::string daemon::await_status(const std::string& tid, Pred pred,
+                                 std::chrono::seconds limit,
+                                 const std::string& key) const {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  std::string body;
+  for (;;) {
+    body = api("GET", "/task/tid/" + tid + "/status", {}, key).body;
+    if (pred(body) || std::chrono::steady_clock::now() > deadline)
+      return body;
+    struct timespec ts {0, 20 * 1000 * 1000};
+    nanosleep(&ts, nullptr);
+  }
+}
+
+} // namespace skyhaul::test

@@ -1,0 +1,174 @@
+#!/usr/bin/env python3
+"""A local HTTP origin for Skyhaul's tests (loopback only, stdlib only).
+
+Prints {"port": N} on its first stdout line, then serves until stdin closes
+or it is killed. Byte i of every file of size N is content_byte(i), so
+tests can compute the expected digests without the file.
+
+Routes:
+  /file/<size>[?name=x.bin]      Range, If-Range, ETag, Last-Modified
+  /norange/<size>                ignores Range, always 200
+  /slow/<size>?bps=N             throttled body, supports Range
+  /drop/<size>?at=K              announces <size>, closes after K bytes
+                                 (requests with Range complete normally)
+  /status/<code>                 answers that status
+  /redirect/<n>                  n hops, then /file/1024
+  /badlen/<size>                 Content-Length larger than the body
+  /flaky/<size>?fail=K           the first K requests of that URL get 500
+  /_log                          JSON list of {path, range, if_range}
+"""
+import json
+import re
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+ETAG = '"skyhaul-origin-v1"'
+LAST_MODIFIED = "Mon, 02 Nov 2026 10:00:00 GMT"
+PATTERN = bytes(((i * 7 + i // 251) % 256) for i in range(251 * 256))
+
+
+def content(start, end):
+    """Bytes [start, end) of the deterministic content."""
+    out = bytearray()
+    period = len(PATTERN)  # content_byte(i) repeats every 251*256 bytes
+    i = start
+    while i < end:
+        off = i % period
+        take = min(end - i, period - off)
+        out += PATTERN[off:off + take]
+        i += take
+    return bytes(out)
+
+
+LOG = []
+LOG_LOCK = threading.Lock()
+FLAKY = {}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def do_HEAD(self):
+        self.handle_any(head=True)
+
+    def do_GET(self):
+        self.handle_any(head=False)
+
+    def send_plain(self, code, body=b"", headers=()):
+        self.send_response(code)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if body and self.command != "HEAD":
+            self.wfile.write(body)
+        self.close_connection = True
+
+    def handle_any(self, head):
+        url = urlparse(self.path)
+        q = parse_qs(url.query)
+        rng = self.headers.get("Range")
+        if_range = self.headers.get("If-Range")
+        if url.path != "/_log":
+            with LOG_LOCK:
+                LOG.append({"path": self.path, "range": rng,
+                            "if_range": if_range})
+        m = re.match(r"^/(\w+)(?:/(\d+))?$", url.path)
+        if url.path == "/_log":
+            with LOG_LOCK:
+                body = json.dumps(LOG).encode()
+            return self.send_plain(200, body,
+                                   [("Content-Type", "application/json")])
+        if not m:
+            return self.send_plain(404, b"no such route")
+        kind, num = m.group(1), int(m.group(2) or 0)
+        if kind == "status":
+            return self.send_plain(num, b"status %d" % num)
+        if kind == "redirect":
+            target = "/redirect/%d" % (num - 1) if num > 1 else "/file/1024"
+            return self.send_plain(302, b"", [("Location", target)])
+        if kind == "flaky":
+            with LOG_LOCK:
+                seen = FLAKY.get(self.path, 0)
+                FLAKY[self.path] = seen + 1
+            if seen < int(q.get("fail", ["1"])[0]):
+                return self.send_plain(500, b"try again")
+            kind = "file"
+        if kind not in ("file", "norange", "slow", "drop", "badlen"):
+            return self.send_plain(404, b"no such route")
+        size = num
+        start, end, code = 0, size, 200
+        honour_range = kind in ("file", "slow", "drop")
+        if rng and honour_range and (if_range is None or if_range in (
+                ETAG, LAST_MODIFIED)):
+            rm = re.match(r"^bytes=(\d+)-(\d*)$", rng)
+            if rm:
+                first = int(rm.group(1))
+                last = int(rm.group(2)) if rm.group(2) else size - 1
+                if first >= size:
+                    return self.send_plain(
+                        416, b"", [("Content-Range", "bytes */%d" % size)])
+                start, end, code = first, min(last + 1, size), 206
+        self.send_response(code)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("ETag", ETAG)
+        self.send_header("Last-Modified", LAST_MODIFIED)
+        self.send_header("Accept-Ranges", "bytes")
+        self.send_header("Connection", "close")
+        if "name" in q:
+            self.send_header("Content-Disposition",
+                             'attachment; filename="%s"' % q["name"][0])
+        if code == 206:
+            self.send_header("Content-Range",
+                             "bytes %d-%d/%d" % (start, end - 1, size))
+        announced = end - start
+        if kind == "badlen":
+            announced += 1000
+        self.send_header("Content-Length", str(announced))
+        self.end_headers()
+        self.close_connection = True
+        if head:
+            return
+        stop_at = end
+        if kind == "drop" and not rng:
+            stop_at = min(end, start + int(q.get("at", ["0"])[0]))
+        bps = int(q.get("bps", ["0"])[0]) if kind == "slow" else 0
+        chunk = 64 * 1024 if not bps else max(1024, bps // 20)
+        pos = start
+        began = time.monotonic()
+        try:
+            while pos < stop_at:
+                n = min(chunk, stop_at - pos)
+                self.wfile.write(content(pos, pos + n))
+                pos += n
+                if bps:
+                    due = began + (pos - start) / bps
+                    delay = due - time.monotonic()
+                    if delay > 0:
+                        time.sleep(delay)
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+def main():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    print(json.dumps({"port": server.server_address[1]}), flush=True)
+    t = threading.Thread(target=server.serve_forever, daemon=True)
+    t.start()
+    try:
+        sys.stdin.read()  # ends when the parent closes our stdin or dies
+    finally:
+        server.shutdown()
+
+
+if __name__ == "__main__":
+    main()
