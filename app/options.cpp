@@ -8,8 +8,6 @@
 #include <stdexcept>
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 namespace skyhaul {
 
@@ -189,45 +187,6 @@ const char* usage() {
          "                [--offline HOST:PORT] [--s3 HOST:PORT]\n"
          "                [--allow-private-networks] [--OPTION VALUE ...]\n"
          "       skyhauld user add NAME [--admin] [--level N] --data-dir DIR\n";
-}
-
-std::string to_json(const settings& s) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w{buf};
-  w.StartObject();
-  auto kv = [&](const char* k, const std::string& v) {
-    w.Key(k);
-    w.String(v.c_str());
-  };
-  auto kn = [&](const char* k, uint64_t v) {
-    w.Key(k);
-    w.Uint64(v);
-  };
-  kv("config_file", s.config_file);
-  kv("data_dir", s.data_dir);
-  kv("api", s.api);
-  kv("offline", s.offline);
-  kv("s3", s.s3);
-  w.Key("allow_private_networks");
-  w.Bool(s.allow_private_networks);
-  kn("max_active", s.max_active);
-  kn("max_tries", s.max_tries);
-  kn("retry_base_ms", s.retry_base_ms);
-  kn("retry_max_ms", s.retry_max_ms);
-  kn("connect_timeout", s.connect_timeout_s);
-  kn("low_speed_limit", s.low_speed_limit);
-  kn("low_speed_time", s.low_speed_time_s);
-  kn("max_redirects", s.max_redirects);
-  w.Key("max_download_size");
-  w.Int64(s.max_download_size);
-  kn("global_rate_limit", s.global_rate_limit);
-  kn("task_rate_limit", s.task_rate_limit);
-  kn("max_body_bytes", s.max_body_bytes);
-  kn("http_threads", s.http_threads);
-  kn("link_ttl", s.link_ttl_s);
-  kn("map_size", s.map_size);
-  w.EndObject();
-  return buf.GetString();
 }
 
 } // namespace skyhaul

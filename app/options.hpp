@@ -25,7 +25,4 @@ settings load_settings(const std::vector<std::string>& args, command& cmd);
 /// The usage text of skyhauld.
 const char* usage();
 
-/// Renders settings as a JSON object (no secrets are part of settings).
-std::string to_json(const settings& cfg);
-
 } // namespace skyhaul

@@ -124,21 +124,21 @@ user parse_user(const std::string& json) {
   return u;
 }
 
-daemon::daemon(std::vector<std::string> extra) : extra_(std::move(extra)) {
+server_process::server_process(std::vector<std::string> extra) : extra_(std::move(extra)) {
   char tmpl[] = "/tmp/skyhauld-test-XXXXXX";
   if (::mkdtemp(tmpl) == nullptr)
     throw std::runtime_error("mkdtemp failed");
   dir_ = tmpl;
 }
 
-daemon::~daemon() {
+server_process::~server_process() {
   if (pid_ > 0)
     stop(SIGKILL);
   std::error_code err;
   std::filesystem::remove_all(dir_, err);
 }
 
-void daemon::start() {
+void server_process::start() {
   auto listen_path = dir_ + "/listen.json";
   std::filesystem::remove(listen_path);
   std::vector<std::string> args = {SKYHAULD_PATH,
@@ -185,7 +185,7 @@ void daemon::start() {
   admin_ = parse_user(read_file(dir_ + "/admin.json"));
 }
 
-int daemon::stop(int sig) {
+int server_process::stop(int sig) {
   if (pid_ <= 0)
     return -1;
   ::kill(pid_, sig);
@@ -197,7 +197,7 @@ int daemon::stop(int sig) {
   return 128 + WTERMSIG(status);
 }
 
-user daemon::add_user(const std::string& name) {
+user server_process::add_user(const std::string& name) {
   auto cmd = std::string{SKYHAULD_PATH} + " user add " + name
              + " --data-dir " + dir_;
   std::string out;
@@ -211,11 +211,11 @@ user daemon::add_user(const std::string& name) {
   return parse_user(out);
 }
 
-std::string daemon::url(const std::string& listener) const {
+std::string server_process::url(const std::string& listener) const {
   return "http://" + listen_.at(listener);
 }
 
-response daemon::api(const std::string& method, const std::string& path,
+response server_process::api(const std::string& method, const std::string& path,
                      const std::string& body, const std::string& key) const {
   auto k = key.empty() ? admin_.api_key : key;
   return http(method, url("api") + path, body,

@@ -37,11 +37,11 @@ struct user {
   std::string secret_key;
 };
 
-class daemon {
+class server_process {
 public:
   /// Creates a fresh data dir; `extra` are more command line arguments.
-  explicit daemon(std::vector<std::string> extra = {});
-  ~daemon();
+  explicit server_process(std::vector<std::string> extra = {});
+  ~server_process();
 
   /// Starts skyhauld and waits (bounded) until listen.json appears.
   void start();
@@ -94,7 +94,7 @@ private:
 user parse_user(const std::string& json);
 
 template <class Pred>
-std::string daemon::await_status(const std::string& tid, Pred pred,
+std::string server_process::await_status(const std::string& tid, Pred pred,
                                  std::chrono::seconds limit,
                                  const std::string& key) const {
   auto deadline = std::chrono::steady_clock::now() + limit;

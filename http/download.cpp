@@ -1,0 +1,147 @@
+#include "http/download.hpp"
+
+#include <ctime>
+#include <filesystem>
+
+#include <caf/all.hpp>
+
+#include "http/auth.hpp"
+#include "http/bridge.hpp"
+#include "http/json.hpp"
+#include "storage/blob_store.hpp"
+
+namespace skyhaul::http {
+
+std::optional<std::pair<uint64_t, uint64_t>>
+parse_range(const std::string& h, uint64_t size, bool& unsatisfiable) {
+  unsatisfiable = false;
+  if (h.rfind("bytes=", 0) != 0 || h.find(',') != std::string::npos)
+    return std::nullopt;
+  auto spec = h.substr(6);
+  auto dash = spec.find('-');
+  if (dash == std::string::npos)
+    return std::nullopt;
+  auto a = spec.substr(0, dash);
+  auto b = spec.substr(dash + 1);
+  auto digits = [](const std::string& s) {
+    return !s.empty() && s.size() <= 19
+           && s.find_first_not_of("0123456789") == std::string::npos;
+  };
+  if (a.empty()) { // suffix: the last n bytes
+    if (!digits(b))
+      return std::nullopt;
+    uint64_t n = std::stoull(b);
+    if (n == 0 || size == 0) {
+      unsatisfiable = true;
+      return std::nullopt;
+    }
+    n = std::min(n, size);
+    return std::pair{size - n, size - 1};
+  }
+  if (!digits(a) || (!b.empty() && !digits(b)))
+    return std::nullopt;
+  uint64_t first = std::stoull(a);
+  uint64_t last = b.empty() ? size - 1 : std::stoull(b);
+  if (!b.empty() && last < first)
+    return std::nullopt;
+  if (first >= size) {
+    unsatisfiable = true;
+    return std::nullopt;
+  }
+  return std::pair{first, std::min(last, size - 1)};
+}
+
+std::string http_date(int64_t ms) {
+  std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
+}
+
+void download(const services& svc, request& req, responder respond) {
+  auto tid = req.params.at("tid");
+  auto file = req.params.at("file");
+  auto seq = parse_tid(tid);
+  if (!seq) {
+    respond(json_error(404, "no such task: " + tid));
+    return;
+  }
+  user_id uid = 0; // a valid signature stands for the trusted caller
+  if (req.has_arg("signature")) {
+    if (!verify_link(svc, tid, file, req.arg("expires"),
+                     req.arg("signature"))) {
+      respond(json_error(403, "the link is invalid or has expired"));
+      return;
+    }
+  } else {
+    auto user = authenticate(svc, req);
+    if (!user) {
+      respond(json_error(401, "missing or invalid api key"));
+      return;
+    }
+    uid = user->id;
+  }
+  auto range = req.header("range");
+  auto inm = req.header("if-none-match");
+  auto blobs = svc.blobs;
+  ask(
+    *svc.sys, svc.scheduler,
+    [=](task_status& ts) {
+      const file_record* f = nullptr;
+      for (auto& x : ts.rec.files)
+        if (x.name == file || x.key == file)
+          f = &x;
+      if (f == nullptr) {
+        respond(json_error(404, "no such file in task " + tid + ": " + file));
+        return;
+      }
+      auto path = blobs->blob_path(f->blob);
+      std::error_code err;
+      auto size = std::filesystem::file_size(path, err);
+      if (err) {
+        respond(json_error(404, "the file is gone: " + file));
+        return;
+      }
+      reply r;
+      auto etag = "\"" + f->md5 + "\"";
+      r.content_type = f->content_type.empty() ? "application/octet-stream"
+                                               : f->content_type;
+      r.headers = {{"ETag", etag},
+                   {"Last-Modified", http_date(f->last_modified_ms)},
+                   {"Accept-Ranges", "bytes"}};
+      if (!inm.empty() && (inm == etag || inm == "*")) {
+        r.status = 304;
+        r.content_type.clear();
+        respond(std::move(r));
+        return;
+      }
+      r.file_path = path;
+      r.file_offset = 0;
+      r.file_length = size;
+      bool unsatisfiable = false;
+      if (!range.empty()) {
+        if (auto rg = parse_range(range, size, unsatisfiable)) {
+          r.status = 206;
+          r.file_offset = rg->first;
+          r.file_length = rg->second - rg->first + 1;
+          r.headers.emplace_back("Content-Range",
+                                 "bytes " + std::to_string(rg->first) + "-"
+                                   + std::to_string(rg->second) + "/"
+                                   + std::to_string(size));
+        } else if (unsatisfiable) {
+          reply bad = json_error(416, "the range is past the end of the file");
+          bad.headers.emplace_back("Content-Range",
+                                   "bytes */" + std::to_string(size));
+          respond(std::move(bad));
+          return;
+        }
+      }
+      respond(std::move(r));
+    },
+    [respond](caf::error& err) { respond(json_error(err)); },
+    atom::status_v, uid, *seq);
+}
+
+} // namespace skyhaul::http

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include "http/message.hpp"
+#include "http/services.hpp"
+
+namespace skyhaul::http {
+
+/// A parsed single `Range` header: [first, last] inclusive. nullopt for no
+/// or an ignorable header (several ranges, other units); `unsatisfiable`
+/// set when it asks for bytes past the end.
+std::optional<std::pair<uint64_t, uint64_t>>
+parse_range(const std::string& header, uint64_t size, bool& unsatisfiable);
+
+/// An HTTP date (RFC 7231) for ms since the epoch.
+std::string http_date(int64_t ms);
+
+/// `GET`/`HEAD /download/<tid>/<file>`: a signed link or the owner's key.
+void download(const services& svc, request& req, responder respond);
+
+} // namespace skyhaul::http

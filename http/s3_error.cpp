@@ -1,0 +1,49 @@
+#include "http/s3_error.hpp"
+
+#include "storage/user_table.hpp"
+
+namespace skyhaul::http {
+
+std::string xml_escape(const std::string& s) {
+  std::string out;
+  for (auto c : s) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+reply s3_error(unsigned status, const std::string& code,
+               const std::string& message, const std::string& resource) {
+  reply r;
+  r.status = status;
+  r.content_type = "application/xml";
+  auto id = storage::random_hex(8);
+  for (auto& c : id)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  r.body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>"
+           + xml_escape(code) + "</Code><Message>" + xml_escape(message)
+           + "</Message><Resource>" + xml_escape(resource)
+           + "</Resource><RequestId>" + id + "</RequestId></Error>";
+  r.headers.emplace_back("x-amz-request-id", id);
+  return r;
+}
+
+} // namespace skyhaul::http

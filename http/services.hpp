@@ -1,0 +1,29 @@
+#pragma once
+
+#include <string>
+
+#include <caf/fwd.hpp>
+
+#include "protocol/actors.hpp"
+#include "protocol/settings.hpp"
+
+namespace skyhaul::storage {
+class blob_store;
+class lmdb_env;
+} // namespace skyhaul::storage
+
+namespace skyhaul::http {
+
+/// What the faces reach: the actors, read access to LMDB (for credentials
+/// and objects), the blob files and the settings. All outlive the server.
+struct services {
+  caf::actor_system* sys = nullptr;
+  scheduler_actor scheduler;
+  storage::lmdb_env* db = nullptr;
+  const storage::blob_store* blobs = nullptr;
+  const settings* cfg = nullptr;
+  /// HMAC key of signed download links.
+  std::string link_secret;
+};
+
+} // namespace skyhaul::http

@@ -1,0 +1,146 @@
+#include "http/task_json.hpp"
+
+#include "http/auth.hpp"
+#include "http/services.hpp"
+
+namespace skyhaul::http {
+
+namespace {
+
+void put_u(json_writer& w, const char* key, uint64_t v) {
+  w.Key(key);
+  w.Uint64(v);
+}
+
+void put_i(json_writer& w, const char* key, int64_t v) {
+  w.Key(key);
+  w.Int64(v);
+}
+
+} // namespace
+
+double percent_of(const task_record& rec) {
+  if (rec.state == task_state::finished)
+    return 100.0;
+  if (rec.total_bytes <= 0)
+    return 0.0;
+  auto p = 100.0 * static_cast<double>(rec.done_bytes)
+           / static_cast<double>(rec.total_bytes);
+  p = static_cast<double>(static_cast<int64_t>(p * 100)) / 100;
+  return p > 100.0 ? 100.0 : p;
+}
+
+void write_file(json_writer& w, const file_record& f, const std::string* link) {
+  w.StartObject();
+  put(w, "name", f.name);
+  put(w, "key", f.key);
+  put_u(w, "size", f.size);
+  put(w, "md5", f.md5);
+  put(w, "sha1", f.sha1);
+  put(w, "crc32", f.crc32);
+  put(w, "content_type", f.content_type);
+  put_i(w, "last_modified", f.last_modified_ms);
+  w.Key("concrete_upload");
+  w.Bool(f.concrete);
+  if (link)
+    put(w, "url", *link);
+  w.EndObject();
+}
+
+void write_task(json_writer& w, const task_status& ts, bool excerpt) {
+  auto& r = ts.rec;
+  w.StartObject();
+  put(w, "tid", format_tid(r.seq));
+  put(w, "state", to_string(r.state));
+  w.Key("percent");
+  w.Double(percent_of(r));
+  put_u(w, "done_bytes", r.done_bytes);
+  put_i(w, "total_bytes", r.total_bytes);
+  if (!excerpt) {
+    put(w, "url", r.spec.url);
+    put(w, "bucket", r.spec.bucket);
+    put(w, "key", r.spec.key);
+    put(w, "target", r.spec.target);
+    put(w, "file_name", r.file_name);
+    put_u(w, "speed", ts.speed);
+    put_i(w, "eta", ts.eta_s);
+    put_u(w, "tries", r.tries);
+    put_i(w, "created", r.created_ms);
+    put_i(w, "updated", r.updated_ms);
+    if (r.error != ec::none) {
+      w.Key("error");
+      w.StartObject();
+      put(w, "code", to_string(r.error));
+      put(w, "message", r.error_message);
+      w.EndObject();
+    }
+    w.Key("files");
+    w.StartArray();
+    for (auto& f : r.files)
+      write_file(w, f, nullptr);
+    w.EndArray();
+  }
+  w.EndObject();
+}
+
+void write_info(json_writer& w, const services& svc, const task_record& r) {
+  w.StartObject();
+  put(w, "tid", format_tid(r.seq));
+  put(w, "state", to_string(r.state));
+  w.Key("source");
+  w.StartObject();
+  put(w, "url", r.spec.url);
+  w.EndObject();
+  w.Key("options");
+  w.StartObject();
+  auto& s = r.spec;
+  put(w, "bucket", s.bucket);
+  put(w, "key", s.key);
+  put(w, "target", s.target);
+  put(w, "md5", s.md5);
+  put(w, "sha1", s.sha1);
+  put(w, "crc32", s.crc32);
+  put_i(w, "size", s.size);
+  put(w, "on_key_exist", to_string(s.rule));
+  put(w, "acl", s.acl);
+  put(w, "success_callback_url", s.success_callback_url);
+  put(w, "failure_callback_url", s.failure_callback_url);
+  w.EndObject();
+  w.Key("files");
+  w.StartArray();
+  for (auto& f : r.files) {
+    auto link = signed_link(svc, format_tid(r.seq), f.name);
+    write_file(w, f, &link);
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
+void write_settings(json_writer& w, const settings& s) {
+  w.StartObject();
+  put(w, "config_file", s.config_file);
+  put(w, "data_dir", s.data_dir);
+  put(w, "api", s.api);
+  put(w, "offline", s.offline);
+  put(w, "s3", s.s3);
+  w.Key("allow_private_networks");
+  w.Bool(s.allow_private_networks);
+  put_u(w, "max_active", s.max_active);
+  put_u(w, "max_tries", s.max_tries);
+  put_u(w, "retry_base_ms", s.retry_base_ms);
+  put_u(w, "retry_max_ms", s.retry_max_ms);
+  put_u(w, "connect_timeout", s.connect_timeout_s);
+  put_u(w, "low_speed_limit", s.low_speed_limit);
+  put_u(w, "low_speed_time", s.low_speed_time_s);
+  put_u(w, "max_redirects", s.max_redirects);
+  put_i(w, "max_download_size", s.max_download_size);
+  put_u(w, "global_rate_limit", s.global_rate_limit);
+  put_u(w, "task_rate_limit", s.task_rate_limit);
+  put_u(w, "max_body_bytes", s.max_body_bytes);
+  put_u(w, "http_threads", s.http_threads);
+  put_u(w, "link_ttl", s.link_ttl_s);
+  put_u(w, "map_size", s.map_size);
+  w.EndObject();
+}
+
+} // namespace skyhaul::http

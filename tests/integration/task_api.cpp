@@ -1,0 +1,314 @@
+#define BOOST_TEST_MODULE task_api_integration
+#include <boost/test/unit_test.hpp>
+
+// The real skyhauld against the real local origin (tests/support/origin.py),
+// through the Task API only, as a user's script would drive it.
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <csignal>
+
+#include "tests/support/daemon.hpp"
+#include "tests/support/origin.hpp"
+
+using namespace skyhaul::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string state_of(const std::string& body) {
+  return json_field(body, "task.state");
+}
+
+auto ended() {
+  return [](const std::string& body) {
+    auto s = state_of(body);
+    return s == "finished" || s == "failed" || s == "cancelled";
+  };
+}
+
+std::string create(const server_process& d, const std::string& json,
+                   const std::string& key = {}) {
+  auto res = d.api("POST", "/task", json, key);
+  BOOST_REQUIRE_MESSAGE(res.status == 200, res.status << " " << res.body);
+  BOOST_REQUIRE_EQUAL(json_field(res.body, "status"), "success");
+  auto tid = json_field(res.body, "tid");
+  BOOST_REQUIRE_EQUAL(tid.size(), 20u);
+  return tid;
+}
+
+struct fixture {
+  origin org;
+  server_process d;
+  fixture() {
+    d.start();
+  }
+};
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(task_api, fixture)
+
+BOOST_AUTO_TEST_CASE(health_and_auth) {
+  BOOST_CHECK_EQUAL(http("GET", d.url() + "/healthz").status, 200);
+  auto no_key = http("GET", d.url() + "/task/list");
+  BOOST_CHECK_EQUAL(no_key.status, 401);
+  BOOST_CHECK_EQUAL(json_field(no_key.body, "status"), "error");
+  BOOST_CHECK(!json_field(no_key.body, "errmsg").empty());
+  BOOST_CHECK_EQUAL(d.api("GET", "/task/list", {}, "sk_wrong").status, 401);
+  BOOST_CHECK_EQUAL(
+    http("GET", d.url() + "/task/list?key=" + d.admin().api_key).status, 200);
+}
+
+BOOST_AUTO_TEST_CASE(download_verify_and_fetch_the_object) {
+  const size_t size = 3 * 1024 * 1024 + 17;
+  auto want = expected_digests(size);
+  auto tid = create(d, R"({"url":")" + org.url("/file/" + std::to_string(size))
+                         + R"(","bucket":"media","key":"a/b.bin","md5":")"
+                         + want.md5 + R"(","sha1":")" + want.sha1
+                         + R"(","crc32":")" + want.crc32 + R"(","size":)"
+                         + std::to_string(size) + "}");
+  auto body = d.await_status(tid, ended());
+  BOOST_REQUIRE_MESSAGE(state_of(body) == "finished", body);
+  BOOST_CHECK_EQUAL(json_field(body, "task.done_bytes"), std::to_string(size));
+  // Excerpt form, in both spellings.
+  for (auto q : {"exerpt", "excerpt"}) {
+    auto ex = d.api("GET", "/task/tid/" + tid + "/status?" + q + "=true");
+    BOOST_CHECK_EQUAL(ex.status, 200);
+    BOOST_CHECK_EQUAL(json_field(ex.body, "task.state"), "finished");
+    BOOST_CHECK(json_field(ex.body, "task.url").empty());
+  }
+  auto info = d.api("GET", "/task/tid/" + tid + "/info");
+  BOOST_REQUIRE_EQUAL(info.status, 200);
+  BOOST_CHECK(info.body.find(want.sha1) != std::string::npos);
+  BOOST_CHECK(info.body.find("\"a/b.bin\"") != std::string::npos);
+  // The signed link works without a key; the content is the origin's.
+  auto pos = info.body.find("/download/");
+  BOOST_REQUIRE(pos != std::string::npos);
+  auto end = info.body.find('"', pos);
+  std::string link = info.body.substr(pos, end - pos);
+  for (size_t i; (i = link.find("\\/")) != std::string::npos;)
+    link.replace(i, 2, "/");
+  auto got = http("GET", d.url() + link);
+  BOOST_REQUIRE_EQUAL(got.status, 200);
+  BOOST_CHECK_EQUAL(got.body.size(), size);
+  BOOST_CHECK(got.body == origin_content(size));
+  auto etag = got.headers["etag"];
+  BOOST_CHECK_EQUAL(etag, "\"" + want.md5 + "\"");
+  auto part = http("GET", d.url() + link, {}, {"Range: bytes=10-19"});
+  BOOST_CHECK_EQUAL(part.status, 206);
+  BOOST_CHECK(part.body == origin_content(size).substr(10, 10));
+  auto same = http("GET", d.url() + link, {}, {"If-None-Match: " + etag});
+  BOOST_CHECK_EQUAL(same.status, 304);
+  // A tampered link is refused.
+  auto bad = link;
+  bad.back() = bad.back() == '0' ? '1' : '0';
+  BOOST_CHECK_EQUAL(http("GET", d.url() + bad).status, 403);
+}
+
+BOOST_AUTO_TEST_CASE(checksum_and_size_mismatches_fail_and_store_nothing) {
+  auto url = org.url("/file/1000");
+  auto t1 = create(d, R"({"url":")" + url + R"(","key":"x","md5":")"
+                        + std::string(32, '0') + R"("})");
+  auto t2 = create(d, R"({"url":")" + url + R"(","key":"y","size":999})");
+  auto t3 = create(d, R"({"url":")" + url + R"(","key":"z","crc32":"1234"})");
+  for (auto& tid : std::vector<std::string>{t1, t2, t3}) {
+    auto body = d.await_status(tid, ended());
+    BOOST_CHECK_MESSAGE(state_of(body) == "failed", body);
+    BOOST_CHECK(!json_field(body, "task.error.message").empty());
+    BOOST_CHECK_EQUAL(json_field(body, "task.files"), "<composite>");
+    auto info = d.api("GET", "/task/tid/" + tid + "/info");
+    BOOST_CHECK(info.body.find("/download/") == std::string::npos);
+  }
+  BOOST_CHECK_EQUAL(json_field(d.api("GET", "/task/tid/" + t1 + "/status").body,
+                               "task.error.code"),
+                    "checksum_mismatch");
+  BOOST_CHECK_EQUAL(json_field(d.api("GET", "/task/tid/" + t2 + "/status").body,
+                               "task.error.code"),
+                    "size_mismatch");
+}
+
+BOOST_AUTO_TEST_CASE(source_errors_are_reported) {
+  auto missing = create(d, R"({"url":")" + org.url("/status/404") + R"("})");
+  auto body = d.await_status(missing, ended());
+  BOOST_CHECK_EQUAL(state_of(body), "failed");
+  BOOST_CHECK_EQUAL(json_field(body, "task.error.code"),
+                    "no_such_download_source");
+  // A flaky origin (two 500s) is retried with backoff until it answers.
+  auto flaky = create(d, R"({"url":")" + org.url("/flaky/2048?fail=2")
+                           + R"("})");
+  body = d.await_status(flaky, ended());
+  BOOST_CHECK_MESSAGE(state_of(body) == "finished", body);
+  BOOST_CHECK_EQUAL(json_field(body, "task.tries"), "3");
+  // Redirects are followed.
+  auto hops = create(d, R"({"url":")" + org.url("/redirect/3") + R"("})");
+  body = d.await_status(hops, ended());
+  BOOST_CHECK_MESSAGE(state_of(body) == "finished", body);
+}
+
+BOOST_AUTO_TEST_CASE(pause_and_resume) {
+  const size_t size = 4 * 1024 * 1024;
+  auto tid = create(d, R"({"url":")"
+                         + org.url("/slow/" + std::to_string(size)
+                                   + "?bps=1000000")
+                         + R"(","key":"slow.bin"})");
+  d.await_status(tid, [](const std::string& b) {
+    return json_field(b, "task.done_bytes") != "0"
+           && !json_field(b, "task.done_bytes").empty();
+  });
+  auto p = d.api("PUT", "/task/tid/" + tid + "?act=pause");
+  BOOST_REQUIRE_MESSAGE(p.status == 200, p.body);
+  auto body = d.api("GET", "/task/tid/" + tid + "/status").body;
+  BOOST_CHECK_EQUAL(state_of(body), "paused");
+  auto counters = d.api("GET", "/task/state_coutner").body;
+  BOOST_CHECK_EQUAL(json_field(counters, "counters.paused"), "1");
+  BOOST_CHECK_EQUAL(
+    json_field(d.api("GET", "/task/state_counter").body, "counters.paused"),
+    "1");
+  auto listed = d.api("GET", "/task/list?state=paused").body;
+  BOOST_CHECK(listed.find(tid) != std::string::npos);
+  BOOST_CHECK(d.api("GET", "/task/list?state=finished").body.find(tid)
+              == std::string::npos);
+  auto r = d.api("PUT", "/task/tid/" + tid + "?act=resume");
+  BOOST_REQUIRE_EQUAL(r.status, 200);
+  body = d.await_status(tid, ended(), 60s);
+  BOOST_REQUIRE_MESSAGE(state_of(body) == "finished", body);
+  auto info = d.api("GET", "/task/tid/" + tid + "/info").body;
+  BOOST_CHECK(info.find(expected_digests(size).sha1) != std::string::npos);
+  // A finished task cannot be paused.
+  BOOST_CHECK_EQUAL(d.api("PUT", "/task/tid/" + tid + "?act=pause").status,
+                    409);
+}
+
+BOOST_AUTO_TEST_CASE(kill_9_mid_download_then_restart_resumes_with_range) {
+  const size_t size = 6 * 1024 * 1024;
+  auto path = "/slow/" + std::to_string(size) + "?bps=2000000";
+  auto tid = create(d, R"({"url":")" + org.url(path) + R"(","key":"k9.bin"})");
+  d.await_status(tid, [](const std::string& b) {
+    auto n = json_field(b, "task.done_bytes");
+    return !n.empty() && std::stoll(n) > 1000000;
+  });
+  d.crash();
+  d.start();
+  auto body = d.await_status(tid, ended(), 60s);
+  BOOST_REQUIRE_MESSAGE(state_of(body) == "finished", body);
+  auto info = d.api("GET", "/task/tid/" + tid + "/info").body;
+  BOOST_CHECK(info.find(expected_digests(size).sha1) != std::string::npos);
+  BOOST_CHECK_MESSAGE(org.saw_range_request(), "the origin saw no Range");
+}
+
+BOOST_AUTO_TEST_CASE(acknowledged_tasks_survive_kill_9) {
+  std::vector<std::string> tids;
+  for (int i = 0; i < 20; ++i)
+    tids.push_back(create(d, R"({"url":")" + org.url("/file/10")
+                               + R"(","paused":true,"key":"p)"
+                               + std::to_string(i) + R"("})"));
+  d.crash();
+  d.start();
+  for (auto& tid : tids)
+    BOOST_CHECK_EQUAL(state_of(d.api("GET", "/task/tid/" + tid + "/status").body),
+                      "paused");
+}
+
+BOOST_AUTO_TEST_CASE(users_cannot_see_each_others_tasks) {
+  auto alice = d.add_user("alice");
+  auto bob = d.add_user("bob");
+  BOOST_REQUIRE(!alice.api_key.empty());
+  auto tid = create(d, R"({"url":")" + org.url("/file/10") + R"(","paused":true})",
+                    alice.api_key);
+  BOOST_CHECK_EQUAL(d.api("GET", "/task/tid/" + tid + "/status", {}, alice.api_key)
+                      .status,
+                    200);
+  for (auto m : {std::pair{"GET", "/status"}, {"GET", "/info"}}) {
+    auto res = d.api(m.first, "/task/tid/" + tid + m.second, {}, bob.api_key);
+    BOOST_CHECK_EQUAL(res.status, 404);
+  }
+  BOOST_CHECK_EQUAL(
+    d.api("PUT", "/task/tid/" + tid + "?act=resume", {}, bob.api_key).status,
+    404);
+  BOOST_CHECK_EQUAL(d.api("DELETE", "/task/tid/" + tid, {}, bob.api_key).status,
+                    404);
+  auto list = d.api("GET", "/task/list", {}, bob.api_key).body;
+  BOOST_CHECK(list.find(tid) == std::string::npos);
+  BOOST_CHECK_EQUAL(
+    json_field(d.api("GET", "/task/state_counter", {}, bob.api_key).body,
+               "counters.paused"),
+    "0");
+}
+
+BOOST_AUTO_TEST_CASE(bad_input_gets_clear_errors) {
+  auto check = [&](const std::string& method, const std::string& path,
+                   const std::string& body, long status) {
+    auto res = d.api(method, path, body);
+    BOOST_CHECK_MESSAGE(res.status == status, method << " " << path << " "
+                                                     << body << " -> "
+                                                     << res.status << " "
+                                                     << res.body);
+    BOOST_CHECK_EQUAL(json_field(res.body, "status"), "error");
+    BOOST_CHECK(!json_field(res.body, "errmsg").empty());
+  };
+  check("POST", "/task", "{not json", 400);
+  check("POST", "/task", "[]", 400);
+  check("POST", "/task", R"({"url":"http://x/y","colour":"red"})", 400);
+  check("POST", "/task", R"({"url":42})", 400);
+  check("POST", "/task", R"({"bucket":"b"})", 400);
+  check("POST", "/task", R"({"url":"ftp://x/y"})", 400);
+  check("POST", "/task", R"({"url":"http://x/y","key":"../../etc/passwd"})",
+        400);
+  check("POST", "/task", R"({"url":"http://x/y","md5":"zz"})", 400);
+  check("POST", "/task", R"({"url":"http://x/y","on_key_exist":"maybe"})", 400);
+  check("POST", "/task", "{\"url\":\"" + std::string(2 << 20, 'a') + "\"}",
+        413);
+  check("GET", "/task/tid/00000000000000000999/status", {}, 404);
+  check("GET", "/task/tid/nonsense/status", {}, 404);
+  check("PUT", "/task/tid/00000000000000000999?act=pause", {}, 404);
+  check("GET", "/task/list?state=sleeping", {}, 400);
+  check("POST", "/task/batch/pause", R"({"tids":"x"})", 400);
+}
+
+BOOST_AUTO_TEST_CASE(batch_operations_answer_per_tid) {
+  auto a = create(d, R"({"url":")" + org.url("/file/10") + R"(","paused":true,"key":"ba"})");
+  auto b = create(d, R"({"url":")" + org.url("/file/10") + R"(","paused":true,"key":"bb"})");
+  auto res = d.api("POST", "/task/batch/delete",
+                   R"({"tids":[")" + a + R"(",")" + b
+                     + R"(","00000000000000000999"]})");
+  BOOST_REQUIRE_EQUAL(res.status, 200);
+  BOOST_CHECK_EQUAL(json_field(res.body, "results." + a + ".status"),
+                    "success");
+  BOOST_CHECK_EQUAL(
+    json_field(res.body, "results.00000000000000000999.status"), "error");
+  BOOST_CHECK_EQUAL(d.api("GET", "/task/tid/" + a + "/status").status, 404);
+}
+
+BOOST_AUTO_TEST_CASE(delete_with_del_file_removes_objects) {
+  auto tid = create(d, R"({"url":")" + org.url("/file/5000") + R"(","key":"del.bin"})");
+  auto body = d.await_status(tid, ended());
+  BOOST_REQUIRE_EQUAL(state_of(body), "finished");
+  auto blobs = d.data_dir() + "/blobs";
+  auto count = [&] {
+    size_t n = 0;
+    for (auto& e : std::filesystem::recursive_directory_iterator(blobs))
+      n += e.is_regular_file() ? 1 : 0;
+    return n;
+  };
+  BOOST_CHECK_EQUAL(count(), 1u);
+  auto res = d.api("DELETE", "/task/tid/" + tid + "?del_file=true");
+  BOOST_REQUIRE_EQUAL(res.status, 200);
+  BOOST_CHECK_EQUAL(d.api("GET", "/task/tid/" + tid + "/status").status, 404);
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (count() != 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  BOOST_CHECK_EQUAL(count(), 0u);
+}
+
+BOOST_AUTO_TEST_CASE(config_and_graceful_stop) {
+  auto cfg = d.api("GET", "/config");
+  BOOST_CHECK_EQUAL(cfg.status, 200);
+  BOOST_CHECK_EQUAL(json_field(cfg.body, "config.max_active"), "8");
+  BOOST_CHECK(cfg.body.find("secret") == std::string::npos);
+  BOOST_CHECK_EQUAL(d.stop(SIGTERM), 0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
