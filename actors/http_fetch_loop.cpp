@@ -28,6 +28,8 @@ struct transfer {
   storage::digest_set digests;
   /// Bytes of the file on disk (valid prefix included).
   uint64_t on_disk = 0;
+  /// Bytes whose writeback was started already.
+  uint64_t flushed = 0;
   /// Headers of the current response (reset by every status line).
   long status = 0;
   int64_t content_length = -1;
@@ -68,6 +70,8 @@ struct transfer {
 };
 
 namespace {
+
+constexpr uint64_t writeback_step = 64ull << 20;
 
 std::string lower(std::string s) {
   for (auto& c : s)
@@ -119,6 +123,7 @@ bool on_headers(transfer& t) {
       // Start over: the prefix may no longer match the source.
       ::ftruncate(t.fd, 0);
       t.on_disk = 0;
+      t.flushed = 0;
       t.digests.reset();
       return false;
     }
@@ -141,6 +146,7 @@ bool on_headers(transfer& t) {
       ::ftruncate(t.fd, 0);
       ::lseek(t.fd, 0, SEEK_SET);
       t.on_disk = 0;
+      t.flushed = 0;
       t.digests.reset();
     }
     t.total = t.content_length;
@@ -227,6 +233,14 @@ size_t write_cb(char* p, size_t size, size_t n, void* ud) {
   }
   t.digests.update(p, len);
   t.on_disk += len;
+  // Start the writeback as the file grows (asynchronously), so the fsync
+  // that makes the finished file durable has little left to do.
+  if (t.on_disk - t.flushed >= writeback_step) {
+    ::sync_file_range(t.fd, static_cast<off64_t>(t.flushed),
+                      static_cast<off64_t>(t.on_disk - t.flushed),
+                      SYNC_FILE_RANGE_WRITE);
+    t.flushed = t.on_disk;
+  }
   return len;
 }
 
@@ -358,6 +372,7 @@ void http_fetch_loop::add(fetch_request req, fetch_listener_actor who) {
   ::ftruncate(t->fd, static_cast<off_t>(t->on_disk));
   ::lseek(t->fd, static_cast<off_t>(t->on_disk), SEEK_SET);
   t->last_report_bytes = t->on_disk;
+  t->flushed = t->on_disk;
   auto* e = curl_easy_init();
   t->easy = e;
   curl_easy_setopt(e, CURLOPT_URL, t->req.url.c_str());

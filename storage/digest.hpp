@@ -8,6 +8,12 @@
 namespace skyhaul::storage {
 
 /// MD5, SHA-1 and CRC32 of one byte stream, computed as it arrives.
+///
+/// The work runs on two process-wide worker threads (MD5 on one, SHA-1 and
+/// CRC32 on the other) in 1 MiB chunks, so a download thread that feeds it
+/// keeps receiving while the digests are computed on the other core.
+/// `update` copies; `finish` waits for the workers. At most 16 MiB per set
+/// are in flight: a faster feeder waits.
 class digest_set {
 public:
   /// Lower-case hex digests; CRC32 as 8 zero-padded digits.
