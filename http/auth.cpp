@@ -1,11 +1,50 @@
 #include "http/auth.hpp"
 
+#include <chrono>
 #include <ctime>
+#include <mutex>
+#include <unordered_map>
 
 #include "storage/lmdb_env.hpp"
 #include "storage/user_table.hpp"
 
 namespace skyhaul::http {
+
+namespace {
+
+/// Recently seen keys, by their hash. Only hits are cached, so a user
+/// added by `skyhauld user add` works on its first request; a cached
+/// entry lives one second, which bounds how long a changed key is honoured.
+class key_cache {
+public:
+  std::optional<user_record> get(const std::string& hash) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    auto i = entries_.find(hash);
+    if (i == entries_.end() || i->second.first < clock::now())
+      return std::nullopt;
+    return i->second.second;
+  }
+
+  void put(const std::string& hash, const user_record& rec) {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (entries_.size() > 10000)
+      entries_.clear();
+    entries_[hash] = {clock::now() + std::chrono::seconds(1), rec};
+  }
+
+private:
+  using clock = std::chrono::steady_clock;
+  std::mutex mtx_;
+  std::unordered_map<std::string, std::pair<clock::time_point, user_record>>
+    entries_;
+};
+
+key_cache& cache() {
+  static key_cache instance;
+  return instance;
+}
+
+} // namespace
 
 std::optional<user_record> authenticate(const services& svc,
                                         const request& req) {
@@ -17,8 +56,14 @@ std::optional<user_record> authenticate(const services& svc,
     key = req.arg("key");
   if (key.empty() || key.size() > 256)
     return std::nullopt;
+  auto hash = storage::sha256_hex(key);
+  if (auto hit = cache().get(hash))
+    return hit;
   auto t = svc.db->read();
-  return storage::find_user_by_api_key(t, key);
+  auto rec = storage::find_user_by_api_key(t, key);
+  if (rec)
+    cache().put(hash, *rec);
+  return rec;
 }
 
 std::string link_signature(const services& svc, const std::string& tid,

@@ -144,7 +144,7 @@ private:
     req.body = std::move(msg.body());
     auto self = shared_from_this();
     face_.routes.dispatch(req, [self](reply r) {
-      net::post(self->stream_.get_executor(),
+      net::dispatch(self->stream_.get_executor(),
                 [self, r = std::move(r)]() mutable {
                   self->write(std::move(r));
                 });

@@ -12,6 +12,8 @@
 #include "http/json.hpp"
 #include "http/task_json.hpp"
 #include "http/validate.hpp"
+#include "storage/lmdb_env.hpp"
+#include "storage/task_table.hpp"
 
 namespace skyhaul::http {
 
@@ -350,19 +352,40 @@ void add_task_api(router& r, const services& svc) {
               u.id, *seq, flag(req, "del_file", false));
         }));
   r.add("GET", "/task/tid/:tid/status",
-        authed(svc, [=](const user_record& u, request& req, responder rsp) {
+        authed(svc, [=, &svc](const user_record& u, request& req,
+                              responder rsp) {
           auto seq = tid_param(req, rsp);
           if (!seq)
             return;
           auto short_form = excerpt(req, false);
+          auto render = [rsp, short_form](const task_status& ts) {
+            rsp(json_success([&](json_writer& w) {
+              w.Key("task");
+              write_task(w, ts, short_form);
+            }));
+          };
+          // Only a downloading task has figures newer than its record; any
+          // other state is answered from LMDB, where every acknowledged
+          // change already is, without a trip through the actors.
+          {
+            std::optional<task_record> rec;
+            {
+              auto t = svc.db->read();
+              rec = storage::get_task(t, *seq);
+            }
+            if (!rec || rec->owner != u.id) {
+              rsp(json_error(404, "no such task: " + format_tid(*seq)));
+              return;
+            }
+            if (rec->state != task_state::downloading) {
+              task_status ts;
+              ts.rec = std::move(*rec);
+              render(ts);
+              return;
+            }
+          }
           ask(
-            *sys, sched,
-            [rsp, short_form](task_status& ts) {
-              rsp(json_success([&](json_writer& w) {
-                w.Key("task");
-                write_task(w, ts, short_form);
-              }));
-            },
+            *sys, sched, [render](task_status& ts) { render(ts); },
             on_error(rsp), atom::status_v, u.id, *seq);
         }));
   r.add("GET", "/task/tid/:tid/info",
