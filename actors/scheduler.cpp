@@ -273,7 +273,7 @@ void remove_stored(sched_ptr self, user_id uid, task_seq seq, bool del_file,
   st.queued.erase(seq);
   st.dirty.erase(seq);
   if (del_file) {
-    st.deps.blobs->remove_partial(seq);
+    remove_partial_later(self->system(), st.deps.blobs, seq);
     remove_objects(self, *rec);
   }
   self->request(st.deps.store, store_timeout, atom::erase_v, seq)

@@ -161,7 +161,7 @@ void commit_file(task_ptr self, file_record file) {
           [=](object_commit_result& res) {
             auto& st = self->state;
             st.rec.files = {std::move(res.file)};
-            st.deps.blobs->remove_partial(st.rec.seq);
+            remove_partial_later(self->system(), st.deps.blobs, st.rec.seq);
             end(self, task_state::finished);
           },
           [=](caf::error& err) {
@@ -179,7 +179,7 @@ void on_success(task_ptr self, const fetch_result& res) {
     rec.file_name = res.file_name;
   ec code = ec::none;
   if (auto msg = verify(rec.spec, res, code); !msg.empty()) {
-    st.deps.blobs->remove_partial(rec.seq);
+    remove_partial_later(self->system(), st.deps.blobs, rec.seq);
     fail(self, code, msg);
     return;
   }
@@ -226,7 +226,7 @@ void on_failure(task_ptr self, const fetch_result& res) {
     return;
   }
   if (res.code == ec::too_large && st.rec.spec.size >= 0) {
-    st.deps.blobs->remove_partial(st.rec.seq);
+    remove_partial_later(self->system(), st.deps.blobs, st.rec.seq);
     fail(self, ec::size_mismatch,
          "size mismatch: the source is larger than the expected "
              + std::to_string(st.rec.spec.size) + " bytes");
@@ -323,7 +323,7 @@ task_actor::behavior_type task(task_ptr self, task_record rec, task_deps deps) {
         st.rec.state = task_state::cancelled;
         st.rec.updated_ms = now_ms();
         if (del_file)
-          st.deps.blobs->remove_partial(st.rec.seq);
+          remove_partial_later(self->system(), st.deps.blobs, st.rec.seq);
         self->quit();
         return st.rec;
       },
@@ -331,6 +331,12 @@ task_actor::behavior_type task(task_ptr self, task_record rec, task_deps deps) {
 }
 
 } // namespace
+
+void remove_partial_later(caf::actor_system& sys,
+                          const storage::blob_store* blobs, task_seq seq) {
+  sys.spawn<caf::detached>(
+    [blobs, seq](caf::event_based_actor*) { blobs->remove_partial(seq); });
+}
 
 std::string object_key_for(const task_spec& spec, const std::string& name) {
   if (!spec.key.empty())

@@ -28,6 +28,11 @@ struct task_deps {
 task_actor spawn_task(caf::actor_system& sys, task_record rec,
                       const task_deps& deps);
 
+/// Deletes a task's partial folder on a detached worker: unlinking a large
+/// file can block for a while, and cooperative actors must not.
+void remove_partial_later(caf::actor_system& sys,
+                          const storage::blob_store* blobs, task_seq seq);
+
 /// The object key a task stores its file under: `key`, or `target` joined
 /// with the file name.
 std::string object_key_for(const task_spec& spec, const std::string& name);

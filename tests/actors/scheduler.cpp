@@ -279,6 +279,11 @@ BOOST_AUTO_TEST_CASE(a_task_downloads_verifies_and_stores_its_object) {
   std::ifstream in{blobs->blob_path(f.blob)};
   std::string content((std::istreambuf_iterator<char>(in)), {});
   BOOST_CHECK_EQUAL(content, "hello world");
+  // The partial folder goes on a detached worker: wait for it, bounded.
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::filesystem::exists(blobs->partial_dir(seq))
+         && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(5ms);
   BOOST_CHECK(!std::filesystem::exists(blobs->partial_dir(seq)));
   auto t = db->read();
   BOOST_CHECK(storage::get_object(t, "b", "dir/file.txt"));
@@ -454,6 +459,26 @@ BOOST_AUTO_TEST_CASE(remove_with_del_file_deletes_the_objects) {
   }
   BOOST_CHECK(gone);
   BOOST_CHECK(!std::filesystem::exists(blobs->blob_path(blob)));
+}
+
+BOOST_AUTO_TEST_CASE(a_task_actor_that_dies_fails_its_task_visibly) {
+  std::vector<task_seq> seqs;
+  for (int i = 0; i < 3; ++i)
+    seqs.push_back(create(1, spec("d" + std::to_string(i))));
+  BOOST_REQUIRE(ctl->wait([&] { return ctl->running.size() == 2; }));
+  fetch_listener_actor victim;
+  {
+    std::unique_lock<std::mutex> guard{ctl->mtx};
+    victim = ctl->running.at(seqs[0]).second;
+    ctl->running.erase(seqs[0]);
+  }
+  caf::anon_send_exit(victim, caf::exit_reason::kill);
+  BOOST_REQUIRE(await_state(1, seqs[0], task_state::failed));
+  auto st = status(1, seqs[0]);
+  BOOST_CHECK(st->rec.error == ec::internal_error);
+  BOOST_CHECK(st->rec.error_message.find("died") != std::string::npos);
+  // Its slot went to the next task in the queue.
+  BOOST_CHECK(ctl->wait([&] { return ctl->running.count(seqs[2]) == 1; }));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
