@@ -3,6 +3,7 @@
 #include <chrono>
 #include <ctime>
 #include <mutex>
+#include <strings.h>
 #include <unordered_map>
 
 #include "storage/lmdb_env.hpp"
@@ -50,9 +51,12 @@ std::optional<user_record> authenticate(const services& svc,
                                         const request& req) {
   std::string key;
   auto& authz = req.header("authorization");
-  if (authz.rfind("Bearer ", 0) == 0)
-    key = authz.substr(7);
-  else if (req.has_arg("key"))
+  // The scheme is case-insensitive (RFC 7235); the key is not.
+  if (authz.size() > 7 && strncasecmp(authz.c_str(), "bearer ", 7) == 0) {
+    auto start = authz.find_first_not_of(' ', 7);
+    if (start != std::string::npos)
+      key = authz.substr(start);
+  } else if (req.has_arg("key"))
     key = req.arg("key");
   if (key.empty() || key.size() > 256)
     return std::nullopt;

@@ -2,8 +2,8 @@
 
 // Turns an HTTP call into a typed actor request without blocking an asio
 // thread or a CAF worker: a short-lived actor makes the request and hands
-// the answer to the face's callbacks, which post the reply back to the
-// connection (the responder does that).
+// the answer to the face's callbacks, which render a reply and give it to
+// the connection's responder (the responder posts it to the strand).
 
 #include <chrono>
 #include <utility>
@@ -13,17 +13,27 @@
 
 namespace skyhaul::http {
 
-/// Default time an actor has to answer an HTTP call.
-constexpr auto call_timeout = std::chrono::seconds(15);
+/// Time an actor has to answer an HTTP call; past it, `on_err` gets
+/// `caf::sec::request_timeout` and the client a 500, never a hung socket.
+constexpr auto call_timeout = std::chrono::seconds(10);
 
 /// Sends `xs...` to `dest`; `on_ok` gets the result, `on_err` a
-/// `caf::error` (timeouts included).
+/// `caf::error` (timeouts and a dead `dest` included). Exactly one of them
+/// runs, on a CAF worker. One line per call in a face:
+/// `ask(sys, sched, ok_fn, err_fn, atom::pause_v, uid, seq);`
 template <class Handle, class OnOk, class OnErr, class... Ts>
 void ask(caf::actor_system& sys, const Handle& dest, OnOk on_ok,
          OnErr on_err, Ts... xs) {
-  sys.spawn([=](caf::event_based_actor* self) mutable {
-    self->request(dest, call_timeout, xs...).then(on_ok, on_err);
-  });
+  // The actor has no behaviour of its own: it quits once the response
+  // handler ran, so each call costs one spawn and no cleanup.
+  // `dest` goes in as a spawn argument: CAF 0.17 binds an argument-less
+  // spawn's tuple through a null pointer, which UBSan reports.
+  sys.spawn(
+    [=](caf::event_based_actor* self, const Handle& to) mutable {
+      self->request(to, call_timeout, std::move(xs)...)
+        .then(std::move(on_ok), std::move(on_err));
+    },
+    dest);
 }
 
 } // namespace skyhaul::http

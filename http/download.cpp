@@ -60,7 +60,32 @@ std::string http_date(int64_t ms) {
   return buf;
 }
 
-void download(const services& svc, request& req, responder respond) {
+bool etag_matches(const std::string& inm, const std::string& etag) {
+  size_t pos = 0;
+  while (pos < inm.size()) {
+    auto comma = inm.find(',', pos);
+    auto item = inm.substr(pos, comma == std::string::npos ? std::string::npos
+                                                           : comma - pos);
+    auto first = item.find_first_not_of(" \t");
+    auto last = item.find_last_not_of(" \t");
+    if (first != std::string::npos) {
+      item = item.substr(first, last - first + 1);
+      // If-None-Match uses the weak comparison (RFC 7232, 3.2).
+      if (item.rfind("W/", 0) == 0)
+        item = item.substr(2);
+      if (item == "*" || item == etag)
+        return true;
+    }
+    if (comma == std::string::npos)
+      break;
+    pos = comma + 1;
+  }
+  return false;
+}
+
+void download(std::shared_ptr<const services> svc_ptr, request& req,
+              responder respond) {
+  auto& svc = *svc_ptr;
   auto tid = req.params.at("tid");
   auto file = req.params.at("file");
   auto seq = parse_tid(tid);
@@ -85,13 +110,17 @@ void download(const services& svc, request& req, responder respond) {
   }
   auto range = req.header("range");
   auto inm = req.header("if-none-match");
-  auto blobs = svc.blobs;
   ask(
     *svc.sys, svc.scheduler,
     [=](task_status& ts) {
+      auto* blobs = svc_ptr->blobs;
+      // By name first: a key may equal another file's name.
       const file_record* f = nullptr;
       for (auto& x : ts.rec.files)
-        if (x.name == file || x.key == file)
+        if (f == nullptr && x.name == file)
+          f = &x;
+      for (auto& x : ts.rec.files)
+        if (f == nullptr && x.key == file)
           f = &x;
       if (f == nullptr) {
         respond(json_error(404, "no such file in task " + tid + ": " + file));
@@ -105,13 +134,13 @@ void download(const services& svc, request& req, responder respond) {
         return;
       }
       reply r;
-      auto etag = "\"" + f->md5 + "\"";
+      auto etag = "\"" + (f->md5.empty() ? f->blob : f->md5) + "\"";
       r.content_type = f->content_type.empty() ? "application/octet-stream"
                                                : f->content_type;
       r.headers = {{"ETag", etag},
                    {"Last-Modified", http_date(f->last_modified_ms)},
                    {"Accept-Ranges", "bytes"}};
-      if (!inm.empty() && (inm == etag || inm == "*")) {
+      if (!inm.empty() && etag_matches(inm, etag)) {
         r.status = 304;
         r.content_type.clear();
         respond(std::move(r));

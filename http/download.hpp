@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -19,7 +20,13 @@ parse_range(const std::string& header, uint64_t size, bool& unsatisfiable);
 /// An HTTP date (RFC 7231) for ms since the epoch.
 std::string http_date(int64_t ms);
 
+/// True when an `If-None-Match` header value names `etag` (a list, weak
+/// tags and `*` included).
+bool etag_matches(const std::string& if_none_match, const std::string& etag);
+
 /// `GET`/`HEAD /download/<tid>/<file>`: a signed link or the owner's key.
-void download(const services& svc, request& req, responder respond);
+/// The file is streamed from its blob, never loaded whole.
+void download(std::shared_ptr<const services> svc, request& req,
+              responder respond);
 
 } // namespace skyhaul::http

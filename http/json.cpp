@@ -1,5 +1,7 @@
 #include "http/json.hpp"
 
+#include <caf/sec.hpp>
+
 namespace skyhaul::http {
 
 reply json_error(unsigned status, const std::string& msg) {
@@ -18,7 +20,9 @@ reply json_error(unsigned status, const std::string& msg) {
 reply json_error(const caf::error& err) {
   auto code = code_of(err);
   auto msg = message_of(err);
-  if (code == ec::internal_error && err.category() != caf::atom("skyhaul"))
+  if (err == caf::sec::request_timeout)
+    msg = "internal error: no answer within the time limit";
+  else if (code == ec::internal_error && err.category() != caf::atom("skyhaul"))
     msg = "internal error: " + msg;
   return json_error(http_status(code), msg);
 }

@@ -31,6 +31,7 @@ struct request {
   /// A query value, or "" when absent.
   const std::string& arg(const std::string& name) const;
 
+  /// True when the query names `name`, even without a value.
   bool has_arg(const std::string& name) const {
     return query.count(name) > 0;
   }

@@ -1,5 +1,7 @@
 #include "http/router.hpp"
 
+#include <exception>
+
 namespace skyhaul::http {
 
 std::vector<std::string> split_path(const std::string& path) {
@@ -62,13 +64,18 @@ void router::dispatch(request& req, responder respond) const {
         && !(r.method == "GET" && req.method == "HEAD"))
       continue;
     req.params = std::move(params);
-    r.fn(req, std::move(respond));
+    try {
+      r.fn(req, respond);
+    } catch (const std::exception& e) {
+      // Handlers answer last, so a throw means nothing was sent yet.
+      respond(error(req, 500, std::string{"internal error: "} + e.what()));
+    }
     return;
   }
   if (path_known)
-    respond(error(405, "method " + req.method + " not allowed here"));
+    respond(error(req, 405, "method " + req.method + " not allowed here"));
   else
-    respond(error(404, "no such path: " + req.path));
+    respond(error(req, 404, "no such path: " + req.path));
 }
 
 } // namespace skyhaul::http

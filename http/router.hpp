@@ -7,7 +7,7 @@
 
 namespace skyhaul::http {
 
-/// A table of routes. Patterns are paths whose `:name` segments capture a
+/// A table of routes: one face of a listener. Patterns are paths whose `:name` segments capture a
 /// segment into `request::params` and whose final `*name` captures the
 /// rest of the path.
 class router {
@@ -17,11 +17,16 @@ public:
   void add(std::string method, std::string pattern, handler fn);
 
   /// Dispatches `req`; answers 404 for an unknown path and 405 for a known
-  /// path with another method, rendered by `error`.
+  /// path with another method, rendered by `error`. A handler that throws
+  /// gets a 500 instead of taking an asio thread down.
   void dispatch(request& req, responder respond) const;
 
-  /// Renders router-level errors (404, 405) in the face's own shape.
-  std::function<reply(unsigned status, const std::string& message)> error;
+  /// Renders errors in the face's own shape: the router's own (404, 405)
+  /// and the transport's (400 malformed, 413 too large, 431), so that a
+  /// face is a router and nothing else.
+  std::function<reply(const request& req, unsigned status,
+                      const std::string& message)>
+    error;
 
 private:
   struct route {

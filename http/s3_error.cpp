@@ -38,7 +38,7 @@ reply s3_error(unsigned status, const std::string& code,
   auto id = storage::random_hex(8);
   for (auto& c : id)
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  r.body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>"
+  r.body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>"
            + xml_escape(code) + "</Code><Message>" + xml_escape(message)
            + "</Message><Resource>" + xml_escape(resource)
            + "</Resource><RequestId>" + id + "</RequestId></Error>";

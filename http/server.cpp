@@ -1,18 +1,23 @@
 #include "http/server.hpp"
 
+#include <algorithm>
 #include <atomic>
+#include <iostream>
+#include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <stdexcept>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include "http/json.hpp"
+#include "http/file_body.hpp"
+#include "http/not_implemented.hpp"
 #include "http/router.hpp"
-#include "http/s3_error.hpp"
 #include "http/task_api.hpp"
 
 namespace skyhaul::http {
@@ -25,70 +30,54 @@ using tcp = net::ip::tcp;
 namespace {
 
 constexpr auto idle_timeout = std::chrono::seconds(30);
+constexpr auto linger_timeout = std::chrono::seconds(5);
 constexpr uint32_t header_limit = 16 * 1024;
+constexpr uint64_t max_drain_bytes = 64 << 20;
 
-/// Sends `length` bytes of a file from `offset`: Beast 1.74's file_body
-/// always sends a whole file, which a Range reply cannot use.
-struct range_file_body {
-  struct value_type {
-    beast::file file;
-    uint64_t offset = 0;
-    uint64_t length = 0;
-  };
+class session;
 
-  static uint64_t size(const value_type& v) {
-    return v.length;
+/// What the server shares with every session and listener. Sessions can
+/// outlive the server (a bridge actor holds one until the scheduler
+/// answers), so this lives as long as the last of them.
+struct context {
+  net::io_context ioc;
+  /// Closed by stop(): later replies are dropped instead of being posted
+  /// to a stopped io_context.
+  std::shared_mutex gate_mtx;
+  bool open = true;
+  /// Live sessions, for stop() to close them.
+  std::mutex live_mtx;
+  std::vector<std::weak_ptr<session>> live;
+  size_t prune_at = 64;
+
+  void add(const std::shared_ptr<session>& s) {
+    std::lock_guard<std::mutex> guard{live_mtx};
+    if (live.size() >= prune_at) {
+      live.erase(std::remove_if(live.begin(), live.end(),
+                                [](auto& w) { return w.expired(); }),
+                 live.end());
+      // Doubling keeps the pruning amortised O(1) per connection.
+      prune_at = std::max<size_t>(64, live.size() * 2);
+    }
+    live.push_back(s);
   }
-
-  class writer {
-  public:
-    using const_buffers_type = net::const_buffer;
-
-    template <bool is_request, class Fields>
-    writer(bhttp::header<is_request, Fields>&, value_type& b) : body_(b) {
-    }
-
-    void init(beast::error_code& ec) {
-      body_.file.seek(body_.offset, ec);
-      remain_ = body_.length;
-    }
-
-    boost::optional<std::pair<const_buffers_type, bool>>
-    get(beast::error_code& ec) {
-      auto amount = std::min<uint64_t>(remain_, buf_.size());
-      if (amount == 0) {
-        ec = {};
-        return boost::none;
-      }
-      auto n = body_.file.read(buf_.data(), static_cast<size_t>(amount), ec);
-      if (ec)
-        return boost::none;
-      if (n == 0) {
-        ec = bhttp::error::short_read;
-        return boost::none;
-      }
-      remain_ -= n;
-      return {{const_buffers_type{buf_.data(), n}, remain_ > 0}};
-    }
-
-  private:
-    value_type& body_;
-    uint64_t remain_ = 0;
-    std::array<char, 256 * 1024> buf_;
-  };
 };
 
-/// What a listener answers with.
-struct face {
-  router routes;
-  /// Renders errors of the transport (413, 400) in the face's shape.
-  std::function<reply(unsigned, const std::string&)> error;
-};
+std::string lower(std::string s) {
+  for (auto& c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
 
+/// One connection, as in Beast's async server example: reads a request,
+/// hands it to the face's router, writes the reply, and reads the next
+/// request only after that.
 class session : public std::enable_shared_from_this<session> {
 public:
-  session(tcp::socket&& socket, const face& f, uint64_t body_limit)
-    : stream_(std::move(socket)), face_(f), body_limit_(body_limit) {
+  session(tcp::socket&& socket, std::shared_ptr<context> ctx,
+          const router& face, uint64_t body_limit)
+    : stream_(std::move(socket)), ctx_(std::move(ctx)), face_(face),
+      body_limit_(body_limit) {
   }
 
   void run() {
@@ -97,12 +86,44 @@ public:
                                             shared_from_this()));
   }
 
+  /// Closes the socket; only while no thread runs the io_context.
+  void close_now() {
+    stream_.close();
+  }
+
 private:
   void do_read() {
     parser_.emplace();
     parser_->body_limit(body_limit_);
     parser_->header_limit(header_limit);
     stream_.expires_after(idle_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&session::on_header,
+                                                       shared_from_this()));
+  }
+
+  void on_header(beast::error_code ec, size_t) {
+    if (ec)
+      return on_read(ec, 0);
+    auto& msg = parser_->get();
+    if (lower(std::string{msg[bhttp::field::expect]}) == "100-continue") {
+      // The client waits for this before it sends the body; without it,
+      // curl pauses a second on every upload.
+      auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(
+        bhttp::status::continue_, msg.version());
+      auto self = shared_from_this();
+      bhttp::async_write(stream_, *cont,
+                         [self, cont](beast::error_code ec, size_t) {
+                           if (ec)
+                             return self->shutdown();
+                           self->read_body();
+                         });
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&session::on_read,
                                                 shared_from_this()));
@@ -111,49 +132,64 @@ private:
   void on_read(beast::error_code ec, size_t) {
     if (ec == bhttp::error::end_of_stream || ec == net::error::eof
         || ec == beast::error::timeout || ec == net::error::operation_aborted
-        || ec == net::error::connection_reset)
-      return close();
-    if (ec == bhttp::error::body_limit) {
-      keep_alive_ = false;
-      return write(face_.error(413, "the request body is larger than "
-                                      + std::to_string(body_limit_)
-                                      + " bytes"));
-    }
-    if (ec == bhttp::error::header_limit) {
-      keep_alive_ = false;
-      return write(face_.error(431, "the request headers are too large"));
+        || ec == net::error::connection_reset || ec == net::error::bad_descriptor)
+      return shutdown();
+    if (!is_open())
+      return;
+    request req;
+    if (parser_->is_header_done()) {
+      req.method = std::string{parser_->get().method_string()};
+      req.target = std::string{parser_->get().target()};
+      parse_target(req.target, req.path, req.query);
+      version_ = parser_->get().version();
     }
     if (ec) {
+      // The rest of the request is unread: answer, then drain and close.
       keep_alive_ = false;
-      return write(face_.error(400, "malformed request: " + ec.message()));
+      linger_ = true;
+      if (ec == bhttp::error::body_limit)
+        return write(face_.error(req, 413,
+                                 "the request body is larger than "
+                                   + std::to_string(body_limit_) + " bytes"));
+      if (ec == bhttp::error::header_limit)
+        return write(face_.error(req, 431, "the request headers are too large"));
+      return write(face_.error(req, 400, "malformed request: " + ec.message()));
     }
     auto& msg = parser_->get();
     keep_alive_ = msg.keep_alive();
     head_ = msg.method() == bhttp::verb::head;
-    version_ = msg.version();
-    request req;
-    req.method = std::string{msg.method_string()};
-    req.target = std::string{msg.target()};
-    parse_target(req.target, req.path, req.query);
-    for (auto& field : msg) {
-      std::string name{field.name_string()};
-      for (auto& c : name)
-        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      req.headers[name] = std::string{field.value()};
-    }
+    for (auto& field : msg)
+      req.headers[lower(std::string{field.name_string()})] =
+        std::string{field.value()};
     req.body = std::move(msg.body());
     auto self = shared_from_this();
-    face_.routes.dispatch(req, [self](reply r) {
-      net::dispatch(self->stream_.get_executor(),
-                [self, r = std::move(r)]() mutable {
-                  self->write(std::move(r));
-                });
+    auto once = std::make_shared<std::atomic<bool>>(false);
+    face_.dispatch(req, [self, once](reply r) {
+      // A second answer would corrupt the stream; the first one wins.
+      if (!once->exchange(true))
+        self->post_reply(std::move(r));
     });
+  }
+
+  bool is_open() {
+    std::shared_lock<std::shared_mutex> guard{ctx_->gate_mtx};
+    return ctx_->open;
+  }
+
+  /// Called from any thread (asio or CAF) with the answer.
+  void post_reply(reply r) {
+    std::shared_lock<std::shared_mutex> guard{ctx_->gate_mtx};
+    if (!ctx_->open)
+      return;
+    // Runs inline when already on the strand, e.g. a 401 or 400.
+    net::dispatch(stream_.get_executor(),
+                  [self = shared_from_this(), r = std::move(r)]() mutable {
+                    self->write(std::move(r));
+                  });
   }
 
   template <class Body>
   void finish_header(bhttp::response<Body>& res, const reply& r) {
-    res.version(version_);
     res.keep_alive(keep_alive_);
     res.set(bhttp::field::server, "skyhaul");
     if (!r.content_type.empty())
@@ -163,68 +199,118 @@ private:
   }
 
   void write(reply r) {
-    if (!r.file_path.empty() && !head_) {
-      auto res = std::make_shared<bhttp::response<range_file_body>>(
-        static_cast<bhttp::status>(r.status), version_);
+    auto status = static_cast<bhttp::status>(r.status);
+    if (head_ || r.status == 304 || r.status == 204) {
+      // The headers of the full answer, no body.
+      auto res = std::make_shared<bhttp::response<bhttp::empty_body>>(
+        status, version_);
+      finish_header(*res, r);
+      if (r.status != 304 && r.status != 204)
+        res->content_length(r.file_path.empty() ? r.body.size()
+                                                : r.file_length);
+      return send(std::move(res));
+    }
+    if (!r.file_path.empty()) {
+      auto res = std::make_shared<bhttp::response<range_file_body>>(status,
+                                                                    version_);
       beast::error_code ec;
       res->body().file.open(r.file_path.c_str(), beast::file_mode::scan, ec);
-      if (ec)
-        return write(face_.error(500, "cannot open the file"));
+      if (ec) {
+        request req;
+        return write(face_.error(req, 500, "cannot open the file"));
+      }
       res->body().offset = r.file_offset;
       res->body().length = r.file_length;
       finish_header(*res, r);
       res->prepare_payload();
-      return send(res);
-    }
-    if (!r.file_path.empty() || (head_ && r.body.empty() == false)) {
-      // HEAD: the headers of the full answer, no body.
-      auto length = r.file_path.empty() ? r.body.size() : r.file_length;
-      auto res = std::make_shared<bhttp::response<bhttp::empty_body>>(
-        static_cast<bhttp::status>(r.status), version_);
-      finish_header(*res, r);
-      res->content_length(length);
-      return send(res);
+      return send(std::move(res));
     }
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
-      static_cast<bhttp::status>(r.status), version_);
+      status, version_);
     finish_header(*res, r);
     res->body() = std::move(r.body);
     res->prepare_payload();
-    send(res);
+    send(std::move(res));
   }
 
-  template <class Response>
-  void send(std::shared_ptr<Response> res) {
-    auto self = shared_from_this();
-    bhttp::async_write(stream_, *res,
-                       [self, res](beast::error_code ec, size_t) {
-                         if (ec || !self->keep_alive_)
-                           return self->close();
-                         self->do_read();
-                       });
+  template <class Body>
+  void send(std::shared_ptr<bhttp::response<Body>> res) {
+    auto sr = std::make_shared<bhttp::response_serializer<Body>>(*res);
+    write_some(std::move(res), std::move(sr));
   }
 
-  void close() {
+  template <class Body>
+  void write_some(std::shared_ptr<bhttp::response<Body>> res,
+                  std::shared_ptr<bhttp::response_serializer<Body>> sr) {
+    // The timeout is per chunk: a slow but moving download of a large
+    // file must not be cut off, a reader that stopped reading must.
+    stream_.expires_after(idle_timeout);
+    auto& ser = *sr;
+    bhttp::async_write_some(
+      stream_, ser,
+      [self = shared_from_this(), res = std::move(res),
+       sr = std::move(sr)](beast::error_code ec, size_t) mutable {
+        if (ec)
+          return self->shutdown();
+        if (!sr->is_done())
+          return self->write_some(std::move(res), std::move(sr));
+        self->on_written();
+      });
+  }
+
+  void on_written() {
+    if (linger_)
+      return linger();
+    if (!keep_alive_)
+      return shutdown();
+    do_read();
+  }
+
+  void shutdown() {
     beast::error_code ec;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
   }
 
+  /// After an error answer to a request whose body is still coming: a close
+  /// with unread data sends a reset, which can destroy the answer before
+  /// the client reads it. So read and drop until the client closes.
+  void linger() {
+    shutdown();
+    stream_.expires_after(linger_timeout);
+    drain();
+  }
+
+  void drain() {
+    buffer_.consume(buffer_.size());
+    stream_.async_read_some(
+      buffer_.prepare(16 * 1024),
+      [self = shared_from_this()](beast::error_code ec, size_t n) {
+        self->drained_ += n;
+        if (!ec && self->drained_ < max_drain_bytes)
+          self->drain();
+      });
+  }
+
   beast::tcp_stream stream_;
+  std::shared_ptr<context> ctx_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  const face& face_;
+  const router& face_;
   uint64_t body_limit_;
+  uint64_t drained_ = 0;
   bool keep_alive_ = true;
+  bool linger_ = false;
   bool head_ = false;
   unsigned version_ = 11;
 };
 
+/// Accepts connections of one endpoint on a strand.
 class listener : public std::enable_shared_from_this<listener> {
 public:
-  listener(net::io_context& ioc, tcp::endpoint ep, const face& f,
+  listener(std::shared_ptr<context> ctx, tcp::endpoint ep, const router& face,
            uint64_t body_limit)
-    : ioc_(ioc), acceptor_(net::make_strand(ioc)), face_(f),
-      body_limit_(body_limit) {
+    : ctx_(std::move(ctx)), acceptor_(net::make_strand(ctx_->ioc)),
+      face_(face), body_limit_(body_limit) {
     beast::error_code ec;
     acceptor_.open(ep.protocol(), ec);
     if (!ec)
@@ -247,16 +333,15 @@ public:
     do_accept();
   }
 
-  void close() {
-    net::post(acceptor_.get_executor(), [self = shared_from_this()] {
-      beast::error_code ec;
-      self->acceptor_.close(ec);
-    });
+  /// Closes the acceptor; only while no thread runs the io_context.
+  void close_now() {
+    beast::error_code ec;
+    acceptor_.close(ec);
   }
 
 private:
   void do_accept() {
-    acceptor_.async_accept(net::make_strand(ioc_),
+    acceptor_.async_accept(net::make_strand(ctx_->ioc),
                            beast::bind_front_handler(&listener::on_accept,
                                                      shared_from_this()));
   }
@@ -267,14 +352,17 @@ private:
     if (!ec) {
       beast::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
-      std::make_shared<session>(std::move(socket), face_, body_limit_)->run();
+      auto s = std::make_shared<session>(std::move(socket), ctx_, face_,
+                                         body_limit_);
+      ctx_->add(s);
+      s->run();
     }
     do_accept();
   }
 
-  net::io_context& ioc_;
+  std::shared_ptr<context> ctx_;
   tcp::acceptor acceptor_;
-  const face& face_;
+  const router& face_;
   uint64_t body_limit_;
 };
 
@@ -298,38 +386,34 @@ tcp::endpoint parse_endpoint(const std::string& host_port) {
   return {addr, static_cast<unsigned short>(std::stoul(port))};
 }
 
+std::string to_host_port(const tcp::endpoint& ep) {
+  auto addr = ep.address().to_string();
+  if (ep.address().is_v6())
+    addr = "[" + addr + "]";
+  return addr + ":" + std::to_string(ep.port());
+}
+
 } // namespace
 
 struct server::impl {
-  services svc;
-  net::io_context ioc;
+  std::shared_ptr<const services> svc;
+  std::shared_ptr<context> ctx = std::make_shared<context>();
   std::optional<net::executor_work_guard<net::io_context::executor_type>>
     work;
-  face api;
-  face offline;
-  face s3;
+  // One face per listener; a face is a router filled by one file.
+  router api;
+  router offline;
+  router s3;
   std::vector<std::shared_ptr<listener>> listeners;
   std::vector<std::thread> threads;
+  bool started = false;
   bool stopped = false;
 
-  explicit impl(services s) : svc(std::move(s)) {
-    add_task_api(api.routes, svc);
-    api.error = [](unsigned status, const std::string& msg) {
-      return json_error(status, msg);
-    };
-    // The offline and s3 faces come with S3 signatures; until then every
-    // request there is answered in S3's own error shape.
-    for (auto* f : {&offline, &s3}) {
-      f->error = [](unsigned status, const std::string& msg) {
-        return s3_error(status, status == 413 ? "EntityTooLarge"
-                                              : "InvalidRequest",
-                        msg, "");
-      };
-      f->routes.error = [](unsigned, const std::string& msg) {
-        return s3_error(501, "NotImplemented",
-                        "Current request not implemented.", "");
-      };
-    }
+  explicit impl(services s)
+    : svc(std::make_shared<const services>(std::move(s))) {
+    add_task_api(api, svc);
+    add_not_implemented(offline);
+    add_not_implemented(s3);
   }
 };
 
@@ -342,26 +426,43 @@ server::~server() {
 
 std::map<std::string, std::string> server::start() {
   auto& d = *impl_;
-  auto& cfg = *d.svc.cfg;
+  if (d.started)
+    throw std::logic_error("server::start called twice");
+  d.started = true;
+  auto& cfg = *d.svc->cfg;
   std::map<std::string, std::string> bound;
-  std::pair<const char*, std::pair<const std::string*, face*>> defs[] = {
-    {"api", {&cfg.api, &d.api}},
-    {"offline", {&cfg.offline, &d.offline}},
-    {"s3", {&cfg.s3, &d.s3}},
+  std::tuple<const char*, const std::string&, const router&> defs[] = {
+    {"api", cfg.api, d.api},
+    {"offline", cfg.offline, d.offline},
+    {"s3", cfg.s3, d.s3},
   };
-  for (auto& [name, def] : defs) {
-    auto l = std::make_shared<listener>(d.ioc, parse_endpoint(*def.first),
-                                        *def.second, cfg.max_body_bytes);
-    auto ep = l->local();
-    bound[name] = ep.address().to_string() + ":" + std::to_string(ep.port());
-    d.listeners.push_back(l);
+  for (auto& [name, addr, face] : defs) {
+    tcp::endpoint ep;
+    try {
+      ep = parse_endpoint(addr);
+    } catch (const std::exception& e) {
+      throw std::runtime_error(std::string{name} + " listener: " + e.what());
+    }
+    auto l = std::make_shared<listener>(d.ctx, ep, face, cfg.max_body_bytes);
+    bound[name] = to_host_port(l->local());
+    d.listeners.push_back(std::move(l));
   }
   for (auto& l : d.listeners)
     l->run();
-  d.work.emplace(net::make_work_guard(d.ioc));
+  d.work.emplace(net::make_work_guard(d.ctx->ioc));
   auto n = std::max<uint32_t>(1, cfg.http_threads);
   for (uint32_t i = 0; i < n; ++i)
-    d.threads.emplace_back([&d] { d.ioc.run(); });
+    d.threads.emplace_back([ctx = d.ctx] {
+      for (;;) {
+        try {
+          ctx->ioc.run();
+          return;
+        } catch (const std::exception& e) {
+          // One bad handler must not take the listener thread with it.
+          std::cerr << "skyhauld: http handler failed: " << e.what() << "\n";
+        }
+      }
+    });
   return bound;
 }
 
@@ -370,14 +471,32 @@ void server::stop() {
   if (d.stopped)
     return;
   d.stopped = true;
-  for (auto& l : d.listeners)
-    l->close();
+  {
+    std::unique_lock<std::shared_mutex> guard{d.ctx->gate_mtx};
+    d.ctx->open = false;
+  }
   d.work.reset();
-  d.ioc.stop();
+  d.ctx->ioc.stop();
   for (auto& t : d.threads)
     t.join();
   d.threads.clear();
+  // No thread runs the io_context now, so sockets can be closed from here.
+  // Running the aborted handlers afterwards makes them let go of their
+  // sessions and listeners, which would otherwise keep `ctx` alive in a
+  // cycle through the io_context's queues.
+  for (auto& l : d.listeners)
+    l->close_now();
   d.listeners.clear();
+  std::vector<std::weak_ptr<session>> live;
+  {
+    std::lock_guard<std::mutex> guard{d.ctx->live_mtx};
+    live.swap(d.ctx->live);
+  }
+  for (auto& w : live)
+    if (auto s = w.lock())
+      s->close_now();
+  d.ctx->ioc.restart();
+  d.ctx->ioc.poll();
 }
 
 } // namespace skyhaul::http

@@ -1,7 +1,9 @@
 #include "http/task_api.hpp"
 
+#include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 
 #include <caf/all.hpp>
 #include <rapidjson/document.h>
@@ -11,7 +13,7 @@
 #include "http/download.hpp"
 #include "http/json.hpp"
 #include "http/task_json.hpp"
-#include "http/validate.hpp"
+#include "http/task_body.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/task_table.hpp"
 
@@ -19,13 +21,15 @@ namespace skyhaul::http {
 
 namespace {
 
+using svc_ptr = std::shared_ptr<const services>;
+
 using authed_handler = std::function<void(const user_record&, request&,
                                           responder)>;
 
 /// Wraps a handler that needs an authenticated user.
-router::handler authed(const services& svc, authed_handler fn) {
-  return [&svc, fn](request& req, responder respond) {
-    auto user = authenticate(svc, req);
+router::handler authed(svc_ptr svc, authed_handler fn) {
+  return [svc, fn](request& req, responder respond) {
+    auto user = authenticate(*svc, req);
     if (!user) {
       respond(json_error(401, "missing or invalid api key"));
       return;
@@ -65,13 +69,8 @@ auto ok_reply(responder respond) {
   };
 }
 
-std::optional<std::string> get_string(const rapidjson::Value& v,
-                                      const char* name, std::string& out) {
-  if (!v.IsString())
-    return std::string{"field '"} + name + "' must be a string";
-  out.assign(v.GetString(), v.GetStringLength());
-  return std::nullopt;
-}
+/// Most tids one batch call may name.
+constexpr size_t max_batch = 1000;
 
 void batch(const services& svc, const user_record& user, request& req,
            responder respond) {
@@ -89,34 +88,58 @@ void batch(const services& svc, const user_record& user, request& req,
   }
   bool del_file = false;
   for (auto& m : doc.GetObject()) {
-    std::string name = m.name.GetString();
-    if (name == "del_file" && m.value.IsBool())
+    std::string name{m.name.GetString(), m.name.GetStringLength()};
+    if (name == "del_file" && op == "delete") {
+      if (!m.value.IsBool())
+        return respond(json_error(400, "field 'del_file' must be true or false"));
       del_file = m.value.GetBool();
-    else if (name != "tids")
+    } else if (name != "tids") {
       return respond(json_error(400, "unknown field: " + name));
+    }
   }
   auto& tids = doc["tids"];
-  if (tids.Size() == 0 || tids.Size() > 1000) {
-    respond(json_error(400, "tids must hold 1 to 1000 task ids"));
+  if (tids.Size() == 0) {
+    respond(json_error(400, "tids must name at least one task"));
     return;
+  }
+  if (tids.Size() > max_batch) {
+    respond(json_error(413, "tids may name at most 1000 tasks"));
+    return;
+  }
+  // A tid named twice is acted on once: it has one answer in "results".
+  std::vector<std::string> unique;
+  {
+    std::set<std::string> seen;
+    for (auto& v : tids.GetArray()) {
+      if (!v.IsString()) {
+        respond(json_error(400, "tids must be strings"));
+        return;
+      }
+      std::string tid{v.GetString(), v.GetStringLength()};
+      if (seen.insert(tid).second)
+        unique.push_back(std::move(tid));
+    }
   }
   struct collector {
     std::mutex mtx;
     size_t left;
-    std::vector<std::pair<std::string, std::string>> results; // tid, errmsg
+    std::map<std::string, std::string> results; // tid -> errmsg
   };
   auto col = std::make_shared<collector>();
-  col->left = tids.Size();
+  col->left = unique.size();
+  // Runs on CAF workers, concurrently: the last answer renders the reply.
   auto one_done = [col, respond](const std::string& tid, std::string err) {
-    std::unique_lock<std::mutex> guard{col->mtx};
-    col->results.emplace_back(tid, std::move(err));
-    if (--col->left > 0)
-      return;
+    {
+      std::lock_guard<std::mutex> guard{col->mtx};
+      col->results.emplace(tid, std::move(err));
+      if (--col->left > 0)
+        return;
+    }
     respond(json_success([&](json_writer& w) {
       w.Key("results");
       w.StartObject();
       for (auto& [t, e] : col->results) {
-        w.Key(t.c_str());
+        w.Key(t.c_str(), static_cast<rapidjson::SizeType>(t.size()));
         w.StartObject();
         put(w, "status", e.empty() ? "success" : "error");
         if (!e.empty())
@@ -127,8 +150,7 @@ void batch(const services& svc, const user_record& user, request& req,
     }));
   };
   auto uid = user.id;
-  for (auto& v : tids.GetArray()) {
-    std::string tid = v.IsString() ? v.GetString() : "";
+  for (auto& tid : unique) {
     auto seq = parse_tid(tid);
     if (!seq) {
       one_done(tid, "no such task: " + tid);
@@ -203,113 +225,66 @@ void list(const services& svc, const user_record& user, request& req,
     on_error(respond), atom::list_v, user.id, q);
 }
 
-} // namespace
-
-std::optional<std::string> parse_task_body(const std::string& body,
-                                           user_id uid, task_spec& spec) {
-  rapidjson::Document doc;
-  doc.Parse(body.c_str(), body.size());
-  if (doc.HasParseError())
-    return std::string{"the body is not valid JSON"};
-  if (!doc.IsObject())
-    return std::string{"the body must be a JSON object"};
-  spec = task_spec{};
-  spec.origin = face::task_api;
-  std::string rule;
-  for (auto& m : doc.GetObject()) {
-    std::string name{m.name.GetString(), m.name.GetStringLength()};
-    auto& v = m.value;
-    std::optional<std::string> err;
-    if (name == "url")
-      err = get_string(v, "url", spec.url);
-    else if (name == "bucket")
-      err = get_string(v, "bucket", spec.bucket);
-    else if (name == "key")
-      err = get_string(v, "key", spec.key);
-    else if (name == "target")
-      err = get_string(v, "target", spec.target);
-    else if (name == "md5")
-      err = get_string(v, "md5", spec.md5);
-    else if (name == "sha1")
-      err = get_string(v, "sha1", spec.sha1);
-    else if (name == "crc32")
-      err = get_string(v, "crc32", spec.crc32);
-    else if (name == "acl")
-      err = get_string(v, "acl", spec.acl);
-    else if (name == "on_key_exist")
-      err = get_string(v, "on_key_exist", rule);
-    else if (name == "success_callback_url")
-      err = get_string(v, "success_callback_url", spec.success_callback_url);
-    else if (name == "failure_callback_url")
-      err = get_string(v, "failure_callback_url", spec.failure_callback_url);
-    else if (name == "size") {
-      if (!v.IsInt64() || v.GetInt64() < 0)
-        err = "field 'size' must be a non-negative integer";
-      else
-        spec.size = v.GetInt64();
-    } else if (name == "paused") {
-      if (!v.IsBool())
-        err = "field 'paused' must be true or false";
-      else
-        spec.start_paused = v.GetBool();
-    } else if (name == "files") {
-      if (!v.IsArray() || v.Size() > 10000)
-        err = "field 'files' must be an array of file names";
-      else
-        for (auto& f : v.GetArray()) {
-          if (!f.IsString()) {
-            err = "field 'files' must be an array of file names";
-            break;
-          }
-          spec.files.emplace_back(f.GetString(), f.GetStringLength());
+void counters(const services& svc, const user_record& user, responder rsp) {
+  ask(
+    *svc.sys, svc.scheduler,
+    [rsp](state_counters& c) {
+      rsp(json_success([&](json_writer& w) {
+        w.Key("counters");
+        w.StartObject();
+        uint64_t all = 0;
+        for (size_t i = 0; i < num_task_states; ++i) {
+          w.Key(to_string(static_cast<task_state>(i)));
+          w.Uint64(c.counts[i]);
+          all += c.counts[i];
         }
-    } else {
-      err = "unknown field: " + name;
-    }
-    if (err)
-      return err;
-  }
-  if (spec.url.empty())
-    return std::string{"field 'url' is required"};
-  if (auto err = check_http_url(spec.url))
-    return "bad url: " + *err;
-  if (spec.bucket.empty())
-    spec.bucket = "user-" + std::to_string(uid);
-  else if (!valid_bucket_name(spec.bucket))
-    return "bad bucket name: " + spec.bucket;
-  if (!spec.key.empty())
-    if (auto err = check_object_key(spec.key))
-      return "bad key: " + *err;
-  if (!spec.target.empty()) {
-    // A target is a key prefix: the file name follows a '/'.
-    auto probe = spec.target.back() == '/' ? spec.target + "x"
-                                           : spec.target + "/x";
-    if (auto err = check_object_key(probe))
-      return "bad target: " + *err;
-  }
-  if (!spec.md5.empty() && !normalise_hex(spec.md5, 32))
-    return std::string{"md5 must be 32 hex digits"};
-  if (!spec.sha1.empty() && !normalise_hex(spec.sha1, 40))
-    return std::string{"sha1 must be 40 hex digits"};
-  if (!spec.crc32.empty() && !normalise_hex(spec.crc32, 8))
-    return std::string{"crc32 must be 1 to 8 hex digits"};
-  if (!rule.empty() && !from_string(rule, spec.rule))
-    return "unknown on_key_exist rule: " + rule;
-  for (auto* cb : {&spec.success_callback_url, &spec.failure_callback_url})
-    if (!cb->empty())
-      if (auto err = check_http_url(*cb))
-        return "bad callback url: " + *err;
-  if (spec.acl.size() > 4096)
-    return std::string{"acl is too long"};
-  return std::nullopt;
+        w.Key("all");
+        w.Uint64(all);
+        w.EndObject();
+      }));
+    },
+    on_error(rsp), atom::counters_v, user.id);
 }
 
-void add_task_api(router& r, const services& svc) {
-  r.error = [](unsigned status, const std::string& msg) {
+void status(const services& svc, const user_record& u, task_seq seq,
+            bool short_form, responder rsp) {
+  auto render = [rsp, short_form](const task_status& ts) {
+    rsp(json_success([&](json_writer& w) {
+      w.Key("task");
+      write_task(w, ts, short_form);
+    }));
+  };
+  // Only a downloading task has figures newer than its record; any other
+  // state is answered from LMDB, where every acknowledged change already
+  // is, without a trip through the actors.
+  std::optional<task_record> rec;
+  {
+    auto t = svc.db->read();
+    rec = storage::get_task(t, seq);
+  }
+  if (!rec || rec->owner != u.id) {
+    rsp(json_error(404, "no such task: " + format_tid(seq)));
+    return;
+  }
+  if (rec->state != task_state::downloading) {
+    task_status ts;
+    ts.rec = std::move(*rec);
+    render(ts);
+    return;
+  }
+  ask(
+    *svc.sys, svc.scheduler, [render](task_status& ts) { render(ts); },
+    on_error(rsp), atom::status_v, u.id, seq);
+}
+
+} // namespace
+
+void add_task_api(router& r, svc_ptr svc) {
+  r.error = [](const request&, unsigned status, const std::string& msg) {
     return json_error(status, msg);
   };
-  auto* sys = svc.sys;
-  auto sched = svc.scheduler;
+  auto* sys = svc->sys;
+  auto sched = svc->scheduler;
   r.add("GET", "/healthz", [](request&, responder respond) {
     respond(json_success([](json_writer&) {}));
   });
@@ -317,7 +292,7 @@ void add_task_api(router& r, const services& svc) {
         authed(svc, [=](const user_record& u, request& req, responder rsp) {
           task_spec spec;
           if (auto err = parse_task_body(req.body, u.id, spec)) {
-            rsp(json_error(400, *err));
+            rsp(json_error(err));
             return;
           }
           ask(
@@ -352,98 +327,50 @@ void add_task_api(router& r, const services& svc) {
               u.id, *seq, flag(req, "del_file", false));
         }));
   r.add("GET", "/task/tid/:tid/status",
-        authed(svc, [=, &svc](const user_record& u, request& req,
-                              responder rsp) {
-          auto seq = tid_param(req, rsp);
-          if (!seq)
-            return;
-          auto short_form = excerpt(req, false);
-          auto render = [rsp, short_form](const task_status& ts) {
-            rsp(json_success([&](json_writer& w) {
-              w.Key("task");
-              write_task(w, ts, short_form);
-            }));
-          };
-          // Only a downloading task has figures newer than its record; any
-          // other state is answered from LMDB, where every acknowledged
-          // change already is, without a trip through the actors.
-          {
-            std::optional<task_record> rec;
-            {
-              auto t = svc.db->read();
-              rec = storage::get_task(t, *seq);
-            }
-            if (!rec || rec->owner != u.id) {
-              rsp(json_error(404, "no such task: " + format_tid(*seq)));
-              return;
-            }
-            if (rec->state != task_state::downloading) {
-              task_status ts;
-              ts.rec = std::move(*rec);
-              render(ts);
-              return;
-            }
-          }
-          ask(
-            *sys, sched, [render](task_status& ts) { render(ts); },
-            on_error(rsp), atom::status_v, u.id, *seq);
+        authed(svc, [svc](const user_record& u, request& req, responder rsp) {
+          if (auto seq = tid_param(req, rsp))
+            status(*svc, u, *seq, excerpt(req, false), std::move(rsp));
         }));
   r.add("GET", "/task/tid/:tid/info",
-        authed(svc, [=, &svc](const user_record& u, request& req,
-                              responder rsp) {
+        authed(svc, [svc](const user_record& u, request& req, responder rsp) {
           auto seq = tid_param(req, rsp);
           if (!seq)
             return;
           ask(
-            *sys, sched,
-            [rsp, &svc](task_status& ts) {
+            *svc->sys, svc->scheduler,
+            [rsp, svc](task_status& ts) {
               rsp(json_success([&](json_writer& w) {
                 w.Key("task");
-                write_info(w, svc, ts.rec);
+                write_info(w, *svc, ts.rec);
               }));
             },
             on_error(rsp), atom::status_v, u.id, *seq);
         }));
   r.add("POST", "/task/batch/:op",
-        authed(svc, [&svc](const user_record& u, request& req, responder rsp) {
-          batch(svc, u, req, std::move(rsp));
+        authed(svc, [svc](const user_record& u, request& req, responder rsp) {
+          batch(*svc, u, req, std::move(rsp));
         }));
   r.add("GET", "/task/list",
-        authed(svc, [&svc](const user_record& u, request& req, responder rsp) {
-          list(svc, u, req, std::move(rsp));
+        authed(svc, [svc](const user_record& u, request& req, responder rsp) {
+          list(*svc, u, req, std::move(rsp));
         }));
-  auto counters = authed(svc, [=](const user_record& u, request&,
-                                  responder rsp) {
-    ask(
-      *sys, sched,
-      [rsp](state_counters& c) {
-        rsp(json_success([&](json_writer& w) {
-          w.Key("counters");
-          w.StartObject();
-          uint64_t all = 0;
-          for (size_t i = 0; i < num_task_states; ++i) {
-            w.Key(to_string(static_cast<task_state>(i)));
-            w.Uint64(c.counts[i]);
-            all += c.counts[i];
-          }
-          w.Key("all");
-          w.Uint64(all);
-          w.EndObject();
-        }));
-      },
-      on_error(rsp), atom::counters_v, u.id);
+  auto count = authed(svc, [svc](const user_record& u, request&,
+                                 responder rsp) {
+    counters(*svc, u, std::move(rsp));
   });
-  r.add("GET", "/task/state_coutner", counters);
-  r.add("GET", "/task/state_counter", counters);
+  // The seed's spelling first; the correct one for everyone else.
+  r.add("GET", "/task/state_coutner", count);
+  r.add("GET", "/task/state_counter", count);
   r.add("GET", "/config",
-        authed(svc, [&svc](const user_record&, request&, responder rsp) {
+        authed(svc, [svc](const user_record&, request&, responder rsp) {
           rsp(json_success([&](json_writer& w) {
             w.Key("config");
-            write_settings(w, *svc.cfg);
+            write_settings(w, *svc->cfg);
           }));
         }));
+  // Not behind `authed`: a signed link stands in for the api key.
   r.add("GET", "/download/:tid/*file",
-        [&svc](request& req, responder rsp) { download(svc, req, rsp); });
+        [svc](request& req, responder rsp) { download(svc, req, rsp); });
 }
 
 } // namespace skyhaul::http

@@ -1,22 +1,17 @@
 #pragma once
 
-// The Task API face (seed 002) on the api listener.
+// The Task API face (seed 002) on the api listener: /task..., /config,
+// /healthz and the signed /download links.
 
-#include <optional>
-#include <string>
+#include <memory>
 
 #include "http/router.hpp"
 #include "http/services.hpp"
-#include "protocol/task_spec.hpp"
 
 namespace skyhaul::http {
 
-/// Parses and validates a `POST /task` body for user `uid`. Returns the
-/// error text for a 400, or nullopt with `spec` filled.
-std::optional<std::string> parse_task_body(const std::string& body,
-                                           user_id uid, task_spec& spec);
-
-/// Adds the Task API routes, /config, /healthz and /download to `r`.
-void add_task_api(router& r, const services& svc);
+/// Fills `r` with the api listener's routes and its JSON error shape.
+/// Handlers keep `svc` alive: an actor may answer after the server is gone.
+void add_task_api(router& r, std::shared_ptr<const services> svc);
 
 } // namespace skyhaul::http

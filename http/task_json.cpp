@@ -67,7 +67,7 @@ void write_task(json_writer& w, const task_status& ts, bool excerpt) {
     put_u(w, "tries", r.tries);
     put_i(w, "created", r.created_ms);
     put_i(w, "updated", r.updated_ms);
-    if (r.error != ec::none) {
+    if (r.state == task_state::failed) {
       w.Key("error");
       w.StartObject();
       put(w, "code", to_string(r.error));

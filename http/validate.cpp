@@ -5,78 +5,6 @@
 
 namespace skyhaul::http {
 
-bool valid_utf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    auto c = static_cast<unsigned char>(s[i]);
-    size_t n;
-    uint32_t cp;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if ((c & 0xe0) == 0xc0) {
-      n = 1;
-      cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-      n = 2;
-      cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + n >= s.size())
-      return false;
-    for (size_t k = 1; k <= n; ++k) {
-      auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc & 0xc0) != 0x80)
-        return false;
-      cp = (cp << 6) | (cc & 0x3f);
-    }
-    // Overlong forms, surrogates and values past U+10FFFF are invalid.
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800)
-        || (n == 3 && cp < 0x10000) || cp > 0x10ffff
-        || (cp >= 0xd800 && cp <= 0xdfff))
-      return false;
-    i += n + 1;
-  }
-  return true;
-}
-
-std::optional<std::string> check_object_key(std::string_view key) {
-  if (key.empty())
-    return "the key is empty";
-  if (key.size() > max_key_length)
-    return "the key is longer than 1024 bytes";
-  if (!valid_utf8(key))
-    return "the key is not valid UTF-8";
-  for (auto c : key) {
-    auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f)
-      return "the key contains a control character";
-    if (c == '\\')
-      return "the key contains a backslash";
-  }
-  if (key.front() == '/')
-    return "the key starts with '/'";
-  size_t pos = 0;
-  while (pos <= key.size()) {
-    auto slash = key.find('/', pos);
-    auto seg = key.substr(pos, slash == std::string_view::npos
-                                 ? std::string_view::npos
-                                 : slash - pos);
-    if (seg == "." || seg == "..")
-      return "the key contains a '.' or '..' segment";
-    if (seg.empty() && slash != std::string_view::npos)
-      return "the key contains '//'";
-    if (slash == std::string_view::npos)
-      break;
-    pos = slash + 1;
-  }
-  return std::nullopt;
-}
-
 bool valid_bucket_name(std::string_view name) {
   if (name.size() < 3 || name.size() > 63)
     return false;
@@ -107,26 +35,62 @@ std::optional<std::string> check_http_url(std::string_view url) {
     return "the url is empty";
   if (url.size() > max_url_length)
     return "the url is longer than 8192 bytes";
-  auto scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos)
-    return "the url has no scheme";
-  std::string scheme;
-  for (auto c : url.substr(0, scheme_end))
-    scheme += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (scheme != "http" && scheme != "https")
-    return "unsupported scheme: " + scheme;
-  auto rest = url.substr(scheme_end + 3);
-  auto host = rest.substr(0, rest.find_first_of("/?#"));
-  auto at = host.rfind('@');
-  if (at != std::string_view::npos)
-    host = host.substr(at + 1);
-  if (host.empty() || host.front() == ':')
-    return "the url has no host";
   for (auto c : url) {
     auto u = static_cast<unsigned char>(c);
     if (u <= 0x20 || u == 0x7f)
       return "the url contains spaces or control characters";
   }
+  // RFC 3986: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"
+  auto colon = url.find(':');
+  bool has_scheme = colon != std::string_view::npos && colon > 0
+                    && std::isalpha(static_cast<unsigned char>(url[0]));
+  for (size_t i = 0; has_scheme && i < colon; ++i) {
+    auto c = static_cast<unsigned char>(url[i]);
+    has_scheme = std::isalnum(c) || c == '+' || c == '-' || c == '.';
+  }
+  if (!has_scheme)
+    return "the url has no scheme";
+  std::string scheme;
+  for (auto c : url.substr(0, colon))
+    scheme += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme != "http" && scheme != "https")
+    return "unsupported scheme: " + scheme;
+  if (url.substr(colon + 1, 2) != "//")
+    return "the url has no host";
+  auto rest = url.substr(colon + 3);
+  auto authority = rest.substr(0, rest.find_first_of("/?#"));
+  auto at = authority.rfind('@');
+  if (at != std::string_view::npos)
+    authority = authority.substr(at + 1);
+  std::string_view host = authority;
+  std::string_view port;
+  if (!authority.empty() && authority.front() == '[') {
+    auto close = authority.find(']');
+    if (close == std::string_view::npos || close == 1)
+      return "the url has a malformed IPv6 host";
+    host = authority.substr(0, close + 1);
+    auto after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':')
+        return "the url has a malformed IPv6 host";
+      port = after.substr(1);
+    }
+  } else if (auto c = authority.rfind(':'); c != std::string_view::npos) {
+    host = authority.substr(0, c);
+    port = authority.substr(c + 1);
+  }
+  if (host.empty())
+    return "the url has no host";
+  if (host.front() != '[')
+    for (auto c : host)
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '.'
+          && c != '-' && c != '_' && c != '%')
+        return "the url has an invalid host";
+  if (!port.empty()
+      && (port.size() > 5
+          || port.find_first_not_of("0123456789") != std::string_view::npos
+          || std::stoul(std::string{port}) > 65535))
+    return "the url has an invalid port";
   return std::nullopt;
 }
 

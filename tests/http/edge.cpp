@@ -8,8 +8,10 @@
 #include "http/auth.hpp"
 #include "http/download.hpp"
 #include "http/router.hpp"
-#include "http/task_api.hpp"
+#include "http/key_check.hpp"
+#include "http/task_body.hpp"
 #include "http/validate.hpp"
+#include "protocol/error.hpp"
 
 using namespace skyhaul;
 using namespace skyhaul::http;
@@ -42,10 +44,17 @@ BOOST_AUTO_TEST_CASE(urls_must_be_http_with_a_host) {
   BOOST_CHECK(!check_http_url("http://example.com/a"));
   BOOST_CHECK(!check_http_url("HTTPS://example.com"));
   BOOST_CHECK(!check_http_url("http://user@host:8080/x?y#z"));
+  BOOST_CHECK(!check_http_url("http://[::1]:8080/x"));
+  BOOST_CHECK(!check_http_url("http://h/\xC3\xA9t\xC3\xA9.txt"));
   for (auto bad : {"", "example.com/a", "ftp://x/y", "file:///etc/passwd",
                    "magnet:?xt=urn:btih:abc", "http:///path", "http://:80/",
-                   "http://a b/", "gopher://x"})
+                   "http://a b/", "gopher://x", "http:/x", "http:x",
+                   "http://h:99999/", "http://h:8a/", "http://[::1/",
+                   "http://h\x01/", "://x", "http://a<b/"})
     BOOST_CHECK_MESSAGE(check_http_url(bad), "accepted: " << bad);
+  BOOST_CHECK(check_http_url("magnet:?xt=urn:btih:abc")->find(
+                "unsupported scheme")
+              != std::string::npos);
   BOOST_CHECK(check_http_url("http://x/" + std::string(9000, 'a')));
 }
 
@@ -69,44 +78,92 @@ BOOST_AUTO_TEST_CASE(task_bodies_are_validated) {
   auto ok = parse_task_body(
     R"({"url":"http://h/f.iso","bucket":"isos","key":"a/f.iso",
         "md5":"0123456789ABCDEF0123456789abcdef","crc32":"1F",
+        "sha1":"0123456789ABCDEF0123456789abcdef01234567",
         "size":10,"on_key_exist":"ignore-same-md5","paused":true,
         "files":["a"],"success_callback_url":"https://cb/x"})",
     7, spec);
-  BOOST_REQUIRE_MESSAGE(!ok, *ok);
+  BOOST_REQUIRE_MESSAGE(!ok, message_of(ok));
   BOOST_CHECK_EQUAL(spec.md5, "0123456789abcdef0123456789abcdef");
+  BOOST_CHECK_EQUAL(spec.sha1, "0123456789abcdef0123456789abcdef01234567");
   BOOST_CHECK_EQUAL(spec.crc32, "0000001f");
   BOOST_CHECK(spec.rule == on_key_exist::ignore_same_md5);
   BOOST_CHECK(spec.start_paused);
   BOOST_CHECK_EQUAL(spec.size, 10);
+  BOOST_CHECK_EQUAL(spec.bucket, "isos");
+  BOOST_CHECK_EQUAL(spec.key, "a/f.iso");
+  BOOST_CHECK(spec.origin == face::task_api);
   BOOST_REQUIRE(!parse_task_body(R"({"url":"http://h/f"})", 7, spec));
   BOOST_CHECK_EQUAL(spec.bucket, "user-7");
   BOOST_CHECK(spec.rule == on_key_exist::override_);
+  BOOST_CHECK_EQUAL(spec.size, -1);
+  BOOST_CHECK(!spec.start_paused);
   struct bad_case {
-    const char* body;
+    std::string body;
     const char* says;
+    ec code;
   };
-  for (auto& c : {bad_case{"", "JSON"}, bad_case{"{", "JSON"},
-                  bad_case{"[1]", "object"},
-                  bad_case{R"({"url":"http://h/f","x":1})", "unknown field: x"},
-                  bad_case{R"({"url":1})", "url"},
-                  bad_case{R"({"bucket":"abc"})", "url"},
-                  bad_case{R"({"url":"magnet:?xt=urn:btih:00"})", "scheme"},
-                  bad_case{R"({"url":"http://h/f","size":-1})", "size"},
-                  bad_case{R"({"url":"http://h/f","size":"1"})", "size"},
-                  bad_case{R"({"url":"http://h/f","paused":"yes"})", "paused"},
-                  bad_case{R"({"url":"http://h/f","key":"/etc"})", "key"},
-                  bad_case{R"({"url":"http://h/f","target":"../up"})", "target"},
-                  bad_case{R"({"url":"http://h/f","bucket":"No"})", "bucket"},
-                  bad_case{R"({"url":"http://h/f","sha1":"12"})", "sha1"},
-                  bad_case{R"({"url":"http://h/f","on_key_exist":"x"})",
-                           "on_key_exist"},
-                  bad_case{R"({"url":"http://h/f","failure_callback_url":"x"})",
-                           "callback"},
-                  bad_case{R"({"url":"http://h/f","files":[1]})", "files"}}) {
+  auto long_url = R"({"url":"http://h/)" + std::string(8200, 'a') + "\"}";
+  auto long_key = R"({"url":"http://h/f","key":")" + std::string(1025, 'k')
+                  + "\"}";
+  auto arg = ec::invalid_argument;
+  auto uri = ec::invalid_uri;
+  for (auto& c : {
+         bad_case{"", "JSON", arg},
+         bad_case{"{", "JSON", arg},
+         bad_case{"[1]", "object", arg},
+         bad_case{"\"url\"", "object", arg},
+         bad_case{R"({"url":"http://h/f","x":1})", "unknown field: x", arg},
+         bad_case{R"({"url":"http://h/f","url":"http://h/g"})", "duplicate",
+                  arg},
+         bad_case{R"({"url":1})", "url", arg},
+         bad_case{R"({"url":null})", "url", arg},
+         bad_case{R"({"bucket":"abc"})", "url", arg},
+         bad_case{R"({"url":"magnet:?xt=urn:btih:00"})", "unsupported scheme",
+                  uri},
+         bad_case{R"({"url":"ftp://h/f"})", "unsupported scheme", uri},
+         bad_case{R"({"url":"http:///f"})", "host", uri},
+         bad_case{long_url, "longer than 8192", uri},
+         bad_case{R"({"url":"http://h/f","size":-1})", "size", arg},
+         bad_case{R"({"url":"http://h/f","size":"1"})", "size", arg},
+         bad_case{R"({"url":"http://h/f","size":1.5})", "size", arg},
+         bad_case{R"({"url":"http://h/f","paused":"yes"})", "paused", arg},
+         bad_case{R"({"url":"http://h/f","key":"/etc"})", "key", arg},
+         bad_case{R"({"url":"http://h/f","key":"a/../../b"})", "key", arg},
+         bad_case{long_key, "key", arg},
+         bad_case{R"({"url":"http://h/f","key":"a\u0001b"})", "control",
+                  arg},
+         bad_case{R"({"url":"http://h/f","key":7})", "key", arg},
+         bad_case{R"({"url":"http://h/f","target":"../up"})", "target", arg},
+         bad_case{R"({"url":"http://h/f","bucket":"No"})", "bucket", arg},
+         bad_case{R"({"url":"http://h/f","bucket":"10.0.0.1"})", "bucket",
+                  arg},
+         bad_case{R"({"url":"http://h/f","md5":"xyz"})", "md5", arg},
+         bad_case{R"({"url":"http://h/f","sha1":"12"})", "sha1", arg},
+         bad_case{R"({"url":"http://h/f","crc32":"123456789"})", "crc32", arg},
+         bad_case{R"({"url":"http://h/f","on_key_exist":"x"})", "on_key_exist",
+                  arg},
+         bad_case{R"({"url":"http://h/f","failure_callback_url":"x"})",
+                  "callback", uri},
+         bad_case{R"({"url":"http://h/f","success_callback_url":"file:///x"})",
+                  "callback", uri},
+         bad_case{R"({"url":"http://h/f","files":[1]})", "files", arg}}) {
     auto err = parse_task_body(c.body, 1, spec);
-    BOOST_CHECK_MESSAGE(err && err->find(c.says) != std::string::npos,
-                        c.body << " -> " << (err ? *err : "accepted"));
+    BOOST_CHECK_MESSAGE(err && message_of(err).find(c.says) != std::string::npos,
+                        c.body.substr(0, 80) << " -> "
+                                             << (err ? message_of(err)
+                                                     : "accepted"));
+    BOOST_CHECK_MESSAGE(code_of(err) == c.code,
+                        c.body.substr(0, 80) << " -> " << to_string(code_of(err)));
+    BOOST_CHECK_EQUAL(http_status(code_of(err)), 400u);
   }
+  // Every on_key_exist word of seed 000 is accepted.
+  for (auto w : {"override", "ignore", "ignore-same-md5", "ignore-same-sha1",
+                 "ignore-same-crc32", "ignore-same-checksum",
+                 "ignore-same-size"})
+    BOOST_CHECK_MESSAGE(!parse_task_body(std::string{R"({"url":"http://h/f","on_key_exist":")"}
+                                           + w + "\"}",
+                                         1, spec),
+                        w);
 }
 
 BOOST_AUTO_TEST_CASE(ranges_are_parsed_like_http_says) {
@@ -128,7 +185,25 @@ BOOST_AUTO_TEST_CASE(ranges_are_parsed_like_http_says) {
   BOOST_CHECK(!parse_range("items=1-2", 100, unsat));
   BOOST_CHECK(!parse_range("bytes=5-1", 100, unsat));
   BOOST_CHECK(!parse_range("bytes=x-1", 100, unsat));
+  BOOST_CHECK(!parse_range("bytes=-0", 100, unsat));
+  BOOST_CHECK(unsat);
+  BOOST_CHECK(!parse_range("bytes=0-", 0, unsat));
+  BOOST_CHECK(unsat);
+  r = parse_range("bytes=-500", 100, unsat);
+  BOOST_REQUIRE(r);
+  BOOST_CHECK_EQUAL(r->first, 0u);
+  BOOST_CHECK_EQUAL(r->second, 99u);
   BOOST_CHECK_EQUAL(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+}
+
+BOOST_AUTO_TEST_CASE(if_none_match_uses_weak_comparison) {
+  BOOST_CHECK(etag_matches("\"abc\"", "\"abc\""));
+  BOOST_CHECK(etag_matches("W/\"abc\"", "\"abc\""));
+  BOOST_CHECK(etag_matches("\"x\", \"abc\"", "\"abc\""));
+  BOOST_CHECK(etag_matches("*", "\"abc\""));
+  BOOST_CHECK(!etag_matches("\"abd\"", "\"abc\""));
+  BOOST_CHECK(!etag_matches("abc", "\"abc\""));
+  BOOST_CHECK(!etag_matches(" , ", "\"abc\""));
 }
 
 BOOST_AUTO_TEST_CASE(signed_links_expire_and_resist_tampering) {
@@ -157,7 +232,7 @@ BOOST_AUTO_TEST_CASE(signed_links_expire_and_resist_tampering) {
 BOOST_AUTO_TEST_CASE(the_router_captures_and_refuses) {
   router r;
   std::string seen;
-  r.error = [](unsigned status, const std::string& msg) {
+  r.error = [](const request&, unsigned status, const std::string& msg) {
     reply x;
     x.status = status;
     x.body = msg;
@@ -190,6 +265,11 @@ BOOST_AUTO_TEST_CASE(the_router_captures_and_refuses) {
   BOOST_CHECK_EQUAL(status, 404u);
   call("GET", "/nothing");
   BOOST_CHECK_EQUAL(status, 404u);
+  r.add("GET", "/boom", [](request&, responder) -> void {
+    throw std::runtime_error("boom");
+  });
+  call("GET", "/boom");
+  BOOST_CHECK_EQUAL(status, 500u);
   std::string path;
   std::map<std::string, std::string> q;
   parse_target("/a%2Fb?x=1+2&y=%41&z", path, q);
