@@ -1,52 +1,98 @@
 # Shared helpers of the benchmark scripts (sourced, not run).
+# Everything listens on 127.0.0.1 only; every process a script starts is
+# recorded in PIDS and stopped on exit (SIGTERM, then SIGKILL after 10 s).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BIN=${BIN:-$ROOT/build/bin}
+LOADGEN=$BIN/loadgen
 WORK=$(mktemp -d /tmp/skyhaul-bench-XXXXXX)
 PIDS=()
+
+stop_pid() { # stop_pid PID: SIGTERM, wait up to 10 s, then SIGKILL
+  local p=$1
+  kill -0 "$p" 2>/dev/null || return 0
+  kill "$p" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$p" 2>/dev/null || true
+  wait "$p" 2>/dev/null || true
+}
+
 cleanup() {
-  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  local rc=$?
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && stop_pid "$p"; done
   rm -rf "$WORK"
+  exit "$rc"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+need() { # need CMD...: fail early with a hint when a tool is missing
+  for c in "$@"; do
+    command -v "$c" >/dev/null || { echo "missing $c (run scripts/install-deps.sh)" >&2; exit 1; }
+  done
+}
+need python3 curl
+
+need_loadgen() {
+  [ -x "$LOADGEN" ] || { echo "build first: make bench" >&2; exit 1; }
+}
 
 free_port() {
   python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])'
 }
 
-# start_skyhauld DIR [ARGS...]: starts the daemon, waits for listen.json,
-# sets API (http://host:port), KEY (admin api key) and SKY_PID.
-start_skyhauld() {
-  local dir=$1; shift
-  "$BIN/skyhauld" --data-dir "$dir" --api 127.0.0.1:0 --offline 127.0.0.1:0 \
-    --s3 127.0.0.1:0 --allow-private-networks "$@" 2>"$dir.log" &
-  SKY_PID=$!
-  PIDS+=("$SKY_PID")
-  for _ in $(seq 300); do [ -f "$dir/listen.json" ] && break; sleep 0.1; done
-  [ -f "$dir/listen.json" ] || { echo "skyhauld did not start" >&2; cat "$dir.log" >&2; exit 1; }
-  API=http://$(python3 -c "import json;print(json.load(open('$dir/listen.json'))['api'])")
-  KEY=$(python3 -c "import json;print(json.load(open('$dir/admin.json'))['api_key'])")
+json_get() { # json_get FILE KEY
+  python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"
 }
 
-# start_aria2 [ARGS...]: aria2c with JSON-RPC; sets ARIA_URL, ARIA_SECRET, ARIA_PID.
-start_aria2() {
-  local port; port=$(free_port)
-  ARIA_SECRET=bench$RANDOM
-  mkdir -p "$WORK/aria2"
-  aria2c --enable-rpc --rpc-listen-port="$port" --rpc-secret="$ARIA_SECRET" \
-    --dir="$WORK/aria2" --quiet --no-conf --max-concurrent-downloads=5 "$@" &
-  ARIA_PID=$!
-  PIDS+=("$ARIA_PID")
-  ARIA_URL=http://127.0.0.1:$port
-  for _ in $(seq 100); do
-    curl -s -o /dev/null "$ARIA_URL/jsonrpc" && break
+# start_skyhauld DIR [ARGS...]: starts the daemon on free loopback ports,
+# waits for listen.json and /healthz; sets API (http://host:port), KEY
+# (admin api key) and SKY_PID. The daemon's log is DIR.log.
+start_skyhauld() {
+  local dir=$1; shift
+  [ -x "$BIN/skyhauld" ] || { echo "build first: make build" >&2; exit 1; }
+  mkdir -p "$dir"
+  "$BIN/skyhauld" --data-dir "$dir" --api 127.0.0.1:0 --offline 127.0.0.1:0 \
+    --s3 127.0.0.1:0 --allow-private-networks "$@" >"$dir.log" 2>&1 &
+  SKY_PID=$!
+  PIDS+=("$SKY_PID")
+  for _ in $(seq 300); do
+    [ -s "$dir/listen.json" ] && break
+    kill -0 "$SKY_PID" 2>/dev/null || break
     sleep 0.1
   done
+  [ -s "$dir/listen.json" ] || { echo "skyhauld did not start" >&2; cat "$dir.log" >&2; exit 1; }
+  API=http://$(json_get "$dir/listen.json" api)
+  KEY=$(json_get "$dir/admin.json" api_key)
+  curl -sf -m 5 -o /dev/null "$API/healthz" || { echo "skyhauld /healthz failed" >&2; exit 1; }
+}
+
+# start_aria2 [ARGS...]: aria2c with JSON-RPC on a free loopback port; sets
+# ARIA_URL (the /jsonrpc endpoint), ARIA_SECRET and ARIA_PID.
+start_aria2() {
+  need aria2c
+  local port; port=$(free_port)
+  ARIA_SECRET=bench$RANDOM$RANDOM
+  mkdir -p "$WORK/aria2"
+  aria2c --enable-rpc --rpc-listen-port="$port" --rpc-listen-all=false \
+    --rpc-secret="$ARIA_SECRET" --dir="$WORK/aria2" --quiet --no-conf \
+    --max-concurrent-downloads=5 "$@" >"$WORK/aria2.log" 2>&1 &
+  ARIA_PID=$!
+  PIDS+=("$ARIA_PID")
+  ARIA_URL=http://127.0.0.1:$port/jsonrpc
+  for _ in $(seq 100); do
+    curl -s -m 2 -o /dev/null -d '{"jsonrpc":"2.0","id":"0","method":"aria2.getVersion","params":["token:'"$ARIA_SECRET"'"]}' \
+      "$ARIA_URL" && return 0
+    sleep 0.1
+  done
+  echo "aria2c did not start" >&2; cat "$WORK/aria2.log" >&2; exit 1
 }
 
 field() { # field LINE NAME -> value of NAME=... in a loadgen line
   echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
 }
 
-rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+
+# Other work on the host skews every figure: say how busy it was.
+echo "host: $(nproc) cpus, loadavg $(cut -d' ' -f1-3 /proc/loadavg) at start" >&2

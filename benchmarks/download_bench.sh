@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# One large file of random bytes served by a local nginx (sendfile on),
+# fetched in the same run by `curl -o`, by `aria2c -x1 -s1` and by a
+# skyhauld task (downloaded, hashed MD5+SHA-1+CRC32, verified against the
+# given sha1, fsynced and stored as an object). Runs are interleaved
+# (curl, aria2, skyhaul, curl, ...) and the best of RUNS is kept for each.
+# Skyhaul's time is wall time from POST /task to the status poll that sees
+# "finished" (polled every 5 ms over one keep-alive connection).
+# Usage: benchmarks/download_bench.sh [SIZE_MIB] [RUNS]
+# Prints: size_mib=… runs=… curl_s=… skyhaul_s=… aria2_s=… curl_fsync_s=…
+#         ratio=skyhaul/curl (target <= 1.05) and ratio_vs_aria2=skyhaul/aria2
+source "$(dirname "$0")/common.sh"
+need nginx aria2c sha1sum
+SIZE_MIB=${1:-1024}
+RUNS=${2:-3}
+
+# The source file is cached between runs (it is the same bytes every time
+# the script runs until /tmp is cleaned).
+FILE=/tmp/skyhaul-bench-src-$SIZE_MIB.bin
+if [ ! -f "$FILE" ] || [ "$(stat -c %s "$FILE")" -ne $((SIZE_MIB * 1048576)) ]; then
+  echo "creating $FILE ($SIZE_MIB MiB of random bytes)" >&2
+  head -c "${SIZE_MIB}M" /dev/urandom > "$FILE.tmp" && mv "$FILE.tmp" "$FILE"
+fi
+[ -f "$FILE.sha1" ] && [ "$FILE.sha1" -nt "$FILE" ] || sha1sum "$FILE" | cut -c1-40 > "$FILE.sha1"
+SHA1=$(cat "$FILE.sha1")
+
+# nginx: one process (no master, so no privilege drop: it runs as the
+# current user, root included), foreground, its own pid file, logs and temp
+# paths in $WORK, serving $WORK/www on a free loopback port.
+NGX=$WORK/nginx
+NGX_PORT=$(free_port)
+mkdir -p "$NGX/logs" "$NGX/tmp" "$WORK/www"
+ln -s "$FILE" "$WORK/www/file.bin"
+cat > "$NGX/nginx.conf" <<NGINX
+daemon off;
+master_process off;
+worker_processes 1;
+pid $NGX/nginx.pid;
+error_log $NGX/logs/error.log;
+events { worker_connections 64; }
+http {
+  access_log $NGX/logs/access.log;
+  sendfile on;
+  tcp_nopush on;
+  default_type application/octet-stream;
+  client_body_temp_path $NGX/tmp/body;
+  proxy_temp_path $NGX/tmp/proxy;
+  fastcgi_temp_path $NGX/tmp/fastcgi;
+  uwsgi_temp_path $NGX/tmp/uwsgi;
+  scgi_temp_path $NGX/tmp/scgi;
+  server {
+    listen 127.0.0.1:$NGX_PORT;
+    root $WORK/www;
+    disable_symlinks off;
+  }
+}
+NGINX
+nginx -e "$NGX/logs/error.log" -c "$NGX/nginx.conf" -p "$NGX" >"$NGX/logs/stdout.log" 2>&1 &
+PIDS+=($!)
+URL=http://127.0.0.1:$NGX_PORT/file.bin
+for _ in $(seq 50); do curl -sf -m 2 -o /dev/null -r 0-0 "$URL" && break; sleep 0.1; done
+curl -sf -m 2 -o /dev/null -r 0-0 "$URL" || { echo "nginx did not start" >&2; cat "$NGX/logs/"*.log >&2; exit 1; }
+
+start_skyhauld "$WORK/sky"
+API_HOSTPORT=${API#http://}
+
+# Skyhaul driver: POST /task, poll status over one keep-alive connection,
+# print the wall time; then delete the task and its object.
+cat > "$WORK/sky_fetch.py" <<'PY'
+import http.client, json, sys, time
+hostport, key, url, sha1, obj = sys.argv[1:6]
+host, port = hostport.rsplit(":", 1)
+c = http.client.HTTPConnection(host, int(port), timeout=30)
+h = {"Authorization": "Bearer " + key, "Content-Type": "application/json"}
+def call(method, path, body=None):
+    c.request(method, path, body=body, headers=h)
+    r = c.getresponse()
+    return r.status, json.loads(r.read() or b"{}")
+body = json.dumps({"url": url, "bucket": "bench", "key": obj, "sha1": sha1})
+t0 = time.monotonic()
+st, j = call("POST", "/task", body)
+if st // 100 != 2 or j.get("status") != "success":
+    sys.exit(f"POST /task: {st} {j}")
+tid = j["tid"]
+state = ""
+deadline = t0 + 600
+while time.monotonic() < deadline:
+    st, j = call("GET", f"/task/tid/{tid}/status?exerpt=true")
+    state = j.get("task", {}).get("state", "")
+    if state in ("finished", "failed", "cancelled"):
+        break
+    time.sleep(0.005)
+t1 = time.monotonic()
+if state != "finished":
+    st, j = call("GET", f"/task/tid/{tid}/status")
+    sys.exit(f"skyhaul task {tid} ended {state or 'by timeout'}: {j}")
+print(f"{t1 - t0:.3f}")
+call("DELETE", f"/task/tid/{tid}?del_file=true")
+PY
+
+now() { date +%s.%N; }
+elapsed() { python3 -c 'import sys;print("%.3f" % (float(sys.argv[2]) - float(sys.argv[1])))' "$1" "$2"; }
+best() { sort -n | head -1; }
+
+curl_times=() sync_times=() aria_times=() sky_times=()
+for i in $(seq "$RUNS"); do
+  t0=$(now); curl -sf -m 600 -o "$WORK/curl.out" "$URL"; t1=$(now)
+  curl_times+=("$(elapsed "$t0" "$t1")"); rm -f "$WORK/curl.out"
+
+  # Diagnostic: curl plus an fsync of its output (skyhaul fsyncs; curl doesn't).
+  t0=$(now); curl -sf -m 600 -o "$WORK/curl.out" "$URL"; sync "$WORK/curl.out"; t1=$(now)
+  sync_times+=("$(elapsed "$t0" "$t1")"); rm -f "$WORK/curl.out"
+
+  t0=$(now)
+  timeout 600 aria2c -q --no-conf -x1 -s1 --allow-overwrite=true --file-allocation=none \
+    --auto-file-renaming=false -d "$WORK" -o aria.out "$URL"
+  t1=$(now)
+  aria_times+=("$(elapsed "$t0" "$t1")"); rm -f "$WORK/aria.out"
+
+  sky_times+=("$(python3 "$WORK/sky_fetch.py" "$API_HOSTPORT" "$KEY" "$URL" "$SHA1" "run-$i-$RANDOM.bin")")
+  echo "run $i: curl_s=${curl_times[-1]} curl_fsync_s=${sync_times[-1]} aria2_s=${aria_times[-1]} skyhaul_s=${sky_times[-1]}" >&2
+done
+
+c=$(printf '%s\n' "${curl_times[@]}" | best)
+f=$(printf '%s\n' "${sync_times[@]}" | best)
+a=$(printf '%s\n' "${aria_times[@]}" | best)
+s=$(printf '%s\n' "${sky_times[@]}" | best)
+echo "size_mib=$SIZE_MIB runs=$RUNS curl_s=$c skyhaul_s=$s aria2_s=$a curl_fsync_s=$f"
+python3 - "$c" "$a" "$s" "$f" <<'PY'
+import sys
+c, a, s, f = map(float, sys.argv[1:])
+print(f"ratio={s / c:.3f} (skyhaul/curl, target <= 1.05)")
+print(f"ratio_vs_aria2={s / a:.3f} (skyhaul/aria2 -x1 -s1; aria2/curl={a / c:.3f})")
+print(f"ratio_vs_curl_fsync={s / f:.3f} (diagnostic: curl -o then fsync of the file)")
+PY
