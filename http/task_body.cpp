@@ -13,7 +13,6 @@ namespace skyhaul::http {
 namespace {
 
 /// Longest canned ACL or grant list we keep.
-constexpr size_t max_acl_length = 4096;
 
 /// Most wanted files of one torrent.
 constexpr size_t max_files = 10000;
@@ -44,7 +43,7 @@ std::string* string_field(const std::string& name, task_spec& spec,
   if (name == "crc32")
     return &spec.crc32;
   if (name == "acl")
-    return &spec.acl;
+    return &spec.acl.canned;
   if (name == "on_key_exist")
     return &rule;
   if (name == "success_callback_url")
@@ -135,8 +134,9 @@ caf::error parse_task_body(const std::string& body, user_id uid,
     if (!cb->empty())
       if (auto err = check_http_url(*cb))
         return bad_uri("bad callback url: " + *err);
-  if (spec.acl.size() > max_acl_length)
-    return bad("acl is too long");
+  if (!spec.acl.canned.empty() && !valid_canned_acl(spec.acl.canned))
+    return bad("acl must be private, public-read, public-read-write or "
+               "authenticated-read");
   return caf::none;
 }
 

@@ -102,7 +102,7 @@ void write_info(json_writer& w, const services& svc, const task_record& r) {
   put(w, "crc32", s.crc32);
   put_i(w, "size", s.size);
   put(w, "on_key_exist", to_string(s.rule));
-  put(w, "acl", s.acl);
+  put(w, "acl", s.acl.canned.empty() ? "private" : s.acl.canned);
   put(w, "success_callback_url", s.success_callback_url);
   put(w, "failure_callback_url", s.failure_callback_url);
   w.EndObject();

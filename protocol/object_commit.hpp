@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "protocol/acl.hpp"
 #include "protocol/file_record.hpp"
 #include "protocol/ids.hpp"
 #include "protocol/on_key_exist.hpp"
@@ -16,7 +17,7 @@ struct object_commit {
   /// The new object; `file.key` is the key, `file.blob` the content address.
   file_record file;
   on_key_exist rule = on_key_exist::override_;
-  std::string acl;
+  acl_spec acl;
   /// A finished, fsynced file to move into the blob store as `file.blob`
   /// before linking; empty when the blob is stored already.
   std::string source_path;

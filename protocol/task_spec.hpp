@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "protocol/acl.hpp"
 #include "protocol/on_key_exist.hpp"
 
 namespace skyhaul {
@@ -29,8 +30,8 @@ struct task_spec {
   /// Expected size in bytes; -1 means "not checked".
   int64_t size = -1;
   on_key_exist rule = on_key_exist::override_;
-  /// Canned ACL or grants, as given (applied by the object store).
-  std::string acl;
+  /// Canned ACL and grants of the stored objects.
+  acl_spec acl;
   std::string success_callback_url;
   std::string failure_callback_url;
   /// Wanted files of a torrent; empty means all.

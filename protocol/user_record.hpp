@@ -21,12 +21,16 @@ struct user_record {
   /// Key of the HMAC that signs this user's callbacks.
   std::string callback_secret;
   int64_t created_ms = 0;
+  /// May cancel tasks through the Offline API's DELETE (seed 000 keeps it
+  /// from ordinary users); admins always may.
+  bool may_cancel_offline = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, user_record& x) {
   return f(x.id, x.name, x.admin, x.level, x.api_key_hash, x.access_key,
-           x.secret_key, x.callback_secret, x.created_ms);
+           x.secret_key, x.callback_secret, x.created_ms,
+           x.may_cancel_offline);
 }
 
 } // namespace skyhaul

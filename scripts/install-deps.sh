@@ -5,7 +5,8 @@ set -euo pipefail
 pkgs=(cmake ninja-build g++ ccache pkg-config python3
       libcaf-dev libtorrent-rasterbar-dev liblmdb-dev libboost-dev
       libboost-test-dev libboost-system-dev libcurl4-openssl-dev rapidjson-dev
-      libssl-dev libarchive-dev zlib1g-dev curl nginx-light aria2)
+      libssl-dev libarchive-dev zlib1g-dev curl nginx-light aria2
+      s3cmd python3-boto3)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \

@@ -25,7 +25,8 @@ std::string_view to_view(const MDB_val& x) {
 constexpr const char* table_names[num_tables] = {
   "tasks",   "tasks_owner", "tasks_state", "tasks_global",
   "counters", "users",      "user_keys",   "objects",
-  "blobs",    "buckets",    "meta",
+  "blobs",    "buckets",    "meta",        "outbox",
+  "deliveries", "replicas", "bucket_acls",
 };
 
 } // namespace

@@ -29,9 +29,13 @@ enum class table : uint8_t {
   blobs,          // blob hex -> refcount(8) size(8)
   buckets,        // name -> owner(8)
   meta,           // name -> value
+  outbox,         // event seq(8) -> callback event owed (storage/outbox_table)
+  deliveries,     // task seq(8) event seq(8) attempt(4) -> delivery log entry
+  replicas,       // replica seq(8) -> IDC upload owed (storage/replica_table)
+  bucket_acls,    // bucket -> bucket ACL (canned ACL and grants)
 };
 
-constexpr size_t num_tables = 11;
+constexpr size_t num_tables = 15;
 
 class lmdb_env;
 

@@ -13,7 +13,7 @@ namespace skyhaul::storage {
 /// The LMDB value of an object: who owns it, its ACL and its file.
 struct object_entry {
   user_id owner = 0;
-  std::string acl;
+  acl_spec acl;
   file_record file;
 };
 
