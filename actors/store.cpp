@@ -1,6 +1,7 @@
 #include "actors/store.hpp"
 
 #include "storage/blob_store.hpp"
+#include "storage/bucket_table.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/object_table.hpp"
 #include "storage/task_table.hpp"
@@ -70,6 +71,8 @@ void commit_queue(store_ptr self) {
       try {
         op.apply(child, orphans);
         child.commit();
+      } catch (const caf::error& e) {
+        op.outcome = e;
       } catch (const std::exception& e) {
         op.outcome = make_error(ec::internal_error, e.what());
       }
@@ -145,6 +148,34 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
             [bucket = std::move(bucket), key = std::move(key)](
                 storage::txn& t, std::vector<std::string>& orphans) {
               storage::erase_object(t, bucket, key, orphans);
+            },
+            [] { return caf::ok_atom_v; });
+        return rp;
+      },
+      [=](atom::create, std::string& name, user_id owner,
+          acl_spec& acl) -> caf::result<uint8_t> {
+        auto rp = self->make_response_promise<uint8_t>();
+        auto res = std::make_shared<storage::bucket_created>();
+        enqueue<uint8_t>(
+            self, rp,
+            [name = std::move(name), owner, acl = std::move(acl),
+             res](storage::txn& t, std::vector<std::string>&) {
+              *res = storage::create_bucket(t, name, owner, acl, now_ms());
+            },
+            [res] { return static_cast<uint8_t>(*res); });
+        return rp;
+      },
+      [=](atom::remove, std::string& name) -> caf::result<caf::ok_atom> {
+        auto rp = self->make_response_promise<caf::ok_atom>();
+        enqueue<caf::ok_atom>(
+            self, rp,
+            [name = std::move(name)](storage::txn& t,
+                                     std::vector<std::string>&) {
+              if (!storage::get_bucket(t, name))
+                throw make_error(ec::not_found, "no such bucket: " + name);
+              if (!storage::delete_bucket(t, name))
+                throw make_error(ec::invalid_state,
+                                 "the bucket is not empty: " + name);
             },
             [] { return caf::ok_atom_v; });
         return rp;

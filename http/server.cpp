@@ -16,8 +16,9 @@
 #include <boost/beast/http.hpp>
 
 #include "http/file_body.hpp"
-#include "http/not_implemented.hpp"
+#include "http/offline_api.hpp"
 #include "http/router.hpp"
+#include "http/s3_api.hpp"
 #include "http/task_api.hpp"
 
 namespace skyhaul::http {
@@ -412,8 +413,8 @@ struct server::impl {
   explicit impl(services s)
     : svc(std::make_shared<const services>(std::move(s))) {
     add_task_api(api, svc);
-    add_not_implemented(offline);
-    add_not_implemented(s3);
+    add_offline_api(offline, svc);
+    add_s3_api(s3, svc);
   }
 };
 

@@ -59,16 +59,16 @@ std::optional<acl_permission> parse_grant_name(std::string_view name) {
 
 const char* grant_name(acl_permission p) {
   switch (p) {
-    case acl_permission::read:
-      return "grant-read";
-    case acl_permission::write:
-      return "grant-write";
-    case acl_permission::read_acp:
-      return "grant-read-acp";
-    case acl_permission::write_acp:
-      return "grant-write-acp";
-    case acl_permission::full_control:
-      return "grant-full-control";
+  case acl_permission::read:
+    return "grant-read";
+  case acl_permission::write:
+    return "grant-write";
+  case acl_permission::read_acp:
+    return "grant-read-acp";
+  case acl_permission::write_acp:
+    return "grant-write-acp";
+  case acl_permission::full_control:
+    return "grant-full-control";
   }
   return "grant-read";
 }

@@ -2,13 +2,13 @@
 // Access control lists of buckets and objects, as S3 and the Offline API
 // (seed 000, `ACLs`) describe them: a canned ACL plus explicit grants.
 
+#include "protocol/ids.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "protocol/ids.hpp"
 
 namespace skyhaul {
 

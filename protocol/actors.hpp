@@ -8,6 +8,7 @@
 
 #include <caf/typed_actor.hpp>
 
+#include "protocol/acl.hpp"
 #include "protocol/atoms.hpp"
 #include "protocol/fetch.hpp"
 #include "protocol/ids.hpp"
@@ -49,6 +50,13 @@ using store_actor = caf::typed_actor<
   caf::replies_to<atom::commit, object_commit>::with<object_commit_result>,
   // Removes bucket/key; the blob goes with its last reference.
   caf::replies_to<atom::erase, std::string, std::string>::with<caf::ok_atom>,
+  // Creates a bucket for a user with an ACL; replies with a
+  // `storage::bucket_created` value (created, already yours, taken).
+  caf::replies_to<atom::create, std::string, user_id, acl_spec>::with<
+    uint8_t>,
+  // Removes an empty bucket: `ec::not_found` when it does not exist,
+  // `ec::invalid_state` when it holds objects.
+  caf::replies_to<atom::remove, std::string>::with<caf::ok_atom>,
   // Inserts or replaces a user and their key indexes.
   caf::replies_to<caf::put_atom, user_record>::with<caf::ok_atom>,
   // Replies once everything queued before it is durable (graceful stop).

@@ -11,36 +11,52 @@ struct row {
   const char* name;
   unsigned status;
   const char* message;
+  /// The code and status of the S3-shaped faces (Offline API, S3 API,
+  /// failure callbacks).
+  const char* s3_code;
+  unsigned s3_status;
 };
 
 constexpr row rows[] = {
-  {ec::none, "none", 200, "OK"},
-  {ec::invalid_uri, "invalid_uri", 400, "Couldn't parse the specified URI."},
-  {ec::download_source_exception, "download_source_exception", 400,
-   "Download source exception: can not download file."},
-  {ec::no_such_download_source, "no_such_download_source", 404,
-   "The specified download source does not exist."},
-  {ec::internal_error, "internal_error", 500,
-   "We encountered an internal error. Please try again."},
-  {ec::not_implemented, "not_implemented", 501,
-   "Current request not implemented."},
-  {ec::checksum_mismatch, "checksum_mismatch", 400,
-   "The downloaded file does not match the expected checksum."},
-  {ec::size_mismatch, "size_mismatch", 400,
-   "The downloaded file does not match the expected size."},
-  {ec::key_exists, "key_exists", 409, "The object key already exists."},
-  {ec::invalid_argument, "invalid_argument", 400, "Invalid argument."},
-  {ec::unauthenticated, "unauthenticated", 401,
-   "Missing or invalid credentials."},
-  {ec::forbidden, "forbidden", 403, "Access denied."},
-  {ec::not_found, "not_found", 404, "Not found."},
-  {ec::quota_exceeded, "quota_exceeded", 403, "Quota exceeded."},
-  {ec::too_large, "too_large", 413, "Too large."},
-  {ec::invalid_state, "invalid_state", 409,
-   "The task cannot make that transition in its current state."},
-  {ec::blocked_address, "blocked_address", 403,
-   "The address is refused by the network policy."},
-  {ec::aborted, "aborted", 409, "The operation was stopped."},
+    {ec::none, "none", 200, "OK", "OK", 200},
+    {ec::invalid_uri, "invalid_uri", 400, "Couldn't parse the specified URI.",
+     "InvalidURI", 400},
+    {ec::download_source_exception, "download_source_exception", 400,
+     "Download source exception: can not download file.",
+     "DownloadSourceException", 400},
+    {ec::no_such_download_source, "no_such_download_source", 404,
+     "The specified download source does not exist.", "NoSuchDownloadSource",
+     404},
+    {ec::internal_error, "internal_error", 500,
+     "We encountered an internal error. Please try again.", "InternalError",
+     500},
+    {ec::not_implemented, "not_implemented", 501,
+     "Current request not implemented.", "NotImplemented", 501},
+    {ec::checksum_mismatch, "checksum_mismatch", 400,
+     "The downloaded file does not match the expected checksum.", "BadDigest",
+     400},
+    {ec::size_mismatch, "size_mismatch", 400,
+     "The downloaded file does not match the expected size.", "IncompleteBody",
+     400},
+    {ec::key_exists, "key_exists", 409, "The object key already exists.",
+     "KeyAlreadyExists", 409},
+    {ec::invalid_argument, "invalid_argument", 400, "Invalid argument.",
+     "InvalidArgument", 400},
+    {ec::unauthenticated, "unauthenticated", 401,
+     "Missing or invalid credentials.", "AccessDenied", 403},
+    {ec::forbidden, "forbidden", 403, "Access denied.", "AccessDenied", 403},
+    {ec::not_found, "not_found", 404, "Not found.", "NoSuchKey", 404},
+    {ec::quota_exceeded, "quota_exceeded", 403, "Quota exceeded.",
+     "QuotaExceeded", 403},
+    {ec::too_large, "too_large", 413, "Too large.", "EntityTooLarge", 400},
+    {ec::invalid_state, "invalid_state", 409,
+     "The task cannot make that transition in its current state.",
+     "InvalidRequest", 409},
+    {ec::blocked_address, "blocked_address", 403,
+     "The address is refused by the network policy.", "DownloadSourceException",
+     400},
+    {ec::aborted, "aborted", 409, "The operation was stopped.",
+     "RequestCancelled", 409},
 };
 
 const row& lookup(ec x) {
@@ -67,6 +83,14 @@ bool from_string(const std::string& str, ec& x) {
 
 unsigned http_status(ec x) {
   return lookup(x).status;
+}
+
+const char* s3_code(ec x) {
+  return lookup(x).s3_code;
+}
+
+unsigned s3_status(ec x) {
+  return lookup(x).s3_status;
 }
 
 const char* default_message(ec x) {

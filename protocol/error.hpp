@@ -58,6 +58,13 @@ bool from_string(const std::string& str, ec& x);
 /// Returns the HTTP status that fits `x` on the JSON faces.
 unsigned http_status(ec x);
 
+/// Returns the error code of the S3-shaped faces for `x`, e.g.
+/// `"InvalidURI"` or `"NoSuchDownloadSource"` (seed 000).
+const char* s3_code(ec x);
+
+/// Returns the HTTP status of the S3-shaped faces for `x`.
+unsigned s3_status(ec x);
+
 /// Returns a human readable default message for `x`.
 const char* default_message(ec x);
 

@@ -21,11 +21,13 @@ struct task_record;
 struct task_spec;
 struct task_status;
 struct user_record;
+struct acl_spec;
 
 } // namespace skyhaul
 
 CAF_BEGIN_TYPE_ID_BLOCK(skyhaul, caf::first_custom_type_id)
 
+  CAF_ADD_TYPE_ID(skyhaul, (skyhaul::acl_spec))
   CAF_ADD_TYPE_ID(skyhaul, (skyhaul::fetch_progress))
   CAF_ADD_TYPE_ID(skyhaul, (skyhaul::fetch_request))
   CAF_ADD_TYPE_ID(skyhaul, (skyhaul::fetch_result))

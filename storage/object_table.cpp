@@ -126,7 +126,7 @@ std::optional<user_id> bucket_owner(const txn& t, std::string_view bucket) {
 
 void ensure_bucket(txn& t, std::string_view bucket, user_id owner) {
   if (!t.get(table::buckets, bucket))
-    t.put(table::buckets, bucket, be64(owner));
+    t.put(table::buckets, bucket, be64(owner) + be64(0));
 }
 
 } // namespace skyhaul::storage

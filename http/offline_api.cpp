@@ -1,0 +1,11 @@
+#include "http/offline_api.hpp"
+
+#include "http/not_implemented.hpp"
+
+namespace skyhaul::http {
+
+void add_offline_api(router& r, std::shared_ptr<const services>) {
+  add_not_implemented(r);
+}
+
+} // namespace skyhaul::http

@@ -1,0 +1,17 @@
+#pragma once
+// The S3 object API on the s3 listener, over the same buckets: ListBuckets,
+// CreateBucket, DeleteBucket, ListObjectsV2, GET, HEAD and DELETE of objects,
+// with ACLs.
+
+#include "http/router.hpp"
+#include "http/services.hpp"
+
+#include <memory>
+
+namespace skyhaul::http {
+
+/// Fills `r` with the routes of this face and its S3 XML error shape.
+/// Handlers keep `svc` alive: an actor may answer after the server is gone.
+void add_s3_api(router& r, std::shared_ptr<const services> svc);
+
+} // namespace skyhaul::http
