@@ -1,19 +1,18 @@
 #include "actors/http_fetch_loop.hpp"
 
+#include "actors/http_fetch.hpp"
+#include "actors/net_policy.hpp"
+#include "storage/digest.hpp"
+
 #include <algorithm>
+#include <caf/all.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <filesystem>
-
-#include <arpa/inet.h>
-#include <caf/all.hpp>
 #include <curl/curl.h>
 #include <fcntl.h>
+#include <filesystem>
 #include <unistd.h>
-
-#include "actors/http_fetch.hpp"
-#include "storage/digest.hpp"
 
 namespace skyhaul {
 
@@ -116,7 +115,7 @@ bool on_headers(transfer& t) {
     char total[32] = {0};
     if (std::sscanf(t.content_range.c_str(), "bytes %llu-%llu/%31s", &first,
                     &last, total)
-          < 2
+            < 2
         || first != t.on_disk) {
       t.forced = ec::download_source_exception;
       t.forced_message = "the server answered a different range";
@@ -128,14 +127,14 @@ bool on_headers(transfer& t) {
       return false;
     }
     t.total = total[0] != '*' && total[0] != 0 ? std::atoll(total)
-                                              : int64_t(last + 1);
+                                               : int64_t(last + 1);
     t.writing = true;
   } else if (t.status == 416 && t.on_disk > 0) {
     // Range past the end: complete when the source is exactly this long.
     auto slash = t.content_range.find('/');
     if (slash != std::string::npos
         && std::strtoull(t.content_range.c_str() + slash + 1, nullptr, 10)
-             == t.on_disk) {
+               == t.on_disk) {
       t.complete_already = true;
       t.total = static_cast<int64_t>(t.on_disk);
     }
@@ -246,25 +245,13 @@ size_t write_cb(char* p, size_t size, size_t n, void* ud) {
 
 curl_socket_t open_socket_cb(void* ud, curlsocktype, curl_sockaddr* addr) {
   auto& t = *static_cast<transfer*>(ud);
-  if (!t.req.allow_private) {
-    char ip[INET6_ADDRSTRLEN] = {0};
-    if (addr->family == AF_INET)
-      inet_ntop(AF_INET,
-                &reinterpret_cast<sockaddr_in*>(&addr->addr)->sin_addr, ip,
-                sizeof(ip));
-    else if (addr->family == AF_INET6)
-      inet_ntop(AF_INET6,
-                &reinterpret_cast<sockaddr_in6*>(&addr->addr)->sin6_addr, ip,
-                sizeof(ip));
-    if (ip[0] == 0 || is_private_address(ip)) {
-      t.forced = ec::blocked_address;
-      t.forced_message = std::string{"refused to connect to "} + ip
-                         + ": private networks are not allowed";
-      return CURL_SOCKET_BAD;
-    }
+  std::string refusal;
+  auto fd = open_policy_socket(*addr, t.req.allow_private, refusal);
+  if (!refusal.empty()) {
+    t.forced = ec::blocked_address;
+    t.forced_message = std::move(refusal);
   }
-  return ::socket(addr->family, addr->socktype | SOCK_CLOEXEC,
-                  addr->protocol);
+  return fd;
 }
 
 } // namespace
@@ -361,7 +348,7 @@ void http_fetch_loop::add(fetch_request req, fetch_listener_actor who) {
   };
   std::error_code err;
   std::filesystem::create_directories(
-    std::filesystem::path(t->req.path).parent_path(), err);
+      std::filesystem::path(t->req.path).parent_path(), err);
   t->fd = ::open(t->req.path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   if (t->fd < 0)
     return fail_now(ec::internal_error,
@@ -381,7 +368,8 @@ void http_fetch_loop::add(fetch_request req, fetch_listener_actor who) {
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
   curl_easy_setopt(e, CURLOPT_USERAGENT, "skyhaul/0.1");
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(e, CURLOPT_MAXREDIRS, static_cast<long>(t->req.max_redirects));
+  curl_easy_setopt(e, CURLOPT_MAXREDIRS,
+                   static_cast<long>(t->req.max_redirects));
   curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT,
@@ -434,16 +422,16 @@ void http_fetch_loop::finish(transfer& t, int code) {
     auto c = static_cast<CURLcode>(code);
     res.message = t.errbuf[0] ? t.errbuf : curl_easy_strerror(c);
     switch (c) {
-      case CURLE_UNSUPPORTED_PROTOCOL:
-      case CURLE_URL_MALFORMAT:
-        res.code = ec::invalid_uri;
-        break;
-      case CURLE_TOO_MANY_REDIRECTS:
-        res.code = ec::download_source_exception;
-        break;
-      default:
-        res.code = ec::download_source_exception;
-        res.transient = true;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+      res.code = ec::invalid_uri;
+      break;
+    case CURLE_TOO_MANY_REDIRECTS:
+      res.code = ec::download_source_exception;
+      break;
+    default:
+      res.code = ec::download_source_exception;
+      res.transient = true;
     }
   } else if (!ok_status) {
     res.message = "the source answered HTTP " + std::to_string(t.status);
@@ -455,8 +443,8 @@ void http_fetch_loop::finish(transfer& t, int code) {
     }
   } else if (t.total >= 0 && t.on_disk != static_cast<uint64_t>(t.total)) {
     res.code = ec::download_source_exception;
-    res.message = "the body ended after " + std::to_string(t.on_disk)
-                  + " of " + std::to_string(t.total) + " bytes";
+    res.message = "the body ended after " + std::to_string(t.on_disk) + " of "
+                  + std::to_string(t.total) + " bytes";
     res.transient = true;
   }
   if (res.code == ec::none) {

@@ -1,8 +1,11 @@
 #include "actors/runtime.hpp"
 
+#include "actors/callback.hpp"
 #include "actors/http_fetch.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/store.hpp"
+#include "actors/uploader.hpp"
+#include "http/sigv4.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/user_table.hpp"
@@ -26,8 +29,34 @@ runtime::runtime(caf::actor_system& sys, settings cfg)
     }
     t.commit();
   }
-  store_ = spawn_store(sys_, db_.get(), blobs_.get());
+  std::vector<std::string> idcs;
+  for (auto& idc : cfg_.idcs)
+    idcs.push_back(idc.name);
+  store_ = spawn_store(sys_, db_.get(), blobs_.get(), idcs,
+                       cfg_.replica_max_tries);
   fetch_ = spawn_http_fetch(sys_, cfg_);
+  // Named before any task can end: the store wakes it from then on, and it
+  // loads what an earlier run left owed itself.
+  callback_ = spawn_callback(sys_, &cfg_, db_.get(), store_);
+  caf::anon_send(store_, atom::notify_v, callback_);
+  if (!cfg_.idcs.empty()) {
+    uploader_ = spawn_uploader(
+        sys_, cfg_, db_.get(), blobs_.get(), store_,
+        [](const idc_config& idc) -> request_signer {
+          return [idc](const std::string& method, const std::string& path,
+                       const std::string& query,
+                       const std::map<std::string, std::string>& headers,
+                       const std::string& payload_hash) {
+            auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+            return http::sigv4_sign(
+                method, query.empty() ? path : path + "?" + query, headers,
+                payload_hash, idc.access_key, idc.secret_key, idc.region, now);
+          };
+        });
+    caf::anon_send(store_, atom::notify_v, uploader_);
+  }
   task_deps deps;
   deps.cfg = &cfg_;
   deps.db = db_.get();
@@ -52,6 +81,14 @@ void runtime::shutdown() {
   self->wait_for(scheduler_);
   self->send_exit(fetch_, caf::exit_reason::user_shutdown);
   self->wait_for(fetch_);
+  // Uploads in flight abort; their jobs stay owed in LMDB.
+  if (uploader_) {
+    self->send_exit(uploader_, caf::exit_reason::user_shutdown);
+    self->wait_for(uploader_);
+  }
+  // Deliveries in flight are dropped; their events stay in the outbox.
+  self->send_exit(callback_, caf::exit_reason::user_shutdown);
+  self->wait_for(callback_);
   self->request(store_, std::chrono::seconds(30), atom::flush_v)
       .receive([](caf::ok_atom) {}, [](caf::error&) {});
   self->send_exit(store_, caf::exit_reason::user_shutdown);

@@ -1,12 +1,11 @@
 #pragma once
 
-#include <memory>
-#include <string>
-
-#include <caf/fwd.hpp>
-
 #include "protocol/actors.hpp"
 #include "protocol/settings.hpp"
+
+#include <caf/fwd.hpp>
+#include <memory>
+#include <string>
 
 namespace skyhaul::storage {
 class blob_store;
@@ -19,7 +18,8 @@ namespace skyhaul {
 /// for C++ programs that embed the service, and what `skyhauld` runs.
 class runtime {
 public:
-  /// Opens the data directory and spawns store, http_fetch and scheduler.
+  /// Opens the data directory and spawns store, http_fetch, callback and
+  /// scheduler.
   /// Throws std::runtime_error when the data directory cannot be used.
   runtime(caf::actor_system& sys, settings cfg);
   ~runtime();
@@ -59,6 +59,8 @@ private:
   std::unique_ptr<storage::blob_store> blobs_;
   store_actor store_;
   http_fetch_actor fetch_;
+  callback_actor callback_;
+  uploader_actor uploader_;
   scheduler_actor scheduler_;
   std::string link_secret_;
   bool stopped_ = false;

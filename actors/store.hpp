@@ -1,8 +1,10 @@
 #pragma once
 
-#include <caf/fwd.hpp>
-
 #include "protocol/actors.hpp"
+
+#include <caf/fwd.hpp>
+#include <string>
+#include <vector>
 
 namespace skyhaul::storage {
 class blob_store;
@@ -12,8 +14,11 @@ class lmdb_env;
 namespace skyhaul {
 
 /// Spawns the store: a detached actor, because an LMDB commit blocks on
-/// fsync. Both pointers must outlive it.
+/// fsync. Both pointers must outlive it. `idcs` names the configured IDCs:
+/// each finished task owes a replica of each concrete file to each.
 store_actor spawn_store(caf::actor_system& sys, storage::lmdb_env* db,
-                        const storage::blob_store* blobs);
+                        const storage::blob_store* blobs,
+                        std::vector<std::string> idcs = {},
+                        uint32_t replica_max_tries = 8);
 
 } // namespace skyhaul

@@ -1,21 +1,20 @@
 // skyhauld: the Skyhaul daemon, and `skyhauld user add`.
 
-#include <csignal>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <iostream>
-
-#include <caf/all.hpp>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include "actors/runtime.hpp"
 #include "app/options.hpp"
 #include "http/server.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/user_table.hpp"
+
+#include <caf/all.hpp>
+#include <csignal>
+#include <cstdio>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace {
 
@@ -25,20 +24,20 @@ std::string json_escape(const std::string& s) {
   std::string out;
   for (auto c : s) {
     switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
+    case '"':
+      out += "\\\"";
+      break;
+    case '\\':
+      out += "\\\\";
+      break;
+    default:
+      if (static_cast<unsigned char>(c) < 0x20) {
+        char buf[8];
+        std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+        out += buf;
+      } else {
+        out += c;
+      }
     }
   }
   return out;
@@ -49,12 +48,12 @@ std::string user_json(const storage::new_user& u) {
   return "{\"id\":" + std::to_string(r.id) + ",\"name\":\""
          + json_escape(r.name) + "\",\"api_key\":\"" + u.api_key
          + "\",\"access_key\":\"" + r.access_key + "\",\"secret_key\":\""
-         + r.secret_key + "\"}";
+         + r.secret_key + "\",\"callback_secret\":\"" + r.callback_secret
+         + "\"}";
 }
 
 /// Writes `path` atomically (temp file, fsync, rename) with `mode`.
-void write_file(const std::string& path, const std::string& text,
-                mode_t mode) {
+void write_file(const std::string& path, const std::string& text, mode_t mode) {
   auto tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0)
@@ -79,6 +78,7 @@ int user_add(const settings& cfg, const command& cmd) {
   }
   auto u = storage::make_user(storage::next_user_id(t), cmd.name, cmd.admin,
                               cmd.level);
+  u.rec.may_cancel_offline = cmd.may_cancel_offline;
   storage::put_user(t, u.rec);
   t.commit();
   std::cout << user_json(u) << std::endl;
@@ -102,11 +102,11 @@ void ensure_admin(runtime& rt, caf::actor_system& sys) {
   caf::scoped_actor self{sys};
   bool ok = false;
   self->request(rt.store(), std::chrono::seconds(30), caf::put_atom_v, u.rec)
-    .receive([&](caf::ok_atom) { ok = true; },
-             [&](caf::error& err) {
-               std::cerr << "skyhauld: cannot create admin: "
-                         << caf::to_string(err) << "\n";
-             });
+      .receive([&](caf::ok_atom) { ok = true; },
+               [&](caf::error& err) {
+                 std::cerr << "skyhauld: cannot create admin: "
+                           << caf::to_string(err) << "\n";
+               });
   if (!ok)
     throw std::runtime_error("cannot create the admin user");
   write_file(path, user_json(u) + "\n", 0600);
@@ -130,6 +130,7 @@ int serve(const settings& cfg) {
   http::services svc;
   svc.sys = &sys;
   svc.scheduler = rt.scheduler();
+  svc.store = rt.store();
   svc.db = &rt.db();
   svc.blobs = &rt.blobs();
   svc.cfg = &rt.cfg();
@@ -166,13 +167,13 @@ int main(int argc, char** argv) {
   }
   try {
     switch (cmd.what) {
-      case skyhaul::command::help:
-        std::cout << skyhaul::usage();
-        return 0;
-      case skyhaul::command::user_add:
-        return user_add(cfg, cmd);
-      case skyhaul::command::serve:
-        return serve(cfg);
+    case skyhaul::command::help:
+      std::cout << skyhaul::usage();
+      return 0;
+    case skyhaul::command::user_add:
+      return user_add(cfg, cmd);
+    case skyhaul::command::serve:
+      return serve(cfg);
     }
   } catch (const std::exception& e) {
     std::cerr << "skyhauld: " << e.what() << "\n";

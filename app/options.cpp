@@ -1,13 +1,14 @@
 #include "app/options.hpp"
 
+#include "app/idc_options.hpp"
+
 #include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <map>
+#include <rapidjson/document.h>
 #include <sstream>
 #include <stdexcept>
-
-#include <rapidjson/document.h>
 
 namespace skyhaul {
 
@@ -15,8 +16,7 @@ namespace {
 
 using setter = std::function<void(settings&, const std::string&)>;
 
-template <class T>
-setter num(T settings::*field) {
+template <class T> setter num(T settings::*field) {
   return [field](settings& s, const std::string& v) {
     try {
       size_t pos = 0;
@@ -49,26 +49,31 @@ setter flag(bool settings::*field) {
 /// file and (upper-cased, SKYHAUL_ prefix, underscores) in the environment.
 const std::map<std::string, setter>& options() {
   static const std::map<std::string, setter> opts = {
-    {"data-dir", str(&settings::data_dir)},
-    {"api", str(&settings::api)},
-    {"offline", str(&settings::offline)},
-    {"s3", str(&settings::s3)},
-    {"allow-private-networks", flag(&settings::allow_private_networks)},
-    {"max-active", num(&settings::max_active)},
-    {"max-tries", num(&settings::max_tries)},
-    {"retry-base-ms", num(&settings::retry_base_ms)},
-    {"retry-max-ms", num(&settings::retry_max_ms)},
-    {"connect-timeout", num(&settings::connect_timeout_s)},
-    {"low-speed-limit", num(&settings::low_speed_limit)},
-    {"low-speed-time", num(&settings::low_speed_time_s)},
-    {"max-redirects", num(&settings::max_redirects)},
-    {"max-download-size", num(&settings::max_download_size)},
-    {"global-rate-limit", num(&settings::global_rate_limit)},
-    {"task-rate-limit", num(&settings::task_rate_limit)},
-    {"max-body-bytes", num(&settings::max_body_bytes)},
-    {"http-threads", num(&settings::http_threads)},
-    {"link-ttl", num(&settings::link_ttl_s)},
-    {"map-size", num(&settings::map_size)},
+      {"data-dir", str(&settings::data_dir)},
+      {"api", str(&settings::api)},
+      {"offline", str(&settings::offline)},
+      {"s3", str(&settings::s3)},
+      {"allow-private-networks", flag(&settings::allow_private_networks)},
+      {"max-active", num(&settings::max_active)},
+      {"max-tries", num(&settings::max_tries)},
+      {"retry-base-ms", num(&settings::retry_base_ms)},
+      {"retry-max-ms", num(&settings::retry_max_ms)},
+      {"connect-timeout", num(&settings::connect_timeout_s)},
+      {"low-speed-limit", num(&settings::low_speed_limit)},
+      {"low-speed-time", num(&settings::low_speed_time_s)},
+      {"max-redirects", num(&settings::max_redirects)},
+      {"max-download-size", num(&settings::max_download_size)},
+      {"global-rate-limit", num(&settings::global_rate_limit)},
+      {"task-rate-limit", num(&settings::task_rate_limit)},
+      {"max-body-bytes", num(&settings::max_body_bytes)},
+      {"http-threads", num(&settings::http_threads)},
+      {"link-ttl", num(&settings::link_ttl_s)},
+      {"map-size", num(&settings::map_size)},
+      {"callback-max-tries", num(&settings::callback_max_tries)},
+      {"callback-window", num(&settings::callback_window_s)},
+      {"callback-timeout-ms", num(&settings::callback_timeout_ms)},
+      {"callback-retry-base-ms", num(&settings::callback_retry_base_ms)},
+      {"callback-retry-max-ms", num(&settings::callback_retry_max_ms)},
   };
   return opts;
 }
@@ -100,6 +105,10 @@ void load_file(settings& s, const std::string& path) {
     throw std::invalid_argument("config file is not a JSON object: " + path);
   for (auto& m : doc.GetObject()) {
     std::string key = m.name.GetString();
+    if (key == "idcs") {
+      s.idcs = parse_idcs(m.value);
+      continue;
+    }
     if (m.value.IsString())
       apply(s, key, m.value.GetString());
     else if (m.value.IsBool())
@@ -142,7 +151,8 @@ settings load_settings(const std::vector<std::string>& args, command& cmd) {
     if (auto eq = key.find('='); eq != std::string::npos) {
       value = key.substr(eq + 1);
       key = key.substr(0, eq);
-    } else if (key == "allow-private-networks" || key == "admin") {
+    } else if (key == "allow-private-networks" || key == "admin"
+               || key == "may-cancel-offline") {
       value = "true";
     } else if (i + 1 < args.size()) {
       value = args[++i];
@@ -169,9 +179,11 @@ settings load_settings(const std::vector<std::string>& args, command& cmd) {
   for (auto& [key, value] : cli) {
     if (cmd.what == command::user_add && key == "admin") {
       cmd.admin = value != "false";
+    } else if (cmd.what == command::user_add && key == "may-cancel-offline") {
+      cmd.may_cancel_offline = value != "false";
     } else if (cmd.what == command::user_add && key == "level") {
       settings tmp;
-      num(&settings::max_active)(tmp, value);
+      num (&settings::max_active)(tmp, value);
       cmd.level = tmp.max_active;
     } else {
       apply(s, key, value);
@@ -186,7 +198,9 @@ const char* usage() {
   return "usage: skyhauld [--config FILE] [--data-dir DIR] [--api HOST:PORT]\n"
          "                [--offline HOST:PORT] [--s3 HOST:PORT]\n"
          "                [--allow-private-networks] [--OPTION VALUE ...]\n"
-         "       skyhauld user add NAME [--admin] [--level N] --data-dir DIR\n";
+         "       skyhauld user add NAME [--admin] [--level N] "
+         "[--may-cancel-offline]\n"
+         "                --data-dir DIR\n";
 }
 
 } // namespace skyhaul

@@ -1,9 +1,9 @@
 #pragma once
 
+#include "protocol/settings.hpp"
+
 #include <string>
 #include <vector>
-
-#include "protocol/settings.hpp"
 
 namespace skyhaul {
 
@@ -14,6 +14,8 @@ struct command {
   std::string name;
   bool admin = false;
   uint32_t level = 0;
+  /// May cancel tasks with the Offline API's DELETE.
+  bool may_cancel_offline = false;
 };
 
 /// Builds the settings in layers: defaults, the config file (JSON, keys as

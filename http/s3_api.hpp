@@ -1,7 +1,8 @@
 #pragma once
 // The S3 object API on the s3 listener, over the same buckets: ListBuckets,
-// CreateBucket, DeleteBucket, ListObjectsV2, GET, HEAD and DELETE of objects,
-// with ACLs.
+// CreateBucket, DeleteBucket, HeadBucket, GetBucketLocation, ListObjects
+// (V1 and V2), GET, HEAD and DELETE of objects, with ACLs. Every other
+// operation answers NotImplemented.
 
 #include "http/router.hpp"
 #include "http/services.hpp"

@@ -1,11 +1,10 @@
 #pragma once
 
-#include <string>
-
-#include <caf/fwd.hpp>
-
 #include "protocol/actors.hpp"
 #include "protocol/settings.hpp"
+
+#include <caf/fwd.hpp>
+#include <string>
 
 namespace skyhaul::storage {
 class blob_store;
@@ -19,6 +18,8 @@ namespace skyhaul::http {
 struct services {
   caf::actor_system* sys = nullptr;
   scheduler_actor scheduler;
+  /// The only LMDB writer: buckets and object deletes go through it.
+  store_actor store;
   storage::lmdb_env* db = nullptr;
   const storage::blob_store* blobs = nullptr;
   const settings* cfg = nullptr;

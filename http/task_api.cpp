@@ -1,21 +1,21 @@
 #include "http/task_api.hpp"
 
-#include <map>
-#include <memory>
-#include <mutex>
-#include <set>
-
-#include <caf/all.hpp>
-#include <rapidjson/document.h>
-
 #include "http/auth.hpp"
 #include "http/bridge.hpp"
 #include "http/download.hpp"
 #include "http/json.hpp"
-#include "http/task_json.hpp"
 #include "http/task_body.hpp"
+#include "http/task_json.hpp"
 #include "storage/lmdb_env.hpp"
+#include "storage/outbox_table.hpp"
 #include "storage/task_table.hpp"
+
+#include <caf/all.hpp>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <rapidjson/document.h>
+#include <set>
 
 namespace skyhaul::http {
 
@@ -23,8 +23,8 @@ namespace {
 
 using svc_ptr = std::shared_ptr<const services>;
 
-using authed_handler = std::function<void(const user_record&, request&,
-                                          responder)>;
+using authed_handler
+    = std::function<void(const user_record&, request&, responder)>;
 
 /// Wraps a handler that needs an authenticated user.
 router::handler authed(svc_ptr svc, authed_handler fn) {
@@ -64,9 +64,8 @@ auto on_error(responder respond) {
 }
 
 auto ok_reply(responder respond) {
-  return [respond](caf::ok_atom) {
-    respond(json_success([](json_writer&) {}));
-  };
+  return
+      [respond](caf::ok_atom) { respond(json_success([](json_writer&) {})); };
 }
 
 /// Most tids one batch call may name.
@@ -91,7 +90,8 @@ void batch(const services& svc, const user_record& user, request& req,
     std::string name{m.name.GetString(), m.name.GetStringLength()};
     if (name == "del_file" && op == "delete") {
       if (!m.value.IsBool())
-        return respond(json_error(400, "field 'del_file' must be true or false"));
+        return respond(
+            json_error(400, "field 'del_file' must be true or false"));
       del_file = m.value.GetBool();
     } else if (name != "tids") {
       return respond(json_error(400, "unknown field: " + name));
@@ -157,9 +157,7 @@ void batch(const services& svc, const user_record& user, request& req,
       continue;
     }
     auto ok = [one_done, tid](caf::ok_atom) { one_done(tid, {}); };
-    auto err = [one_done, tid](caf::error& e) {
-      one_done(tid, message_of(e));
-    };
+    auto err = [one_done, tid](caf::error& e) { one_done(tid, message_of(e)); };
     if (op == "pause")
       ask(*svc.sys, svc.scheduler, ok, err, atom::pause_v, uid, *seq);
     else if (op == "resume")
@@ -181,8 +179,7 @@ void list(const services& svc, const user_record& user, request& req,
     }
     q.state = static_cast<uint8_t>(s);
   }
-  auto number = [&](const char* name, uint64_t lo, uint64_t hi,
-                    uint64_t& out) {
+  auto number = [&](const char* name, uint64_t lo, uint64_t hi, uint64_t& out) {
     if (!req.has_arg(name))
       return true;
     auto& v = req.arg(name);
@@ -194,8 +191,8 @@ void list(const services& svc, const user_record& user, request& req,
   };
   uint64_t limit = 100;
   uint64_t offset = 0;
-  if (!number("limit", 1, 1000, limit) || !number("offset", 0, 1ull << 40,
-                                                  offset)) {
+  if (!number("limit", 1, 1000, limit)
+      || !number("offset", 0, 1ull << 40, offset)) {
     respond(json_error(400, "limit must be 1-1000 and offset a number"));
     return;
   }
@@ -211,39 +208,40 @@ void list(const services& svc, const user_record& user, request& req,
   }
   auto short_form = excerpt(req, true);
   ask(
-    *svc.sys, svc.scheduler,
-    [respond, short_form](task_page& page) {
-      respond(json_success([&](json_writer& w) {
-        w.Key("tasks");
-        w.StartArray();
-        for (auto& ts : page.tasks)
-          write_task(w, ts, short_form);
-        w.EndArray();
-        put(w, "next", page.next == 0 ? std::string{} : format_tid(page.next));
-      }));
-    },
-    on_error(respond), atom::list_v, user.id, q);
+      *svc.sys, svc.scheduler,
+      [respond, short_form](task_page& page) {
+        respond(json_success([&](json_writer& w) {
+          w.Key("tasks");
+          w.StartArray();
+          for (auto& ts : page.tasks)
+            write_task(w, ts, short_form);
+          w.EndArray();
+          put(w, "next",
+              page.next == 0 ? std::string{} : format_tid(page.next));
+        }));
+      },
+      on_error(respond), atom::list_v, user.id, q);
 }
 
 void counters(const services& svc, const user_record& user, responder rsp) {
   ask(
-    *svc.sys, svc.scheduler,
-    [rsp](state_counters& c) {
-      rsp(json_success([&](json_writer& w) {
-        w.Key("counters");
-        w.StartObject();
-        uint64_t all = 0;
-        for (size_t i = 0; i < num_task_states; ++i) {
-          w.Key(to_string(static_cast<task_state>(i)));
-          w.Uint64(c.counts[i]);
-          all += c.counts[i];
-        }
-        w.Key("all");
-        w.Uint64(all);
-        w.EndObject();
-      }));
-    },
-    on_error(rsp), atom::counters_v, user.id);
+      *svc.sys, svc.scheduler,
+      [rsp](state_counters& c) {
+        rsp(json_success([&](json_writer& w) {
+          w.Key("counters");
+          w.StartObject();
+          uint64_t all = 0;
+          for (size_t i = 0; i < num_task_states; ++i) {
+            w.Key(to_string(static_cast<task_state>(i)));
+            w.Uint64(c.counts[i]);
+            all += c.counts[i];
+          }
+          w.Key("all");
+          w.Uint64(all);
+          w.EndObject();
+        }));
+      },
+      on_error(rsp), atom::counters_v, user.id);
 }
 
 void status(const services& svc, const user_record& u, task_seq seq,
@@ -273,8 +271,63 @@ void status(const services& svc, const user_record& u, task_seq seq,
     return;
   }
   ask(
-    *svc.sys, svc.scheduler, [render](task_status& ts) { render(ts); },
-    on_error(rsp), atom::status_v, u.id, seq);
+      *svc.sys, svc.scheduler, [render](task_status& ts) { render(ts); },
+      on_error(rsp), atom::status_v, u.id, seq);
+}
+
+/// Loads a task of `u`; answers 404 itself for an unknown or foreign one.
+std::optional<task_record> owned_task(const services& svc, const user_record& u,
+                                      task_seq seq, responder& rsp) {
+  std::optional<task_record> rec;
+  {
+    auto t = svc.db->read();
+    rec = storage::get_task(t, seq);
+  }
+  if (!rec || rec->owner != u.id) {
+    rsp(json_error(404, "no such task: " + format_tid(seq)));
+    return std::nullopt;
+  }
+  return rec;
+}
+
+void callbacks(const services& svc, const user_record& u, task_seq seq,
+               responder rsp) {
+  if (!owned_task(svc, u, seq, rsp))
+    return;
+  std::vector<storage::callback_log> log;
+  {
+    auto t = svc.db->read();
+    log = storage::delivery_log(t, seq);
+  }
+  rsp(json_success([&](json_writer& w) {
+    w.Key("callbacks");
+    w.StartArray();
+    for (auto& cb : log) {
+      w.StartObject();
+      put(w, "event_id", format_event_id(cb.event.id));
+      put(w, "kind", to_string(cb.event.kind));
+      put(w, "url", cb.event.url);
+      put(w, "state", to_string(cb.event.state));
+      w.Key("attempts");
+      w.StartArray();
+      for (auto& a : cb.attempts) {
+        w.StartObject();
+        w.Key("attempt");
+        w.Uint(a.attempt);
+        w.Key("time_ms");
+        w.Int64(a.time_ms);
+        w.Key("http_status");
+        w.Uint(a.http_status);
+        put(w, "error", a.error);
+        w.Key("duration_ms");
+        w.Int64(a.duration_ms);
+        w.EndObject();
+      }
+      w.EndArray();
+      w.EndObject();
+    }
+    w.EndArray();
+  }));
 }
 
 } // namespace
@@ -296,12 +349,12 @@ void add_task_api(router& r, svc_ptr svc) {
             return;
           }
           ask(
-            *sys, sched,
-            [rsp](task_seq seq) {
-              rsp(json_success(
-                [&](json_writer& w) { put(w, "tid", format_tid(seq)); }));
-            },
-            on_error(rsp), atom::create_v, u.id, std::move(spec));
+              *sys, sched,
+              [rsp](task_seq seq) {
+                rsp(json_success(
+                    [&](json_writer& w) { put(w, "tid", format_tid(seq)); }));
+              },
+              on_error(rsp), atom::create_v, u.id, std::move(spec));
         }));
   r.add("PUT", "/task/tid/:tid",
         authed(svc, [=](const user_record& u, request& req, responder rsp) {
@@ -310,11 +363,11 @@ void add_task_api(router& r, svc_ptr svc) {
             return;
           auto& act = req.arg("act");
           if (act == "pause")
-            ask(*sys, sched, ok_reply(rsp), on_error(rsp), atom::pause_v,
-                u.id, *seq);
+            ask(*sys, sched, ok_reply(rsp), on_error(rsp), atom::pause_v, u.id,
+                *seq);
           else if (act == "resume")
-            ask(*sys, sched, ok_reply(rsp), on_error(rsp), atom::resume_v,
-                u.id, *seq);
+            ask(*sys, sched, ok_reply(rsp), on_error(rsp), atom::resume_v, u.id,
+                *seq);
           else
             rsp(json_error(400, "act must be pause or resume"));
         }));
@@ -323,8 +376,8 @@ void add_task_api(router& r, svc_ptr svc) {
           auto seq = tid_param(req, rsp);
           if (!seq)
             return;
-          ask(*sys, sched, ok_reply(rsp), on_error(rsp), atom::remove_v,
-              u.id, *seq, flag(req, "del_file", false));
+          ask(*sys, sched, ok_reply(rsp), on_error(rsp), atom::remove_v, u.id,
+              *seq, flag(req, "del_file", false));
         }));
   r.add("GET", "/task/tid/:tid/status",
         authed(svc, [svc](const user_record& u, request& req, responder rsp) {
@@ -337,14 +390,28 @@ void add_task_api(router& r, svc_ptr svc) {
           if (!seq)
             return;
           ask(
-            *svc->sys, svc->scheduler,
-            [rsp, svc](task_status& ts) {
-              rsp(json_success([&](json_writer& w) {
-                w.Key("task");
-                write_info(w, *svc, ts.rec);
-              }));
-            },
-            on_error(rsp), atom::status_v, u.id, *seq);
+              *svc->sys, svc->scheduler,
+              [rsp, svc](task_status& ts) {
+                rsp(json_success([&](json_writer& w) {
+                  w.Key("task");
+                  write_info(w, *svc, ts.rec);
+                }));
+              },
+              on_error(rsp), atom::status_v, u.id, *seq);
+        }));
+  r.add("GET", "/task/tid/:tid/callbacks",
+        authed(svc, [svc](const user_record& u, request& req, responder rsp) {
+          if (auto seq = tid_param(req, rsp))
+            callbacks(*svc, u, *seq, std::move(rsp));
+        }));
+  r.add("POST", "/task/tid/:tid/callbacks/redeliver",
+        authed(svc, [svc](const user_record& u, request& req, responder rsp) {
+          auto seq = tid_param(req, rsp);
+          if (!seq || !owned_task(*svc, u, *seq, rsp))
+            return;
+          // Same event id as before; 409 when the task never had a callback.
+          ask(*svc->sys, svc->store, ok_reply(rsp), on_error(rsp),
+              atom::redeliver_v, *seq);
         }));
   r.add("POST", "/task/batch/:op",
         authed(svc, [svc](const user_record& u, request& req, responder rsp) {
@@ -354,10 +421,10 @@ void add_task_api(router& r, svc_ptr svc) {
         authed(svc, [svc](const user_record& u, request& req, responder rsp) {
           list(*svc, u, req, std::move(rsp));
         }));
-  auto count = authed(svc, [svc](const user_record& u, request&,
-                                 responder rsp) {
-    counters(*svc, u, std::move(rsp));
-  });
+  auto count
+      = authed(svc, [svc](const user_record& u, request&, responder rsp) {
+          counters(*svc, u, std::move(rsp));
+        });
   // The seed's spelling first; the correct one for everyone else.
   r.add("GET", "/task/state_coutner", count);
   r.add("GET", "/task/state_counter", count);

@@ -42,6 +42,14 @@ void write_file(json_writer& w, const file_record& f, const std::string* link) {
   put_i(w, "last_modified", f.last_modified_ms);
   w.Key("concrete_upload");
   w.Bool(f.concrete);
+  for (auto [name, idcs] : {std::pair{"success_idc", &f.idc_ok},
+                            std::pair{"failure_idc", &f.idc_failed}}) {
+    w.Key(name);
+    w.StartArray();
+    for (auto& idc : *idcs)
+      w.String(idc.c_str(), static_cast<rapidjson::SizeType>(idc.size()));
+    w.EndArray();
+  }
   if (link)
     put(w, "url", *link);
   w.EndObject();
@@ -140,6 +148,26 @@ void write_settings(json_writer& w, const settings& s) {
   put_u(w, "http_threads", s.http_threads);
   put_u(w, "link_ttl", s.link_ttl_s);
   put_u(w, "map_size", s.map_size);
+  put_u(w, "replica_max_tries", s.replica_max_tries);
+  // IDCs without their keys: /config never shows a secret.
+  w.Key("idcs");
+  w.StartArray();
+  for (auto& idc : s.idcs) {
+    w.StartObject();
+    put(w, "name", idc.name);
+    put(w, "endpoint", idc.endpoint);
+    put(w, "region", idc.region);
+    put(w, "bucket", idc.default_bucket);
+    w.Key("bucket_map");
+    w.StartObject();
+    for (auto& [local, remote] : idc.bucket_map)
+      put(w, local.c_str(), remote);
+    w.EndObject();
+    put_u(w, "multipart_threshold", idc.multipart_threshold);
+    put_u(w, "part_size", idc.part_size);
+    w.EndObject();
+  }
+  w.EndArray();
   w.EndObject();
 }
 

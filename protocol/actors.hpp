@@ -3,82 +3,129 @@
 // The table of contents of Skyhaul: every actor interface and every message
 // it takes. A handler of any message here is found in actors/<name>.cpp.
 
-#include <cstdint>
-#include <string>
-
-#include <caf/typed_actor.hpp>
-
 #include "protocol/acl.hpp"
 #include "protocol/atoms.hpp"
+#include "protocol/callback.hpp"
 #include "protocol/fetch.hpp"
 #include "protocol/ids.hpp"
 #include "protocol/object_commit.hpp"
+#include "protocol/replica.hpp"
 #include "protocol/task_query.hpp"
 #include "protocol/task_record.hpp"
 #include "protocol/task_spec.hpp"
 #include "protocol/task_status.hpp"
 #include "protocol/user_record.hpp"
 
+#include <caf/typed_actor.hpp>
+#include <cstdint>
+#include <string>
+
 namespace skyhaul {
 
 /// Receives the progress and the end of an HTTP transfer.
 using fetch_listener_actor = caf::typed_actor<
-  // Progress of a transfer; also sent once when the headers are known.
-  caf::reacts_to<atom::progress, fetch_progress>,
-  // The transfer ended; `code` says how. Sent exactly once per start
-  // unless the transfer was stopped.
-  caf::reacts_to<atom::done, fetch_result>>;
+    // Progress of a transfer; also sent once when the headers are known.
+    caf::reacts_to<atom::progress, fetch_progress>,
+    // The transfer ended; `code` says how. Sent exactly once per start
+    // unless the transfer was stopped.
+    caf::reacts_to<atom::done, fetch_result>>;
 
 /// One curl multi loop on its own thread, carrying many transfers at once
 /// (actors/http_fetch.cpp). Bodies stream into partial files and are hashed
 /// (MD5, SHA-1, CRC32) as they arrive.
 using http_fetch_actor = caf::typed_actor<
-  // Starts a transfer; progress and the result go to the listener.
-  caf::reacts_to<atom::start, fetch_request, fetch_listener_actor>,
-  // Aborts the transfer of task `seq`; nothing more is sent for it.
-  caf::reacts_to<atom::stop, task_seq>>;
+    // Starts a transfer; progress and the result go to the listener.
+    caf::reacts_to<atom::start, fetch_request, fetch_listener_actor>,
+    // Aborts the transfer of task `seq`; nothing more is sent for it.
+    caf::reacts_to<atom::stop, task_seq>>;
+
+/// Delivers callbacks (actors/callback.cpp): loads the owed events from the
+/// outbox at start, POSTs them signed through a curl multi loop on its own
+/// thread, retries with backoff and reports every attempt to the store.
+using callback_actor = caf::typed_actor<
+    // From the store, after a commit: event `id` is owed (new or redelivered).
+    caf::reacts_to<atom::wake, uint64_t>,
+    // From the delivery loop: an attempt ended; `false` when retrying is
+    // pointless (the address is refused by the network policy).
+    caf::reacts_to<atom::done, delivery_attempt, bool>,
+    // Timer: the next attempt may be due.
+    caf::reacts_to<caf::tick_atom>>;
 
 /// The only writer of LMDB (actors/store.cpp). Group commit: everything
 /// queued while a commit runs goes into the next transaction, and every
 /// reply comes after its transaction is durable.
+/// Replicates stored objects to the configured IDCs (actors/uploader.cpp):
+/// loads the owed jobs from LMDB at start and on `wake`, uploads a few at a
+/// time on detached workers and reports each outcome to the store.
+using uploader_actor = caf::typed_actor<
+    // From the store, after a commit that made replicas owed.
+    caf::reacts_to<atom::wake>,
+    // From a worker: the attempt at a job ended; an empty text means done.
+    caf::reacts_to<atom::done, replica_job, std::string>,
+    // Timer: the next attempt may be due.
+    caf::reacts_to<caf::tick_atom>>;
+
 using store_actor = caf::typed_actor<
-  // Inserts or replaces a task record with its indexes and counters.
-  caf::replies_to<caf::put_atom, task_record>::with<caf::ok_atom>,
-  // Removes a task record with its indexes and counters.
-  caf::replies_to<atom::erase, task_seq>::with<caf::ok_atom>,
-  // Links a blob to bucket/key under the `OnKeyExist` rule.
-  caf::replies_to<atom::commit, object_commit>::with<object_commit_result>,
-  // Removes bucket/key; the blob goes with its last reference.
-  caf::replies_to<atom::erase, std::string, std::string>::with<caf::ok_atom>,
-  // Creates a bucket for a user with an ACL; replies with a
-  // `storage::bucket_created` value (created, already yours, taken).
-  caf::replies_to<atom::create, std::string, user_id, acl_spec>::with<
-    uint8_t>,
-  // Removes an empty bucket: `ec::not_found` when it does not exist,
-  // `ec::invalid_state` when it holds objects.
-  caf::replies_to<atom::remove, std::string>::with<caf::ok_atom>,
-  // Inserts or replaces a user and their key indexes.
-  caf::replies_to<caf::put_atom, user_record>::with<caf::ok_atom>,
-  // Replies once everything queued before it is durable (graceful stop).
-  caf::replies_to<atom::flush>::with<caf::ok_atom>,
-  // Internal: commits what queued up since the last commit.
-  caf::reacts_to<caf::tick_atom>>;
+    // Inserts or replaces a task record with its indexes and counters. A move
+    // into finished or failed with the matching callback URL set writes the
+    // callback's outbox event in the same transaction.
+    caf::replies_to<caf::put_atom, task_record>::with<caf::ok_atom>,
+    // Removes a task record with its indexes and counters.
+    caf::replies_to<atom::erase, task_seq>::with<caf::ok_atom>,
+    // Links a blob to bucket/key under the `OnKeyExist` rule.
+    caf::replies_to<atom::commit, object_commit>::with<object_commit_result>,
+    // Removes bucket/key; the blob goes with its last reference.
+    caf::replies_to<atom::erase, std::string, std::string>::with<caf::ok_atom>,
+    // Creates a bucket for a user with an ACL; replies with a
+    // `storage::bucket_created` value (created, already yours, taken).
+    caf::replies_to<atom::create, std::string, user_id,
+                    acl_spec>::with<uint8_t>,
+    // Removes an empty bucket: `ec::not_found` when it does not exist,
+    // `ec::invalid_state` when it holds objects.
+    caf::replies_to<atom::remove, std::string>::with<caf::ok_atom>,
+    // Inserts or replaces a user and their key indexes.
+    caf::replies_to<caf::put_atom, user_record>::with<caf::ok_atom>,
+    // Names the callback actor, woken after each commit that makes a
+    // callback owed.
+    caf::reacts_to<atom::notify, callback_actor>,
+    // Names the uploader, woken after each commit that makes replicas owed.
+    // A task record that moves into finished with concrete files gets one
+    // replica job per file and IDC in the same transaction, and its success
+    // callback waits until every first attempt has reported.
+    caf::reacts_to<atom::notify, uploader_actor>,
+    // The outcome of an attempt at a replica (empty text: uploaded). Records
+    // the IDC in the task's file on the first attempt, owes the success
+    // callback once the task's last first attempt is in, and replies whether
+    // the job should be tried again.
+    caf::replies_to<atom::replicated, replica_job, std::string>::with<bool>,
+    // Appends an attempt to its event's delivery log and stores the event's
+    // new schedule (pending) or takes it out of the outbox (delivered or
+    // failed).
+    caf::replies_to<caf::put_atom, delivery_attempt,
+                    callback_event>::with<caf::ok_atom>,
+    // Owes the latest callback of a task again, same event id, new retry
+    // window; `ec::invalid_state` when the task never had one.
+    caf::replies_to<atom::redeliver, task_seq>::with<caf::ok_atom>,
+    // Replies once everything queued before it is durable (graceful stop).
+    caf::replies_to<atom::flush>::with<caf::ok_atom>,
+    // Internal: commits what queued up since the last commit.
+    caf::reacts_to<caf::tick_atom>>;
 
 /// One actor per live task (actors/task.cpp): the state machine, progress,
 /// retries with backoff, verification and the final store of its objects.
 using task_actor = fetch_listener_actor::extend<
-  // Full status with live figures.
-  caf::replies_to<atom::status>::with<task_status>,
-  // Stops the transfer (keeping the partial file) and quits; replies with
-  // the paused record, which the scheduler persists.
-  caf::replies_to<atom::pause>::with<task_record>,
-  // Stops the transfer and quits; replies with the cancelled record. `true`
-  // also deletes the partial file.
-  caf::replies_to<atom::cancel, bool>::with<task_record>,
-  // Timer: the backoff before the next attempt has passed.
-  caf::reacts_to<atom::retry>,
-  // From the task's fsync worker: the file is durable (empty text) or not.
-  caf::reacts_to<atom::finalize, std::string>>;
+    // Full status with live figures.
+    caf::replies_to<atom::status>::with<task_status>,
+    // Stops the transfer (keeping the partial file) and quits; replies with
+    // the paused record, which the scheduler persists.
+    caf::replies_to<atom::pause>::with<task_record>,
+    // Stops the transfer and quits; replies with the cancelled record. `true`
+    // also deletes the partial file.
+    caf::replies_to<atom::cancel, bool>::with<task_record>,
+    // Timer: the backoff before the next attempt has passed.
+    caf::reacts_to<atom::retry>,
+    // From the task's fsync worker: the file is durable (empty text) or not.
+    caf::reacts_to<atom::finalize, std::string>>;
 
 /// Owns the task actors (actors/scheduler.cpp): spawns one per active task,
 /// monitors it, limits concurrent downloads and keeps a FIFO of waiting
@@ -86,26 +133,26 @@ using task_actor = fetch_listener_actor::extend<
 /// names the calling user; another user's task answers `ec::not_found`.
 /// User 0 is the trusted internal caller (signed links) and sees all tasks.
 using scheduler_actor = caf::typed_actor<
-  // Creates a task; replies with its sequence number once it is committed.
-  caf::replies_to<atom::create, user_id, task_spec>::with<task_seq>,
-  // Pauses a waiting or downloading task.
-  caf::replies_to<atom::pause, user_id, task_seq>::with<caf::ok_atom>,
-  // Puts a paused or failed task back into the queue.
-  caf::replies_to<atom::resume, user_id, task_seq>::with<caf::ok_atom>,
-  // Cancels a task but keeps its record (state `cancelled`).
-  caf::replies_to<atom::cancel, user_id, task_seq>::with<caf::ok_atom>,
-  // Deletes a task; `true` also deletes its partial file and its objects.
-  caf::replies_to<atom::remove, user_id, task_seq, bool>::with<caf::ok_atom>,
-  // Status of one task.
-  caf::replies_to<atom::status, user_id, task_seq>::with<task_status>,
-  // A page of the user's tasks in creation order.
-  caf::replies_to<atom::list, user_id, task_query>::with<task_page>,
-  // The user's task count per state, from maintained counters.
-  caf::replies_to<atom::counters, user_id>::with<state_counters>,
-  // From a task actor: its latest figures, for listings.
-  caf::reacts_to<atom::progress, fetch_progress>,
-  // From a task actor that ended on its own (finished or failed): its final
-  // record. The task quits right after; the scheduler persists the record.
-  caf::reacts_to<atom::done, task_record>>;
+    // Creates a task; replies with its sequence number once it is committed.
+    caf::replies_to<atom::create, user_id, task_spec>::with<task_seq>,
+    // Pauses a waiting or downloading task.
+    caf::replies_to<atom::pause, user_id, task_seq>::with<caf::ok_atom>,
+    // Puts a paused or failed task back into the queue.
+    caf::replies_to<atom::resume, user_id, task_seq>::with<caf::ok_atom>,
+    // Cancels a task but keeps its record (state `cancelled`).
+    caf::replies_to<atom::cancel, user_id, task_seq>::with<caf::ok_atom>,
+    // Deletes a task; `true` also deletes its partial file and its objects.
+    caf::replies_to<atom::remove, user_id, task_seq, bool>::with<caf::ok_atom>,
+    // Status of one task.
+    caf::replies_to<atom::status, user_id, task_seq>::with<task_status>,
+    // A page of the user's tasks in creation order.
+    caf::replies_to<atom::list, user_id, task_query>::with<task_page>,
+    // The user's task count per state, from maintained counters.
+    caf::replies_to<atom::counters, user_id>::with<state_counters>,
+    // From a task actor: its latest figures, for listings.
+    caf::reacts_to<atom::progress, fetch_progress>,
+    // From a task actor that ended on its own (finished or failed): its final
+    // record. The task quits right after; the scheduler persists the record.
+    caf::reacts_to<atom::done, task_record>>;
 
 } // namespace skyhaul

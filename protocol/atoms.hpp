@@ -1,9 +1,9 @@
 #pragma once
 
+#include "protocol/fwd.hpp"
+
 #include <caf/atom.hpp>
 #include <caf/type_id.hpp>
-
-#include "protocol/fwd.hpp"
 
 // Atoms of the Skyhaul protocol (at most 10 characters each). CAF's own
 // `caf::ok_atom`, `caf::put_atom`, `caf::get_atom` and `caf::tick_atom`
@@ -27,3 +27,7 @@ CAF_ADD_ATOM(skyhaul, skyhaul::atom, erase, "erase")
 CAF_ADD_ATOM(skyhaul, skyhaul::atom, flush, "flush")
 CAF_ADD_ATOM(skyhaul, skyhaul::atom, finalize, "finalize")
 CAF_ADD_ATOM(skyhaul, skyhaul::atom, config, "config")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, wake, "wake")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, notify, "notify")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, redeliver, "redeliver")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, replicated, "replicated")

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace skyhaul {
 
@@ -24,12 +25,16 @@ struct file_record {
   int64_t last_modified_ms = 0;
   /// False when `OnKeyExist` kept an existing object instead of this one.
   bool concrete = true;
+  /// IDCs the first replica attempt reached / did not reach (empty when
+  /// no IDC is configured or the upload was not concrete).
+  std::vector<std::string> idc_ok;
+  std::vector<std::string> idc_failed;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, file_record& x) {
   return f(x.key, x.name, x.size, x.md5, x.sha1, x.crc32, x.content_type,
-           x.blob, x.last_modified_ms, x.concrete);
+           x.blob, x.last_modified_ms, x.concrete, x.idc_ok, x.idc_failed);
 }
 
 } // namespace skyhaul

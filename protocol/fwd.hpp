@@ -22,24 +22,30 @@ struct task_spec;
 struct task_status;
 struct user_record;
 struct acl_spec;
+struct callback_event;
+struct delivery_attempt;
+struct replica_job;
 
 } // namespace skyhaul
 
 CAF_BEGIN_TYPE_ID_BLOCK(skyhaul, caf::first_custom_type_id)
 
-  CAF_ADD_TYPE_ID(skyhaul, (skyhaul::acl_spec))
-  CAF_ADD_TYPE_ID(skyhaul, (skyhaul::fetch_progress))
-  CAF_ADD_TYPE_ID(skyhaul, (skyhaul::fetch_request))
-  CAF_ADD_TYPE_ID(skyhaul, (skyhaul::fetch_result))
-  CAF_ADD_TYPE_ID(skyhaul, (skyhaul::file_record))
-  CAF_ADD_TYPE_ID(skyhaul, (skyhaul::object_commit))
-  CAF_ADD_TYPE_ID(skyhaul, (skyhaul::object_commit_result))
-  CAF_ADD_TYPE_ID(skyhaul, (skyhaul::state_counters))
-  CAF_ADD_TYPE_ID(skyhaul, (skyhaul::task_page))
-  CAF_ADD_TYPE_ID(skyhaul, (skyhaul::task_query))
-  CAF_ADD_TYPE_ID(skyhaul, (skyhaul::task_record))
-  CAF_ADD_TYPE_ID(skyhaul, (skyhaul::task_spec))
-  CAF_ADD_TYPE_ID(skyhaul, (skyhaul::task_status))
-  CAF_ADD_TYPE_ID(skyhaul, (skyhaul::user_record))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::acl_spec))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::fetch_progress))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::fetch_request))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::fetch_result))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::file_record))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::object_commit))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::object_commit_result))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::state_counters))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::task_page))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::task_query))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::task_record))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::task_spec))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::task_status))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::user_record))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::callback_event))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::delivery_attempt))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::replica_job))
 
 CAF_END_TYPE_ID_BLOCK(skyhaul)

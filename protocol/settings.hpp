@@ -1,7 +1,10 @@
 #pragma once
 
+#include "protocol/idc.hpp"
+
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace skyhaul {
 
@@ -38,8 +41,23 @@ struct settings {
   uint32_t http_threads = 2;
   /// Lifetime of signed download links.
   uint32_t link_ttl_s = 3600;
+  /// Callback delivery: attempts per event before giving up, and the window
+  /// (from the transition, or a redeliver) they must fit in.
+  uint32_t callback_max_tries = 30;
+  uint32_t callback_window_s = 86400;
+  /// Time limit of one callback attempt, connect included.
+  uint32_t callback_timeout_ms = 10000;
+  /// First callback retry delay; doubles with every attempt, with jitter,
+  /// up to `callback_retry_max_ms`.
+  uint32_t callback_retry_base_ms = 2000;
+  uint32_t callback_retry_max_ms = 3600000;
   /// LMDB map size.
   uint64_t map_size = uint64_t{16} << 30;
+  /// Remote S3 endpoints that receive replicas (config file only: `idcs`).
+  std::vector<idc_config> idcs;
+  /// Tries of one replica upload before it is reported failed for good;
+  /// the first failure is reported in the success callback at once.
+  uint32_t replica_max_tries = 8;
 };
 
 } // namespace skyhaul

@@ -8,14 +8,26 @@ pkgs=(cmake ninja-build g++ ccache pkg-config python3
       libssl-dev libarchive-dev zlib1g-dev curl nginx-light aria2
       s3cmd python3-boto3)
 missing=()
+# npm may come with a nodejs from elsewhere; Debian's package otherwise.
+command -v npm >/dev/null || pkgs+=(npm)
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
     || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-echo "installing: ${missing[*]}"
-sudo=""
-[ "$(id -u)" -ne 0 ] && sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# s3rver (npm): the local S3-compatible server that IDC replica tests upload
+# to. Kept inside the checkout, pinned.
+npm_dir="$(cd "$(dirname "$0")/.." && pwd)/.deps/npm"
+if [ ! -x "$npm_dir/node_modules/.bin/s3rver" ]; then
+  echo "installing: s3rver (npm)"
+  mkdir -p "$npm_dir"
+  npm install --prefix "$npm_dir" --no-audit --no-fund --loglevel=error \
+    s3rver@3.7.1 >/dev/null
+fi

@@ -1,10 +1,9 @@
 #define BOOST_TEST_MODULE options
-#include <boost/test/unit_test.hpp>
+#include "app/options.hpp"
 
+#include <boost/test/unit_test.hpp>
 #include <cstdlib>
 #include <fstream>
-
-#include "app/options.hpp"
 
 using namespace skyhaul;
 
@@ -30,8 +29,8 @@ BOOST_AUTO_TEST_CASE(layers_apply_in_order) {
                           "--allow-private-networks", "--api=0.0.0.0:1"},
                          cmd);
   ::unsetenv("SKYHAUL_MAX_TRIES");
-  BOOST_CHECK_EQUAL(s.max_active, 3u);       // file
-  BOOST_CHECK_EQUAL(s.max_tries, 4u);        // env beats file
+  BOOST_CHECK_EQUAL(s.max_active, 3u);        // file
+  BOOST_CHECK_EQUAL(s.max_tries, 4u);         // env beats file
   BOOST_CHECK_EQUAL(s.data_dir, "/from/cli"); // cli beats file
   BOOST_CHECK_EQUAL(s.api, "0.0.0.0:1");
   BOOST_CHECK(s.allow_private_networks);
@@ -40,9 +39,9 @@ BOOST_AUTO_TEST_CASE(layers_apply_in_order) {
 
 BOOST_AUTO_TEST_CASE(user_add_is_parsed) {
   command cmd;
-  auto s = load_settings({"user", "add", "alice", "--admin", "--level", "3",
-                          "--data-dir", "d"},
-                         cmd);
+  auto s = load_settings(
+      {"user", "add", "alice", "--admin", "--level", "3", "--data-dir", "d"},
+      cmd);
   BOOST_CHECK(cmd.what == command::user_add);
   BOOST_CHECK_EQUAL(cmd.name, "alice");
   BOOST_CHECK(cmd.admin);
@@ -62,4 +61,49 @@ BOOST_AUTO_TEST_CASE(bad_input_is_refused_with_a_message) {
   BOOST_CHECK_THROW(load_settings({"frobnicate"}, cmd), std::invalid_argument);
   BOOST_CHECK_THROW(load_settings({"--config", "/nonexistent.json"}, cmd),
                     std::invalid_argument);
+}
+
+BOOST_AUTO_TEST_CASE(the_offline_cancel_permission_is_a_user_add_flag) {
+  command cmd;
+  load_settings({"user", "add", "ops", "--may-cancel-offline"}, cmd);
+  BOOST_CHECK(cmd.may_cancel_offline);
+  BOOST_CHECK(!cmd.admin);
+  command plain;
+  load_settings({"user", "add", "bob"}, plain);
+  BOOST_CHECK(!plain.may_cancel_offline);
+}
+
+BOOST_AUTO_TEST_CASE(idcs_come_from_the_config_file) {
+  auto path = std::string{"/tmp/skyhaul-idcs-test.json"};
+  std::ofstream{path} << R"({"idcs": [
+    {"name": "idc1", "endpoint": "http://127.0.0.1:9000/", "region": "eu-1",
+     "access_key": "AK", "secret_key": "SK", "bucket": "mirror",
+     "bucket_map": {"photos": "photos-copy"}, "part_size": 5242880,
+     "multipart_threshold": 1}]})";
+  command cmd;
+  auto s = load_settings({"--config", path}, cmd);
+  BOOST_REQUIRE_EQUAL(s.idcs.size(), 1u);
+  auto& idc = s.idcs[0];
+  BOOST_CHECK_EQUAL(idc.name, "idc1");
+  BOOST_CHECK_EQUAL(idc.endpoint, "http://127.0.0.1:9000");
+  BOOST_CHECK_EQUAL(idc.region, "eu-1");
+  BOOST_CHECK_EQUAL(idc.remote_bucket("photos"), "photos-copy");
+  BOOST_CHECK_EQUAL(idc.remote_bucket("other"), "mirror");
+  // The threshold is never below one part.
+  BOOST_CHECK_EQUAL(idc.multipart_threshold, 5242880u);
+  for (auto bad : {R"({"idcs": {}})", R"({"idcs": [{"name": "a"}]})",
+                   R"({"idcs": [{"name": "a,b", "endpoint": "http://h",
+                       "access_key": "A", "secret_key": "S"}]})",
+                   R"({"idcs": [{"name": "a", "endpoint": "ftp://h",
+                       "access_key": "A", "secret_key": "S"}]})",
+                   R"({"idcs": [{"name": "a", "endpoint": "http://h",
+                       "access_key": "A", "secret_key": "S",
+                       "part_size": 1024}]})",
+                   R"({"idcs": [{"name": "a", "endpoint": "http://h",
+                       "access_key": "A", "secret_key": "S", "colour": 1}]})"}) {
+    std::ofstream{path} << bad;
+    BOOST_CHECK_THROW(load_settings({"--config", path}, cmd),
+                      std::invalid_argument);
+  }
+  std::remove(path.c_str());
 }

@@ -5,23 +5,22 @@
 // implements `scheduler_actor` with canned replies and a temporary LMDB with
 // one user, driven by a Beast client over 127.0.0.1.
 
-#include <filesystem>
-#include <fstream>
-#include <mutex>
-
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-#include <caf/all.hpp>
-#include <rapidjson/document.h>
-#include <stdlib.h>
-
 #include "http/auth.hpp"
 #include "http/server.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/task_table.hpp"
 #include "storage/user_table.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <caf/all.hpp>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <rapidjson/document.h>
+#include <stdlib.h>
 
 using namespace skyhaul;
 using namespace std::chrono_literals;
@@ -69,67 +68,68 @@ scheduler_actor::behavior_type fake_scheduler(scheduler_actor::pointer,
     return caf::ok_atom_v;
   };
   return {
-    [log](atom::create, user_id uid, task_spec& spec) -> caf::result<task_seq> {
-      std::lock_guard<std::mutex> guard{log->mtx};
-      log->created.emplace_back(uid, std::move(spec));
-      return task_seq{42};
-    },
-    [simple](atom::pause, user_id uid, task_seq seq) {
-      return simple("pause", uid, seq);
-    },
-    [simple](atom::resume, user_id uid, task_seq seq) {
-      return simple("resume", uid, seq);
-    },
-    [simple](atom::cancel, user_id uid, task_seq seq) {
-      return simple("cancel", uid, seq);
-    },
-    [simple](atom::remove, user_id uid, task_seq seq, bool del) {
-      return simple(del ? "remove+files" : "remove", uid, seq);
-    },
-    [log](atom::status, user_id uid,
-          task_seq seq) -> caf::result<task_status> {
-      std::lock_guard<std::mutex> guard{log->mtx};
-      // uid 0 is the trusted caller of signed links.
-      if (seq != known_seq || (uid != 0 && uid != log->owner))
-        return fake_error(seq);
-      task_status ts;
-      ts.rec.seq = seq;
-      ts.rec.owner = log->owner;
-      ts.rec.state = task_state::finished;
-      ts.rec.spec.url = "http://origin/a.bin";
-      ts.rec.spec.bucket = "user-1";
-      file_record f;
-      f.name = "a b.bin";
-      f.key = "dir/a b.bin";
-      f.size = file_body.size();
-      f.md5 = std::string(32, 'e');
-      f.content_type = "application/x-test";
-      f.blob = log->blob;
-      f.last_modified_ms = 1000;
-      ts.rec.files.push_back(f);
-      return ts;
-    },
-    [log](atom::list, user_id, task_query& q) -> caf::result<task_page> {
-      log->note("list " + std::to_string(int{q.state}) + " "
-                + std::to_string(q.limit) + " " + std::to_string(q.after));
-      task_page page;
-      task_status ts;
-      ts.rec.seq = 3;
-      ts.rec.state = task_state::downloading;
-      ts.rec.done_bytes = 1;
-      ts.rec.total_bytes = 3;
-      page.tasks.push_back(ts);
-      page.next = 3;
-      return page;
-    },
-    [](atom::counters, user_id) -> caf::result<state_counters> {
-      state_counters c;
-      c.counts[static_cast<size_t>(task_state::waiting)] = 2;
-      c.counts[static_cast<size_t>(task_state::finished)] = 3;
-      return c;
-    },
-    [](atom::progress, const fetch_progress&) {},
-    [](atom::done, const task_record&) {},
+      [log](atom::create, user_id uid,
+            task_spec& spec) -> caf::result<task_seq> {
+        std::lock_guard<std::mutex> guard{log->mtx};
+        log->created.emplace_back(uid, std::move(spec));
+        return task_seq{42};
+      },
+      [simple](atom::pause, user_id uid, task_seq seq) {
+        return simple("pause", uid, seq);
+      },
+      [simple](atom::resume, user_id uid, task_seq seq) {
+        return simple("resume", uid, seq);
+      },
+      [simple](atom::cancel, user_id uid, task_seq seq) {
+        return simple("cancel", uid, seq);
+      },
+      [simple](atom::remove, user_id uid, task_seq seq, bool del) {
+        return simple(del ? "remove+files" : "remove", uid, seq);
+      },
+      [log](atom::status, user_id uid,
+            task_seq seq) -> caf::result<task_status> {
+        std::lock_guard<std::mutex> guard{log->mtx};
+        // uid 0 is the trusted caller of signed links.
+        if (seq != known_seq || (uid != 0 && uid != log->owner))
+          return fake_error(seq);
+        task_status ts;
+        ts.rec.seq = seq;
+        ts.rec.owner = log->owner;
+        ts.rec.state = task_state::finished;
+        ts.rec.spec.url = "http://origin/a.bin";
+        ts.rec.spec.bucket = "user-1";
+        file_record f;
+        f.name = "a b.bin";
+        f.key = "dir/a b.bin";
+        f.size = file_body.size();
+        f.md5 = std::string(32, 'e');
+        f.content_type = "application/x-test";
+        f.blob = log->blob;
+        f.last_modified_ms = 1000;
+        ts.rec.files.push_back(f);
+        return ts;
+      },
+      [log](atom::list, user_id, task_query& q) -> caf::result<task_page> {
+        log->note("list " + std::to_string(int{q.state}) + " "
+                  + std::to_string(q.limit) + " " + std::to_string(q.after));
+        task_page page;
+        task_status ts;
+        ts.rec.seq = 3;
+        ts.rec.state = task_state::downloading;
+        ts.rec.done_bytes = 1;
+        ts.rec.total_bytes = 3;
+        page.tasks.push_back(ts);
+        page.next = 3;
+        return page;
+      },
+      [](atom::counters, user_id) -> caf::result<state_counters> {
+        state_counters c;
+        c.counts[static_cast<size_t>(task_state::waiting)] = 2;
+        c.counts[static_cast<size_t>(task_state::finished)] = 3;
+        return c;
+      },
+      [](atom::progress, const fetch_progress&) {},
+      [](atom::done, const task_record&) {},
   };
 }
 
@@ -260,7 +260,7 @@ struct fixture {
     log->blob = std::string(40, 'b');
     auto path = blobs->blob_path(log->blob);
     std::filesystem::create_directories(
-      std::filesystem::path{path}.parent_path());
+        std::filesystem::path{path}.parent_path());
     std::ofstream{path} << file_body;
     sys_cfg.set("logger.verbosity", caf::atom("quiet"));
     sys = std::make_unique<caf::actor_system>(sys_cfg);
@@ -364,8 +364,8 @@ BOOST_AUTO_TEST_CASE(bad_bodies_never_reach_the_scheduler) {
                      R"({"url":"http://h/f","colour":"red"})");
   BOOST_CHECK_EQUAL(unknown.status, 400u);
   BOOST_CHECK(unknown.str("errmsg").find("colour") != std::string::npos);
-  auto magnet = api(bhttp::verb::post, "/task",
-                    R"({"url":"magnet:?xt=urn:btih:00"})");
+  auto magnet
+      = api(bhttp::verb::post, "/task", R"({"url":"magnet:?xt=urn:btih:00"})");
   BOOST_CHECK_EQUAL(magnet.status, 400u);
   BOOST_CHECK(magnet.str("errmsg").find("unsupported scheme")
               != std::string::npos);
@@ -386,7 +386,8 @@ BOOST_AUTO_TEST_CASE(oversized_bodies_get_413_in_the_face_shape) {
   client s3{bound["s3"]};
   auto xml = s3.call(bhttp::verb::put, "/bucket/key", std::string(5000, 'x'));
   BOOST_CHECK_EQUAL(xml.status, 413u);
-  BOOST_CHECK(xml.body.find("<Code>EntityTooLarge</Code>") != std::string::npos);
+  BOOST_CHECK(xml.body.find("<Code>EntityTooLarge</Code>")
+              != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(expect_continue_is_honoured) {
@@ -438,37 +439,35 @@ BOOST_AUTO_TEST_CASE(scheduler_errors_map_to_statuses) {
                    "/task/tid/" + format_tid(stuck_seq) + "?act=pause");
   BOOST_CHECK_EQUAL(stuck.status, 409u);
   BOOST_CHECK_EQUAL(stuck.str("errmsg"), "the task is finished");
-  BOOST_CHECK_EQUAL(api(bhttp::verb::put, "/task/tid/" + format_tid(5)
-                                            + "?act=jump")
-                      .status,
-                    400u);
+  BOOST_CHECK_EQUAL(
+      api(bhttp::verb::put, "/task/tid/" + format_tid(5) + "?act=jump").status,
+      400u);
   BOOST_CHECK_EQUAL(api(bhttp::verb::put, "/task/tid/xyz?act=pause").status,
                     404u);
-  BOOST_CHECK_EQUAL(api(bhttp::verb::delete_, "/task/tid/" + format_tid(5)
-                                                + "?del_file=true")
-                      .status,
-                    200u);
+  BOOST_CHECK_EQUAL(
+      api(bhttp::verb::delete_, "/task/tid/" + format_tid(5) + "?del_file=true")
+          .status,
+      200u);
   std::lock_guard<std::mutex> guard{log->mtx};
   auto u = std::to_string(uid);
   BOOST_CHECK(log->calls
-              == (std::vector<std::string>{"pause " + u + " 5",
-                                           "resume " + u + " 404",
-                                           "pause " + u + " 409",
-                                           "remove+files " + u + " 5"}));
+              == (std::vector<std::string>{
+                  "pause " + u + " 5", "resume " + u + " 404",
+                  "pause " + u + " 409", "remove+files " + u + " 5"}));
 }
 
 BOOST_AUTO_TEST_CASE(batch_answers_per_tid) {
   auto res = api(bhttp::verb::post, "/task/batch/pause",
                  R"({"tids":[")" + format_tid(5) + R"(",")"
-                   + format_tid(missing_seq) + R"(","bad"]})");
+                     + format_tid(missing_seq) + R"(","bad"]})");
   BOOST_REQUIRE_MESSAGE(res.status == 200u, res.body);
   auto doc = res.json();
   auto& results = doc["results"];
   BOOST_CHECK_EQUAL(results[format_tid(5).c_str()]["status"].GetString(),
                     std::string{"success"});
   BOOST_CHECK_EQUAL(
-    results[format_tid(missing_seq).c_str()]["status"].GetString(),
-    std::string{"error"});
+      results[format_tid(missing_seq).c_str()]["status"].GetString(),
+      std::string{"error"});
   BOOST_CHECK(results["bad"].HasMember("errmsg"));
 }
 
@@ -501,13 +500,13 @@ BOOST_AUTO_TEST_CASE(settled_status_comes_from_lmdb) {
                 "/task/tid/" + format_tid(77) + "/status?excerpt=true");
   BOOST_CHECK(!ex.json()["task"].HasMember("error"));
   BOOST_CHECK_EQUAL(
-    api(bhttp::verb::get, "/task/tid/" + format_tid(78) + "/status").status,
-    404u);
+      api(bhttp::verb::get, "/task/tid/" + format_tid(78) + "/status").status,
+      404u);
 }
 
 BOOST_AUTO_TEST_CASE(signed_links_stream_the_file) {
-  auto info = api(bhttp::verb::get, "/task/tid/" + format_tid(known_seq)
-                                      + "/info");
+  auto info
+      = api(bhttp::verb::get, "/task/tid/" + format_tid(known_seq) + "/info");
   BOOST_REQUIRE_MESSAGE(info.status == 200u, info.body);
   auto doc = info.json();
   std::string link = doc["task"]["files"][0]["url"].GetString();
@@ -538,9 +537,8 @@ BOOST_AUTO_TEST_CASE(signed_links_stream_the_file) {
   tampered.back() = tampered.back() == '0' ? '1' : '0';
   BOOST_CHECK_EQUAL(c.call(bhttp::verb::get, tampered).status, 403u);
   // The owner's key works without a signature, by key as well as by name.
-  auto by_key = c.call(bhttp::verb::get,
-                       "/download/" + format_tid(known_seq)
-                         + "/dir/a%20b.bin?key=" + key);
+  auto by_key = c.call(bhttp::verb::get, "/download/" + format_tid(known_seq)
+                                             + "/dir/a%20b.bin?key=" + key);
   BOOST_CHECK_EQUAL(by_key.body, file_body);
 }
 
@@ -559,9 +557,9 @@ BOOST_AUTO_TEST_CASE(keep_alive_answers_in_order) {
 }
 
 BOOST_AUTO_TEST_CASE(list_passes_the_query) {
-  auto res = api(bhttp::verb::get,
-                 "/task/list?state=downloading&limit=5&cursor="
-                   + format_tid(2));
+  auto res
+      = api(bhttp::verb::get,
+            "/task/list?state=downloading&limit=5&cursor=" + format_tid(2));
   BOOST_REQUIRE_MESSAGE(res.status == 200u, res.body);
   BOOST_CHECK_EQUAL(res.str("next"), format_tid(3));
   BOOST_CHECK_EQUAL(api(bhttp::verb::get, "/task/list?state=gone").status,
@@ -572,12 +570,13 @@ BOOST_AUTO_TEST_CASE(list_passes_the_query) {
   BOOST_CHECK_EQUAL(log->calls[0], "list 1 5 2");
 }
 
-BOOST_AUTO_TEST_CASE(offline_and_s3_answer_not_implemented_in_xml) {
+BOOST_AUTO_TEST_CASE(offline_listener_answers_in_s3_xml) {
   client c{bound["offline"]};
+  // No signature: the Offline API has no anonymous access.
   auto res = c.call(bhttp::verb::put, "/bucket?x=1");
-  BOOST_CHECK_EQUAL(res.status, 501u);
+  BOOST_CHECK_EQUAL(res.status, 403u);
   BOOST_CHECK(res.body.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error>"
-                             "<Code>NotImplemented</Code>",
+                             "<Code>AccessDenied</Code>",
                              0)
               == 0);
   BOOST_CHECK(res.body.find("<Resource>/bucket</Resource>")

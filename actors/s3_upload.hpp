@@ -1,0 +1,53 @@
+#pragma once
+// A blocking S3 upload through libcurl: one PUT, or a multipart upload
+// above the IDC's threshold. Runs on an uploader worker thread, never on
+// a CAF scheduler thread.
+
+#include "protocol/idc.hpp"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace skyhaul {
+
+/// Signs one request. Gets the method, the URI-encoded path, the canonical
+/// (sorted, encoded) query, the lower-case headers to be sent (with
+/// `host`) and the payload hash; returns the headers to add.
+using request_signer
+    = std::function<std::vector<std::pair<std::string, std::string>>(
+        const std::string& method, const std::string& path,
+        const std::string& query,
+        const std::map<std::string, std::string>& headers,
+        const std::string& payload_sha256)>;
+
+/// The file to upload and what the remote must confirm.
+struct upload_source {
+  std::string path;
+  uint64_t size = 0;
+  /// Lower-case hex MD5 of the whole file: sent as `Content-MD5` and
+  /// checked against the returned ETag.
+  std::string md5;
+  std::string content_type;
+};
+
+/// Uploads `src` to `<idc.endpoint>/<bucket>/<key>`. Returns an empty
+/// string on success, or what went wrong. `timeout_s` bounds each request;
+/// setting `*cancel` aborts the upload (at shutdown).
+std::string s3_upload(const idc_config& idc, const std::string& bucket,
+                      const std::string& key, const upload_source& src,
+                      const request_signer& sign, long timeout_s,
+                      const std::atomic<bool>* cancel = nullptr);
+
+/// Percent-encodes an object key for a path, keeping '/'.
+std::string encode_key(const std::string& key);
+
+/// The ETag S3 gives a multipart object: hex MD5 of the concatenated
+/// binary part MD5s, then `-<parts>`.
+std::string multipart_etag(const std::vector<std::string>& part_md5s);
+
+} // namespace skyhaul

@@ -1,0 +1,180 @@
+#include "actors/uploader.hpp"
+
+#include "storage/blob_store.hpp"
+#include "storage/lmdb_env.hpp"
+#include "storage/replica_table.hpp"
+
+#include <caf/all.hpp>
+#include <map>
+#include <set>
+
+namespace skyhaul {
+
+namespace {
+
+/// Uploads running at once.
+constexpr size_t max_running = 4;
+
+/// Longest wait before a request to an IDC gives up (large parts included).
+constexpr long request_timeout_s = 600;
+
+struct uploader_state {
+  static inline const char* name = "uploader";
+  /// Copies: the spawn function that holds the arguments is gone after the
+  /// first behaviour is made.
+  std::vector<idc_config> idcs;
+  uint32_t max_tries = 8;
+  storage::lmdb_env* db = nullptr;
+  const storage::blob_store* blobs = nullptr;
+  store_actor store;
+  std::map<std::string, request_signer> signers;
+  /// Jobs waiting for their time, and the ids of the running ones.
+  std::map<uint64_t, replica_job> waiting;
+  std::set<uint64_t> running;
+  /// Due time of the pending tick, 0 for none.
+  int64_t tick_at = 0;
+  /// Set when the uploader quits: running uploads abort.
+  std::shared_ptr<std::atomic<bool>> stop
+      = std::make_shared<std::atomic<bool>>(false);
+};
+
+using uploader_ptr = uploader_actor::stateful_pointer<uploader_state>;
+
+const idc_config* find_idc(const std::vector<idc_config>& idcs,
+                           const std::string& name) {
+  for (auto& idc : idcs)
+    if (idc.name == name)
+      return &idc;
+  return nullptr;
+}
+
+void load(uploader_ptr self) {
+  auto& st = self->state;
+  auto t = st.db->read();
+  for (auto& job : storage::list_replicas(t))
+    if (st.running.count(job.id) == 0 && st.waiting.count(job.id) == 0)
+      st.waiting.emplace(job.id, std::move(job));
+}
+
+void start(uploader_ptr self, replica_job job) {
+  auto& st = self->state;
+  st.running.insert(job.id);
+  auto* idc = find_idc(st.idcs, job.idc);
+  auto me = caf::actor_cast<uploader_actor>(self);
+  if (idc == nullptr) {
+    // The IDC left the configuration: the job fails for good.
+    job.tries = st.max_tries;
+    self->send(me, atom::done_v, std::move(job),
+               std::string{"the IDC is no longer configured"});
+    return;
+  }
+  upload_source src;
+  src.path = st.blobs->blob_path(job.blob);
+  src.size = job.size;
+  src.md5 = job.md5;
+  src.content_type = job.content_type;
+  auto bucket = idc->remote_bucket(job.bucket);
+  auto sign = st.signers.at(idc->name);
+  auto cfg = *idc;
+  auto stop = st.stop;
+  self->spawn<caf::detached>(
+      [me, job, src, bucket, sign, cfg, stop](caf::event_based_actor*) mutable {
+        auto err = s3_upload(cfg, bucket, job.key, src, sign, request_timeout_s,
+                             stop.get());
+        caf::anon_send(me, atom::done_v, std::move(job), std::move(err));
+      });
+}
+
+/// Starts what is due and sets a timer for the next one.
+void schedule(uploader_ptr self) {
+  auto& st = self->state;
+  auto now = now_ms();
+  int64_t next = 0;
+  for (auto i = st.waiting.begin(); i != st.waiting.end();) {
+    if (i->second.next_ms <= now && st.running.size() < max_running) {
+      auto job = std::move(i->second);
+      i = st.waiting.erase(i);
+      start(self, std::move(job));
+      continue;
+    }
+    auto due = std::max(i->second.next_ms, now + 50);
+    if (next == 0 || due < next)
+      next = due;
+    ++i;
+  }
+  if (next != 0 && (st.tick_at == 0 || next < st.tick_at)) {
+    st.tick_at = next;
+    self->delayed_send(self, std::chrono::milliseconds(next - now),
+                       caf::tick_atom_v);
+  }
+}
+
+/// Backoff after `tries` failed attempts: 2 s doubling up to 10 minutes,
+/// with jitter.
+int64_t retry_delay_ms(uint32_t tries) {
+  auto shift = std::min<uint32_t>(tries > 0 ? tries - 1 : 0, 9);
+  int64_t base = int64_t{2000} << shift;
+  if (base > 600000)
+    base = 600000;
+  return base / 2 + static_cast<int64_t>(std::rand() % (base / 2 + 1));
+}
+
+} // namespace
+
+uploader_actor
+spawn_uploader(caf::actor_system& sys, const settings& cfg,
+               storage::lmdb_env* db, const storage::blob_store* blobs,
+               store_actor store,
+               std::function<request_signer(const idc_config&)> sign_for) {
+  return sys.spawn([=](uploader_ptr self) -> uploader_actor::behavior_type {
+    auto& st = self->state;
+    st.idcs = cfg.idcs;
+    st.max_tries = cfg.replica_max_tries;
+    st.db = db;
+    st.blobs = blobs;
+    st.store = store;
+    for (auto& idc : cfg.idcs)
+      st.signers.emplace(idc.name, sign_for(idc));
+    self->attach_functor([stop = st.stop] { *stop = true; });
+    load(self);
+    schedule(self);
+    return {
+        [=](atom::wake) {
+          load(self);
+          schedule(self);
+        },
+        [=](atom::done, replica_job& job, std::string& err) {
+          ++job.tries;
+          job.last_error = err;
+          job.next_ms = now_ms() + retry_delay_ms(job.tries);
+          auto id = job.id;
+          // The store records the outcome (and a task's success callback
+          // once every first attempt is in); then the job retries or ends.
+          self->request(self->state.store, caf::infinite, atom::replicated_v,
+                        job, err)
+              .then(
+                  [=](bool again) {
+                    self->state.running.erase(id);
+                    if (again) {
+                      auto j = job;
+                      j.reported = true;
+                      self->state.waiting.emplace(id, std::move(j));
+                    }
+                    schedule(self);
+                  },
+                  [=](caf::error&) {
+                    // Not recorded: the job stays owed in LMDB; try it again.
+                    self->state.running.erase(id);
+                    self->state.waiting.emplace(id, job);
+                    schedule(self);
+                  });
+        },
+        [=](caf::tick_atom) {
+          self->state.tick_at = 0;
+          schedule(self);
+        },
+    };
+  });
+}
+
+} // namespace skyhaul

@@ -1,0 +1,194 @@
+#define BOOST_TEST_MODULE replicas_integration
+#include <boost/test/unit_test.hpp>
+
+// IDC replicas: the real skyhauld uploads what it stores to a real
+// S3-compatible server (s3rver, from npm, run locally), with SigV4, as one
+// PUT or as a multipart upload, and reports the IDCs in the task's files.
+
+#include "tests/support/daemon.hpp"
+#include "tests/support/origin.hpp"
+
+#include <chrono>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <signal.h>
+#include <sstream>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+using namespace skyhaul::test;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+/// s3rver on a free loopback port with bucket `mirror`.
+class s3rver {
+public:
+  explicit s3rver(int port = 0) {
+    dir_ = fs::temp_directory_path()
+           / ("skyhaul-s3rver-" + std::to_string(::getpid()) + "-"
+              + std::to_string(++count_));
+    fs::create_directories(dir_);
+    // Its log goes to a file: a pipe nobody drains would stall it.
+    auto log = (dir_ / "log").string();
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      auto fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(fd, 1);
+      ::execl(SKYHAUL_S3RVER, SKYHAUL_S3RVER, "-d", (dir_ / "data").c_str(),
+              "-a", "127.0.0.1", "-p", std::to_string(port).c_str(),
+              "--configure-bucket", "mirror", nullptr);
+      ::_exit(127);
+    }
+    std::string text;
+    auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (text.find('\n', text.find("listening on")) == std::string::npos
+           && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(20ms);
+      std::ifstream in{log};
+      text.assign(std::istreambuf_iterator<char>{in}, {});
+    }
+    auto at = text.find("127.0.0.1:");
+    if (at == std::string::npos)
+      throw std::runtime_error("s3rver did not start: " + text);
+    port_ = std::stoi(text.substr(at + 10));
+  }
+
+  ~s3rver() {
+    ::kill(pid_, SIGTERM);
+    int status;
+    ::waitpid(pid_, &status, 0);
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  int port() const {
+    return port_;
+  }
+
+  std::string endpoint() const {
+    return "http://127.0.0.1:" + std::to_string(port_);
+  }
+
+  /// The bytes s3rver stored for bucket/key, or "" when it has none.
+  std::string object(const std::string& bucket, const std::string& key) const {
+    std::ifstream in{dir_ / "data" / bucket / (key + "._S3rver_object"),
+                     std::ios::binary};
+    std::stringstream buf;
+    buf << in.rdbuf();
+    return buf.str();
+  }
+
+private:
+  static inline int count_ = 0;
+  fs::path dir_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+/// A config file naming two IDCs: a working s3rver and a closed port.
+std::string write_config(const std::string& dir, const s3rver& s3) {
+  fs::create_directories(dir);
+  auto path = dir + "/idcs.json";
+  std::ofstream{path} << R"({"idcs": [
+    {"name": "idc1", "endpoint": ")"
+                      << s3.endpoint() << R"(", "access_key": "S3RVER",
+     "secret_key": "S3RVER", "bucket": "mirror",
+     "multipart_threshold": 6291456, "part_size": 5242880},
+    {"name": "idc2", "endpoint": "http://127.0.0.1:1",
+     "access_key": "S3RVER", "secret_key": "S3RVER"}]})";
+  return path;
+}
+
+std::string create(const server_process& d, const std::string& json) {
+  auto res = d.api("POST", "/task", json);
+  BOOST_REQUIRE_MESSAGE(res.status == 200, res.status << " " << res.body);
+  return json_field(res.body, "tid");
+}
+
+/// Polls the task's info until `pred` holds (bounded).
+template <class Pred>
+std::string await_info(const server_process& d, const std::string& tid,
+                       Pred pred) {
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  std::string body;
+  do {
+    body = d.api("GET", "/task/tid/" + tid + "/info").body;
+    if (pred(body))
+      return body;
+    std::this_thread::sleep_for(50ms);
+  } while (std::chrono::steady_clock::now() < deadline);
+  BOOST_FAIL("condition not reached: " << body);
+  return body;
+}
+
+bool has(const std::string& body, const std::string& what) {
+  return body.find(what) != std::string::npos;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(objects_are_replicated_and_reported_per_idc) {
+  origin o;
+  s3rver s3;
+  auto scratch = fs::temp_directory_path()
+                 / ("skyhaul-replica-cfg-" + std::to_string(::getpid()));
+  server_process d{{"--config", write_config(scratch.string(), s3)}};
+  d.start();
+  // A small object goes up in one PUT; a 12 MiB one in three parts.
+  auto small = create(d, "{\"url\":\"" + o.url("/file/70000")
+                             + "\",\"bucket\":\"photos\",\"key\":\"a/small "
+                               "one.bin\"}");
+  auto large
+      = create(d, "{\"url\":\"" + o.url("/file/12582912")
+                      + "\",\"bucket\":\"photos\",\"key\":\"large.bin\"}");
+  for (auto& tid : {small, large}) {
+    auto info = await_info(d, tid, [](const std::string& b) {
+      return has(b, "\"success_idc\":[\"idc1\"]");
+    });
+    // The closed port fails its first attempt; it keeps retrying, but the
+    // task is already finished: a replica never blocks the local success.
+    BOOST_CHECK(has(info, "\"failure_idc\":[\"idc2\"]"));
+    BOOST_CHECK_EQUAL(
+        json_field(d.api("GET", "/task/tid/" + tid + "/status").body,
+                   "task.state"),
+        "finished");
+  }
+  BOOST_CHECK(s3.object("mirror", "a/small one.bin") == origin_content(70000));
+  BOOST_CHECK(s3.object("mirror", "large.bin") == origin_content(12582912));
+  std::error_code ec;
+  fs::remove_all(scratch, ec);
+}
+
+BOOST_AUTO_TEST_CASE(owed_replicas_survive_a_crash) {
+  origin o;
+  auto scratch = fs::temp_directory_path()
+                 / ("skyhaul-replica-crash-" + std::to_string(::getpid()));
+  // The IDC is down at first: its port is known, nothing listens there.
+  auto first = std::make_unique<s3rver>();
+  auto port = first->port();
+  auto cfg = write_config(scratch.string(), *first);
+  first.reset();
+  server_process d{{"--config", cfg}};
+  d.start();
+  auto tid = create(d, "{\"url\":\"" + o.url("/file/4096")
+                           + "\",\"bucket\":\"photos\",\"key\":\"owed.bin\"}");
+  await_info(d, tid, [](const std::string& b) {
+    return has(b, "\"failure_idc\":[\"idc1\",\"idc2\"]");
+  });
+  d.crash();
+  // Back up at the same address; the restarted daemon still owes the
+  // replica and delivers it.
+  s3rver again{port};
+  d.start();
+  auto info = await_info(d, tid, [](const std::string& b) {
+    return has(b, "\"success_idc\":[\"idc1\"]");
+  });
+  BOOST_CHECK(has(info, "\"failure_idc\":[\"idc2\"]"));
+  BOOST_CHECK(again.object("mirror", "owed.bin") == origin_content(4096));
+  std::error_code ec;
+  fs::remove_all(scratch, ec);
+}
