@@ -74,6 +74,7 @@ const std::map<std::string, setter>& options() {
       {"callback-timeout-ms", num(&settings::callback_timeout_ms)},
       {"callback-retry-base-ms", num(&settings::callback_retry_base_ms)},
       {"callback-retry-max-ms", num(&settings::callback_retry_max_ms)},
+      {"replica-max-tries", num(&settings::replica_max_tries)},
   };
   return opts;
 }

@@ -148,6 +148,11 @@ void write_settings(json_writer& w, const settings& s) {
   put_u(w, "http_threads", s.http_threads);
   put_u(w, "link_ttl", s.link_ttl_s);
   put_u(w, "map_size", s.map_size);
+  put_u(w, "callback_max_tries", s.callback_max_tries);
+  put_u(w, "callback_window", s.callback_window_s);
+  put_u(w, "callback_timeout_ms", s.callback_timeout_ms);
+  put_u(w, "callback_retry_base_ms", s.callback_retry_base_ms);
+  put_u(w, "callback_retry_max_ms", s.callback_retry_max_ms);
   put_u(w, "replica_max_tries", s.replica_max_tries);
   // IDCs without their keys: /config never shows a secret.
   w.Key("idcs");

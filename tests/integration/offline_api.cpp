@@ -7,6 +7,7 @@
 
 #include "tests/support/daemon.hpp"
 #include "tests/support/origin.hpp"
+#include "tests/support/receiver.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -148,6 +149,40 @@ BOOST_FIXTURE_TEST_CASE(seed_example_downloads_verifies_and_reports, fixture) {
                  std::string::npos);
 }
 
+BOOST_FIXTURE_TEST_CASE(offline_tasks_call_back_in_the_seed_shape, fixture) {
+  receiver rcv{0, 0, 0};
+  auto want = expected_digests(2048);
+  auto tid = submit(d, d.admin(), "calls",
+                    "{\"Url\":\"" + o.url("/file/2048?name=movie1")
+                        + "\",\"Target\":\"offline/prefix\","
+                          "\"SuccessCallbackUrl\":\""
+                        + rcv.url("/succ/") + "\",\"FailureCallbackUrl\":\""
+                        + rcv.url("/fail/") + "\",}");
+  auto bad = submit(d, d.admin(), "calls",
+                    "{\"Url\":\"" + o.url("/status/404")
+                        + "\",\"SuccessCallbackUrl\":\"" + rcv.url("/succ/")
+                        + "\",\"FailureCallbackUrl\":\"" + rcv.url("/fail/")
+                        + "\"}");
+  auto hits
+      = rcv.await([](const std::vector<hit>& hs) { return hs.size() >= 2; });
+  BOOST_REQUIRE_EQUAL(hits.size(), 2u);
+  for (auto& h : hits) {
+    if (h.path == "/succ/") {
+      BOOST_CHECK_EQUAL(json_field(h.body, "movie1.Task"), "calls/" + tid);
+      BOOST_CHECK_EQUAL(json_field(h.body, "movie1.Key"),
+                        "offline/prefix/movie1");
+      BOOST_CHECK_EQUAL(json_field(h.body, "movie1.ETag"),
+                        "\"" + want.md5 + "\"");
+      BOOST_CHECK_EQUAL(json_field(h.body, "movie1.SHA1"), want.sha1);
+    } else {
+      BOOST_CHECK_EQUAL(h.path, "/fail/");
+      BOOST_CHECK_EQUAL(json_field(h.body, "Code"), "NoSuchDownloadSource");
+      BOOST_CHECK_EQUAL(json_field(h.body, "Task"), "calls/" + bad);
+      BOOST_CHECK_EQUAL(json_field(h.body, "Resource"), o.url("/status/404"));
+    }
+  }
+}
+
 BOOST_FIXTURE_TEST_CASE(sigv2_and_presigned_requests_are_accepted, fixture) {
   auto tid = submit(d, d.admin(), "sigs", task_body(o, ""));
   signed_options v2;
@@ -284,6 +319,16 @@ BOOST_FIXTURE_TEST_CASE(users_are_kept_apart, fixture) {
   BOOST_CHECK_EQUAL(res.status, 403);
   BOOST_CHECK_EQUAL(s3_code(res.body), "AccessDenied");
   await_state(d, alice, "alices", slow, "TASK_DOING");
+  // A user granted the permission may cancel their own tasks.
+  auto ops = d.add_user("ops", "--may-cancel-offline");
+  auto own = submit(d, ops, "opsbucket",
+                    task_body(o, "", "/slow/10000000?bps=20000"));
+  res = offline(d, ops, "DELETE", "/opsbucket/" + own);
+  BOOST_CHECK_EQUAL(res.status, 204);
+  await_state(d, ops, "opsbucket", own, "TASK_CANCELLED");
+  // but not someone else's.
+  res = offline(d, ops, "DELETE", "/alices/" + slow);
+  BOOST_CHECK_EQUAL(res.status, 404);
   // An admin may.
   res = offline(d, d.admin(), "DELETE", "/alices/" + slow);
   BOOST_CHECK_EQUAL(res.status, 204);

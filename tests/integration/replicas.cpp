@@ -7,6 +7,7 @@
 
 #include "tests/support/daemon.hpp"
 #include "tests/support/origin.hpp"
+#include "tests/support/receiver.hpp"
 
 #include <chrono>
 #include <fcntl.h>
@@ -134,6 +135,7 @@ bool has(const std::string& body, const std::string& what) {
 BOOST_AUTO_TEST_CASE(objects_are_replicated_and_reported_per_idc) {
   origin o;
   s3rver s3;
+  receiver rcv{0, 0, 0};
   auto scratch = fs::temp_directory_path()
                  / ("skyhaul-replica-cfg-" + std::to_string(::getpid()));
   server_process d{{"--config", write_config(scratch.string(), s3)}};
@@ -141,7 +143,8 @@ BOOST_AUTO_TEST_CASE(objects_are_replicated_and_reported_per_idc) {
   // A small object goes up in one PUT; a 12 MiB one in three parts.
   auto small = create(d, "{\"url\":\"" + o.url("/file/70000")
                              + "\",\"bucket\":\"photos\",\"key\":\"a/small "
-                               "one.bin\"}");
+                               "one.bin\",\"success_callback_url\":\""
+                             + rcv.url("/done") + "\"}");
   auto large
       = create(d, "{\"url\":\"" + o.url("/file/12582912")
                       + "\",\"bucket\":\"photos\",\"key\":\"large.bin\"}");
@@ -158,6 +161,12 @@ BOOST_AUTO_TEST_CASE(objects_are_replicated_and_reported_per_idc) {
         "finished");
   }
   BOOST_CHECK(s3.object("mirror", "a/small one.bin") == origin_content(70000));
+  // The success callback waited for the first attempts and names them.
+  auto hits = rcv.await([](const std::vector<hit>& hs) { return !hs.empty(); });
+  BOOST_REQUIRE_EQUAL(hits.size(), 1u);
+  BOOST_CHECK(has(hits[0].body, "\"Success-IDC\":\"idc1\""));
+  BOOST_CHECK(has(hits[0].body, "\"Failure-IDC\":\"idc2\""));
+  BOOST_CHECK(has(hits[0].body, "\"Concrete-Upload\":true"));
   BOOST_CHECK(s3.object("mirror", "large.bin") == origin_content(12582912));
   std::error_code ec;
   fs::remove_all(scratch, ec);

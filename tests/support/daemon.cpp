@@ -197,8 +197,9 @@ int server_process::stop(int sig) {
   return 128 + WTERMSIG(status);
 }
 
-user server_process::add_user(const std::string& name) {
-  auto cmd = std::string{SKYHAULD_PATH} + " user add " + name
+user server_process::add_user(const std::string& name,
+                              const std::string& flags) {
+  auto cmd = std::string{SKYHAULD_PATH} + " user add " + name + " " + flags
              + " --data-dir " + dir_;
   std::string out;
   if (auto* p = ::popen(cmd.c_str(), "r")) {

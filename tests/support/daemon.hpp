@@ -55,8 +55,8 @@ public:
     stop(9);
   }
 
-  /// Runs `skyhauld user add NAME` against the data dir.
-  user add_user(const std::string& name);
+  /// Runs `skyhauld user add NAME [FLAGS]` against the data dir.
+  user add_user(const std::string& name, const std::string& flags = {});
 
   /// The admin from admin.json.
   const user& admin() const {
