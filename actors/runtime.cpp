@@ -4,6 +4,7 @@
 #include "actors/http_fetch.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/store.hpp"
+#include "actors/torrent_session.hpp"
 #include "actors/uploader.hpp"
 #include "http/sigv4.hpp"
 #include "storage/blob_store.hpp"
@@ -57,12 +58,14 @@ runtime::runtime(caf::actor_system& sys, settings cfg)
         });
     caf::anon_send(store_, atom::notify_v, uploader_);
   }
+  torrents_ = spawn_torrent_session(sys_, &cfg_, store_);
   task_deps deps;
   deps.cfg = &cfg_;
   deps.db = db_.get();
   deps.blobs = blobs_.get();
   deps.store = store_;
   deps.fetch = fetch_;
+  deps.torrents = torrents_;
   scheduler_ = spawn_scheduler(sys_, deps);
 }
 
@@ -79,6 +82,11 @@ void runtime::shutdown() {
   // scheduler (and with it, its linked-by-monitor tasks) loses nothing.
   self->send_exit(scheduler_, caf::exit_reason::user_shutdown);
   self->wait_for(scheduler_);
+  // Every torrent's resume data, clean, in the store before it goes.
+  self->request(torrents_, std::chrono::seconds(60), atom::flush_v)
+      .receive([](caf::ok_atom) {}, [](caf::error&) {});
+  self->send_exit(torrents_, caf::exit_reason::user_shutdown);
+  self->wait_for(torrents_);
   self->send_exit(fetch_, caf::exit_reason::user_shutdown);
   self->wait_for(fetch_);
   // Uploads in flight abort; their jobs stay owed in LMDB.

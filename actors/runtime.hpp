@@ -18,8 +18,8 @@ namespace skyhaul {
 /// for C++ programs that embed the service, and what `skyhauld` runs.
 class runtime {
 public:
-  /// Opens the data directory and spawns store, http_fetch, callback and
-  /// scheduler.
+  /// Opens the data directory and spawns store, http_fetch, the torrent
+  /// session, callback, uploader and scheduler.
   /// Throws std::runtime_error when the data directory cannot be used.
   runtime(caf::actor_system& sys, settings cfg);
   ~runtime();
@@ -59,6 +59,7 @@ private:
   std::unique_ptr<storage::blob_store> blobs_;
   store_actor store_;
   http_fetch_actor fetch_;
+  torrent_session_actor torrents_;
   callback_actor callback_;
   uploader_actor uploader_;
   scheduler_actor scheduler_;

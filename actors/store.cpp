@@ -8,6 +8,7 @@
 #include "storage/outbox_table.hpp"
 #include "storage/replica_table.hpp"
 #include "storage/task_table.hpp"
+#include "storage/torrent_table.hpp"
 #include "storage/user_table.hpp"
 
 #include <algorithm>
@@ -208,6 +209,13 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
              replicas](storage::txn& t, std::vector<std::string>&) {
               auto old = storage::get_task(t, rec.seq);
               storage::put_task(t, rec);
+              if (is_terminal(rec.state)) {
+                // A torrent that ended has nothing left to resume; one that
+                // finished feeds the info-hash cache.
+                storage::erase_resume(t, rec.seq);
+                if (rec.state == task_state::finished)
+                  storage::remember_torrent(t, rec);
+              }
               *replicas = owe_replicas(t, old ? &*old : nullptr, rec,
                                        self->state.idcs);
               // The callback is owed in the transaction of the transition
@@ -238,6 +246,7 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
             self, rp,
             [seq](storage::txn& t, std::vector<std::string>&) {
               storage::erase_task(t, seq);
+              storage::erase_resume(t, seq);
             },
             [] { return caf::ok_atom_v; });
         return rp;
@@ -252,7 +261,8 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
               // The rename runs here, in order with the commits, so it can
               // never race with the removal of the same blob by another write.
               if (!c.source_path.empty()) {
-                auto err = blobs->adopt(c.source_path, c.file.blob);
+                auto err
+                    = blobs->adopt(c.source_path, c.file.blob, c.link_source);
                 if (!err.empty())
                   throw std::runtime_error(err);
               }
@@ -359,6 +369,21 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
               wake(self, *event);
               return caf::ok_atom_v;
             });
+        return rp;
+      },
+      [=](atom::resumedata, task_seq seq, std::string& data,
+          bool clean) -> caf::result<caf::ok_atom> {
+        auto rp = self->make_response_promise<caf::ok_atom>();
+        enqueue<caf::ok_atom>(
+            self, rp,
+            [seq, data = std::move(data), clean](storage::txn& t,
+                                                 std::vector<std::string>&) {
+              // A task that ended meanwhile must not get its row back.
+              auto rec = storage::get_task(t, seq);
+              if (rec && !is_terminal(rec->state))
+                storage::put_resume(t, seq, data, clean);
+            },
+            [] { return caf::ok_atom_v; });
         return rp;
       },
       [=](atom::flush) -> caf::result<caf::ok_atom> {

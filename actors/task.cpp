@@ -1,6 +1,9 @@
 #include "actors/task.hpp"
 
+#include "actors/task_internal.hpp"
+
 #include "protocol/settings.hpp"
+#include "protocol/source.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/object_table.hpp"
@@ -12,42 +15,13 @@
 
 namespace skyhaul {
 
-namespace {
-
-constexpr auto store_timeout = std::chrono::seconds(60);
-
-/// Where a live task is in its life; guards against late messages.
-enum class phase { fetching, backoff, finalizing, stopping, ended };
-
-struct task_state_t {
-  static inline const char* name = "task";
-  task_record rec;
-  task_deps deps;
-  phase at = phase::fetching;
-  uint64_t speed = 0;
-};
-
-using task_ptr = task_actor::stateful_pointer<task_state_t>;
-
-/// Writes the record; `then` runs once it is durable.
-template <class F> void persist(task_ptr self, F then) {
-  auto& rec = self->state.rec;
-  rec.updated_ms = now_ms();
-  self->request(self->state.deps.store, store_timeout, caf::put_atom_v, rec)
-      .then([=](caf::ok_atom) mutable { then(); },
-            [=](caf::error& err) {
-              // Without a durable record the task cannot go on honestly.
-              self->quit(err);
-            });
-}
+namespace detail {
 
 void persist_quietly(task_ptr self) {
   persist(self, [] {});
 }
 
-/// Hands the final record to the scheduler and quits.
-void end(task_ptr self, task_state s, ec code = ec::none,
-         std::string msg = {}) {
+void end(task_ptr self, task_state s, ec code, std::string msg) {
   auto& st = self->state;
   if (st.at == phase::ended)
     return;
@@ -56,8 +30,11 @@ void end(task_ptr self, task_state s, ec code = ec::none,
   st.rec.error = code;
   st.rec.error_message = std::move(msg);
   st.rec.updated_ms = now_ms();
-  if (s == task_state::failed || s == task_state::cancelled)
+  if (s == task_state::failed || s == task_state::cancelled) {
     self->send(st.deps.fetch, atom::stop_v, st.rec.seq);
+    if (st.torrent && st.deps.torrents)
+      caf::anon_send(st.deps.torrents, atom::remove_v, st.rec.seq, false);
+  }
   self->send(st.deps.scheduler, atom::done_v, st.rec);
   self->quit();
 }
@@ -67,6 +44,46 @@ void fail(task_ptr self, ec code, std::string msg) {
     msg = default_message(code);
   end(self, task_state::failed, code, std::move(msg));
 }
+
+std::string verify(const task_spec& spec, const file_record& file, ec& code) {
+  if (spec.size >= 0 && static_cast<uint64_t>(spec.size) != file.size) {
+    code = ec::size_mismatch;
+    return "size mismatch: expected " + std::to_string(spec.size) + ", got "
+           + std::to_string(file.size);
+  }
+  auto check = [&](const char* what, const std::string& want,
+                   const std::string& got) -> std::string {
+    if (want.empty() || want == got)
+      return {};
+    code = ec::checksum_mismatch;
+    return std::string{what} + " mismatch: expected " + want + ", got " + got;
+  };
+  for (auto msg :
+       {check("md5", spec.md5, file.md5), check("sha1", spec.sha1, file.sha1),
+        check("crc32", spec.crc32, file.crc32)})
+    if (!msg.empty())
+      return msg;
+  return {};
+}
+
+task_status status_of(task_ptr self) {
+  auto& st = self->state;
+  task_status out;
+  out.rec = st.rec;
+  out.speed = st.speed;
+  out.bt = st.bt;
+  if (st.speed > 0 && st.rec.total_bytes >= 0
+      && static_cast<uint64_t>(st.rec.total_bytes) >= st.rec.done_bytes)
+    out.eta_s = static_cast<int64_t>(
+        (st.rec.total_bytes - st.rec.done_bytes) / st.speed);
+  return out;
+}
+
+} // namespace detail
+
+namespace {
+
+using namespace detail;
 
 fetch_request make_fetch(task_ptr self) {
   auto& st = self->state;
@@ -126,27 +143,6 @@ bool skip_by_rule(task_ptr self) {
   return true;
 }
 
-std::string verify(const task_spec& spec, const fetch_result& res, ec& code) {
-  if (spec.size >= 0 && static_cast<uint64_t>(spec.size) != res.size) {
-    code = ec::size_mismatch;
-    return "size mismatch: expected " + std::to_string(spec.size) + ", got "
-           + std::to_string(res.size);
-  }
-  auto check = [&](const char* what, const std::string& want,
-                   const std::string& got) -> std::string {
-    if (want.empty() || want == got)
-      return {};
-    code = ec::checksum_mismatch;
-    return std::string{what} + " mismatch: expected " + want + ", got " + got;
-  };
-  for (auto msg :
-       {check("md5", spec.md5, res.md5), check("sha1", spec.sha1, res.sha1),
-        check("crc32", spec.crc32, res.crc32)})
-    if (!msg.empty())
-      return msg;
-  return {};
-}
-
 void commit_file(task_ptr self, file_record file) {
   auto& st = self->state;
   object_commit c;
@@ -177,12 +173,6 @@ void on_success(task_ptr self, const fetch_result& res) {
   rec.total_bytes = static_cast<int64_t>(res.size);
   if (!res.file_name.empty())
     rec.file_name = res.file_name;
-  ec code = ec::none;
-  if (auto msg = verify(rec.spec, res, code); !msg.empty()) {
-    remove_partial_later(self->system(), st.deps.blobs, rec.seq);
-    fail(self, code, msg);
-    return;
-  }
   file_record file;
   file.name = rec.file_name.empty() ? "download" : rec.file_name;
   file.key = object_key_for(rec.spec, file.name);
@@ -194,6 +184,12 @@ void on_success(task_ptr self, const fetch_result& res) {
                                                : res.content_type;
   file.blob = res.sha1;
   file.last_modified_ms = now_ms();
+  ec code = ec::none;
+  if (auto msg = verify(rec.spec, file, code); !msg.empty()) {
+    remove_partial_later(self->system(), st.deps.blobs, rec.seq);
+    fail(self, code, msg);
+    return;
+  }
   st.at = phase::finalizing;
   // fsync of a large file blocks for a while: a detached worker does it, so
   // neither this cooperative actor nor the store's commits wait on it.
@@ -241,6 +237,8 @@ task_actor::behavior_type task(task_ptr self, task_record rec, task_deps deps) {
   self->state.deps = std::move(deps);
   self->state.rec.error = ec::none;
   self->state.rec.error_message.clear();
+  if (is_torrent(source_of(self->state.rec.spec)))
+    return torrent_task(self);
   if (!skip_by_rule(self))
     start_fetch(self);
   return {
@@ -291,17 +289,7 @@ task_actor::behavior_type task(task_ptr self, task_record rec, task_deps deps) {
         if (self->state.at == phase::backoff)
           start_fetch(self);
       },
-      [=](atom::status) -> task_status {
-        auto& st = self->state;
-        task_status out;
-        out.rec = st.rec;
-        out.speed = st.speed;
-        if (st.speed > 0 && st.rec.total_bytes >= 0
-            && static_cast<uint64_t>(st.rec.total_bytes) >= st.rec.done_bytes)
-          out.eta_s = static_cast<int64_t>(
-              (st.rec.total_bytes - st.rec.done_bytes) / st.speed);
-        return out;
-      },
+      [=](atom::status) -> task_status { return status_of(self); },
       [=](atom::pause) -> caf::result<task_record> {
         auto& st = self->state;
         if (st.at == phase::finalizing || st.at == phase::ended)
@@ -327,6 +315,12 @@ task_actor::behavior_type task(task_ptr self, task_record rec, task_deps deps) {
         self->quit();
         return st.rec;
       },
+      // Torrent messages never reach an HTTP task.
+      [=](atom::meta, torrent_meta&) {},
+      [=](atom::progress, torrent_progress&) {},
+      [=](atom::done, torrent_result&) {},
+      [=](atom::finalize, std::vector<file_record>&, std::string&) {},
+      [=](atom::timeout) {},
   };
 }
 

@@ -19,6 +19,7 @@ struct task_deps {
   const storage::blob_store* blobs = nullptr;
   store_actor store;
   http_fetch_actor fetch;
+  torrent_session_actor torrents;
   scheduler_actor scheduler;
 };
 

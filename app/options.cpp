@@ -9,6 +9,7 @@
 #include <rapidjson/document.h>
 #include <sstream>
 #include <stdexcept>
+#include <vector>
 
 namespace skyhaul {
 
@@ -32,6 +33,36 @@ template <class T> setter num(T settings::*field) {
 
 setter str(std::string settings::*field) {
   return [field](settings& s, const std::string& v) { s.*field = v; };
+}
+
+setter one_of(std::string settings::*field,
+              std::initializer_list<const char*> words) {
+  std::vector<std::string> allowed{words.begin(), words.end()};
+  return [field, allowed](settings& s, const std::string& v) {
+    for (auto& w : allowed)
+      if (v == w) {
+        s.*field = v;
+        return;
+      }
+    std::string all;
+    for (auto& w : allowed)
+      all += (all.empty() ? "" : ", ") + w;
+    throw std::invalid_argument("not one of " + all + ": " + v);
+  };
+}
+
+setter ratio(double settings::*field) {
+  return [field](settings& s, const std::string& v) {
+    try {
+      size_t pos = 0;
+      auto x = std::stod(v, &pos);
+      if (pos != v.size() || !(x > 0) || x > 1e6)
+        throw std::invalid_argument("");
+      s.*field = x;
+    } catch (const std::exception&) {
+      throw std::invalid_argument("not a positive number: " + v);
+    }
+  };
 }
 
 setter flag(bool settings::*field) {
@@ -75,6 +106,25 @@ const std::map<std::string, setter>& options() {
       {"callback-retry-base-ms", num(&settings::callback_retry_base_ms)},
       {"callback-retry-max-ms", num(&settings::callback_retry_max_ms)},
       {"replica-max-tries", num(&settings::replica_max_tries)},
+      {"bt-listen", str(&settings::bt_listen)},
+      {"bt-dht", flag(&settings::bt_dht)},
+      {"bt-lsd", flag(&settings::bt_lsd)},
+      {"bt-port-mapping", flag(&settings::bt_port_mapping)},
+      {"bt-encryption",
+       one_of(&settings::bt_encryption, {"enabled", "forced", "disabled"})},
+      {"bt-connections-limit", num(&settings::bt_connections_limit)},
+      {"bt-torrent-connections-limit",
+       num(&settings::bt_torrent_connections_limit)},
+      {"bt-download-limit", num(&settings::bt_download_limit)},
+      {"bt-upload-limit", num(&settings::bt_upload_limit)},
+      {"bt-task-download-limit", num(&settings::bt_task_download_limit)},
+      {"bt-task-upload-limit", num(&settings::bt_task_upload_limit)},
+      {"bt-seed", one_of(&settings::bt_seed, {"stop", "ratio", "time"})},
+      {"bt-seed-ratio", ratio(&settings::bt_seed_ratio)},
+      {"bt-seed-time", num(&settings::bt_seed_time_s)},
+      {"bt-metadata-timeout", num(&settings::bt_metadata_timeout_s)},
+      {"bt-max-torrent-size", num(&settings::bt_max_torrent_size)},
+      {"bt-resume-interval", num(&settings::bt_resume_interval_s)},
   };
   return opts;
 }
@@ -116,6 +166,8 @@ void load_file(settings& s, const std::string& path) {
       apply(s, key, m.value.GetBool() ? "true" : "false");
     else if (m.value.IsInt64())
       apply(s, key, std::to_string(m.value.GetInt64()));
+    else if (m.value.IsNumber())
+      apply(s, key, std::to_string(m.value.GetDouble()));
     else
       throw std::invalid_argument("bad value for " + key + " in " + path);
   }

@@ -14,6 +14,7 @@
 #include "protocol/task_record.hpp"
 #include "protocol/task_spec.hpp"
 #include "protocol/task_status.hpp"
+#include "protocol/torrent.hpp"
 #include "protocol/user_record.hpp"
 
 #include <caf/typed_actor.hpp>
@@ -38,6 +39,47 @@ using http_fetch_actor = caf::typed_actor<
     caf::reacts_to<atom::start, fetch_request, fetch_listener_actor>,
     // Aborts the transfer of task `seq`; nothing more is sent for it.
     caf::reacts_to<atom::stop, task_seq>>;
+
+/// Receives the metadata, the progress and the end of a torrent.
+using torrent_listener_actor = caf::typed_actor<
+    // The metadata is known and the file selection applied; sent once per
+    // add (at once for a metainfo, later for a magnet link).
+    caf::reacts_to<atom::meta, torrent_meta>,
+    // About once a second while the torrent changes.
+    caf::reacts_to<atom::progress, torrent_progress>,
+    // Every wanted piece is verified on disk, or the torrent failed. Sent
+    // once per add unless the torrent was paused or removed first.
+    caf::reacts_to<atom::done, torrent_result>>;
+
+/// One `lt::session` for every torrent (actors/torrent_session.cpp). Only
+/// libtorrent's asynchronous calls are used; alerts become value messages
+/// routed by info-hash to the task that added the torrent. Resume data goes
+/// to the store.
+using torrent_session_actor = caf::typed_actor<
+    // Adds the torrent of a task and monitors the task (a task that dies
+    // has its torrent paused). Replies once libtorrent accepted it; errors:
+    // `ec::invalid_uri` (no usable magnet hash),
+    // `ec::download_source_exception` (bad or unsafe metainfo, unknown
+    // wanted file), `ec::too_large`, `ec::invalid_state` (the torrent is
+    // already there for another task).
+    caf::replies_to<atom::start, torrent_add,
+                    torrent_listener_actor>::with<caf::ok_atom>,
+    // Saves clean resume data of task `seq`'s torrent, then removes it from
+    // the session (files stay). Replies once both are done.
+    caf::replies_to<atom::pause, task_seq>::with<caf::ok_atom>,
+    // Removes the torrent of task `seq`; `true` also deletes its files.
+    // Replies once libtorrent let go of the files.
+    caf::replies_to<atom::remove, task_seq, bool>::with<caf::ok_atom>,
+    // The task stored its files (hard links): the torrent seeds on under
+    // the seeding policy, then goes with its folder.
+    caf::reacts_to<atom::seed, task_seq>,
+    // Graceful stop: saves clean resume data of every torrent and replies
+    // once the store has it.
+    caf::replies_to<atom::flush>::with<caf::ok_atom>,
+    // From libtorrent's alert notification: alerts are waiting.
+    caf::reacts_to<atom::wake>,
+    // Timer: asks for state updates and saves resume data now and then.
+    caf::reacts_to<caf::tick_atom>>;
 
 /// Delivers callbacks (actors/callback.cpp): loads the owed events from the
 /// outbox at start, POSTs them signed through a curl multi loop on its own
@@ -106,6 +148,10 @@ using store_actor = caf::typed_actor<
     // Owes the latest callback of a task again, same event id, new retry
     // window; `ec::invalid_state` when the task never had one.
     caf::replies_to<atom::redeliver, task_seq>::with<caf::ok_atom>,
+    // Stores the libtorrent resume data of task `seq`; `true` when the
+    // torrent was stopped cleanly (no recheck needed on the next start).
+    caf::replies_to<atom::resumedata, task_seq, std::string,
+                    bool>::with<caf::ok_atom>,
     // Replies once everything queued before it is durable (graceful stop).
     caf::replies_to<atom::flush>::with<caf::ok_atom>,
     // Internal: commits what queued up since the last commit.
@@ -113,7 +159,7 @@ using store_actor = caf::typed_actor<
 
 /// One actor per live task (actors/task.cpp): the state machine, progress,
 /// retries with backoff, verification and the final store of its objects.
-using task_actor = fetch_listener_actor::extend<
+using task_actor = fetch_listener_actor::extend_with<torrent_listener_actor>::extend<
     // Full status with live figures.
     caf::replies_to<atom::status>::with<task_status>,
     // Stops the transfer (keeping the partial file) and quits; replies with
@@ -125,7 +171,12 @@ using task_actor = fetch_listener_actor::extend<
     // Timer: the backoff before the next attempt has passed.
     caf::reacts_to<atom::retry>,
     // From the task's fsync worker: the file is durable (empty text) or not.
-    caf::reacts_to<atom::finalize, std::string>>;
+    caf::reacts_to<atom::finalize, std::string>,
+    // From the task's hashing worker: the torrent's wanted files, hashed
+    // and durable, or an error text.
+    caf::reacts_to<atom::finalize, std::vector<file_record>, std::string>,
+    // Timer: the metadata of a magnet link did not come in time.
+    caf::reacts_to<atom::timeout>>;
 
 /// Owns the task actors (actors/scheduler.cpp): spawns one per active task,
 /// monitors it, limits concurrent downloads and keeps a FIFO of waiting

@@ -4,6 +4,7 @@
 // Chained: fwd.hpp (types) -> atoms.hpp (atoms) -> actors.hpp (interfaces).
 
 #include <caf/type_id.hpp>
+#include <vector>
 
 namespace skyhaul {
 
@@ -25,6 +26,12 @@ struct acl_spec;
 struct callback_event;
 struct delivery_attempt;
 struct replica_job;
+struct torrent_add;
+struct torrent_file_info;
+struct torrent_meta;
+struct torrent_progress;
+struct torrent_result;
+struct torrent_view;
 
 } // namespace skyhaul
 
@@ -47,5 +54,12 @@ CAF_ADD_TYPE_ID(skyhaul, (skyhaul::user_record))
 CAF_ADD_TYPE_ID(skyhaul, (skyhaul::callback_event))
 CAF_ADD_TYPE_ID(skyhaul, (skyhaul::delivery_attempt))
 CAF_ADD_TYPE_ID(skyhaul, (skyhaul::replica_job))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::torrent_add))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::torrent_file_info))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::torrent_meta))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::torrent_progress))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::torrent_result))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::torrent_view))
+CAF_ADD_TYPE_ID(skyhaul, (std::vector<skyhaul::file_record>))
 
 CAF_END_TYPE_ID_BLOCK(skyhaul)

@@ -21,11 +21,14 @@ struct object_commit {
   /// A finished, fsynced file to move into the blob store as `file.blob`
   /// before linking; empty when the blob is stored already.
   std::string source_path;
+  /// Hard-link `source_path` into the blob store instead of moving it.
+  bool link_source = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, object_commit& x) {
-  return f(x.owner, x.bucket, x.file, x.rule, x.acl, x.source_path);
+  return f(x.owner, x.bucket, x.file, x.rule, x.acl, x.source_path,
+           x.link_source);
 }
 
 /// The outcome of an `object_commit`.

@@ -58,6 +58,37 @@ struct settings {
   /// Tries of one replica upload before it is reported failed for good;
   /// the first failure is reported in the success callback at once.
   uint32_t replica_max_tries = 8;
+
+  // BitTorrent (the torrent_session actor).
+  /// libtorrent's `listen_interfaces`: comma-separated `host:port` items.
+  std::string bt_listen = "0.0.0.0:6881,[::]:6881";
+  /// Peer discovery and port mapping; tests turn them off.
+  bool bt_dht = true;
+  bool bt_lsd = true;
+  /// UPnP and NAT-PMP.
+  bool bt_port_mapping = true;
+  /// Peer protocol encryption: `enabled` (either way), `forced` or
+  /// `disabled`.
+  std::string bt_encryption = "enabled";
+  /// Peer connections over all torrents, and per torrent.
+  uint32_t bt_connections_limit = 200;
+  uint32_t bt_torrent_connections_limit = 50;
+  /// Bytes per second over all torrents / per torrent; 0 for no limit.
+  uint64_t bt_download_limit = 0;
+  uint64_t bt_upload_limit = 0;
+  uint64_t bt_task_download_limit = 0;
+  uint64_t bt_task_upload_limit = 0;
+  /// After completion: `stop` (default), `ratio` (seed until uploaded /
+  /// size reaches `bt_seed_ratio`) or `time` (seed `bt_seed_time_s`).
+  std::string bt_seed = "stop";
+  double bt_seed_ratio = 1.0;
+  uint32_t bt_seed_time_s = 3600;
+  /// Time a magnet link has to deliver its metadata.
+  uint32_t bt_metadata_timeout_s = 300;
+  /// Largest accepted metainfo (uploaded, fetched or from the swarm).
+  uint64_t bt_max_torrent_size = 16 << 20;
+  /// Seconds between periodic saves of resume data.
+  uint32_t bt_resume_interval_s = 30;
 };
 
 } // namespace skyhaul

@@ -30,6 +30,11 @@ struct task_record {
   std::string file_name;
   /// ETag or Last-Modified of the source, for `If-Range` on resume.
   std::string validator;
+  /// A torrent task, once its metadata is known: the info-hash (lower-case
+  /// hex), the torrent's name and its number of files.
+  std::string info_hash;
+  std::string torrent_name;
+  uint32_t torrent_files = 0;
   /// Attempts made so far.
   uint32_t tries = 0;
   /// Objects stored by this task.
@@ -40,7 +45,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_record& x) {
   return f(x.seq, x.owner, x.spec, x.state, x.error, x.error_message,
            x.done_bytes, x.total_bytes, x.created_ms, x.updated_ms,
-           x.file_name, x.validator, x.tries, x.files);
+           x.file_name, x.validator, x.info_hash, x.torrent_name,
+           x.torrent_files, x.tries, x.files);
 }
 
 } // namespace skyhaul

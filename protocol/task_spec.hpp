@@ -34,6 +34,9 @@ struct task_spec {
   acl_spec acl;
   std::string success_callback_url;
   std::string failure_callback_url;
+  /// An uploaded `.torrent` (bencoded), the source when not empty; `url`
+  /// is empty then.
+  std::string torrent;
   /// Wanted files of a torrent; empty means all.
   std::vector<std::string> files;
   /// Create the task in the paused state.
@@ -45,7 +48,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_spec& x) {
   return f(x.url, x.bucket, x.key, x.target, x.md5, x.sha1, x.crc32, x.size,
            x.rule, x.acl, x.success_callback_url, x.failure_callback_url,
-           x.files, x.start_paused, x.origin);
+           x.torrent, x.files, x.start_paused, x.origin);
 }
 
 } // namespace skyhaul

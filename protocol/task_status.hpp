@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "protocol/task_record.hpp"
+#include "protocol/torrent.hpp"
 
 namespace skyhaul {
 
@@ -13,11 +14,13 @@ struct task_status {
   uint64_t speed = 0;
   /// Estimated seconds left; -1 when unknown.
   int64_t eta_s = -1;
+  /// Live torrent figures (`metadata == none` for HTTP tasks).
+  torrent_view bt;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_status& x) {
-  return f(x.rec, x.speed, x.eta_s);
+  return f(x.rec, x.speed, x.eta_s, x.bt);
 }
 
 } // namespace skyhaul

@@ -42,12 +42,13 @@ std::string blob_store::blob_path(const std::string& blob) const {
   return dir_ + "/blobs/" + blob.substr(0, 2) + "/" + blob;
 }
 
-std::string blob_store::adopt(const std::string& path,
-                              const std::string& blob) const {
+std::string blob_store::adopt(const std::string& path, const std::string& blob,
+                              bool link) const {
   auto dst = blob_path(blob);
   std::error_code err;
   if (fs::exists(dst, err)) {
-    fs::remove(path, err);
+    if (!link)
+      fs::remove(path, err);
     return {};
   }
   if (!fsync_path(path, O_RDONLY))
@@ -56,8 +57,12 @@ std::string blob_store::adopt(const std::string& path,
   fs::create_directories(folder, err);
   if (err)
     return "mkdir " + folder.string() + ": " + err.message();
-  if (::rename(path.c_str(), dst.c_str()) != 0)
+  if (link) {
+    if (::link(path.c_str(), dst.c_str()) != 0 && errno != EEXIST)
+      return "link " + path + ": " + std::strerror(errno);
+  } else if (::rename(path.c_str(), dst.c_str()) != 0) {
     return "rename " + path + ": " + std::strerror(errno);
+  }
   if (!fsync_path(folder.string(), O_RDONLY | O_DIRECTORY))
     return "fsync " + folder.string() + ": " + std::strerror(errno);
   return {};

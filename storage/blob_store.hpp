@@ -24,9 +24,12 @@ public:
 
   /// Makes `path` durable and moves it to the blob `blob` (fsync of the
   /// file, rename, fsync of the folder). When the blob already exists the
-  /// file is dropped instead: same content, same address. Blocking.
-  /// Returns an error text, empty on success.
-  std::string adopt(const std::string& path, const std::string& blob) const;
+  /// file is dropped instead: same content, same address. `link` keeps
+  /// `path` and hard-links it instead of the rename (a torrent that seeds
+  /// on reads the same inode). Blocking. Returns an error text, empty on
+  /// success.
+  std::string adopt(const std::string& path, const std::string& blob,
+                    bool link = false) const;
 
   /// Removes a blob file (after its last reference went). Blocking.
   void remove_blob(const std::string& blob) const;

@@ -26,7 +26,8 @@ constexpr const char* table_names[num_tables] = {
   "tasks",   "tasks_owner", "tasks_state", "tasks_global",
   "counters", "users",      "user_keys",   "objects",
   "blobs",    "buckets",    "meta",        "outbox",
-  "deliveries", "replicas", "bucket_acls",
+  "deliveries", "replicas", "bucket_acls", "resume",
+  "torrent_cache",
 };
 
 } // namespace

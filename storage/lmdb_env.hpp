@@ -33,9 +33,11 @@ enum class table : uint8_t {
   deliveries,     // task seq(8) event seq(8) attempt(4) -> delivery log entry
   replicas,       // replica seq(8) -> IDC upload owed (storage/replica_table)
   bucket_acls,    // bucket -> bucket ACL (canned ACL and grants)
+  resume,         // task seq(8) -> clean(1) libtorrent resume data
+  torrent_cache,  // info-hash hex -> cached_torrent (storage/torrent_table)
 };
 
-constexpr size_t num_tables = 15;
+constexpr size_t num_tables = 17;
 
 class lmdb_env;
 

@@ -1,0 +1,76 @@
+#pragma once
+
+// The state and the shared steps of task actors: actors/task.cpp drives
+// HTTP sources, actors/torrent_task.cpp BitTorrent ones, behind one
+// interface (`task_actor`).
+
+#include "actors/task.hpp"
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <chrono>
+
+namespace skyhaul::detail {
+
+constexpr auto store_timeout = std::chrono::seconds(60);
+
+/// Where a live task is in its life; guards against late messages.
+enum class phase {
+  /// HTTP: the transfer runs. Torrent: the `.torrent` is being fetched.
+  fetching,
+  /// Waiting for the next attempt.
+  backoff,
+  /// HTTP: the file is being fsynced.
+  finalizing,
+  /// Torrent: the torrent is in the session.
+  swarm,
+  /// Torrent: the wanted files are being hashed and fsynced.
+  hashing,
+  /// Objects are being committed.
+  storing,
+  /// Paused, cancelled, finished or failed: nothing more happens.
+  ended,
+};
+
+struct task_state_t {
+  static inline const char* name = "task";
+  task_record rec;
+  task_deps deps;
+  phase at = phase::fetching;
+  uint64_t speed = 0;
+  /// A torrent task: its live figures for status queries.
+  bool torrent = false;
+  torrent_view bt;
+};
+
+using task_ptr = task_actor::stateful_pointer<task_state_t>;
+
+/// Writes the record; `then` runs once it is durable. Without a durable
+/// record the task cannot go on honestly: a failed write kills it.
+template <class F> void persist(task_ptr self, F then) {
+  auto& rec = self->state.rec;
+  rec.updated_ms = now_ms();
+  self->request(self->state.deps.store, store_timeout, caf::put_atom_v, rec)
+      .then([=](caf::ok_atom) mutable { then(); },
+            [=](caf::error& err) { self->quit(err); });
+}
+
+void persist_quietly(task_ptr self);
+
+/// Hands the final record to the scheduler and quits.
+void end(task_ptr self, task_state s, ec code = ec::none,
+         std::string msg = {});
+
+void fail(task_ptr self, ec code, std::string msg);
+
+/// Checks a downloaded file against the expected size and digests of
+/// `spec`; returns the mismatch (and sets `code`) or an empty text.
+std::string verify(const task_spec& spec, const file_record& file, ec& code);
+
+/// The live status of the task.
+task_status status_of(task_ptr self);
+
+/// The behaviour of a torrent task (actors/torrent_task.cpp).
+task_actor::behavior_type torrent_task(task_ptr self);
+
+} // namespace skyhaul::detail

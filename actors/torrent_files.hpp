@@ -1,0 +1,59 @@
+#pragma once
+
+// The plain-data side of torrents: file selection, per-file progress, object
+// keys and the info-hash cache match. No libtorrent in here.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "protocol/file_record.hpp"
+
+namespace skyhaul {
+
+struct task_spec;
+
+namespace storage {
+struct cached_torrent;
+} // namespace storage
+
+/// Chooses the wanted files of a torrent named `name` whose files have the
+/// paths `paths` (as libtorrent lists them, root folder included). A wanted
+/// name matches a path exactly, or without the root folder (`a.bin` for
+/// `pack/a.bin`). Empty `wanted` selects every file. Returns one flag per
+/// path, or sets `unknown` to the first name that matches nothing.
+std::optional<std::vector<bool>>
+select_files(const std::vector<std::string>& paths, const std::string& name,
+             const std::vector<std::string>& wanted, std::string& unknown);
+
+/// One file's place in the torrent's byte stream.
+struct file_span {
+  uint64_t offset = 0;
+  uint64_t size = 0;
+};
+
+/// Verified bytes per file, given the pieces the torrent has.
+std::vector<uint64_t> file_done(const std::vector<file_span>& files,
+                                uint64_t piece_length,
+                                const std::vector<bool>& have);
+
+/// Why a path element of a torrent is unsafe to join to a folder (empty,
+/// `.`, `..`, a separator, NUL or another control character), or empty.
+std::string unsafe_path_element(const std::string& element);
+
+/// The object key of the torrent file `path`: the task's key when it names
+/// exactly one file, `<target>/<path>` otherwise.
+std::string torrent_object_key(const task_spec& spec, const std::string& path,
+                               bool single_file);
+
+/// A content type guessed from the file name's extension.
+std::string content_type_for(const std::string& path);
+
+/// The stored files that satisfy the wanted names, when the cache entry
+/// holds all of them (every file of the torrent when `wanted` is empty).
+std::optional<std::vector<file_record>>
+cached_files(const storage::cached_torrent& entry,
+             const std::vector<std::string>& wanted);
+
+} // namespace skyhaul
