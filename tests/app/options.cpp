@@ -107,3 +107,29 @@ BOOST_AUTO_TEST_CASE(idcs_come_from_the_config_file) {
   }
   std::remove(path.c_str());
 }
+
+BOOST_AUTO_TEST_CASE(bittorrent_options) {
+  command cmd;
+  auto d = load_settings({}, cmd);
+  BOOST_CHECK(d.bt_dht && d.bt_lsd && d.bt_port_mapping);
+  BOOST_CHECK_EQUAL(d.bt_seed, "stop");
+  auto path = std::string{"/tmp/skyhaul-options-bt.json"};
+  std::ofstream{path} << R"({"bt_seed_ratio": 2.5, "bt-dht": false})";
+  auto s = load_settings({"--config", path, "--bt-seed", "ratio",
+                          "--bt-encryption=forced", "--bt-lsd=false",
+                          "--bt-listen", "127.0.0.1:0"},
+                         cmd);
+  std::remove(path.c_str());
+  BOOST_CHECK_EQUAL(s.bt_seed, "ratio");
+  BOOST_CHECK_EQUAL(s.bt_seed_ratio, 2.5);
+  BOOST_CHECK(!s.bt_dht);
+  BOOST_CHECK(!s.bt_lsd);
+  BOOST_CHECK_EQUAL(s.bt_encryption, "forced");
+  BOOST_CHECK_EQUAL(s.bt_listen, "127.0.0.1:0");
+  BOOST_CHECK_THROW(load_settings({"--bt-seed", "forever"}, cmd),
+                    std::invalid_argument);
+  BOOST_CHECK_THROW(load_settings({"--bt-encryption", "maybe"}, cmd),
+                    std::invalid_argument);
+  BOOST_CHECK_THROW(load_settings({"--bt-seed-ratio", "-1"}, cmd),
+                    std::invalid_argument);
+}

@@ -28,7 +28,7 @@ digests expected_digests(size_t size) {
   return {r.md5, r.sha1, r.crc32};
 }
 
-origin::origin() {
+origin::origin(const std::string& files_dir) {
   int in[2];
   int out[2];
   if (::pipe(in) != 0 || ::pipe(out) != 0)
@@ -40,7 +40,11 @@ origin::origin() {
     ::close(in[1]);
     ::close(out[0]);
     auto script = std::string{SKYHAUL_TEST_SUPPORT_DIR} + "/origin.py";
-    ::execlp("python3", "python3", script.c_str(), nullptr);
+    if (files_dir.empty())
+      ::execlp("python3", "python3", script.c_str(), nullptr);
+    else
+      ::execlp("python3", "python3", script.c_str(), "--files",
+               files_dir.c_str(), nullptr);
     ::_exit(127);
   }
   ::close(in[0]);

@@ -24,8 +24,9 @@ digests expected_digests(size_t size);
 
 class origin {
 public:
-  /// Starts the origin; waits (bounded) for its port.
-  origin();
+  /// Starts the origin; waits (bounded) for its port. With `files_dir`,
+  /// `/files/<name>` serves the files of that folder.
+  explicit origin(const std::string& files_dir = {});
   /// Closes its stdin and reaps it.
   ~origin();
 

@@ -16,8 +16,10 @@ Routes:
   /badlen/<size>                 Content-Length larger than the body
   /flaky/<size>?fail=K           the first K requests of that URL get 500
   /_log                          JSON list of {path, range, if_range}
+  /files/<name>                  a file of the folder named by --files DIR
 """
 import json
+import os
 import re
 import sys
 import threading
@@ -44,6 +46,7 @@ def content(start, end):
 
 
 LOG = []
+FILES_DIR = None
 LOG_LOCK = threading.Lock()
 FLAKY = {}
 
@@ -80,6 +83,15 @@ class Handler(BaseHTTPRequestHandler):
             with LOG_LOCK:
                 LOG.append({"path": self.path, "range": rng,
                             "if_range": if_range})
+        fm = re.match(r"^/files/([\w.-]+)$", url.path)
+        if fm and FILES_DIR and not fm.group(1).startswith("."):
+            path = os.path.join(FILES_DIR, fm.group(1))
+            if not os.path.isfile(path):
+                return self.send_plain(404, b"no such file")
+            with open(path, "rb") as f:
+                body = f.read()
+            return self.send_plain(200, body, [
+                ("Content-Type", "application/x-bittorrent")])
         m = re.match(r"^/(\w+)(?:/(\d+))?$", url.path)
         if url.path == "/_log":
             with LOG_LOCK:
@@ -159,6 +171,9 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
+    global FILES_DIR
+    if len(sys.argv) == 3 and sys.argv[1] == "--files":
+        FILES_DIR = sys.argv[2]
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     print(json.dumps({"port": server.server_address[1]}), flush=True)
