@@ -9,11 +9,41 @@
 #include "http/sigv4.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/lmdb_env.hpp"
+#include "storage/task_table.hpp"
 #include "storage/user_table.hpp"
 
 #include <caf/all.hpp>
+#include <filesystem>
 
 namespace skyhaul {
+
+namespace {
+
+/// Removes partial folders no live task will use again: those of finished
+/// or deleted tasks (a torrent that seeded until the last stop leaves its
+/// folder behind). Runs on a detached worker: a large folder takes a while.
+void sweep_partials(caf::actor_system& sys, storage::lmdb_env* db,
+                    const storage::blob_store* blobs) {
+  sys.spawn<caf::detached>([db, blobs](caf::event_based_actor*) {
+    namespace fs = std::filesystem;
+    std::error_code err;
+    std::vector<task_seq> gone;
+    for (auto& entry :
+         fs::directory_iterator(blobs->data_dir() + "/partial", err)) {
+      auto seq = parse_tid(entry.path().filename().string());
+      if (!seq)
+        continue;
+      auto t = db->read();
+      auto rec = storage::get_task(t, *seq);
+      if (!rec || rec->state == task_state::finished)
+        gone.push_back(*seq);
+    }
+    for (auto seq : gone)
+      blobs->remove_partial(seq);
+  });
+}
+
+} // namespace
 
 runtime::runtime(caf::actor_system& sys, settings cfg)
     : sys_(sys), cfg_(std::move(cfg)) {
@@ -67,6 +97,7 @@ runtime::runtime(caf::actor_system& sys, settings cfg)
   deps.fetch = fetch_;
   deps.torrents = torrents_;
   scheduler_ = spawn_scheduler(sys_, deps);
+  sweep_partials(sys_, db_.get(), blobs_.get());
 }
 
 runtime::~runtime() {

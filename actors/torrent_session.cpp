@@ -107,6 +107,10 @@ lt::settings_pack make_settings(const settings& cfg) {
     policy = lt::settings_pack::pe_disabled;
   p.set_int(lt::settings_pack::out_enc_policy, policy);
   p.set_int(lt::settings_pack::in_enc_policy, policy);
+  // uTP's LEDBAT yields to any other traffic: right for a desktop on a
+  // home line, a brake for a download server (on loopback, 20x slower).
+  p.set_bool(lt::settings_pack::enable_outgoing_utp, cfg.bt_utp);
+  p.set_bool(lt::settings_pack::enable_incoming_utp, cfg.bt_utp);
   p.set_int(lt::settings_pack::connections_limit,
             static_cast<int>(cfg.bt_connections_limit));
   p.set_int(lt::settings_pack::download_rate_limit,

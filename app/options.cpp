@@ -110,6 +110,7 @@ const std::map<std::string, setter>& options() {
       {"bt-dht", flag(&settings::bt_dht)},
       {"bt-lsd", flag(&settings::bt_lsd)},
       {"bt-port-mapping", flag(&settings::bt_port_mapping)},
+      {"bt-utp", flag(&settings::bt_utp)},
       {"bt-encryption",
        one_of(&settings::bt_encryption, {"enabled", "forced", "disabled"})},
       {"bt-connections-limit", num(&settings::bt_connections_limit)},

@@ -67,6 +67,9 @@ struct settings {
   bool bt_lsd = true;
   /// UPnP and NAT-PMP.
   bool bt_port_mapping = true;
+  /// uTP besides TCP for peer connections (off: uTP's congestion control
+  /// yields to all other traffic, which a download server does not want).
+  bool bt_utp = false;
   /// Peer protocol encryption: `enabled` (either way), `forced` or
   /// `disabled`.
   std::string bt_encryption = "enabled";
