@@ -1,6 +1,7 @@
 #include "http/offline_body.hpp"
 
 #include "http/validate.hpp"
+#include "protocol/source.hpp"
 #include "protocol/error.hpp"
 
 #include <rapidjson/document.h>
@@ -70,14 +71,6 @@ caf::error read_acls(const rapidjson::Value& v, acl_spec& acl) {
   return caf::none;
 }
 
-bool is_bittorrent(const std::string& url) {
-  if (url.compare(0, 7, "magnet:") == 0)
-    return true;
-  auto path_end = url.find_first_of("?#");
-  auto path = url.substr(0, path_end);
-  return path.size() > 8 && path.compare(path.size() - 8, 8, ".torrent") == 0;
-}
-
 } // namespace
 
 caf::error parse_offline_body(const std::string& body,
@@ -142,11 +135,13 @@ caf::error parse_offline_body(const std::string& body,
     return bad("Url is required");
   if (spec.url.size() > max_url_length)
     return make_error(ec::invalid_uri, "Url is too long");
-  if (is_bittorrent(spec.url))
-    return make_error(ec::not_implemented,
-                      "BitTorrent sources are not served yet");
-  if (auto err = check_http_url(spec.url))
+  if (source_of(spec) == source_kind::magnet) {
+    if (!magnet_info_hash(spec.url))
+      return make_error(ec::invalid_uri,
+                        "Url: the magnet link has no usable info-hash");
+  } else if (auto err = check_http_url(spec.url)) {
     return make_error(ec::invalid_uri, "Url: " + *err);
+  }
   for (auto* cb : {&spec.success_callback_url, &spec.failure_callback_url}) {
     auto name = cb == &spec.success_callback_url ? "SuccessCallbackUrl"
                                                  : "FailureCallbackUrl";
@@ -179,7 +174,7 @@ caf::error parse_offline_body(const std::string& body,
     return bad("CRC32 must be 1 to 8 hex digits");
   if (!rule.empty() && !from_string(rule, spec.rule))
     return bad("unknown OnKeyExist rule: " + rule);
-  if (!spec.files.empty())
+  if (!spec.files.empty() && !is_torrent(source_of(spec)))
     return bad("Files chooses files of a BitTorrent source; this Url is "
                "HTTP");
   return caf::none;

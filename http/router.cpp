@@ -1,5 +1,7 @@
 #include "http/router.hpp"
 
+#include <algorithm>
+
 #include <exception>
 
 namespace skyhaul::http {
@@ -17,6 +19,23 @@ std::vector<std::string> split_path(const std::string& path) {
     pos = slash + 1;
   }
   return out;
+}
+
+void router::allow_body(std::string method, std::string path,
+                        uint64_t limit) {
+  body_limits_[{std::move(method), std::move(path)}] = limit;
+}
+
+uint64_t router::body_limit(const std::string& method, const std::string& path,
+                            uint64_t fallback) const {
+  auto i = body_limits_.find({method, path});
+  return i == body_limits_.end() ? fallback : i->second;
+}
+
+uint64_t router::largest_body_limit(uint64_t fallback) const {
+  for (auto& kvp : body_limits_)
+    fallback = std::max(fallback, kvp.second);
+  return fallback;
 }
 
 void router::add(std::string method, std::string pattern, handler fn) {

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,17 @@ public:
   using handler = std::function<void(request&, responder)>;
 
   void add(std::string method, std::string pattern, handler fn);
+
+  /// Lets requests of `method` on exactly `path` carry bodies up to
+  /// `limit` bytes instead of the listener's limit (uploads).
+  void allow_body(std::string method, std::string path, uint64_t limit);
+
+  /// The body limit of a request, `fallback` unless `allow_body` named it.
+  uint64_t body_limit(const std::string& method, const std::string& path,
+                      uint64_t fallback) const;
+
+  /// The largest limit of any route, at least `fallback`.
+  uint64_t largest_body_limit(uint64_t fallback) const;
 
   /// Dispatches `req`; answers 404 for an unknown path and 405 for a known
   /// path with another method, rendered by `error`. A handler that throws
@@ -39,6 +52,7 @@ private:
                     std::map<std::string, std::string>& params);
 
   std::vector<route> routes_;
+  std::map<std::pair<std::string, std::string>, uint64_t> body_limits_;
 };
 
 /// Splits a path on '/', dropping the leading empty segment.

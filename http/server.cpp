@@ -95,7 +95,10 @@ public:
 private:
   void do_read() {
     parser_.emplace();
-    parser_->body_limit(body_limit_);
+    // The largest limit of any route: Beast checks Content-Length against
+    // it while parsing the header; the route's own limit follows below.
+    parser_->body_limit(face_.largest_body_limit(body_limit_));
+    cur_limit_ = body_limit_;
     parser_->header_limit(header_limit);
     stream_.expires_after(idle_timeout);
     bhttp::async_read_header(stream_, buffer_, *parser_,
@@ -107,6 +110,18 @@ private:
     if (ec)
       return on_read(ec, 0);
     auto& msg = parser_->get();
+    {
+      // Some routes take uploads larger than the listener's limit.
+      std::string path;
+      std::map<std::string, std::string> query;
+      parse_target(std::string{msg.target()}, path, query);
+      cur_limit_ = face_.body_limit(std::string{msg.method_string()}, path,
+                                    body_limit_);
+      auto length = parser_->content_length();
+      if (length && *length > cur_limit_)
+        return on_read(bhttp::error::body_limit, 0);
+      parser_->body_limit(cur_limit_);
+    }
     if (lower(std::string{msg[bhttp::field::expect]}) == "100-continue") {
       // The client waits for this before it sends the body; without it,
       // curl pauses a second on every upload.
@@ -151,7 +166,7 @@ private:
       if (ec == bhttp::error::body_limit)
         return write(face_.error(req, 413,
                                  "the request body is larger than "
-                                   + std::to_string(body_limit_) + " bytes"));
+                                   + std::to_string(cur_limit_) + " bytes"));
       if (ec == bhttp::error::header_limit)
         return write(face_.error(req, 431, "the request headers are too large"));
       return write(face_.error(req, 400, "malformed request: " + ec.message()));
@@ -298,6 +313,8 @@ private:
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   const router& face_;
   uint64_t body_limit_;
+  /// The limit of the request being read.
+  uint64_t cur_limit_ = 0;
   uint64_t drained_ = 0;
   bool keep_alive_ = true;
   bool linger_ = false;

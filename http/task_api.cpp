@@ -4,12 +4,15 @@
 #include "http/bridge.hpp"
 #include "http/download.hpp"
 #include "http/json.hpp"
+#include "http/multipart.hpp"
 #include "http/task_body.hpp"
 #include "http/task_json.hpp"
+#include "protocol/settings.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/outbox_table.hpp"
 #include "storage/task_table.hpp"
 
+#include <algorithm>
 #include <caf/all.hpp>
 #include <map>
 #include <memory>
@@ -341,11 +344,34 @@ void add_task_api(router& r, svc_ptr svc) {
   r.add("GET", "/healthz", [](request&, responder respond) {
     respond(json_success([](json_writer&) {}));
   });
+  // An uploaded torrent, base64 or multipart, may exceed the usual limit.
+  r.allow_body("POST", "/task",
+               std::max<uint64_t>(svc->cfg->max_body_bytes,
+                                  svc->cfg->bt_max_torrent_size / 3 * 4
+                                      + (64 << 10)));
   r.add("POST", "/task",
         authed(svc, [=](const user_record& u, request& req, responder rsp) {
           task_spec spec;
-          if (auto err = parse_task_body(req.body, u.id, spec)) {
+          auto limit = svc->cfg->max_body_bytes;
+          auto upload = form_boundary(req.header("content-type"))
+                        || req.body.find("\"torrent\"") != std::string::npos;
+          if (!upload && req.body.size() > limit) {
+            rsp(json_error(413, "the request body is larger than "
+                                    + std::to_string(limit) + " bytes"));
+            return;
+          }
+          if (auto err = parse_task_request(req.body,
+                                            req.header("content-type"), u.id,
+                                            svc->cfg->bt_max_torrent_size,
+                                            spec)) {
             rsp(json_error(err));
+            return;
+          }
+          // Only an upload may use the larger limit of this route.
+          if (spec.torrent.empty() && req.body.size() > svc->cfg->max_body_bytes) {
+            rsp(json_error(413, "the request body is larger than "
+                                    + std::to_string(svc->cfg->max_body_bytes)
+                                    + " bytes"));
             return;
           }
           ask(

@@ -3,6 +3,7 @@
 // The body of `POST /task`, validated at the edge: inside the system a
 // task_spec is always well-formed.
 
+#include <cstdint>
 #include <string>
 
 #include <caf/error.hpp>
@@ -18,5 +19,19 @@ namespace skyhaul::http {
 /// anything else, each with a message naming the field.
 caf::error parse_task_body(const std::string& body, user_id uid,
                            task_spec& spec);
+
+/// The largest uploaded torrent `parse_task_body` takes.
+constexpr uint64_t default_max_torrent = 16 << 20;
+
+/// Parses a `POST /task` request: a JSON body, or a multipart/form-data
+/// body with a `torrent` part (the .torrent file) and an optional `task`
+/// part (the JSON fields). In JSON, `torrent` holds the file in base64.
+/// Exactly one of `url` and `torrent` names the source. Errors as
+/// `parse_task_body`, plus `ec::too_large` for a torrent over
+/// `max_torrent` bytes and `ec::download_source_exception` for an upload
+/// that is not a bencoded dictionary.
+caf::error parse_task_request(const std::string& body,
+                              const std::string& content_type, user_id uid,
+                              uint64_t max_torrent, task_spec& spec);
 
 } // namespace skyhaul::http

@@ -2,6 +2,9 @@
 
 #include "http/auth.hpp"
 #include "http/services.hpp"
+#include "protocol/source.hpp"
+
+#include <cstdio>
 
 namespace skyhaul::http {
 
@@ -15,6 +18,54 @@ void put_u(json_writer& w, const char* key, uint64_t v) {
 void put_i(json_writer& w, const char* key, int64_t v) {
   w.Key(key);
   w.Int64(v);
+}
+
+void put_b(json_writer& w, const char* key, bool v) {
+  w.Key(key);
+  w.Bool(v);
+}
+
+/// `done` of `total` as a string with two decimals, e.g. "12.50".
+std::string progress_text(uint64_t done, uint64_t total) {
+  auto p = total == 0 ? 100.0
+                      : 100.0 * static_cast<double>(done)
+                          / static_cast<double>(total);
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "%.2f", p > 100.0 ? 100.0 : p);
+  return buf;
+}
+
+/// The torrent member of a torrent task's full status.
+void write_torrent(json_writer& w, const task_status& ts) {
+  auto& r = ts.rec;
+  auto& bt = ts.bt;
+  w.Key("torrent");
+  w.StartObject();
+  put(w, "info_hash", bt.info_hash.empty() ? r.info_hash : bt.info_hash);
+  put(w, "name", bt.name.empty() ? r.torrent_name : bt.name);
+  auto known = bt.metadata == metadata_state::received || !r.info_hash.empty();
+  put(w, "metadata", known ? "received" : "fetching");
+  put_u(w, "total_size", bt.total_size);
+  put_u(w, "wanted_size",
+        r.total_bytes > 0 ? static_cast<uint64_t>(r.total_bytes) : 0);
+  put_u(w, "upload_speed", bt.upload_speed);
+  put_u(w, "uploaded", bt.uploaded);
+  put_u(w, "peers", bt.peers);
+  put_u(w, "seeds", bt.seeds);
+  put_b(w, "checking", bt.checking);
+  w.Key("files");
+  w.StartArray();
+  for (auto& f : bt.files) {
+    w.StartObject();
+    put(w, "name", f.path);
+    put_u(w, "size", f.size);
+    put_b(w, "wanted", f.wanted);
+    put_u(w, "done", f.done);
+    put(w, "progress", progress_text(f.done, f.size));
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
 }
 
 } // namespace
@@ -75,6 +126,8 @@ void write_task(json_writer& w, const task_status& ts, bool excerpt) {
     put_u(w, "tries", r.tries);
     put_i(w, "created", r.created_ms);
     put_i(w, "updated", r.updated_ms);
+    if (is_torrent(source_of(r.spec)))
+      write_torrent(w, ts);
     if (r.state == task_state::failed) {
       w.Key("error");
       w.StartObject();
@@ -98,6 +151,17 @@ void write_info(json_writer& w, const services& svc, const task_record& r) {
   w.Key("source");
   w.StartObject();
   put(w, "url", r.spec.url);
+  if (is_torrent(source_of(r.spec))) {
+    // Never the uploaded bytes themselves.
+    put_b(w, "upload", r.spec.url.empty());
+    put(w, "info_hash", r.info_hash);
+    put(w, "name", r.torrent_name);
+    w.Key("files");
+    w.StartArray();
+    for (auto& f : r.spec.files)
+      w.String(f.c_str(), static_cast<rapidjson::SizeType>(f.size()));
+    w.EndArray();
+  }
   w.EndObject();
   w.Key("options");
   w.StartObject();
@@ -154,6 +218,25 @@ void write_settings(json_writer& w, const settings& s) {
   put_u(w, "callback_retry_base_ms", s.callback_retry_base_ms);
   put_u(w, "callback_retry_max_ms", s.callback_retry_max_ms);
   put_u(w, "replica_max_tries", s.replica_max_tries);
+  put(w, "bt_listen", s.bt_listen);
+  put_b(w, "bt_dht", s.bt_dht);
+  put_b(w, "bt_lsd", s.bt_lsd);
+  put_b(w, "bt_port_mapping", s.bt_port_mapping);
+  put_b(w, "bt_utp", s.bt_utp);
+  put(w, "bt_encryption", s.bt_encryption);
+  put_u(w, "bt_connections_limit", s.bt_connections_limit);
+  put_u(w, "bt_torrent_connections_limit", s.bt_torrent_connections_limit);
+  put_u(w, "bt_download_limit", s.bt_download_limit);
+  put_u(w, "bt_upload_limit", s.bt_upload_limit);
+  put_u(w, "bt_task_download_limit", s.bt_task_download_limit);
+  put_u(w, "bt_task_upload_limit", s.bt_task_upload_limit);
+  put(w, "bt_seed", s.bt_seed);
+  w.Key("bt_seed_ratio");
+  w.Double(s.bt_seed_ratio);
+  put_u(w, "bt_seed_time", s.bt_seed_time_s);
+  put_u(w, "bt_metadata_timeout", s.bt_metadata_timeout_s);
+  put_u(w, "bt_max_torrent_size", s.bt_max_torrent_size);
+  put_u(w, "bt_resume_interval", s.bt_resume_interval_s);
   // IDCs without their keys: /config never shows a secret.
   w.Key("idcs");
   w.StartArray();

@@ -76,7 +76,7 @@ BOOST_AUTO_TEST_CASE(hex_digests_are_normalised) {
 BOOST_AUTO_TEST_CASE(task_bodies_are_validated) {
   task_spec spec;
   auto ok = parse_task_body(
-    R"({"url":"http://h/f.iso","bucket":"isos","key":"a/f.iso",
+    R"({"url":"http://h/f.torrent","bucket":"isos","key":"a/f.iso",
         "md5":"0123456789ABCDEF0123456789abcdef","crc32":"1F",
         "sha1":"0123456789ABCDEF0123456789abcdef01234567",
         "size":10,"on_key_exist":"ignore-same-md5","paused":true,
@@ -118,8 +118,12 @@ BOOST_AUTO_TEST_CASE(task_bodies_are_validated) {
          bad_case{R"({"url":1})", "url", arg},
          bad_case{R"({"url":null})", "url", arg},
          bad_case{R"({"bucket":"abc"})", "url", arg},
-         bad_case{R"({"url":"magnet:?xt=urn:btih:00"})", "unsupported scheme",
-                  uri},
+         bad_case{R"({"url":"magnet:?xt=urn:btih:00"})", "info-hash", uri},
+         bad_case{R"({"url":"magnet:?dn=x"})", "info-hash", uri},
+         bad_case{R"({"url":"http://h/f","files":["a"]})", "BitTorrent", arg},
+         bad_case{R"({"torrent":"@@@"})", "base64", arg},
+         bad_case{R"({"torrent":"ZGU=","url":"http://h/f.torrent"})",
+                  "not both", arg},
          bad_case{R"({"url":"ftp://h/f"})", "unsupported scheme", uri},
          bad_case{R"({"url":"http:///f"})", "host", uri},
          bad_case{long_url, "longer than 8192", uri},
@@ -277,4 +281,62 @@ BOOST_AUTO_TEST_CASE(the_router_captures_and_refuses) {
   BOOST_CHECK_EQUAL(q["x"], "1 2");
   BOOST_CHECK_EQUAL(q["y"], "A");
   BOOST_CHECK(q.count("z") == 1);
+}
+
+BOOST_AUTO_TEST_CASE(torrent_sources_and_uploads) {
+  task_spec spec;
+  auto magnet = std::string{"magnet:?xt=urn:btih:"} + std::string(40, 'c');
+  BOOST_REQUIRE(!parse_task_body(R"({"url":")" + magnet
+                                     + R"(","files":["a.bin","pack/b.bin"]})",
+                                 1, spec));
+  BOOST_CHECK_EQUAL(spec.url, magnet);
+  BOOST_CHECK_EQUAL(spec.files.size(), 2u);
+  BOOST_REQUIRE(!parse_task_body(R"({"url":"https://h/x/pack.torrent"})", 1,
+                                 spec));
+  // base64 in JSON, padding optional, line breaks ignored.
+  BOOST_REQUIRE(!parse_task_request(R"({"torrent":"ZDQ6aW5m\nbzBlZQ","target":"m"})",
+                                    "application/json", 1, 1000, spec));
+  BOOST_CHECK_EQUAL(spec.torrent, "d4:info0ee");
+  BOOST_CHECK(spec.url.empty());
+  BOOST_CHECK_EQUAL(spec.target, "m");
+  auto too_big = parse_task_request(R"({"torrent":"ZDQ6aW5mbzBlZQ=="})",
+                                    "application/json", 1, 5, spec);
+  BOOST_CHECK(code_of(too_big) == ec::too_large);
+  BOOST_CHECK_EQUAL(http_status(code_of(too_big)), 413u);
+  auto not_dict = parse_task_request(R"({"torrent":"bGU="})",
+                                     "application/json", 1, 1000, spec);
+  BOOST_CHECK(code_of(not_dict) == ec::download_source_exception);
+  // multipart: a torrent part and a task part.
+  std::string body = "--XyZ\r\n"
+                     "Content-Disposition: form-data; name=\"task\"\r\n\r\n"
+                     "{\"target\":\"movies\",\"files\":[\"a.bin\"]}\r\n"
+                     "--XyZ\r\n"
+                     "Content-Disposition: form-data; name=\"torrent\"; "
+                     "filename=\"p.torrent\"\r\n"
+                     "Content-Type: application/x-bittorrent\r\n\r\n"
+                     "d4:info\r\n0ee\r\n"
+                     "--XyZ--\r\n";
+  BOOST_REQUIRE(!parse_task_request(body, "multipart/form-data; boundary=XyZ",
+                                    1, 1000, spec));
+  BOOST_CHECK_EQUAL(spec.torrent, "d4:info\r\n0ee");
+  BOOST_CHECK_EQUAL(spec.target, "movies");
+  BOOST_CHECK_EQUAL(spec.files.size(), 1u);
+  // A url in the task part as well: two sources.
+  auto both = body;
+  both.replace(both.find("{\"target\""), 1,
+               "{\"url\":\"http://h/a.torrent\",");
+  BOOST_CHECK(code_of(parse_task_request(
+                  both, "multipart/form-data; boundary=XyZ", 1, 1000, spec))
+              == ec::invalid_argument);
+  // No torrent part, or a broken body.
+  auto no_torrent = std::string{"--XyZ\r\nContent-Disposition: form-data; "
+                                "name=\"task\"\r\n\r\n{}\r\n--XyZ--\r\n"};
+  BOOST_CHECK(code_of(parse_task_request(no_torrent,
+                                         "multipart/form-data; boundary=XyZ",
+                                         1, 1000, spec))
+              == ec::invalid_argument);
+  BOOST_CHECK(code_of(parse_task_request(body.substr(0, 60),
+                                         "multipart/form-data; boundary=XyZ",
+                                         1, 1000, spec))
+              == ec::invalid_argument);
 }

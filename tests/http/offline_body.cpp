@@ -85,10 +85,21 @@ BOOST_AUTO_TEST_CASE(errors_carry_the_seed_codes) {
   BOOST_CHECK(malformed);
   BOOST_CHECK(parse("{\"Url\":\"gopher://h/x\"," + cbs + "}", spec)
               == ec::invalid_uri);
-  BOOST_CHECK(parse("{\"Url\":\"http://h/movie.torrent\"," + cbs + "}", spec)
-              == ec::not_implemented);
+  // BitTorrent sources, with a choice of files.
+  BOOST_CHECK(parse("{\"Url\":\"http://h/movie.torrent\",\"Files\":[\"a\"],"
+                    + cbs + "}",
+                    spec)
+              == ec::none);
+  BOOST_CHECK_EQUAL(spec.files.size(), 1u);
+  auto magnet = std::string{"magnet:?xt=urn:btih:"} + std::string(40, 'a');
+  BOOST_CHECK(parse("{\"Url\":\"" + magnet + "\"," + cbs + "}", spec)
+              == ec::none);
   BOOST_CHECK(parse("{\"Url\":\"magnet:?xt=urn:btih:abc\"," + cbs + "}", spec)
-              == ec::not_implemented);
+              == ec::invalid_uri);
+  BOOST_CHECK(parse("{\"Url\":\"http://h/movie\",\"Files\":[\"a\"]," + cbs
+                    + "}",
+                    spec)
+              == ec::invalid_argument);
   BOOST_CHECK(parse("{\"Url\":\"http://h/x\"}", spec) == ec::invalid_argument);
   BOOST_CHECK(parse("{\"Url\":\"http://h/x\",\"SuccessCallbackUrl\":\"x\","
                     "\"FailureCallbackUrl\":\"http://h/\"}",

@@ -367,7 +367,10 @@ BOOST_AUTO_TEST_CASE(bad_bodies_never_reach_the_scheduler) {
   auto magnet
       = api(bhttp::verb::post, "/task", R"({"url":"magnet:?xt=urn:btih:00"})");
   BOOST_CHECK_EQUAL(magnet.status, 400u);
-  BOOST_CHECK(magnet.str("errmsg").find("unsupported scheme")
+  BOOST_CHECK(magnet.str("errmsg").find("info-hash") != std::string::npos);
+  auto ftp = api(bhttp::verb::post, "/task", R"({"url":"ftp://h/f"})");
+  BOOST_CHECK_EQUAL(ftp.status, 400u);
+  BOOST_CHECK(ftp.str("errmsg").find("unsupported scheme")
               != std::string::npos);
   std::lock_guard<std::mutex> guard{log->mtx};
   BOOST_CHECK(log->created.empty());
@@ -375,13 +378,21 @@ BOOST_AUTO_TEST_CASE(bad_bodies_never_reach_the_scheduler) {
 
 BOOST_AUTO_TEST_CASE(oversized_bodies_get_413_in_the_face_shape) {
   client c{bound["api"]};
-  auto res = c.call(bhttp::verb::post, "/task",
-                    R"({"url":"http://h/)" + std::string(8000, 'a') + "\"}",
+  auto res = c.call(bhttp::verb::post, "/task/batch/pause",
+                    R"({"tids":[")" + std::string(8000, 'a') + "\"]}",
                     bearer());
   BOOST_CHECK_EQUAL(res.status, 413u);
   BOOST_CHECK_EQUAL(res.str("status"), "error");
   BOOST_CHECK(res.str("errmsg").find("4096") != std::string::npos);
   BOOST_CHECK(c.closed());
+  // POST /task takes uploads beyond that limit, but a task without one
+  // still gets the usual limit.
+  client t{bound["api"]};
+  auto task = t.call(bhttp::verb::post, "/task",
+                     R"({"url":"http://h/)" + std::string(8000, 'a') + "\"}",
+                     bearer());
+  BOOST_CHECK_EQUAL(task.status, 413u);
+  BOOST_CHECK(task.str("errmsg").find("4096") != std::string::npos);
   // The s3 listener answers the same condition in S3's shape.
   client s3{bound["s3"]};
   auto xml = s3.call(bhttp::verb::put, "/bucket/key", std::string(5000, 'x'));
@@ -404,8 +415,8 @@ BOOST_AUTO_TEST_CASE(expect_continue_is_honoured) {
   BOOST_CHECK_EQUAL(res.str("tid"), format_tid(42));
   // Too large: the final answer comes at once, without a 100.
   client big{bound["api"]};
-  big.raw("POST /task HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
-          "Content-Length: 100000\r\n\r\n");
+  big.raw("POST /task/batch/pause HTTP/1.1\r\nHost: x\r\n"
+          "Expect: 100-continue\r\nContent-Length: 100000\r\n\r\n");
   BOOST_CHECK_EQUAL(big.receive().status, 413u);
   BOOST_CHECK(big.closed());
 }

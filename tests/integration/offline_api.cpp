@@ -235,10 +235,10 @@ BOOST_FIXTURE_TEST_CASE(bad_input_gets_the_seed_error_codes, fixture) {
       {"{\"Url\":\"ftp://example.com/x\"" + cb + "}", 400, "InvalidURI"},
       {"{\"Url\":\"http://\"" + cb + "}", 400, "InvalidURI"},
       {"{\"Url\":\"not a url\"" + cb + "}", 400, "InvalidURI"},
-      {"{\"Url\":\"magnet:?xt=urn:btih:88594AAACBDE40EF3E2510C47374EC0AA396C0"
-       "8E\""
-           + cb + "}",
-       501, "NotImplemented"},
+      {"{\"Url\":\"magnet:?dn=no-hash&tr=http%3A%2F%2Ft%2Fa\"" + cb + "}", 400,
+       "InvalidURI"},
+      {"{\"Url\":\"magnet:?xt=urn:btih:1234\"" + cb + "}", 400, "InvalidURI"},
+      {task_body(o, ",\"Files\":[\"a.bin\"]"), 400, "InvalidArgument"},
       {"{\"Url\":", 400, "MalformedJSON"},
       {"[1,2]", 400, "MalformedJSON"},
       {task_body(o, ",\"Colour\":\"blue\""), 400, "InvalidArgument"},

@@ -150,7 +150,13 @@ void server_process::start() {
                                    "127.0.0.1:0",
                                    "--s3",
                                    "127.0.0.1:0",
-                                   "--allow-private-networks"};
+                                   "--allow-private-networks",
+                                   // BitTorrent on loopback only, no
+                                   // discovery: tests talk to local peers.
+                                   "--bt-listen=127.0.0.1:0",
+                                   "--bt-dht=false",
+                                   "--bt-lsd=false",
+                                   "--bt-port-mapping=false"};
   args.insert(args.end(), extra_.begin(), extra_.end());
   pid_ = ::fork();
   if (pid_ == 0) {
