@@ -8,6 +8,7 @@
 #include "tests/support/daemon.hpp"
 #include "tests/support/origin.hpp"
 #include "tests/support/receiver.hpp"
+#include "tests/support/swarm.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -333,4 +334,47 @@ BOOST_FIXTURE_TEST_CASE(users_are_kept_apart, fixture) {
   res = offline(d, d.admin(), "DELETE", "/alices/" + slow);
   BOOST_CHECK_EQUAL(res.status, 204);
   await_state(d, alice, "alices", slow, "TASK_CANCELLED");
+}
+
+BOOST_FIXTURE_TEST_CASE(magnet_with_files_calls_back_one_entry_per_file,
+                        fixture) {
+  receiver rcv{0, 0, 0};
+  char tmpl[] = "/tmp/skyhaul-offline-bt-XXXXXX";
+  std::string dir = ::mkdtemp(tmpl);
+  auto t = make_torrent(dir, "pack",
+                        {{"a.bin", 200000}, {"sub/b.bin", 30000}, {"c.txt", 10}});
+  seeder seed{t, dir};
+  auto magnet = t.magnet + "&x.pe=" + seed.peer();
+  auto tid = submit(d, d.admin(), "bt-offline",
+                    "{\"Url\":\"" + magnet
+                        + "\",\"Target\":\"movies\",\"Files\":[\"a.bin\","
+                          "\"pack/c.txt\"],\"SuccessCallbackUrl\":\""
+                        + rcv.url("/succ/") + "\",\"FailureCallbackUrl\":\""
+                        + rcv.url("/fail/") + "\"}");
+  auto body = await_state(d, d.admin(), "bt-offline", tid, "TASK_SUCCESS");
+  BOOST_CHECK_EQUAL(json_field(body, "Percent"), "100.00");
+  auto hits
+      = rcv.await([](const std::vector<hit>& hs) { return !hs.empty(); });
+  BOOST_REQUIRE_EQUAL(hits.size(), 1u);
+  BOOST_CHECK_EQUAL(hits[0].path, "/succ/");
+  // Keyed by the torrent path; names hold dots, so no dotted lookups.
+  rapidjson::Document doc;
+  doc.Parse(hits[0].body.c_str());
+  BOOST_REQUIRE(doc.IsObject());
+  BOOST_CHECK_EQUAL(doc.MemberCount(), 2u);
+  for (auto& f : t.files) {
+    if (f.path == "pack/sub/b.bin") {
+      BOOST_CHECK(!doc.HasMember(f.path.c_str()));
+      continue;
+    }
+    BOOST_REQUIRE_MESSAGE(doc.HasMember(f.path.c_str()), hits[0].body);
+    auto& e = doc[f.path.c_str()];
+    BOOST_CHECK_EQUAL(e["Key"].GetString(), "movies/" + f.path);
+    BOOST_CHECK_EQUAL(e["MD5"].GetString(), f.md5);
+    BOOST_CHECK_EQUAL(e["SHA1"].GetString(), f.sha1);
+    BOOST_CHECK_EQUAL(e["CRC32"].GetString(), f.crc32);
+    BOOST_CHECK_EQUAL(e["Task"].GetString(), "bt-offline/" + tid);
+  }
+  std::error_code err;
+  std::filesystem::remove_all(dir, err);
 }

@@ -6,6 +6,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sys/stat.h>
@@ -255,6 +256,18 @@ BOOST_AUTO_TEST_CASE(kill_9_then_resume_data_then_pause_and_resume) {
   auto body = d.await_status(tid, done_at_least(before / 2), 30s);
   BOOST_REQUIRE_MESSAGE(done_at_least(before / 2)(body), body);
   BOOST_CHECK_EQUAL(state_of(body), "downloading");
+  // A graceful stop saves clean resume data (no recheck next time).
+  BOOST_CHECK_EQUAL(d.stop(SIGTERM), 0);
+  {
+    skyhaul::storage::lmdb_env db{d.data_dir() + "/db", uint64_t{16} << 30};
+    auto txn = db.read();
+    auto row = skyhaul::storage::get_resume(txn, *skyhaul::parse_tid(tid));
+    BOOST_REQUIRE(row);
+    BOOST_CHECK(row->clean);
+  }
+  d.start();
+  body = d.await_status(tid, done_at_least(before / 2), 30s);
+  BOOST_REQUIRE_MESSAGE(done_at_least(before / 2)(body), body);
   // Pause keeps the bytes; resume announces again and finds the new seeder.
   BOOST_CHECK_EQUAL(d.api("PUT", "/task/tid/" + tid + "?act=pause").status, 200);
   body = d.api("GET", "/task/tid/" + tid + "/status").body;

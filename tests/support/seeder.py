@@ -11,6 +11,9 @@ Run with Debian's /usr/bin/python3, which has python3-libtorrent.
       {"info_hash", "magnet", "files": [{"path", "size", "md5", "sha1",
       "crc32"}]}, paths as libtorrent lists them.
 
+  seeder.py retrack --torrent IN --tracker URL --out OUT
+      Copies a .torrent with its announce URL replaced (same info-hash).
+
   seeder.py seed --torrent FILE --data DIR
       Seeds on 127.0.0.1 (TCP only; no DHT, LSD, UPnP or NAT-PMP), checks
       the data first, then prints {"port": N, "info_hash": "..."} and serves
@@ -109,6 +112,15 @@ def make(args):
           flush=True)
 
 
+def retrack(args):
+    with open(args.torrent, "rb") as f:
+        meta = lt.bdecode(f.read())
+    meta[b"announce"] = args.tracker.encode()
+    meta.pop(b"announce-list", None)
+    with open(args.out, "wb") as f:
+        f.write(lt.bencode(meta))
+
+
 def seed(args):
     ses = lt.session(session_settings())
     ti = lt.torrent_info(args.torrent)
@@ -140,14 +152,15 @@ def main():
     m.add_argument("--piece-size", type=int, default=0)
     m.add_argument("--out", required=True)
     m.add_argument("files", nargs="+")
+    r = sub.add_parser("retrack")
+    r.add_argument("--torrent", required=True)
+    r.add_argument("--tracker", required=True)
+    r.add_argument("--out", required=True)
     s = sub.add_parser("seed")
     s.add_argument("--torrent", required=True)
     s.add_argument("--data", required=True)
     args = parser.parse_args()
-    if args.cmd == "make":
-        make(args)
-    else:
-        seed(args)
+    {"make": make, "retrack": retrack, "seed": seed}[args.cmd](args)
 
 
 if __name__ == "__main__":
