@@ -1,6 +1,7 @@
 #include "actors/task.hpp"
 
 #include "actors/task_internal.hpp"
+#include "actors/torrent_files.hpp"
 
 #include "protocol/settings.hpp"
 #include "protocol/source.hpp"
@@ -335,11 +336,7 @@ void remove_partial_later(caf::actor_system& sys,
 std::string object_key_for(const task_spec& spec, const std::string& name) {
   if (!spec.key.empty())
     return spec.key;
-  if (spec.target.empty())
-    return name;
-  if (spec.target.back() == '/')
-    return spec.target + name;
-  return spec.target + "/" + name;
+  return key_under(spec.target, name);
 }
 
 caf::timespan retry_delay(const settings& cfg, uint32_t tries) {

@@ -83,11 +83,15 @@ std::string torrent_object_key(const task_spec& spec, const std::string& path,
                                bool single_file) {
   if (!spec.key.empty() && single_file)
     return spec.key;
-  if (spec.target.empty())
-    return path;
-  if (spec.target.back() == '/')
-    return spec.target + path;
-  return spec.target + "/" + path;
+  return key_under(spec.target, path);
+}
+
+std::string key_under(const std::string& prefix, const std::string& name) {
+  if (prefix.empty())
+    return name;
+  if (prefix.back() == '/')
+    return prefix + name;
+  return prefix + "/" + name;
 }
 
 std::string content_type_for(const std::string& path) {

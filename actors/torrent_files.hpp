@@ -47,6 +47,10 @@ std::string unsafe_path_element(const std::string& element);
 std::string torrent_object_key(const task_spec& spec, const std::string& path,
                                bool single_file);
 
+/// `name` under the key prefix `prefix` (`movies` + `a.bin` ->
+/// `movies/a.bin`; an empty prefix leaves `name`).
+std::string key_under(const std::string& prefix, const std::string& name);
+
 /// A content type guessed from the file name's extension.
 std::string content_type_for(const std::string& path);
 

@@ -7,6 +7,7 @@
 
 #include "storage/user_table.hpp"
 #include "tests/support/daemon.hpp"
+#include "tests/support/task_calls.hpp"
 #include "tests/support/origin.hpp"
 #include "tests/support/receiver.hpp"
 
@@ -42,12 +43,6 @@ std::string read_file(const std::string& path) {
   std::stringstream buf;
   buf << in.rdbuf();
   return buf.str();
-}
-
-std::string create(const server_process& d, const std::string& json) {
-  auto res = d.api("POST", "/task", json);
-  BOOST_REQUIRE_MESSAGE(res.status == 200, res.status << " " << res.body);
-  return json_field(res.body, "tid");
 }
 
 /// GET /task/tid/<tid>/callbacks, polled (bounded) until `pred(doc)`.

@@ -6,6 +6,7 @@
 // PUT or as a multipart upload, and reports the IDCs in the task's files.
 
 #include "tests/support/daemon.hpp"
+#include "tests/support/task_calls.hpp"
 #include "tests/support/origin.hpp"
 #include "tests/support/receiver.hpp"
 
@@ -102,12 +103,6 @@ std::string write_config(const std::string& dir, const s3rver& s3) {
     {"name": "idc2", "endpoint": "http://127.0.0.1:1",
      "access_key": "S3RVER", "secret_key": "S3RVER"}]})";
   return path;
-}
-
-std::string create(const server_process& d, const std::string& json) {
-  auto res = d.api("POST", "/task", json);
-  BOOST_REQUIRE_MESSAGE(res.status == 200, res.status << " " << res.body);
-  return json_field(res.body, "tid");
 }
 
 /// Polls the task's info until `pred` holds (bounded).

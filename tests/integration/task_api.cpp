@@ -11,33 +11,13 @@
 #include <csignal>
 
 #include "tests/support/daemon.hpp"
+#include "tests/support/task_calls.hpp"
 #include "tests/support/origin.hpp"
 
 using namespace skyhaul::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string state_of(const std::string& body) {
-  return json_field(body, "task.state");
-}
-
-auto ended() {
-  return [](const std::string& body) {
-    auto s = state_of(body);
-    return s == "finished" || s == "failed" || s == "cancelled";
-  };
-}
-
-std::string create(const server_process& d, const std::string& json,
-                   const std::string& key = {}) {
-  auto res = d.api("POST", "/task", json, key);
-  BOOST_REQUIRE_MESSAGE(res.status == 200, res.status << " " << res.body);
-  BOOST_REQUIRE_EQUAL(json_field(res.body, "status"), "success");
-  auto tid = json_field(res.body, "tid");
-  BOOST_REQUIRE_EQUAL(tid.size(), 20u);
-  return tid;
-}
 
 struct fixture {
   origin org;

@@ -19,6 +19,7 @@
 #include "tests/support/daemon.hpp"
 #include "tests/support/origin.hpp"
 #include "tests/support/swarm.hpp"
+#include "tests/support/task_calls.hpp"
 
 using namespace skyhaul::test;
 using namespace std::chrono_literals;
@@ -36,17 +37,6 @@ std::vector<std::string> flags(std::vector<std::string> more = {}) {
   return out;
 }
 
-std::string state_of(const std::string& body) {
-  return json_field(body, "task.state");
-}
-
-auto ended() {
-  return [](const std::string& body) {
-    auto s = state_of(body);
-    return s == "finished" || s == "failed" || s == "cancelled";
-  };
-}
-
 auto done_at_least(uint64_t n) {
   return [n](const std::string& body) {
     auto v = json_field(body, "task.done_bytes");
@@ -62,14 +52,6 @@ std::string json_string(const std::string& s) {
     out += c;
   }
   return out + "\"";
-}
-
-std::string create(const server_process& d, const std::string& json) {
-  auto res = d.api("POST", "/task", json);
-  BOOST_REQUIRE_MESSAGE(res.status == 200, res.status << " " << res.body);
-  auto tid = json_field(res.body, "tid");
-  BOOST_REQUIRE_EQUAL(tid.size(), 20u);
-  return tid;
 }
 
 /// A scratch folder for the torrents of one test.

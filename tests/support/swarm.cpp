@@ -35,6 +35,26 @@ std::string seeder_script() {
   return std::string{SKYHAUL_TEST_SUPPORT_DIR} + "/seeder.py";
 }
 
+/// Reads `fd` into `text` until its end (or, with `one_line`, a newline);
+/// false when `limit` passed first.
+bool read_from(int fd, std::string& text, std::chrono::seconds limit,
+               bool one_line) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (!one_line || text.find('\n') == std::string::npos) {
+    if (std::chrono::steady_clock::now() > deadline)
+      return false;
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 200) <= 0)
+      continue;
+    char buf[4096];
+    auto n = ::read(fd, buf, sizeof(buf));
+    if (n <= 0)
+      return !one_line;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  return true;
+}
+
 /// Runs `argv` to the end (bounded) and returns its stdout.
 std::string run(const std::vector<std::string>& argv,
                 std::chrono::seconds limit = 120s) {
@@ -54,21 +74,8 @@ std::string run(const std::vector<std::string>& argv,
   }
   ::close(out[1]);
   std::string text;
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  for (;;) {
-    pollfd p{out[0], POLLIN, 0};
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      break;
-    }
-    if (::poll(&p, 1, 200) <= 0)
-      continue;
-    char buf[4096];
-    auto n = ::read(out[0], buf, sizeof(buf));
-    if (n <= 0)
-      break;
-    text.append(buf, static_cast<size_t>(n));
-  }
+  if (!read_from(out[0], text, limit, false))
+    ::kill(pid, SIGKILL);
   ::close(out[0]);
   int status = 0;
   ::waitpid(pid, &status, 0);
@@ -190,20 +197,7 @@ std::string child::start(const std::vector<std::string>& argv,
   stdin_fd_ = in[1];
   std::string line;
   if (first_line) {
-    auto deadline = std::chrono::steady_clock::now() + 120s;
-    while (line.find('\n') == std::string::npos) {
-      pollfd p{out[0], POLLIN, 0};
-      if (std::chrono::steady_clock::now() > deadline)
-        break;
-      if (::poll(&p, 1, 200) <= 0)
-        continue;
-      char buf[256];
-      auto n = ::read(out[0], buf, sizeof(buf));
-      if (n <= 0)
-        break;
-      line.append(buf, static_cast<size_t>(n));
-    }
-    if (line.find('\n') == std::string::npos) {
+    if (!read_from(out[0], line, 120s, true)) {
       ::close(out[0]);
       stop();
       throw std::runtime_error(argv.front() + " did not start: " + line);
