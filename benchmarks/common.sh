@@ -92,6 +92,10 @@ field() { # field LINE NAME -> value of NAME=... in a loadgen line
   echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"
 }
 
+now() { date +%s.%N; }
+elapsed() { python3 -c 'import sys;print("%.3f" % (float(sys.argv[2]) - float(sys.argv[1])))' "$1" "$2"; }
+best() { sort -n | head -1; }
+
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
 # Other work on the host skews every figure: say how busy it was.

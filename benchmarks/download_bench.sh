@@ -64,43 +64,7 @@ curl -sf -m 2 -o /dev/null -r 0-0 "$URL" || { echo "nginx did not start" >&2; ca
 start_skyhauld "$WORK/sky"
 API_HOSTPORT=${API#http://}
 
-# Skyhaul driver: POST /task, poll status over one keep-alive connection,
-# print the wall time; then delete the task and its object.
-cat > "$WORK/sky_fetch.py" <<'PY'
-import http.client, json, sys, time
-hostport, key, url, sha1, obj = sys.argv[1:6]
-host, port = hostport.rsplit(":", 1)
-c = http.client.HTTPConnection(host, int(port), timeout=30)
-h = {"Authorization": "Bearer " + key, "Content-Type": "application/json"}
-def call(method, path, body=None):
-    c.request(method, path, body=body, headers=h)
-    r = c.getresponse()
-    return r.status, json.loads(r.read() or b"{}")
-body = json.dumps({"url": url, "bucket": "bench", "key": obj, "sha1": sha1})
-t0 = time.monotonic()
-st, j = call("POST", "/task", body)
-if st // 100 != 2 or j.get("status") != "success":
-    sys.exit(f"POST /task: {st} {j}")
-tid = j["tid"]
-state = ""
-deadline = t0 + 600
-while time.monotonic() < deadline:
-    st, j = call("GET", f"/task/tid/{tid}/status?exerpt=true")
-    state = j.get("task", {}).get("state", "")
-    if state in ("finished", "failed", "cancelled"):
-        break
-    time.sleep(0.005)
-t1 = time.monotonic()
-if state != "finished":
-    st, j = call("GET", f"/task/tid/{tid}/status")
-    sys.exit(f"skyhaul task {tid} ended {state or 'by timeout'}: {j}")
-print(f"{t1 - t0:.3f}")
-call("DELETE", f"/task/tid/{tid}?del_file=true")
-PY
 
-now() { date +%s.%N; }
-elapsed() { python3 -c 'import sys;print("%.3f" % (float(sys.argv[2]) - float(sys.argv[1])))' "$1" "$2"; }
-best() { sort -n | head -1; }
 
 curl_times=() sync_times=() aria_times=() sky_times=()
 for i in $(seq "$RUNS"); do
@@ -117,7 +81,9 @@ for i in $(seq "$RUNS"); do
   t1=$(now)
   aria_times+=("$(elapsed "$t0" "$t1")"); rm -f "$WORK/aria.out"
 
-  sky_times+=("$(python3 "$WORK/sky_fetch.py" "$API_HOSTPORT" "$KEY" "$URL" "$SHA1" "run-$i-$RANDOM.bin")")
+  python3 -c 'import json,sys;print(json.dumps({"url":sys.argv[1],"bucket":"bench","key":sys.argv[3],"sha1":sys.argv[2]}))' \
+    "$URL" "$SHA1" "run-$i-$RANDOM.bin" > "$WORK/body.json"
+  sky_times+=("$(python3 "$ROOT/benchmarks/sky_task.py" "$API_HOSTPORT" "$KEY" "$WORK/body.json" --delete)")
   echo "run $i: curl_s=${curl_times[-1]} curl_fsync_s=${sync_times[-1]} aria2_s=${aria_times[-1]} skyhaul_s=${sky_times[-1]}" >&2
 done
 

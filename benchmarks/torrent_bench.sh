@@ -54,41 +54,9 @@ for _ in $(seq 600); do
 done
 curl -s -m 2 "$SCRAPE" | grep -q '8:completei[1-9]' || { echo "the tracker has no seeder" >&2; exit 1; }
 
-cat > "$WORK/sky_leech.py" <<'PYEOF'
-import base64, http.client, json, sys, time
-hostport, key, torrent = sys.argv[1:4]
-host, port = hostport.rsplit(":", 1)
-c = http.client.HTTPConnection(host, int(port), timeout=30)
-h = {"Authorization": "Bearer " + key, "Content-Type": "application/json"}
-def call(method, path, body=None):
-    c.request(method, path, body=body, headers=h)
-    r = c.getresponse()
-    return r.status, json.loads(r.read() or b"{}")
-body = json.dumps({"torrent": base64.b64encode(open(torrent, "rb").read()).decode(),
-                   "bucket": "bench"})
-t0 = time.monotonic()
-st, j = call("POST", "/task", body)
-if st // 100 != 2 or j.get("status") != "success":
-    sys.exit(f"POST /task: {st} {j}")
-tid = j["tid"]
-state = ""
-deadline = t0 + 1800
-while time.monotonic() < deadline:
-    st, j = call("GET", f"/task/tid/{tid}/status?exerpt=true")
-    state = j.get("task", {}).get("state", "")
-    if state in ("finished", "failed", "cancelled"):
-        break
-    time.sleep(0.005)
-t1 = time.monotonic()
-if state != "finished":
-    st, j = call("GET", f"/task/tid/{tid}/status")
-    sys.exit(f"skyhaul task {tid} ended {state or 'by timeout'}: {j}")
-print(f"{t1 - t0:.3f}")
-PYEOF
+python3 -c 'import base64,json,sys;print(json.dumps({"torrent":base64.b64encode(open(sys.argv[1],"rb").read()).decode(),"bucket":"bench"}))' \
+  "$TORRENT" > "$WORK/body.json"
 
-now() { date +%s.%N; }
-elapsed() { python3 -c 'import sys;print("%.3f" % (float(sys.argv[2]) - float(sys.argv[1])))' "$1" "$2"; }
-best() { sort -n | head -1; }
 
 aria_times=() sky_times=()
 for i in $(seq "$RUNS"); do
@@ -103,7 +71,7 @@ for i in $(seq "$RUNS"); do
 
   start_skyhauld "$WORK/sky-$i" --bt-listen=127.0.0.1:0 --bt-dht=false --bt-lsd=false \
     --bt-port-mapping=false
-  sky_times+=("$(python3 "$WORK/sky_leech.py" "${API#http://}" "$KEY" "$TORRENT")")
+  sky_times+=("$(python3 "$ROOT/benchmarks/sky_task.py" "${API#http://}" "$KEY" "$WORK/body.json")")
   stop_pid "$SKY_PID"; rm -rf "$WORK/sky-$i"
   echo "run $i: aria2_s=${aria_times[-1]} skyhaul_s=${sky_times[-1]}" >&2
 done

@@ -35,6 +35,16 @@ std::string seeder_script() {
   return std::string{SKYHAUL_TEST_SUPPORT_DIR} + "/seeder.py";
 }
 
+/// Replaces the (forked) process with `argv`.
+[[noreturn]] void exec(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (auto& a : argv)
+    args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  ::execvp(args[0], args.data());
+  ::_exit(127);
+}
+
 /// Reads `fd` into `text` until its end (or, with `one_line`, a newline);
 /// false when `limit` passed first.
 bool read_from(int fd, std::string& text, std::chrono::seconds limit,
@@ -65,12 +75,7 @@ std::string run(const std::vector<std::string>& argv,
   if (pid == 0) {
     ::dup2(out[1], 1);
     ::close(out[0]);
-    std::vector<char*> args;
-    for (auto& a : argv)
-      args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
+    exec(argv);
   }
   ::close(out[1]);
   std::string text;
@@ -181,16 +186,9 @@ std::string child::start(const std::vector<std::string>& argv,
       ::dup2(::open("/dev/null", O_WRONLY), 1);
     ::close(in[1]);
     ::close(out[0]);
-    // Own process group: a test that dies takes no orphan with it.
-    ::setpgid(0, 0);
     if (!cwd.empty() && ::chdir(cwd.c_str()) != 0)
       ::_exit(126);
-    std::vector<char*> args;
-    for (auto& a : argv)
-      args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
+    exec(argv);
   }
   ::close(in[0]);
   ::close(out[1]);
