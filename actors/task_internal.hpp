@@ -41,6 +41,9 @@ struct task_state_t {
   /// A torrent task: its live figures for status queries.
   bool torrent = false;
   torrent_view bt;
+  /// When the current attempt's magnet metadata is due (ms since the
+  /// epoch); a timer of an earlier attempt fires before it and is ignored.
+  int64_t metadata_due_ms = 0;
 };
 
 using task_ptr = task_actor::stateful_pointer<task_state_t>;

@@ -202,10 +202,16 @@ void start_swarm(task_ptr self) {
       .then(
           [=](caf::ok_atom) {
             auto& st = self->state;
-            if (magnet && st.bt.metadata != metadata_state::received)
-              self->delayed_send(
-                  self, std::chrono::seconds(st.deps.cfg->bt_metadata_timeout_s),
-                  atom::timeout_v);
+            if (magnet && st.bt.metadata != metadata_state::received) {
+              auto limit = std::chrono::seconds(
+                  st.deps.cfg->bt_metadata_timeout_s);
+              st.metadata_due_ms
+                  = now_ms()
+                    + std::chrono::duration_cast<std::chrono::milliseconds>(
+                          limit)
+                          .count();
+              self->delayed_send(self, limit, atom::timeout_v);
+            }
           },
           [=](caf::error& err) {
             if (self->state.at != phase::swarm)
@@ -485,7 +491,8 @@ task_actor::behavior_type torrent_task(task_ptr self) {
       [=](atom::finalize, std::string&) {},
       [=](atom::timeout) {
         auto& st = self->state;
-        if (st.at != phase::swarm || st.bt.metadata == metadata_state::received)
+        if (st.at != phase::swarm || st.bt.metadata == metadata_state::received
+            || now_ms() + 100 < st.metadata_due_ms)
           return;
         fail(self, ec::no_such_download_source,
              "the swarm sent no metadata for the magnet link within "

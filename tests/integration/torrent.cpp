@@ -185,6 +185,26 @@ BOOST_AUTO_TEST_CASE(magnet_with_peer_then_the_cache_without_the_seeder) {
   check_stored(d, upload, body, t, "pack/a.bin", "up/pack/a.bin");
 }
 
+BOOST_AUTO_TEST_CASE(magnet_with_a_tracker_only) {
+  scratch s;
+  auto probe = make_torrent(s.dir + "/probe", "pack", pack_files);
+  tracker trk{{probe.info_hash}};
+  auto t = make_torrent(s.dir + "/data", "pack", pack_files,
+                        trk.announce_url());
+  seeder seed{t, s.dir + "/data"};
+  BOOST_REQUIRE(trk.await_seeder(t.info_hash));
+  server_process d{flags()};
+  d.start();
+  // No x.pe: the peer comes from the magnet's own `tr` tracker.
+  auto magnet = t.magnet + "&tr=" + skyhaul::test::url_escape(trk.announce_url());
+  auto tid = create(d, R"({"url":)" + json_string(magnet)
+                         + R"(,"files":["c.txt"]})");
+  auto body = d.await_status(tid, ended(), 60s);
+  BOOST_REQUIRE_MESSAGE(state_of(body) == "finished", body);
+  check_stored(d, tid, body, t, "pack/c.txt", "pack/c.txt");
+  BOOST_CHECK_EQUAL(count_of(body, "\"concrete_upload\":"), 1u);
+}
+
 BOOST_AUTO_TEST_CASE(uploaded_torrent_from_aria2_through_a_tracker) {
   scratch s;
   auto probe = make_torrent(s.dir + "/probe", "single.bin", {{"single.bin", 900000}});

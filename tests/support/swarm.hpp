@@ -132,6 +132,10 @@ private:
 /// A free TCP port on 127.0.0.1 (bound once, then released).
 uint16_t free_port();
 
+/// Percent-encodes everything but unreserved characters (for a magnet
+/// link's `tr`).
+std::string url_escape(const std::string& s);
+
 /// Standard base64 with padding.
 std::string base64(const std::string& bytes);
 
