@@ -242,6 +242,18 @@ BOOST_AUTO_TEST_CASE(kill_9_then_resume_data_then_pause_and_resume) {
     auto body = d.await_status(tid, done_at_least(2 << 20), 60s);
     BOOST_REQUIRE_MESSAGE(done_at_least(2 << 20)(body), body);
     before = std::stoull(json_field(body, "task.done_bytes"));
+    // The live status has the torrent's own figures.
+    BOOST_CHECK_EQUAL(json_field(body, "task.torrent.info_hash"), t.info_hash);
+    BOOST_CHECK_EQUAL(json_field(body, "task.torrent.metadata"), "received");
+    BOOST_CHECK_EQUAL(json_field(body, "task.torrent.total_size"),
+                      std::to_string(size));
+    BOOST_CHECK_EQUAL(json_field(body, "task.torrent.peers"), "1");
+    BOOST_CHECK(body.find("\"progress\":\"") != std::string::npos);
+    auto info = d.api("GET", "/task/tid/" + tid + "/info").body;
+    BOOST_CHECK_EQUAL(json_field(info, "task.source.upload"), "true");
+    BOOST_CHECK(info.find(base64(t.bytes()).substr(0, 40)) == std::string::npos);
+    BOOST_CHECK_EQUAL(json_field(d.api("GET", "/config").body, "config.bt_seed"),
+                      "stop");
     // A periodic save of resume data lands within a second or two; LMDB
     // takes a reader from another process.
     auto seq = skyhaul::parse_tid(tid);
