@@ -24,6 +24,9 @@ namespace skyhaul::detail {
 
 namespace {
 
+/// How often a task whose torrent another task has looks again.
+constexpr auto busy_retry = std::chrono::seconds(2);
+
 /// Where a torrent task's `.torrent` is fetched to.
 std::string metainfo_path(task_ptr self) {
   return self->state.deps.blobs->partial_dir(self->state.rec.seq)
@@ -222,12 +225,17 @@ void start_swarm(task_ptr self) {
               self->quit();
               return;
             }
-            // The same torrent in another task, or one still stopping:
-            // worth another try later (the cache may answer it then).
-            if (code == ec::invalid_state)
-              retry_later(self, code, message_of(err));
-            else
-              fail(self, code, message_of(err));
+            if (code == ec::invalid_state) {
+              // Another task has this torrent (or it is still stopping):
+              // wait for it without spending tries; once it finished, the
+              // info-hash cache answers this task.
+              auto& st = self->state;
+              --st.rec.tries;
+              st.at = phase::backoff;
+              self->delayed_send(self, busy_retry, atom::retry_v);
+              return;
+            }
+            fail(self, code, message_of(err));
           });
 }
 

@@ -164,10 +164,16 @@ BOOST_AUTO_TEST_CASE(magnet_with_peer_then_the_cache_without_the_seeder) {
     seeder seed{t, s.dir + "/data"};
     auto magnet = t.magnet + "&x.pe=" + seed.peer();
     first = create(d, R"({"url":)" + json_string(magnet) + "}");
+    // The same torrent twice at once: the second waits for the first.
+    auto twin = create(d, R"({"url":)" + json_string(magnet)
+                            + R"(,"target":"twin"})");
     auto body = d.await_status(first, ended(), 60s);
     BOOST_REQUIRE_MESSAGE(state_of(body) == "finished", body);
     for (auto& f : t.files)
       check_stored(d, first, body, t, f.path, f.path);
+    auto twin_body = d.await_status(twin, ended(), 60s);
+    BOOST_REQUIRE_MESSAGE(state_of(twin_body) == "finished", twin_body);
+    check_stored(d, twin, twin_body, t, "pack/a.bin", "twin/pack/a.bin");
   }
   // The seeder is gone: the info-hash cache answers from stored blobs.
   auto again = create(d, R"({"url":)" + json_string(t.magnet)
