@@ -54,6 +54,9 @@ struct torrent_entry {
   bool start_pending = false;
   ok_promise start_rp;
   bool done_sent = false;
+  /// Every wanted piece is verified: the index of the flushing save whose
+  /// answer tells the task (0: not yet).
+  uint64_t flush_at = 0;
   /// Resume data saves asked for and answered, in order; answers from
   /// index `clean_from` on were asked for at a clean stop.
   uint64_t saves_asked = 0;
@@ -351,6 +354,13 @@ void on_resume(session_ptr self, torrent_event& ev) {
     on_magnet_metadata(self, *e, ev.ti);
     return;
   }
+  if (e->flush_at != 0 && index >= e->flush_at && !e->done_sent) {
+    if (ev.code == ec::none)
+      report_done(self, *e, ec::none, {});
+    else
+      report_done(self, *e, ec::internal_error,
+                  "the torrent's data could not be flushed: " + ev.message);
+  }
   auto seq = e->seq;
   auto after = [self, seq, clean] {
     auto* e = find(self, seq);
@@ -423,8 +433,12 @@ void on_update(session_ptr self, torrent_event& ev) {
     auto complete = e->have_layout && !e->magnet_phase && !s.checking
                     && !s.pieces.empty() && p.wanted_done == p.wanted_total;
     self->send(e->listener, atom::progress_v, std::move(p));
-    if (complete)
-      report_done(self, *e, ec::none, {});
+    if (complete && !e->done_sent && e->flush_at == 0) {
+      // Verified pieces may still sit in libtorrent's write buffers: the
+      // task reads the files only after a save that flushes them.
+      save_resume(*e, true);
+      e->flush_at = e->saves_asked;
+    }
   }
 }
 
