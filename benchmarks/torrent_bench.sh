@@ -62,7 +62,8 @@ aria_times=() sky_times=()
 for i in $(seq "$RUNS"); do
   rm -rf "$WORK/a2"; mkdir -p "$WORK/a2"
   t0=$(now)
-  timeout 1800 aria2c -q --no-conf --dir="$WORK/a2" --enable-dht=false --enable-dht6=false \
+  timeout 1800 aria2c -q --no-conf --interface=127.0.0.1 --dir="$WORK/a2" \
+    --enable-dht=false --enable-dht6=false \
     --bt-enable-lpd=false --enable-peer-exchange=false --seed-time=0 \
     --file-allocation=none --check-integrity=false --bt-hash-check-seed=false \
     --listen-port="$(free_port)" "$TORRENT"

@@ -120,6 +120,44 @@ std::string url_encode_bytes(const std::string& hex) {
   return out;
 }
 
+/// Seeders the tracker at `announce` (an http URL ending in /announce)
+/// knows of for `info_hash`, from a scrape (0 before any announce); -1 when
+/// it does not answer.
+int scrape_seeders(const std::string& announce, const std::string& info_hash) {
+  auto slash = announce.rfind("/announce");
+  if (announce.rfind("http://", 0) != 0 || slash == std::string::npos)
+    return -1;
+  auto url = announce.substr(0, slash) + "/scrape"
+             + announce.substr(slash + 9)
+             + (announce.find('?') == std::string::npos ? "?" : "&")
+             + "info_hash=" + url_encode_bytes(info_hash);
+  auto res = http("GET", url);
+  if (res.status != 200 || res.body.rfind("d5:files", 0) != 0)
+    return -1;
+  // "d5:filesdee" when no peer announced the torrent yet.
+  auto pos = res.body.find("8:completei");
+  if (pos == std::string::npos)
+    return 0;
+  return std::atoi(res.body.c_str() + pos + 11);
+}
+
+/// The `announce` URL of a bencoded .torrent; empty when it has none.
+std::string announce_of(const std::string& torrent) {
+  static const std::string key = "8:announce";
+  auto pos = torrent.find(key);
+  if (pos == std::string::npos)
+    return {};
+  pos += key.size();
+  auto colon = torrent.find(':', pos);
+  if (colon == std::string::npos || colon == pos)
+    return {};
+  for (auto i = pos; i < colon; ++i)
+    if (!std::isdigit(static_cast<unsigned char>(torrent[i])))
+      return {};
+  auto len = std::stoul(torrent.substr(pos, colon - pos));
+  return torrent.substr(colon + 1, len);
+}
+
 } // namespace
 
 // -- torrents -----------------------------------------------------------------
@@ -275,13 +313,7 @@ std::string tracker::announce_url() const {
 }
 
 int tracker::seeders(const std::string& info_hash) const {
-  auto res = http("GET", "http://127.0.0.1:" + std::to_string(port_)
-                             + "/scrape?info_hash="
-                             + url_encode_bytes(info_hash));
-  auto pos = res.body.find("8:completei");
-  if (res.status != 200 || pos == std::string::npos)
-    return -1;
-  return std::atoi(res.body.c_str() + pos + 11);
+  return scrape_seeders(announce_url(), info_hash);
 }
 
 bool tracker::await_seeder(const std::string& info_hash) const {
@@ -296,9 +328,13 @@ bool tracker::await_seeder(const std::string& info_hash) const {
 
 aria2_seeder::aria2_seeder(const made_torrent& t,
                            const std::string& data_dir) {
+  // The tracker's count of seeders before this one, to see it announce.
+  auto announce = announce_of(t.bytes());
+  auto before = announce.empty() ? -1 : scrape_seeders(announce, t.info_hash);
   port_ = free_port();
   auto p = std::to_string(port_);
-  proc_.start({"aria2c", "--quiet=true", "--check-integrity=true",
+  proc_.start({"aria2c", "--quiet=true", "--no-conf",
+               "--interface=127.0.0.1", "--check-integrity=true",
                "--seed-ratio=0.0", "--bt-seed-unverified=false",
                "--enable-dht=false", "--enable-dht6=false",
                "--bt-enable-lpd=false", "--enable-peer-exchange=false",
@@ -309,6 +345,16 @@ aria2_seeder::aria2_seeder(const made_torrent& t,
               false);
   if (!await_port(port_, 60s))
     throw std::runtime_error("aria2c did not listen on port " + p);
+  // It announces once its check passed (a tracker that did not answer
+  // before is not waited for).
+  if (before >= 0) {
+    auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (scrape_seeders(announce, t.info_hash) <= before) {
+      if (std::chrono::steady_clock::now() > deadline)
+        throw std::runtime_error("aria2c did not announce to " + announce);
+      std::this_thread::sleep_for(50ms);
+    }
+  }
 }
 
 uint16_t free_port() {

@@ -101,8 +101,8 @@ public:
   /// `http://127.0.0.1:PORT/announce`.
   std::string announce_url() const;
 
-  /// Seeders the tracker knows of for `info_hash` (a scrape); -1 when it
-  /// does not answer.
+  /// Seeders the tracker knows of for `info_hash` (a scrape; 0 before any
+  /// announce); -1 when it does not answer.
   int seeders(const std::string& info_hash) const;
 
   /// Waits (bounded) until some seeder of `info_hash` announced.
@@ -115,7 +115,9 @@ private:
 };
 
 /// aria2c seeding `t` from `data_dir` (checked first), announcing to the
-/// torrent's tracker; no DHT or LPD.
+/// torrent's tracker; no DHT, LPD or PEX, bound to 127.0.0.1. Waits
+/// (bounded) until it listens and, when the torrent's tracker answers a
+/// scrape, until the tracker counts it as a seeder.
 class aria2_seeder {
 public:
   aria2_seeder(const made_torrent& t, const std::string& data_dir);
