@@ -14,6 +14,7 @@
 #include <fstream>
 #include <iostream>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 namespace {
@@ -124,6 +125,12 @@ int serve(const settings& cfg) {
   std::filesystem::remove(cfg.data_dir + "/listen.json");
   caf::actor_system_config sys_cfg;
   sys_cfg.set("logger.verbosity", caf::atom("quiet"));
+  // CAF's default is at least four workers; on a small machine the extra
+  // ones only sleep, wake and steal, which costs every message latency.
+  auto workers = cfg.actor_threads != 0
+                   ? cfg.actor_threads
+                   : std::max(1u, std::thread::hardware_concurrency());
+  sys_cfg.set("scheduler.max-threads", static_cast<size_t>(workers));
   caf::actor_system sys{sys_cfg};
   runtime rt{sys, cfg};
   ensure_admin(rt, sys);

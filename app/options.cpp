@@ -98,6 +98,8 @@ const std::map<std::string, setter>& options() {
       {"task-rate-limit", num(&settings::task_rate_limit)},
       {"max-body-bytes", num(&settings::max_body_bytes)},
       {"http-threads", num(&settings::http_threads)},
+      {"actor-threads", num(&settings::actor_threads)},
+      {"request-timeout-ms", num(&settings::request_timeout_ms)},
       {"link-ttl", num(&settings::link_ttl_s)},
       {"map-size", num(&settings::map_size)},
       {"callback-max-tries", num(&settings::callback_max_tries)},

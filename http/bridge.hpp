@@ -13,24 +13,24 @@
 
 namespace skyhaul::http {
 
-/// Time an actor has to answer an HTTP call; past it, `on_err` gets
-/// `caf::sec::request_timeout` and the client a 500, never a hung socket.
-constexpr auto call_timeout = std::chrono::seconds(10);
-
 /// Sends `xs...` to `dest`; `on_ok` gets the result, `on_err` a
-/// `caf::error` (timeouts and a dead `dest` included). Exactly one of them
-/// runs, on a CAF worker. One line per call in a face:
+/// `caf::error` (a dead `dest` included). Exactly one of them runs, on a
+/// CAF worker. There is no CAF timeout: every actor answers or dies, and
+/// the server itself answers 500 after `settings::request_timeout_ms`, so
+/// no request wakes CAF's clock thread. One line per call in a face:
 /// `ask(sys, sched, ok_fn, err_fn, atom::pause_v, uid, seq);`
 template <class Handle, class OnOk, class OnErr, class... Ts>
 void ask(caf::actor_system& sys, const Handle& dest, OnOk on_ok,
          OnErr on_err, Ts... xs) {
   // The actor has no behaviour of its own: it quits once the response
-  // handler ran, so each call costs one spawn and no cleanup.
+  // handler ran, so each call costs one spawn and no cleanup. Hidden: an
+  // answer that never comes (the client already got its 500) must not hold
+  // up the actor system's shutdown.
   // `dest` goes in as a spawn argument: CAF 0.17 binds an argument-less
   // spawn's tuple through a null pointer, which UBSan reports.
-  sys.spawn(
+  sys.spawn<caf::hidden>(
     [=](caf::event_based_actor* self, const Handle& to) mutable {
-      self->request(to, call_timeout, std::move(xs)...)
+      self->request(to, caf::infinite, std::move(xs)...)
         .then(std::move(on_ok), std::move(on_err));
     },
     dest);

@@ -1,6 +1,7 @@
 #include "http/server.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <iostream>
 #include <mutex>
@@ -35,13 +36,24 @@ constexpr auto linger_timeout = std::chrono::seconds(5);
 constexpr uint32_t header_limit = 16 * 1024;
 constexpr uint64_t max_drain_bytes = 64 << 20;
 
+using executor = net::io_context::executor_type;
+using socket_type = net::basic_stream_socket<tcp, executor>;
+using acceptor_type = net::basic_socket_acceptor<tcp, executor>;
+using timer_type
+  = net::basic_waitable_timer<std::chrono::steady_clock,
+                              net::wait_traits<std::chrono::steady_clock>,
+                              executor>;
+
 class session;
 
 /// What the server shares with every session and listener. Sessions can
 /// outlive the server (a bridge actor holds one until the scheduler
 /// answers), so this lives as long as the last of them.
 struct context {
-  net::io_context ioc;
+  /// One io_context per thread: a connection lives on one of them, so its
+  /// handlers never need a strand and never wake another thread.
+  std::vector<std::unique_ptr<net::io_context>> iocs;
+  std::atomic<size_t> next{0};
   /// Closed by stop(): later replies are dropped instead of being posted
   /// to a stopped io_context.
   std::shared_mutex gate_mtx;
@@ -50,6 +62,16 @@ struct context {
   std::mutex live_mtx;
   std::vector<std::weak_ptr<session>> live;
   size_t prune_at = 64;
+
+  explicit context(size_t threads) {
+    for (size_t i = 0; i < threads; ++i)
+      iocs.push_back(std::make_unique<net::io_context>(1));
+  }
+
+  /// The io_context of the next connection, round robin.
+  net::io_context& pick() {
+    return *iocs[next.fetch_add(1, std::memory_order_relaxed) % iocs.size()];
+  }
 
   void add(const std::shared_ptr<session>& s) {
     std::lock_guard<std::mutex> guard{live_mtx};
@@ -70,93 +92,161 @@ std::string lower(std::string s) {
   return s;
 }
 
-/// One connection, as in Beast's async server example: reads a request,
+bool has_line_break(std::string_view s) {
+  return s.find_first_of("\r\n") != std::string_view::npos;
+}
+
+/// One connection, after Beast's async server example: reads a request,
 /// hands it to the face's router, writes the reply, and reads the next
-/// request only after that.
+/// request only after that. Everything runs on the connection's own
+/// io_context thread; answers from CAF threads are posted there.
+///
+/// One timer per connection enforces every deadline (idle read, slow
+/// write, an answer that never comes, linger): operations only move
+/// `deadline_`, and the timer re-arms itself when it wakes early, so a
+/// request costs no timer-queue work.
 class session : public std::enable_shared_from_this<session> {
 public:
-  session(tcp::socket&& socket, std::shared_ptr<context> ctx,
-          const router& face, uint64_t body_limit)
-    : stream_(std::move(socket)), ctx_(std::move(ctx)), face_(face),
-      body_limit_(body_limit) {
+  session(socket_type&& socket, std::shared_ptr<context> ctx,
+          const router& face, uint64_t body_limit,
+          std::chrono::milliseconds answer_timeout)
+    : socket_(std::move(socket)), timer_(socket_.get_executor()),
+      ctx_(std::move(ctx)), face_(face), body_limit_(body_limit),
+      answer_timeout_(answer_timeout) {
   }
 
   void run() {
-    net::dispatch(stream_.get_executor(),
-                  beast::bind_front_handler(&session::do_read,
-                                            shared_from_this()));
+    net::dispatch(socket_.get_executor(),
+                  [self = shared_from_this()] { self->do_read(); });
   }
 
   /// Closes the socket; only while no thread runs the io_context.
   void close_now() {
-    stream_.close();
+    close();
   }
 
 private:
+  enum class phase { reading, waiting, writing, lingering, closed };
+
+  void touch(std::chrono::steady_clock::duration d) {
+    deadline_ = std::chrono::steady_clock::now() + d;
+    if (!armed_ || deadline_ < armed_at_)
+      arm();
+  }
+
+  void arm() {
+    armed_ = true;
+    armed_at_ = deadline_;
+    timer_.expires_at(deadline_);
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      // A re-arm cancels the previous wait; that handler has nothing to do.
+      if (ec == net::error::operation_aborted)
+        return;
+      self->armed_ = false;
+      self->on_deadline();
+    });
+  }
+
+  void on_deadline() {
+    if (phase_ == phase::closed)
+      return;
+    if (std::chrono::steady_clock::now() < deadline_)
+      return arm();
+    if (phase_ == phase::waiting) {
+      // The face did not answer in time: a 500 now, and whatever it sends
+      // later is dropped.
+      ++call_id_;
+      keep_alive_ = false;
+      request req;
+      req.method = method_;
+      req.path = path_;
+      return write(face_.error(req, 500, "the request timed out"));
+    }
+    close();
+  }
+
+  void close() {
+    phase_ = phase::closed;
+    beast::error_code ec;
+    socket_.close(ec);
+    timer_.cancel();
+  }
+
   void do_read() {
+    phase_ = phase::reading;
     parser_.emplace();
     // The largest limit of any route: Beast checks Content-Length against
     // it while parsing the header; the route's own limit follows below.
     parser_->body_limit(face_.largest_body_limit(body_limit_));
     cur_limit_ = body_limit_;
     parser_->header_limit(header_limit);
-    stream_.expires_after(idle_timeout);
-    bhttp::async_read_header(stream_, buffer_, *parser_,
-                             beast::bind_front_handler(&session::on_header,
-                                                       shared_from_this()));
+    method_.clear();
+    path_.clear();
+    target_.clear();
+    query_.clear();
+    touch(idle_timeout);
+    bhttp::async_read_header(socket_, buffer_, *parser_,
+                             [self = shared_from_this()](beast::error_code ec,
+                                                         size_t) {
+                               self->on_header(ec);
+                             });
   }
 
-  void on_header(beast::error_code ec, size_t) {
+  void on_header(beast::error_code ec) {
     if (ec)
-      return on_read(ec, 0);
+      return on_read(ec);
     auto& msg = parser_->get();
-    {
-      // Some routes take uploads larger than the listener's limit.
-      std::string path;
-      std::map<std::string, std::string> query;
-      parse_target(std::string{msg.target()}, path, query);
-      cur_limit_ = face_.body_limit(std::string{msg.method_string()}, path,
-                                    body_limit_);
-      auto length = parser_->content_length();
-      if (length && *length > cur_limit_)
-        return on_read(bhttp::error::body_limit, 0);
-      parser_->body_limit(cur_limit_);
-    }
-    if (lower(std::string{msg[bhttp::field::expect]}) == "100-continue") {
+    method_ = std::string{msg.method_string()};
+    target_ = std::string{msg.target()};
+    parse_target(target_, path_, query_);
+    // Some routes take uploads larger than the listener's limit.
+    cur_limit_ = face_.body_limit(method_, path_, body_limit_);
+    auto length = parser_->content_length();
+    if (length && *length > cur_limit_)
+      return on_read(bhttp::error::body_limit);
+    parser_->body_limit(cur_limit_);
+    auto expect = msg[bhttp::field::expect];
+    if (beast::iequals(expect, "100-continue")) {
       // The client waits for this before it sends the body; without it,
       // curl pauses a second on every upload.
-      auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(
-        bhttp::status::continue_, msg.version());
-      auto self = shared_from_this();
-      bhttp::async_write(stream_, *cont,
-                         [self, cont](beast::error_code ec, size_t) {
-                           if (ec)
-                             return self->shutdown();
-                           self->read_body();
-                         });
+      static const std::string cont = "HTTP/1.1 100 Continue\r\n\r\n";
+      touch(idle_timeout);
+      net::async_write(socket_, net::buffer(cont),
+                       [self = shared_from_this()](beast::error_code ec,
+                                                   size_t) {
+                         if (ec)
+                           return self->shutdown();
+                         self->read_body();
+                       });
       return;
     }
     read_body();
   }
 
   void read_body() {
-    bhttp::async_read(stream_, buffer_, *parser_,
-                      beast::bind_front_handler(&session::on_read,
-                                                shared_from_this()));
+    touch(idle_timeout);
+    bhttp::async_read(socket_, buffer_, *parser_,
+                      [self = shared_from_this()](beast::error_code ec,
+                                                  size_t) {
+                        self->on_read(ec);
+                      });
   }
 
-  void on_read(beast::error_code ec, size_t) {
+  void on_read(beast::error_code ec) {
+    if (phase_ == phase::closed)
+      return;
     if (ec == bhttp::error::end_of_stream || ec == net::error::eof
-        || ec == beast::error::timeout || ec == net::error::operation_aborted
+        || ec == net::error::operation_aborted
         || ec == net::error::connection_reset || ec == net::error::bad_descriptor)
       return shutdown();
     if (!is_open())
       return;
     request req;
     if (parser_->is_header_done()) {
-      req.method = std::string{parser_->get().method_string()};
-      req.target = std::string{parser_->get().target()};
-      parse_target(req.target, req.path, req.query);
+      req.method = method_;
+      req.target = target_;
+      req.path = path_;
+      req.query = std::move(query_);
       version_ = parser_->get().version();
     }
     if (ec) {
@@ -175,15 +265,16 @@ private:
     keep_alive_ = msg.keep_alive();
     head_ = msg.method() == bhttp::verb::head;
     for (auto& field : msg)
-      req.headers[lower(std::string{field.name_string()})] =
-        std::string{field.value()};
+      req.headers[lower(std::string{field.name_string()})]
+        = std::string{field.value()};
     req.body = std::move(msg.body());
-    auto self = shared_from_this();
-    auto once = std::make_shared<std::atomic<bool>>(false);
-    face_.dispatch(req, [self, once](reply r) {
-      // A second answer would corrupt the stream; the first one wins.
-      if (!once->exchange(true))
-        self->post_reply(std::move(r));
+    phase_ = phase::waiting;
+    touch(answer_timeout_);
+    auto id = ++call_id_;
+    std::weak_ptr<session> weak = shared_from_this();
+    face_.dispatch(req, [weak, id](reply r) {
+      if (auto self = weak.lock())
+        self->post_reply(id, std::move(r));
     });
   }
 
@@ -192,78 +283,123 @@ private:
     return ctx_->open;
   }
 
-  /// Called from any thread (asio or CAF) with the answer.
-  void post_reply(reply r) {
+  /// Called from any thread (asio or CAF) with the answer to call `id`.
+  void post_reply(uint64_t id, reply r) {
     std::shared_lock<std::shared_mutex> guard{ctx_->gate_mtx};
     if (!ctx_->open)
       return;
-    // Runs inline when already on the strand, e.g. a 401 or 400.
-    net::dispatch(stream_.get_executor(),
-                  [self = shared_from_this(), r = std::move(r)]() mutable {
+    // Runs inline when already on the connection's thread, e.g. a 401.
+    net::dispatch(socket_.get_executor(),
+                  [self = shared_from_this(), id, r = std::move(r)]() mutable {
+                    // A second answer, or one after the timeout's 500,
+                    // would corrupt the stream.
+                    if (id != self->call_id_ || self->phase_ != phase::waiting)
+                      return;
                     self->write(std::move(r));
                   });
   }
 
-  template <class Body>
-  void finish_header(bhttp::response<Body>& res, const reply& r) {
-    res.keep_alive(keep_alive_);
-    res.set(bhttp::field::server, "skyhaul");
-    if (!r.content_type.empty())
-      res.set(bhttp::field::content_type, r.content_type);
-    for (auto& [k, v] : r.headers)
-      res.set(k, v);
+  /// Status line and headers of `r`, Beast-free: the hot path of every
+  /// JSON answer.
+  void render_header(const reply& r, bool with_length, uint64_t length) {
+    auto& out = head_buf_;
+    out.clear();
+    out += version_ == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+    out += std::to_string(r.status);
+    out += ' ';
+    auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(r.status));
+    out.append(reason.data(), reason.size());
+    out += "\r\nServer: skyhaul\r\n";
+    if (!r.content_type.empty() && !has_line_break(r.content_type)) {
+      out += "Content-Type: ";
+      out += r.content_type;
+      out += "\r\n";
+    }
+    for (auto& [k, v] : r.headers) {
+      // A value with a line break would inject headers: dropped.
+      if (k.empty() || has_line_break(k) || has_line_break(v))
+        continue;
+      out += k;
+      out += ": ";
+      out += v;
+      out += "\r\n";
+    }
+    if (version_ == 10 && keep_alive_)
+      out += "Connection: keep-alive\r\n";
+    else if (version_ != 10 && !keep_alive_)
+      out += "Connection: close\r\n";
+    if (with_length) {
+      out += "Content-Length: ";
+      out += std::to_string(length);
+      out += "\r\n";
+    }
+    out += "\r\n";
   }
 
   void write(reply r) {
-    auto status = static_cast<bhttp::status>(r.status);
+    phase_ = phase::writing;
+    touch(idle_timeout);
     if (head_ || r.status == 304 || r.status == 204) {
       // The headers of the full answer, no body.
-      auto res = std::make_shared<bhttp::response<bhttp::empty_body>>(
-        status, version_);
-      finish_header(*res, r);
-      if (r.status != 304 && r.status != 204)
-        res->content_length(r.file_path.empty() ? r.body.size()
-                                                : r.file_length);
-      return send(std::move(res));
+      bool with_length = r.status != 304 && r.status != 204;
+      render_header(r, with_length,
+                    r.file_path.empty() ? r.body.size() : r.file_length);
+      body_buf_.clear();
+      return send_buffers();
     }
-    if (!r.file_path.empty()) {
-      auto res = std::make_shared<bhttp::response<range_file_body>>(status,
-                                                                    version_);
-      beast::error_code ec;
-      res->body().file.open(r.file_path.c_str(), beast::file_mode::scan, ec);
-      if (ec) {
-        request req;
-        return write(face_.error(req, 500, "cannot open the file"));
-      }
-      res->body().offset = r.file_offset;
-      res->body().length = r.file_length;
-      finish_header(*res, r);
-      res->prepare_payload();
-      return send(std::move(res));
-    }
-    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
-      status, version_);
-    finish_header(*res, r);
-    res->body() = std::move(r.body);
-    res->prepare_payload();
-    send(std::move(res));
+    if (!r.file_path.empty())
+      return write_file(r);
+    render_header(r, true, r.body.size());
+    body_buf_ = std::move(r.body);
+    send_buffers();
   }
 
-  template <class Body>
-  void send(std::shared_ptr<bhttp::response<Body>> res) {
-    auto sr = std::make_shared<bhttp::response_serializer<Body>>(*res);
+  void send_buffers() {
+    std::array<net::const_buffer, 2> bufs{net::buffer(head_buf_),
+                                          net::buffer(body_buf_)};
+    net::async_write(socket_, bufs,
+                     [self = shared_from_this()](beast::error_code ec,
+                                                 size_t) {
+                       if (ec)
+                         return self->shutdown();
+                       self->on_written();
+                     });
+  }
+
+  void write_file(const reply& r) {
+    auto status = static_cast<bhttp::status>(r.status);
+    auto res = std::make_shared<bhttp::response<range_file_body>>(status,
+                                                                  version_);
+    beast::error_code ec;
+    res->body().file.open(r.file_path.c_str(), beast::file_mode::scan, ec);
+    if (ec) {
+      request req;
+      return write(face_.error(req, 500, "cannot open the file"));
+    }
+    res->body().offset = r.file_offset;
+    res->body().length = r.file_length;
+    res->keep_alive(keep_alive_);
+    res->set(bhttp::field::server, "skyhaul");
+    if (!r.content_type.empty())
+      res->set(bhttp::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers)
+      if (!k.empty() && !has_line_break(k) && !has_line_break(v))
+        res->set(k, v);
+    res->prepare_payload();
+    auto sr = std::make_shared<bhttp::response_serializer<range_file_body>>(
+      *res);
     write_some(std::move(res), std::move(sr));
   }
 
-  template <class Body>
-  void write_some(std::shared_ptr<bhttp::response<Body>> res,
-                  std::shared_ptr<bhttp::response_serializer<Body>> sr) {
+  void write_some(
+    std::shared_ptr<bhttp::response<range_file_body>> res,
+    std::shared_ptr<bhttp::response_serializer<range_file_body>> sr) {
     // The timeout is per chunk: a slow but moving download of a large
     // file must not be cut off, a reader that stopped reading must.
-    stream_.expires_after(idle_timeout);
+    touch(idle_timeout);
     auto& ser = *sr;
     bhttp::async_write_some(
-      stream_, ser,
+      socket_, ser,
       [self = shared_from_this(), res = std::move(res),
        sr = std::move(sr)](beast::error_code ec, size_t) mutable {
         if (ec)
@@ -282,53 +418,77 @@ private:
     do_read();
   }
 
+  /// Ends the connection: the client sees a clean end of stream, and the
+  /// socket goes with the last handler that holds the session.
   void shutdown() {
+    if (phase_ == phase::closed)
+      return;
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
+    close();
   }
 
   /// After an error answer to a request whose body is still coming: a close
   /// with unread data sends a reset, which can destroy the answer before
   /// the client reads it. So read and drop until the client closes.
   void linger() {
-    shutdown();
-    stream_.expires_after(linger_timeout);
+    phase_ = phase::lingering;
+    beast::error_code ec;
+    socket_.shutdown(tcp::socket::shutdown_send, ec);
+    touch(linger_timeout);
     drain();
   }
 
   void drain() {
     buffer_.consume(buffer_.size());
-    stream_.async_read_some(
+    socket_.async_read_some(
       buffer_.prepare(16 * 1024),
       [self = shared_from_this()](beast::error_code ec, size_t n) {
         self->drained_ += n;
         if (!ec && self->drained_ < max_drain_bytes)
-          self->drain();
+          return self->drain();
+        self->close();
       });
   }
 
-  beast::tcp_stream stream_;
+  socket_type socket_;
+  timer_type timer_;
   std::shared_ptr<context> ctx_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   const router& face_;
   uint64_t body_limit_;
+  std::chrono::milliseconds answer_timeout_;
   /// The limit of the request being read.
   uint64_t cur_limit_ = 0;
   uint64_t drained_ = 0;
+  /// The request line, split once when its header arrives.
+  std::string method_;
+  std::string target_;
+  std::string path_;
+  std::map<std::string, std::string> query_;
+  /// The reply being written.
+  std::string head_buf_;
+  std::string body_buf_;
+  phase phase_ = phase::reading;
+  /// Numbers the calls to the face; an answer for another number is stale.
+  uint64_t call_id_ = 0;
+  std::chrono::steady_clock::time_point deadline_;
+  std::chrono::steady_clock::time_point armed_at_;
+  bool armed_ = false;
   bool keep_alive_ = true;
   bool linger_ = false;
   bool head_ = false;
   unsigned version_ = 11;
 };
 
-/// Accepts connections of one endpoint on a strand.
+/// Accepts connections of one endpoint; each goes to the next io_context.
 class listener : public std::enable_shared_from_this<listener> {
 public:
   listener(std::shared_ptr<context> ctx, tcp::endpoint ep, const router& face,
-           uint64_t body_limit)
-    : ctx_(std::move(ctx)), acceptor_(net::make_strand(ctx_->ioc)),
-      face_(face), body_limit_(body_limit) {
+           uint64_t body_limit, std::chrono::milliseconds answer_timeout)
+    : ctx_(std::move(ctx)), acceptor_(ctx_->iocs.front()->get_executor()),
+      face_(face), body_limit_(body_limit), answer_timeout_(answer_timeout) {
     beast::error_code ec;
     acceptor_.open(ep.protocol(), ec);
     if (!ec)
@@ -359,19 +519,21 @@ public:
 
 private:
   void do_accept() {
-    acceptor_.async_accept(net::make_strand(ctx_->ioc),
-                           beast::bind_front_handler(&listener::on_accept,
-                                                     shared_from_this()));
+    acceptor_.async_accept(ctx_->pick(),
+                           [self = shared_from_this()](beast::error_code ec,
+                                                       socket_type socket) {
+                             self->on_accept(ec, std::move(socket));
+                           });
   }
 
-  void on_accept(beast::error_code ec, tcp::socket socket) {
+  void on_accept(beast::error_code ec, socket_type socket) {
     if (ec == net::error::operation_aborted || !acceptor_.is_open())
       return;
     if (!ec) {
       beast::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
       auto s = std::make_shared<session>(std::move(socket), ctx_, face_,
-                                         body_limit_);
+                                         body_limit_, answer_timeout_);
       ctx_->add(s);
       s->run();
     }
@@ -379,9 +541,10 @@ private:
   }
 
   std::shared_ptr<context> ctx_;
-  tcp::acceptor acceptor_;
+  acceptor_type acceptor_;
   const router& face_;
   uint64_t body_limit_;
+  std::chrono::milliseconds answer_timeout_;
 };
 
 tcp::endpoint parse_endpoint(const std::string& host_port) {
@@ -415,9 +578,8 @@ std::string to_host_port(const tcp::endpoint& ep) {
 
 struct server::impl {
   std::shared_ptr<const services> svc;
-  std::shared_ptr<context> ctx = std::make_shared<context>();
-  std::optional<net::executor_work_guard<net::io_context::executor_type>>
-    work;
+  std::shared_ptr<context> ctx;
+  std::vector<net::executor_work_guard<executor>> work;
   // One face per listener; a face is a router filled by one file.
   router api;
   router offline;
@@ -428,7 +590,9 @@ struct server::impl {
   bool stopped = false;
 
   explicit impl(services s)
-    : svc(std::make_shared<const services>(std::move(s))) {
+    : svc(std::make_shared<const services>(std::move(s))),
+      ctx(std::make_shared<context>(
+        std::max<uint32_t>(1, svc->cfg->http_threads))) {
     add_task_api(api, svc);
     add_offline_api(offline, svc);
     add_s3_api(s3, svc);
@@ -461,19 +625,20 @@ std::map<std::string, std::string> server::start() {
     } catch (const std::exception& e) {
       throw std::runtime_error(std::string{name} + " listener: " + e.what());
     }
-    auto l = std::make_shared<listener>(d.ctx, ep, face, cfg.max_body_bytes);
+    auto l = std::make_shared<listener>(
+      d.ctx, ep, face, cfg.max_body_bytes,
+      std::chrono::milliseconds(std::max<uint32_t>(1, cfg.request_timeout_ms)));
     bound[name] = to_host_port(l->local());
     d.listeners.push_back(std::move(l));
   }
   for (auto& l : d.listeners)
     l->run();
-  d.work.emplace(net::make_work_guard(d.ctx->ioc));
-  auto n = std::max<uint32_t>(1, cfg.http_threads);
-  for (uint32_t i = 0; i < n; ++i)
-    d.threads.emplace_back([ctx = d.ctx] {
+  for (auto& ioc : d.ctx->iocs) {
+    d.work.push_back(net::make_work_guard(ioc->get_executor()));
+    d.threads.emplace_back([ctx = d.ctx, ioc = ioc.get()] {
       for (;;) {
         try {
-          ctx->ioc.run();
+          ioc->run();
           return;
         } catch (const std::exception& e) {
           // One bad handler must not take the listener thread with it.
@@ -481,6 +646,7 @@ std::map<std::string, std::string> server::start() {
         }
       }
     });
+  }
   return bound;
 }
 
@@ -493,15 +659,16 @@ void server::stop() {
     std::unique_lock<std::shared_mutex> guard{d.ctx->gate_mtx};
     d.ctx->open = false;
   }
-  d.work.reset();
-  d.ctx->ioc.stop();
+  d.work.clear();
+  for (auto& ioc : d.ctx->iocs)
+    ioc->stop();
   for (auto& t : d.threads)
     t.join();
   d.threads.clear();
-  // No thread runs the io_context now, so sockets can be closed from here.
+  // No thread runs an io_context now, so sockets can be closed from here.
   // Running the aborted handlers afterwards makes them let go of their
   // sessions and listeners, which would otherwise keep `ctx` alive in a
-  // cycle through the io_context's queues.
+  // cycle through the io_contexts' queues.
   for (auto& l : d.listeners)
     l->close_now();
   d.listeners.clear();
@@ -513,8 +680,10 @@ void server::stop() {
   for (auto& w : live)
     if (auto s = w.lock())
       s->close_now();
-  d.ctx->ioc.restart();
-  d.ctx->ioc.poll();
+  for (auto& ioc : d.ctx->iocs) {
+    ioc->restart();
+    ioc->poll();
+  }
 }
 
 } // namespace skyhaul::http

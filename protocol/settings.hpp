@@ -39,6 +39,11 @@ struct settings {
   uint64_t max_body_bytes = 1 << 20;
   /// Threads of the HTTP listeners.
   uint32_t http_threads = 2;
+  /// Worker threads of the actor system; 0: one per core.
+  uint32_t actor_threads = 0;
+  /// Time a request may wait for its answer; past it the listener answers
+  /// 500 and closes the connection.
+  uint32_t request_timeout_ms = 10000;
   /// Lifetime of signed download links.
   uint32_t link_ttl_s = 3600;
   /// Callback delivery: attempts per event before giving up, and the window

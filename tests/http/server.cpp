@@ -35,6 +35,8 @@ namespace {
 constexpr task_seq known_seq = 7;
 constexpr task_seq missing_seq = 404;
 constexpr task_seq stuck_seq = 409;
+/// Pausing task 408 is never answered.
+constexpr task_seq hung_seq = 408;
 const std::string file_body = "0123456789abcdefghij";
 
 /// What the fake scheduler was asked, for the test to check.
@@ -42,6 +44,8 @@ struct fake_log {
   std::mutex mtx;
   std::vector<std::pair<user_id, task_spec>> created;
   std::vector<std::string> calls;
+  /// Promises of calls that are never answered.
+  std::vector<caf::typed_response_promise<caf::ok_atom>> hung;
   user_id owner = 0;
   std::string blob;
 
@@ -57,7 +61,7 @@ caf::error fake_error(task_seq seq) {
   return make_error(ec::not_found, "no such task: " + format_tid(seq));
 }
 
-scheduler_actor::behavior_type fake_scheduler(scheduler_actor::pointer,
+scheduler_actor::behavior_type fake_scheduler(scheduler_actor::pointer self,
                                               std::shared_ptr<fake_log> log) {
   auto simple = [log](const char* what, user_id uid,
                       task_seq seq) -> caf::result<caf::ok_atom> {
@@ -74,7 +78,14 @@ scheduler_actor::behavior_type fake_scheduler(scheduler_actor::pointer,
         log->created.emplace_back(uid, std::move(spec));
         return task_seq{42};
       },
-      [simple](atom::pause, user_id uid, task_seq seq) {
+      [simple, self, log](atom::pause, user_id uid,
+                          task_seq seq) -> caf::result<caf::ok_atom> {
+        if (seq == hung_seq) {
+          auto rp = self->make_response_promise<caf::ok_atom>();
+          std::lock_guard<std::mutex> guard{log->mtx};
+          log->hung.push_back(rp);
+          return rp;
+        }
         return simple("pause", uid, seq);
       },
       [simple](atom::resume, user_id uid, task_seq seq) {
@@ -253,6 +264,7 @@ struct fixture {
     cfg.api = cfg.offline = cfg.s3 = "127.0.0.1:0";
     cfg.max_body_bytes = 4096;
     cfg.http_threads = 2;
+    cfg.request_timeout_ms = 1500;
     db = std::make_unique<storage::lmdb_env>(dir + "/db", 64 << 20);
     blobs = std::make_unique<storage::blob_store>(dir);
     std::tie(uid, key) = add_user("alice");
@@ -280,6 +292,11 @@ struct fixture {
     srv.reset();
     caf::anon_send_exit(sched, caf::exit_reason::user_shutdown);
     sched = nullptr;
+    {
+      // Promises refer to their actors: they go before the actor system.
+      std::lock_guard<std::mutex> guard{log->mtx};
+      log->hung.clear();
+    }
     sys.reset();
     std::filesystem::remove_all(dir);
   }
@@ -565,6 +582,27 @@ BOOST_AUTO_TEST_CASE(keep_alive_answers_in_order) {
   BOOST_CHECK_EQUAL(doc["counters"]["waiting"].GetUint64(), 2u);
   BOOST_CHECK_EQUAL(doc["counters"]["all"].GetUint64(), 5u);
   BOOST_CHECK_EQUAL(second.body, R"({"status":"success"})");
+}
+
+BOOST_AUTO_TEST_CASE(an_answer_that_never_comes_is_a_500_after_the_timeout) {
+  client c{bound["api"]};
+  auto begin = std::chrono::steady_clock::now();
+  auto res = c.call(bhttp::verb::put,
+                    "/task/tid/" + format_tid(hung_seq) + "?act=pause", {},
+                    bearer());
+  auto waited = std::chrono::steady_clock::now() - begin;
+  BOOST_CHECK_EQUAL(res.status, 500u);
+  BOOST_CHECK_EQUAL(res.str("status"), "error");
+  BOOST_CHECK_EQUAL(res.str("errmsg"), "the request timed out");
+  BOOST_CHECK_EQUAL(res.headers[bhttp::field::connection], "close");
+  BOOST_CHECK(waited >= 1400ms);
+  BOOST_CHECK(c.closed());
+  {
+    std::lock_guard<std::mutex> guard{log->mtx};
+    BOOST_CHECK_EQUAL(log->hung.size(), 1u);
+  }
+  // The server goes on serving other connections.
+  BOOST_CHECK_EQUAL(api(bhttp::verb::get, "/task/state_counter").status, 200u);
 }
 
 BOOST_AUTO_TEST_CASE(list_passes_the_query) {
