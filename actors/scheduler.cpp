@@ -343,6 +343,7 @@ scheduler_actor::behavior_type scheduler(sched_ptr self, task_deps deps) {
         rec.created_ms = now_ms();
         rec.spec = std::move(spec);
         auto seq = rec.seq;
+        auto waiting = rec.state == task_state::waiting;
         auto rp = self->make_response_promise<task_seq>();
         save(self, std::move(rec), [=](const caf::error& err) mutable {
           if (err) {
@@ -350,6 +351,10 @@ scheduler_actor::behavior_type scheduler(sched_ptr self, task_deps deps) {
             return;
           }
           rp.deliver(seq);
+          // A task created paused stays out of the queue until resumed;
+          // a waiting one joins it unless it changed meanwhile.
+          if (!waiting)
+            return;
           if (auto r = load(self, seq); r && r->state == task_state::waiting) {
             enqueue(self, seq);
             start_ready(self);

@@ -208,7 +208,7 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
             [self, rec = std::move(rec), event,
              replicas](storage::txn& t, std::vector<std::string>&) {
               auto old = storage::get_task(t, rec.seq);
-              storage::put_task(t, rec);
+              storage::put_task(t, rec, old ? &*old : nullptr);
               if (is_terminal(rec.state)) {
                 // A torrent that ended has nothing left to resume; one that
                 // finished feeds the info-hash cache.

@@ -59,6 +59,10 @@ std::optional<task_record> get_task(const txn& t, task_seq seq) {
 
 void put_task(txn& t, const task_record& rec) {
   auto old = get_task(t, rec.seq);
+  put_task(t, rec, old ? &*old : nullptr);
+}
+
+void put_task(txn& t, const task_record& rec, const task_record* old) {
   if (old && old->state != rec.state)
     unindex(t, *old);
   if (!old || old->state != rec.state) {

@@ -17,6 +17,10 @@ std::optional<task_record> get_task(const txn& t, task_seq seq);
 /// the per-owner state counters in step with it.
 void put_task(txn& t, const task_record& rec);
 
+/// put_task for a caller that already read the stored record (`old`, null
+/// when there is none), which spares a second read and decode.
+void put_task(txn& t, const task_record& rec, const task_record* old);
+
 /// Removes a task record with its index entries; false when unknown.
 bool erase_task(txn& t, task_seq seq);
 
