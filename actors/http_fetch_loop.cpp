@@ -11,6 +11,7 @@
 #include <cstring>
 #include <curl/curl.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <filesystem>
 #include <unistd.h>
 
@@ -24,11 +25,13 @@ struct transfer {
   fetch_listener_actor who;
   CURL* easy = nullptr;
   int fd = -1;
+  /// The partial file opened with O_DIRECT; -1 where the file system has
+  /// no direct I/O (tmpfs).
+  int direct_fd = -1;
+  /// Hashes the body and writes it to `fd`/`direct_fd` on its workers.
   storage::digest_set digests;
-  /// Bytes of the file on disk (valid prefix included).
+  /// Bytes of the file received: on disk, or queued to be written.
   uint64_t on_disk = 0;
-  /// Bytes whose writeback was started already.
-  uint64_t flushed = 0;
   /// Headers of the current response (reset by every status line).
   long status = 0;
   int64_t content_length = -1;
@@ -59,6 +62,11 @@ struct transfer {
     if (easy != nullptr)
       curl_easy_cleanup(easy);
     curl_slist_free_all(headers);
+    // Every byte received reaches the file before it closes, so a paused
+    // or failed download resumes from all of them.
+    digests.end_writes();
+    if (direct_fd >= 0)
+      ::close(direct_fd);
     if (fd >= 0)
       ::close(fd);
   }
@@ -69,8 +77,6 @@ struct transfer {
 };
 
 namespace {
-
-constexpr uint64_t writeback_step = 64ull << 20;
 
 std::string lower(std::string s) {
   for (auto& c : s)
@@ -85,6 +91,15 @@ std::string trim(std::string s) {
   while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i])))
     ++i;
   return s.substr(i);
+}
+
+/// Empties the partial file and the digests. The digests go first: they
+/// wait for writes still queued, which must not land after the truncation.
+void start_over(transfer& t) {
+  t.digests.reset();
+  ::ftruncate(t.fd, 0);
+  t.on_disk = 0;
+  t.digests.write_to(t.fd, t.direct_fd, 0);
 }
 
 void send_progress(transfer& t) {
@@ -120,10 +135,7 @@ bool on_headers(transfer& t) {
       t.forced = ec::download_source_exception;
       t.forced_message = "the server answered a different range";
       // Start over: the prefix may no longer match the source.
-      ::ftruncate(t.fd, 0);
-      t.on_disk = 0;
-      t.flushed = 0;
-      t.digests.reset();
+      start_over(t);
       return false;
     }
     t.total = total[0] != '*' && total[0] != 0 ? std::atoll(total)
@@ -142,11 +154,7 @@ bool on_headers(transfer& t) {
   } else if (t.status >= 200 && t.status < 300) {
     if (t.on_disk > 0) {
       // The server ignored the range (or the source changed): start over.
-      ::ftruncate(t.fd, 0);
-      ::lseek(t.fd, 0, SEEK_SET);
-      t.on_disk = 0;
-      t.flushed = 0;
-      t.digests.reset();
+      start_over(t);
     }
     t.total = t.content_length;
     t.writing = true;
@@ -217,29 +225,15 @@ size_t write_cb(char* p, size_t size, size_t n, void* ud) {
                        + std::to_string(t.req.max_size) + " bytes";
     return 0;
   }
-  size_t off = 0;
-  while (off < len) {
-    auto w = ::write(t.fd, p + off, len - off);
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w <= 0) {
-      t.forced = ec::internal_error;
-      t.forced_message = std::string{"cannot write the partial file: "}
-                         + std::strerror(errno);
-      return 0;
-    }
-    off += static_cast<size_t>(w);
+  if (auto err = t.digests.write_error(); !err.empty()) {
+    t.forced = ec::internal_error;
+    t.forced_message = "cannot write the partial file: " + err;
+    return 0;
   }
+  // Copied once into the digest set's chunks; its workers hash them and
+  // write them to the partial file.
   t.digests.update(p, len);
   t.on_disk += len;
-  // Start the writeback as the file grows (asynchronously), so the fsync
-  // that makes the finished file durable has little left to do.
-  if (t.on_disk - t.flushed >= writeback_step) {
-    ::sync_file_range(t.fd, static_cast<off64_t>(t.flushed),
-                      static_cast<off64_t>(t.on_disk - t.flushed),
-                      SYNC_FILE_RANGE_WRITE);
-    t.flushed = t.on_disk;
-  }
   return len;
 }
 
@@ -259,7 +253,10 @@ curl_socket_t open_socket_cb(void* ud, curlsocktype, curl_sockaddr* addr) {
 http_fetch_loop::http_fetch_loop(const settings& cfg) : cfg_(cfg) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
   multi_ = curl_multi_init();
-  thread_ = std::thread{[this] { run(); }};
+  thread_ = std::thread{[this] {
+    pthread_setname_np(pthread_self(), "sky.fetch");
+    run();
+  }};
 }
 
 http_fetch_loop::~http_fetch_loop() {
@@ -357,9 +354,9 @@ void http_fetch_loop::add(fetch_request req, fetch_listener_actor who) {
   // whole file. Reading them blocks this loop briefly, once per resume.
   t->on_disk = storage::feed_file(t->digests, t->req.path, t->req.offset);
   ::ftruncate(t->fd, static_cast<off_t>(t->on_disk));
-  ::lseek(t->fd, static_cast<off_t>(t->on_disk), SEEK_SET);
+  t->direct_fd = ::open(t->req.path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
+  t->digests.write_to(t->fd, t->direct_fd, t->on_disk);
   t->last_report_bytes = t->on_disk;
-  t->flushed = t->on_disk;
   auto* e = curl_easy_init();
   t->easy = e;
   curl_easy_setopt(e, CURLOPT_URL, t->req.url.c_str());
@@ -453,6 +450,10 @@ void http_fetch_loop::finish(transfer& t, int code) {
     res.sha1 = std::move(d.sha1);
     res.crc32 = std::move(d.crc32);
     res.size = t.on_disk;
+    if (auto err = t.digests.write_error(); !err.empty()) {
+      res.code = ec::internal_error;
+      res.message = "cannot write the partial file: " + err;
+    }
   }
   auto who = t.who;
   remove(t.req.seq);

@@ -9,11 +9,13 @@ namespace skyhaul::storage {
 
 /// MD5, SHA-1 and CRC32 of one byte stream, computed as it arrives.
 ///
-/// The work runs on two process-wide worker threads (MD5 on one, SHA-1 and
-/// CRC32 on the other) in 1 MiB chunks, so a download thread that feeds it
-/// keeps receiving while the digests are computed on the other core.
-/// `update` copies; `finish` waits for the workers. At most 16 MiB per set
-/// are in flight: a faster feeder waits.
+/// The work runs on process-wide worker threads (MD5 on one, SHA-1 and
+/// CRC32 on another) in 1 MiB chunks, so a download thread that feeds it
+/// keeps receiving while the digests are computed on the other core. With
+/// `write_to`, a third worker also writes the stream to a file, which
+/// takes the page-cache copy off the feeder too. `update` copies; `finish`
+/// waits for the workers. At most 16 MiB per set are in flight: a faster
+/// feeder waits.
 class digest_set {
 public:
   /// Lower-case hex digests; CRC32 as 8 zero-padded digits.
@@ -30,7 +32,22 @@ public:
 
   void update(const void* data, size_t size);
 
-  /// Ends the stream; the set is fresh again afterwards.
+  /// From now on the bytes fed also go to a file, in order, starting at
+  /// `offset`: through `direct_fd` (opened with O_DIRECT; -1 for none) for
+  /// whole page-aligned chunks, through `fd` for the rest. The set does not
+  /// own the descriptors; they must stay open until `end_writes` or
+  /// `finish`. Bytes fed before this call are hashed only.
+  void write_to(int fd, int direct_fd, uint64_t offset);
+
+  /// Writes what is buffered, waits for every write and writes no more.
+  /// Returns the first write error, empty when none.
+  std::string end_writes();
+
+  /// The first write error so far (strerror text), empty when none.
+  std::string write_error() const;
+
+  /// Ends the stream (and any writing, see `end_writes`); the set is fresh
+  /// again afterwards, but `write_error` keeps its value until `reset`.
   result finish();
 
   /// Forgets everything fed so far.

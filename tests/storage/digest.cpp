@@ -1,0 +1,158 @@
+#define BOOST_TEST_MODULE digest
+#include "storage/digest.hpp"
+
+#include <boost/test/unit_test.hpp>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <openssl/evp.h>
+#include <random>
+#include <unistd.h>
+#include <zlib.h>
+
+// MD5, SHA-1 and CRC32 of a stream fed in odd pieces, checked against
+// one-shot OpenSSL and zlib, and the stream written to a file by the set's
+// writer (O_DIRECT where the file system has it).
+
+using namespace skyhaul::storage;
+
+namespace {
+
+std::string hex_of(const unsigned char* p, unsigned n) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < n; ++i) {
+    out += digits[p[i] >> 4];
+    out += digits[p[i] & 0xf];
+  }
+  return out;
+}
+
+std::string one_shot(const EVP_MD* md, const std::string& data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  EVP_Digest(data.data(), data.size(), out, &len, md, nullptr);
+  return hex_of(out, len);
+}
+
+std::string crc_of(const std::string& data) {
+  auto c = crc32_z(crc32(0L, Z_NULL, 0),
+                   reinterpret_cast<const Bytef*>(data.data()), data.size());
+  char buf[9];
+  std::snprintf(buf, sizeof(buf), "%08lx", static_cast<unsigned long>(c));
+  return buf;
+}
+
+std::string random_bytes(size_t n, unsigned seed) {
+  std::mt19937 gen{seed};
+  std::string out(n, '\0');
+  for (auto& c : out)
+    c = static_cast<char>(gen());
+  return out;
+}
+
+/// Feeds `data` in pieces of varying, mostly unaligned sizes.
+void feed(digest_set& ds, const std::string& data) {
+  size_t sizes[] = {1, 4095, 70000, 1 << 20, 333333, 17, 2 << 20};
+  size_t off = 0;
+  for (size_t i = 0; off < data.size(); ++i) {
+    auto n = std::min(sizes[i % std::size(sizes)], data.size() - off);
+    ds.update(data.data() + off, n);
+    off += n;
+  }
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in{path, std::ios::binary};
+  return {std::istreambuf_iterator<char>{in}, {}};
+}
+
+struct temp_dir {
+  std::string path;
+  temp_dir() {
+    char tmpl[] = "/tmp/skyhaul-digest-XXXXXX";
+    path = ::mkdtemp(tmpl);
+  }
+  ~temp_dir() {
+    std::filesystem::remove_all(path);
+  }
+};
+
+void check_digests(const digest_set::result& r, const std::string& data) {
+  BOOST_CHECK_EQUAL(r.md5, one_shot(EVP_md5(), data));
+  BOOST_CHECK_EQUAL(r.sha1, one_shot(EVP_sha1(), data));
+  BOOST_CHECK_EQUAL(r.crc32, crc_of(data));
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(digests_of_a_stream_fed_in_odd_pieces) {
+  auto data = random_bytes((5 << 20) + 123, 1);
+  digest_set ds;
+  feed(ds, data);
+  BOOST_CHECK_EQUAL(ds.size(), data.size());
+  check_digests(ds.finish(), data);
+  // The set is fresh again: an empty stream.
+  check_digests(ds.finish(), std::string{});
+}
+
+BOOST_AUTO_TEST_CASE(a_resumed_stream_is_written_after_its_prefix) {
+  temp_dir dir;
+  auto path = dir.path + "/partial";
+  auto data = random_bytes((3 << 20) + 5000, 2);
+  // 1000 bytes are on disk already: hashed again, not written again.
+  size_t prefix = 1000;
+  { std::ofstream{path, std::ios::binary} << data.substr(0, prefix); }
+  digest_set ds;
+  BOOST_CHECK_EQUAL(feed_file(ds, path, prefix), prefix);
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  BOOST_REQUIRE(fd >= 0);
+  int direct = ::open(path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
+  ds.write_to(fd, direct, prefix);
+  feed(ds, data.substr(prefix));
+  auto r = ds.finish();
+  BOOST_CHECK(ds.write_error().empty());
+  check_digests(r, data);
+  if (direct >= 0)
+    ::close(direct);
+  ::close(fd);
+  auto on_disk = read_file(path);
+  BOOST_CHECK_EQUAL(on_disk.size(), data.size());
+  BOOST_CHECK(on_disk == data);
+}
+
+BOOST_AUTO_TEST_CASE(end_writes_flushes_a_partial_chunk) {
+  temp_dir dir;
+  auto path = dir.path + "/partial";
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  BOOST_REQUIRE(fd >= 0);
+  digest_set ds;
+  ds.write_to(fd, -1, 0);
+  ds.update("0123456789", 10);
+  BOOST_CHECK(ds.end_writes().empty());
+  // Bytes fed after end_writes are hashed, not written.
+  ds.update("abc", 3);
+  ds.finish();
+  ::close(fd);
+  BOOST_CHECK_EQUAL(read_file(path), "0123456789");
+}
+
+BOOST_AUTO_TEST_CASE(a_failing_write_is_reported) {
+  temp_dir dir;
+  auto path = dir.path + "/partial";
+  { std::ofstream{path}; }
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  BOOST_REQUIRE(fd >= 0);
+  digest_set ds;
+  ds.write_to(fd, -1, 0);
+  auto data = random_bytes(3 << 20, 3);
+  feed(ds, data);
+  auto r = ds.finish();
+  ::close(fd);
+  BOOST_CHECK(!ds.write_error().empty());
+  // The digests still cover the stream.
+  check_digests(r, data);
+  ds.reset();
+  BOOST_CHECK(ds.write_error().empty());
+}
