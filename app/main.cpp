@@ -131,6 +131,11 @@ int serve(const settings& cfg) {
                    ? cfg.actor_threads
                    : std::max(1u, std::thread::hardware_concurrency());
   sys_cfg.set("scheduler.max-threads", static_cast<size_t>(workers));
+  // Work stealing polls while idle: on two cores its sleeping and waking
+  // cost a third of a core during a download and slowed task submission.
+  sys_cfg.set("scheduler.policy", cfg.actor_policy == "stealing"
+                                    ? caf::atom("stealing")
+                                    : caf::atom("sharing"));
   caf::actor_system sys{sys_cfg};
   runtime rt{sys, cfg};
   ensure_admin(rt, sys);

@@ -99,6 +99,8 @@ const std::map<std::string, setter>& options() {
       {"max-body-bytes", num(&settings::max_body_bytes)},
       {"http-threads", num(&settings::http_threads)},
       {"actor-threads", num(&settings::actor_threads)},
+      {"actor-policy",
+       one_of(&settings::actor_policy, {"sharing", "stealing"})},
       {"request-timeout-ms", num(&settings::request_timeout_ms)},
       {"link-ttl", num(&settings::link_ttl_s)},
       {"map-size", num(&settings::map_size)},

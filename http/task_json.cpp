@@ -211,6 +211,7 @@ void write_settings(json_writer& w, const settings& s) {
   put_u(w, "max_body_bytes", s.max_body_bytes);
   put_u(w, "http_threads", s.http_threads);
   put_u(w, "actor_threads", s.actor_threads);
+  put(w, "actor_policy", s.actor_policy);
   put_u(w, "request_timeout_ms", s.request_timeout_ms);
   put_u(w, "link_ttl", s.link_ttl_s);
   put_u(w, "map_size", s.map_size);

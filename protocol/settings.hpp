@@ -41,6 +41,10 @@ struct settings {
   uint32_t http_threads = 2;
   /// Worker threads of the actor system; 0: one per core.
   uint32_t actor_threads = 0;
+  /// How actor workers find work: "sharing" (one queue, workers sleep on a
+  /// condition variable) or "stealing" (per-worker queues, idle workers
+  /// poll and steal).
+  std::string actor_policy = "sharing";
   /// Time a request may wait for its answer; past it the listener answers
   /// 500 and closes the connection.
   uint32_t request_timeout_ms = 10000;

@@ -133,3 +133,21 @@ BOOST_AUTO_TEST_CASE(bittorrent_options) {
   BOOST_CHECK_THROW(load_settings({"--bt-seed-ratio", "-1"}, cmd),
                     std::invalid_argument);
 }
+
+BOOST_AUTO_TEST_CASE(runtime_tuning_options) {
+  command cmd;
+  auto d = load_settings({}, cmd);
+  BOOST_CHECK_EQUAL(d.actor_threads, 0u);
+  BOOST_CHECK_EQUAL(d.actor_policy, "sharing");
+  BOOST_CHECK_EQUAL(d.request_timeout_ms, 10000u);
+  auto s = load_settings({"--actor-threads", "3", "--actor-policy",
+                          "stealing", "--request-timeout-ms", "2500"},
+                         cmd);
+  BOOST_CHECK_EQUAL(s.actor_threads, 3u);
+  BOOST_CHECK_EQUAL(s.actor_policy, "stealing");
+  BOOST_CHECK_EQUAL(s.request_timeout_ms, 2500u);
+  BOOST_CHECK_THROW(load_settings({"--actor-policy", "round-robin"}, cmd),
+                    std::invalid_argument);
+  BOOST_CHECK_THROW(load_settings({"--request-timeout-ms", "soon"}, cmd),
+                    std::invalid_argument);
+}
