@@ -11,8 +11,6 @@
 #include <mutex>
 
 #include <caf/all.hpp>
-#include <openssl/evp.h>
-#include <zlib.h>
 
 #include "actors/scheduler.hpp"
 #include "actors/store.hpp"
@@ -21,36 +19,12 @@
 #include "storage/lmdb_env.hpp"
 #include "storage/object_table.hpp"
 #include "storage/task_table.hpp"
+#include "tests/support/reference_digests.hpp"
 
 using namespace skyhaul;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string hex(const unsigned char* p, size_t n) {
-  static const char* d = "0123456789abcdef";
-  std::string s;
-  for (size_t i = 0; i < n; ++i) {
-    s += d[p[i] >> 4];
-    s += d[p[i] & 15];
-  }
-  return s;
-}
-
-std::string digest(const EVP_MD* md, const std::string& data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned n = 0;
-  EVP_Digest(data.data(), data.size(), out, &n, md, nullptr);
-  return hex(out, n);
-}
-
-std::string crc(const std::string& data) {
-  char buf[9];
-  std::snprintf(buf, sizeof(buf), "%08lx",
-                crc32(0, reinterpret_cast<const Bytef*>(data.data()),
-                      data.size()));
-  return buf;
-}
 
 /// What the fake fetch saw; the test completes transfers through it.
 struct fetch_control {
@@ -84,9 +58,9 @@ struct fetch_control {
     fetch_result res;
     res.seq = seq;
     res.size = body.size();
-    res.md5 = digest(EVP_md5(), body);
-    res.sha1 = digest(EVP_sha1(), body);
-    res.crc32 = crc(body);
+    res.md5 = test::digest_of(EVP_md5(), body);
+    res.sha1 = test::digest_of(EVP_sha1(), body);
+    res.crc32 = test::crc32_of(body);
     res.content_type = "text/plain";
     res.file_name = "file.txt";
     caf::anon_send(job.second, atom::done_v, res);
@@ -264,7 +238,7 @@ BOOST_FIXTURE_TEST_SUITE(scheduler_suite, fixture)
 
 BOOST_AUTO_TEST_CASE(a_task_downloads_verifies_and_stores_its_object) {
   auto s = spec("dir/file.txt");
-  s.md5 = digest(EVP_md5(), "hello world");
+  s.md5 = test::digest_of(EVP_md5(), "hello world");
   auto seq = create(1, s);
   BOOST_REQUIRE(ctl->wait([&] { return ctl->running.count(seq) == 1; }));
   ctl->complete(seq, "hello world");
@@ -274,7 +248,7 @@ BOOST_AUTO_TEST_CASE(a_task_downloads_verifies_and_stores_its_object) {
   auto& f = st->rec.files[0];
   BOOST_CHECK_EQUAL(f.key, "dir/file.txt");
   BOOST_CHECK_EQUAL(f.size, 11u);
-  BOOST_CHECK_EQUAL(f.sha1, digest(EVP_sha1(), "hello world"));
+  BOOST_CHECK_EQUAL(f.sha1, test::digest_of(EVP_sha1(), "hello world"));
   BOOST_CHECK(f.concrete);
   std::ifstream in{blobs->blob_path(f.blob)};
   std::string content((std::istreambuf_iterator<char>(in)), {});

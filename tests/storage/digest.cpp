@@ -1,48 +1,23 @@
 #define BOOST_TEST_MODULE digest
 #include "storage/digest.hpp"
+#include "tests/support/reference_digests.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <openssl/evp.h>
 #include <random>
 #include <unistd.h>
-#include <zlib.h>
 
 // MD5, SHA-1 and CRC32 of a stream fed in odd pieces, checked against
 // one-shot OpenSSL and zlib, and the stream written to a file by the set's
 // writer (O_DIRECT where the file system has it).
 
+using namespace skyhaul;
 using namespace skyhaul::storage;
 
 namespace {
-
-std::string hex_of(const unsigned char* p, unsigned n) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < n; ++i) {
-    out += digits[p[i] >> 4];
-    out += digits[p[i] & 0xf];
-  }
-  return out;
-}
-
-std::string one_shot(const EVP_MD* md, const std::string& data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  EVP_Digest(data.data(), data.size(), out, &len, md, nullptr);
-  return hex_of(out, len);
-}
-
-std::string crc_of(const std::string& data) {
-  auto c = crc32_z(crc32(0L, Z_NULL, 0),
-                   reinterpret_cast<const Bytef*>(data.data()), data.size());
-  char buf[9];
-  std::snprintf(buf, sizeof(buf), "%08lx", static_cast<unsigned long>(c));
-  return buf;
-}
 
 std::string random_bytes(size_t n, unsigned seed) {
   std::mt19937 gen{seed};
@@ -80,9 +55,9 @@ struct temp_dir {
 };
 
 void check_digests(const digest_set::result& r, const std::string& data) {
-  BOOST_CHECK_EQUAL(r.md5, one_shot(EVP_md5(), data));
-  BOOST_CHECK_EQUAL(r.sha1, one_shot(EVP_sha1(), data));
-  BOOST_CHECK_EQUAL(r.crc32, crc_of(data));
+  BOOST_CHECK_EQUAL(r.md5, test::digest_of(EVP_md5(), data));
+  BOOST_CHECK_EQUAL(r.sha1, test::digest_of(EVP_sha1(), data));
+  BOOST_CHECK_EQUAL(r.crc32, test::crc32_of(data));
 }
 
 } // namespace
