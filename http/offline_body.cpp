@@ -12,9 +12,6 @@ namespace skyhaul::http {
 
 namespace {
 
-constexpr size_t max_files = 10000;
-constexpr size_t max_file_name = 4096;
-
 caf::error bad(std::string msg) {
   return make_error(ec::invalid_argument, std::move(msg));
 }
@@ -119,11 +116,11 @@ caf::error parse_offline_body(const std::string& body,
       if (auto err = read_acls(v, spec.acl))
         return err;
     } else if (name == "Files") {
-      if (!v.IsArray() || v.Size() > max_files)
-        return bad("Files must be an array of file names");
+      if (!v.IsArray() || v.Size() > max_wanted_files)
+        return bad("Files must be an array of at most "
+                   + std::to_string(max_wanted_files) + " file names");
       for (auto& f : v.GetArray()) {
-        if (!f.IsString() || f.GetStringLength() == 0
-            || f.GetStringLength() > max_file_name)
+        if (!f.IsString())
           return bad("Files must be an array of file names");
         spec.files.push_back(str(f));
       }
@@ -174,9 +171,13 @@ caf::error parse_offline_body(const std::string& body,
     return bad("CRC32 must be 1 to 8 hex digits");
   if (!rule.empty() && !from_string(rule, spec.rule))
     return bad("unknown OnKeyExist rule: " + rule);
-  if (!spec.files.empty() && !is_torrent(source_of(spec)))
-    return bad("Files chooses files of a BitTorrent source; this Url is "
-               "HTTP");
+  if (!spec.files.empty()) {
+    if (!is_torrent(source_of(spec)))
+      return bad("Files chooses files of a BitTorrent source; this Url is "
+                 "HTTP");
+    if (auto why = check_file_names(spec.files))
+      return bad("Files: " + *why);
+  }
   return caf::none;
 }
 

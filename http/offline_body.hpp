@@ -10,9 +10,11 @@
 namespace skyhaul::http {
 
 /// Parses a `PUT /<bucket>` body into `spec` for `bucket`. Accepts the
-/// seed's own examples: trailing commas and `//` comments. Returns
-/// `ec::invalid_uri` for an unparseable URL or an unsupported scheme,
-/// `ec::not_implemented` for a BitTorrent source (not served yet), and
+/// seed's own examples: trailing commas and `//` comments. `Url` is an
+/// http(s) URL (one whose path ends in `.torrent` is a BitTorrent source)
+/// or a `magnet:` link; `Files` chooses files of a BitTorrent source only.
+/// Returns `ec::invalid_uri` for an unparseable URL, an unsupported scheme
+/// or a magnet link without a usable info-hash, and
 /// `ec::invalid_argument` for anything else, with a message naming the
 /// element. `malformed` is set when the body is not JSON at all.
 caf::error parse_offline_body(const std::string& body,

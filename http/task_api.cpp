@@ -12,7 +12,6 @@
 #include "storage/outbox_table.hpp"
 #include "storage/task_table.hpp"
 
-#include <algorithm>
 #include <caf/all.hpp>
 #include <map>
 #include <memory>
@@ -346,34 +345,31 @@ void add_task_api(router& r, svc_ptr svc) {
   });
   // An uploaded torrent, base64 or multipart, may exceed the usual limit.
   r.allow_body("POST", "/task",
-               std::max<uint64_t>(svc->cfg->max_body_bytes,
-                                  svc->cfg->bt_max_torrent_size / 3 * 4
-                                      + (64 << 10)));
+               task_body_limit(svc->cfg->bt_max_torrent_size,
+                               svc->cfg->max_body_bytes));
   r.add("POST", "/task",
         authed(svc, [=](const user_record& u, request& req, responder rsp) {
           task_spec spec;
           auto limit = svc->cfg->max_body_bytes;
-          auto upload = form_boundary(req.header("content-type"))
-                        || req.body.find("\"torrent\"") != std::string::npos;
-          if (!upload && req.body.size() > limit) {
+          auto too_big = [&] {
             rsp(json_error(413, "the request body is larger than "
                                     + std::to_string(limit) + " bytes"));
-            return;
-          }
-          if (auto err = parse_task_request(req.body,
-                                            req.header("content-type"), u.id,
+          };
+          // Only an upload may use the larger limit of this route; a body
+          // that cannot be one is refused before it is parsed.
+          auto& type = req.header("content-type");
+          auto upload = is_form_data(type)
+                        || req.body.find("\"torrent\"") != std::string::npos;
+          if (!upload && req.body.size() > limit)
+            return too_big();
+          if (auto err = parse_task_request(req.body, type, u.id,
                                             svc->cfg->bt_max_torrent_size,
                                             spec)) {
             rsp(json_error(err));
             return;
           }
-          // Only an upload may use the larger limit of this route.
-          if (spec.torrent.empty() && req.body.size() > svc->cfg->max_body_bytes) {
-            rsp(json_error(413, "the request body is larger than "
-                                    + std::to_string(svc->cfg->max_body_bytes)
-                                    + " bytes"));
-            return;
-          }
+          if (spec.torrent.empty() && req.body.size() > limit)
+            return too_big();
           ask(
               *sys, sched,
               [rsp](task_seq seq) {

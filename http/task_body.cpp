@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <set>
+#include <string_view>
 
 #include <rapidjson/document.h>
 
@@ -15,18 +16,18 @@ namespace skyhaul::http {
 
 namespace {
 
-/// Longest canned ACL or grant list we keep.
-
-/// Most wanted files of one torrent, and the longest name.
-constexpr size_t max_files = 10000;
-constexpr size_t max_file_name = 1024;
-
 caf::error bad(std::string msg) {
   return make_error(ec::invalid_argument, std::move(msg));
 }
 
 caf::error bad_uri(std::string msg) {
   return make_error(ec::invalid_uri, std::move(msg));
+}
+
+caf::error too_large(uint64_t max_torrent) {
+  return make_error(ec::too_large, "the torrent is larger than "
+                                       + std::to_string(max_torrent)
+                                       + " bytes");
 }
 
 /// The string fields of the body and where they go.
@@ -57,10 +58,11 @@ std::string* string_field(const std::string& name, task_spec& spec,
   return nullptr;
 }
 
-/// Reads the members into `spec` and `rule`, checking names and types.
+/// Reads the members into `spec` and `rule`, checking names and types;
+/// the base64 of a `torrent` field goes to `torrent_b64`.
 caf::error read_members(const rapidjson::Value& obj, task_spec& spec,
-                        std::string& rule, std::string& torrent_b64,
-                        bool& has_torrent) {
+                        std::string& rule,
+                        std::optional<std::string>& torrent_b64) {
   std::set<std::string> seen;
   for (auto& m : obj.GetObject()) {
     std::string name{m.name.GetString(), m.name.GetStringLength()};
@@ -82,26 +84,46 @@ caf::error read_members(const rapidjson::Value& obj, task_spec& spec,
     } else if (name == "torrent") {
       if (!v.IsString())
         return bad("field 'torrent' must be the .torrent file in base64");
-      torrent_b64.assign(v.GetString(), v.GetStringLength());
-      has_torrent = true;
+      torrent_b64.emplace(v.GetString(), v.GetStringLength());
     } else if (name == "files") {
-      if (!v.IsArray() || v.Size() > max_files)
-        return bad("field 'files' must be an array of file names");
+      if (!v.IsArray() || v.Size() > max_wanted_files)
+        return bad("field 'files' must be an array of at most "
+                   + std::to_string(max_wanted_files) + " file names");
       for (auto& f : v.GetArray()) {
-        if (!f.IsString() || f.GetStringLength() == 0
-            || f.GetStringLength() > max_file_name)
+        if (!f.IsString())
           return bad("field 'files' must be an array of file names");
-        std::string name{f.GetString(), f.GetStringLength()};
-        for (auto c : name)
-          if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
-            return bad("field 'files' holds a name with a control "
-                       "character");
-        spec.files.push_back(std::move(name));
+        spec.files.emplace_back(f.GetString(), f.GetStringLength());
       }
     } else {
       return bad("unknown field: " + name);
     }
   }
+  return caf::none;
+}
+
+/// Decodes the `torrent` field: standard base64, padding optional, line
+/// breaks and blanks ignored (as `base64` wraps its output).
+caf::error decode_torrent(const std::string& b64, uint64_t max_torrent,
+                          std::string& out) {
+  std::string text;
+  text.reserve(b64.size());
+  for (auto c : b64)
+    if (c != '\n' && c != '\r' && c != ' ' && c != '\t')
+      text += c;
+  if (text.empty())
+    return bad("field 'torrent' is empty");
+  // Padded base64 of `max_torrent` bytes; anything longer decodes larger.
+  if (text.size() > (max_torrent + 2) / 3 * 4)
+    return too_large(max_torrent);
+  // Unpadded input: 2 or 3 characters may end it, never 1.
+  if (text.size() % 4 == 1)
+    return bad("field 'torrent' is not valid base64 (truncated)");
+  text.append((4 - text.size() % 4) % 4, '=');
+  auto bytes = base64_decode(text);
+  if (!bytes)
+    return bad("field 'torrent' is not valid base64 (standard alphabet "
+               "A-Z a-z 0-9 + /, '=' padding only at the end)");
+  out = std::move(*bytes);
   return caf::none;
 }
 
@@ -119,69 +141,69 @@ caf::error parse_task_request(const std::string& body,
   spec = task_spec{};
   spec.origin = face::task_api;
   std::string rule;
-  std::string torrent_b64;
-  bool has_torrent = false;
-  std::string json = body;
-  bool uploaded = false;
-  if (auto boundary = form_boundary(content_type)) {
+  std::optional<std::string> torrent_b64;
+  // The JSON fields: the whole body, or the `task` part of a form.
+  std::string_view json = body;
+  std::string task_part;
+  bool form = is_form_data(content_type);
+  if (form) {
+    auto boundary = form_boundary(content_type);
+    if (!boundary)
+      return bad("multipart/form-data needs a boundary parameter of 1 to 70 "
+                 "characters");
     std::string why;
     auto parts = parse_form(body, *boundary, why);
     if (!parts)
       return bad("bad multipart body: " + why);
+    bool uploaded = false;
+    bool has_task = false;
     json = "{}";
     for (auto& p : *parts) {
       if (p.name == "torrent" && !uploaded) {
         spec.torrent = std::move(p.body);
         uploaded = true;
-      } else if (p.name == "task" && json == "{}") {
-        json = std::move(p.body);
+      } else if (p.name == "task" && !has_task) {
+        task_part = std::move(p.body);
+        json = task_part;
+        has_task = true;
       } else {
-        return bad("unexpected multipart part: " + p.name
-                   + " (expected one 'torrent' and at most one 'task')");
+        return bad("unexpected multipart part '" + p.name
+                   + "' (expected one 'torrent' and at most one 'task')");
       }
     }
     if (!uploaded)
       return bad("the multipart body has no 'torrent' part");
+    // Before parsing anything else: the part may be huge.
+    if (spec.torrent.size() > max_torrent)
+      return too_large(max_torrent);
   }
   rapidjson::Document doc;
-  doc.Parse(json.c_str(), json.size());
+  doc.Parse(json.data(), json.size());
+  auto what = form ? std::string{"the 'task' part"} : std::string{"the body"};
   if (doc.HasParseError())
-    return bad("the body is not valid JSON");
+    return bad(what + " is not valid JSON");
   if (!doc.IsObject())
-    return bad("the body must be a JSON object");
-  auto torrent = std::move(spec.torrent);
-  if (auto err = read_members(doc, spec, rule, torrent_b64, has_torrent))
+    return bad(what + " must be a JSON object");
+  if (auto err = read_members(doc, spec, rule, torrent_b64))
     return err;
-  spec.torrent = std::move(torrent);
-  if (has_torrent) {
-    if (uploaded)
-      return bad("the torrent is given twice (a part and a field)");
-    std::string text;
-    for (auto c : torrent_b64)
-      if (c != '\n' && c != '\r' && c != ' ')
-        text += c;
-    if (text.size() > (max_torrent + 2) / 3 * 4 + 4)
-      return make_error(ec::too_large, "the torrent is larger than "
-                                           + std::to_string(max_torrent)
-                                           + " bytes");
-    while (text.size() % 4 != 0)
-      text += '=';
-    auto bytes = base64_decode(text);
-    if (!bytes || bytes->empty())
-      return bad("field 'torrent' is not valid base64");
-    spec.torrent = std::move(*bytes);
-    uploaded = true;
+  if (torrent_b64) {
+    if (form)
+      return bad("the torrent is given twice (a 'torrent' part and a "
+                 "'torrent' field)");
+    if (!spec.url.empty())
+      return bad("give either 'url' or 'torrent', not both");
+    if (auto err = decode_torrent(*torrent_b64, max_torrent, spec.torrent))
+      return err;
   }
-  if (uploaded) {
+  if (form || torrent_b64) {
     if (!spec.url.empty())
       return bad("give either 'url' or 'torrent', not both");
     if (spec.torrent.size() > max_torrent)
-      return make_error(ec::too_large, "the torrent is larger than "
-                                           + std::to_string(max_torrent)
-                                           + " bytes");
-    if (spec.torrent.empty() || spec.torrent.front() != 'd')
+      return too_large(max_torrent);
+    if (auto why = check_bencoded_dict(spec.torrent))
       return make_error(ec::download_source_exception,
-                        "the uploaded torrent is not a bencoded dictionary");
+                        "the uploaded torrent is not a .torrent file: "
+                            + *why);
   } else if (spec.url.empty()) {
     return bad("field 'url' (or an uploaded 'torrent') is required");
   } else if (spec.url.size() > max_url_length) {
@@ -194,9 +216,13 @@ caf::error parse_task_request(const std::string& body,
   } else if (auto err = check_http_url(spec.url)) {
     return bad_uri("bad url: " + *err);
   }
-  if (!spec.files.empty() && !is_torrent(source_of(spec)))
-    return bad("field 'files' chooses files of a BitTorrent source; this url "
-               "is HTTP");
+  if (!spec.files.empty()) {
+    if (!is_torrent(source_of(spec)))
+      return bad("field 'files' chooses files of a BitTorrent source; this "
+                 "url is HTTP");
+    if (auto why = check_file_names(spec.files))
+      return bad("field 'files': " + *why);
+  }
   if (spec.bucket.empty())
     spec.bucket = "user-" + std::to_string(uid);
   else if (!valid_bucket_name(spec.bucket))

@@ -23,13 +23,22 @@ caf::error parse_task_body(const std::string& body, user_id uid,
 /// The largest uploaded torrent `parse_task_body` takes.
 constexpr uint64_t default_max_torrent = 16 << 20;
 
+/// The body limit of `POST /task`: room for a torrent of `max_torrent`
+/// bytes in base64 (4/3 of it, padded) plus 64 KiB for the other fields
+/// and the multipart framing; never below the listener's `max_body`.
+constexpr uint64_t task_body_limit(uint64_t max_torrent, uint64_t max_body) {
+  auto upload = (max_torrent + 2) / 3 * 4 + (64 << 10);
+  return upload > max_body ? upload : max_body;
+}
+
 /// Parses a `POST /task` request: a JSON body, or a multipart/form-data
-/// body with a `torrent` part (the .torrent file) and an optional `task`
-/// part (the JSON fields). In JSON, `torrent` holds the file in base64.
-/// Exactly one of `url` and `torrent` names the source. Errors as
-/// `parse_task_body`, plus `ec::too_large` for a torrent over
+/// body with one `torrent` part (the .torrent file, any filename) and at
+/// most one `task` part (a JSON object of the other fields). In JSON,
+/// `torrent` holds the file in standard base64 (padding optional, line
+/// breaks ignored). Exactly one of `url` and `torrent` names the source.
+/// Errors as `parse_task_body`, plus `ec::too_large` for a torrent over
 /// `max_torrent` bytes and `ec::download_source_exception` for an upload
-/// that is not a bencoded dictionary.
+/// that is not one well-formed bencoded dictionary.
 caf::error parse_task_request(const std::string& body,
                               const std::string& content_type, user_id uid,
                               uint64_t max_torrent, task_spec& spec);

@@ -35,13 +35,31 @@ std::string progress_text(uint64_t done, uint64_t total) {
   return buf;
 }
 
+/// How `GET /task/tid/<tid>/info` names a source.
+const char* source_name(source_kind k) {
+  switch (k) {
+  case source_kind::torrent_url:
+    return "torrent_url";
+  case source_kind::magnet:
+    return "magnet";
+  case source_kind::torrent_file:
+    return "upload";
+  default:
+    return "http";
+  }
+}
+
 /// The torrent member of a torrent task's full status.
 void write_torrent(json_writer& w, const task_status& ts) {
   auto& r = ts.rec;
   auto& bt = ts.bt;
   w.Key("torrent");
   w.StartObject();
-  put(w, "info_hash", bt.info_hash.empty() ? r.info_hash : bt.info_hash);
+  auto hash = !bt.info_hash.empty() ? bt.info_hash : r.info_hash;
+  if (hash.empty() && source_of(r.spec) == source_kind::magnet)
+    // Known from the link itself before the metadata comes.
+    hash = magnet_info_hash(r.spec.url).value_or("");
+  put(w, "info_hash", hash);
   put(w, "name", bt.name.empty() ? r.torrent_name : bt.name);
   auto known = bt.metadata == metadata_state::received || !r.info_hash.empty();
   put(w, "metadata", known ? "received" : "fetching");
@@ -150,11 +168,16 @@ void write_info(json_writer& w, const services& svc, const task_record& r) {
   put(w, "state", to_string(r.state));
   w.Key("source");
   w.StartObject();
+  auto kind = source_of(r.spec);
+  put(w, "kind", source_name(kind));
   put(w, "url", r.spec.url);
-  if (is_torrent(source_of(r.spec))) {
+  if (is_torrent(kind)) {
     // Never the uploaded bytes themselves.
-    put_b(w, "upload", r.spec.url.empty());
-    put(w, "info_hash", r.info_hash);
+    put_b(w, "upload", kind == source_kind::torrent_file);
+    auto hash = r.info_hash;
+    if (hash.empty() && kind == source_kind::magnet)
+      hash = magnet_info_hash(r.spec.url).value_or("");
+    put(w, "info_hash", hash);
     put(w, "name", r.torrent_name);
     w.Key("files");
     w.StartArray();

@@ -94,6 +94,103 @@ std::optional<std::string> check_http_url(std::string_view url) {
   return std::nullopt;
 }
 
+std::optional<std::string>
+check_file_names(const std::vector<std::string>& names) {
+  if (names.size() > max_wanted_files)
+    return "more than " + std::to_string(max_wanted_files) + " names";
+  for (auto& name : names) {
+    if (name.empty())
+      return std::string{"a name is empty"};
+    if (name.size() > max_file_name_length)
+      return "a name is longer than " + std::to_string(max_file_name_length)
+             + " bytes";
+    for (auto c : name)
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+        return std::string{"a name holds a control character"};
+    // Torrent paths are UTF-8: another name could never match one.
+    if (!valid_utf8(name))
+      return std::string{"a name is not valid UTF-8"};
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> check_bencoded_dict(std::string_view b) {
+  auto at = [](const char* why, size_t pos) {
+    return std::string{why} + " at byte " + std::to_string(pos);
+  };
+  auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (b.empty())
+    return std::string{"it is empty"};
+  if (b.front() != 'd')
+    return std::string{"it is not a bencoded dictionary"};
+  // libtorrent's bdecode stops at 100 levels (the daemon uses that limit):
+  // a 101st is refused there too.
+  constexpr size_t max_depth = 100;
+  struct frame {
+    bool dict;
+    bool want_key;
+  };
+  std::vector<frame> open;
+  const size_t n = b.size();
+  size_t i = 0;
+  for (;;) {
+    if (i >= n)
+      return at("unexpected end", i);
+    auto c = b[i];
+    auto* parent = open.empty() || !open.back().dict ? nullptr : &open.back();
+    if (parent && parent->want_key && c != 'e' && !digit(c))
+      return at("a dictionary key is not a string", i);
+    if (c == 'e') {
+      if (parent && !parent->want_key)
+        return at("a dictionary key has no value", i);
+      open.pop_back();
+      ++i;
+    } else if (c == 'd' || c == 'l') {
+      if (parent)
+        parent->want_key = !parent->want_key;
+      if (open.size() == max_depth)
+        return at("nested deeper than 100 levels", i);
+      open.push_back({c == 'd', true});
+      ++i;
+    } else if (c == 'i') {
+      auto j = i + 1;
+      if (j < n && b[j] == '-')
+        ++j;
+      size_t digits = 0;
+      for (; j < n && digit(b[j]); ++j)
+        ++digits;
+      if (j >= n)
+        return at("unexpected end", j);
+      if (b[j] != 'e' || digits == 0)
+        return at("malformed integer", i);
+      if (digits > 20)
+        return at("integer overflow", i);
+      if (parent)
+        parent->want_key = !parent->want_key;
+      i = j + 1;
+    } else if (digit(c)) {
+      uint64_t len = 0;
+      auto j = i;
+      for (; j < n && digit(b[j]); ++j)
+        if (len <= n) // beyond n it is too long anyway; no overflow
+          len = len * 10 + static_cast<uint64_t>(b[j] - '0');
+      if (j >= n)
+        return at("unexpected end", j);
+      if (b[j] != ':')
+        return at("malformed string length", i);
+      if (len > n - j - 1)
+        return at("a string runs past the end", i);
+      if (parent)
+        parent->want_key = !parent->want_key;
+      i = j + 1 + len;
+    } else {
+      return at("expected a value", i);
+    }
+    if (open.empty())
+      return std::nullopt;
+  }
+}
+
 bool normalise_hex(std::string& hex, size_t digits) {
   if (hex.empty() || hex.size() > digits
       || (hex.size() != digits && digits != 8))

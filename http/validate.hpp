@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "http/key_check.hpp"
 
@@ -20,6 +21,26 @@ bool valid_bucket_name(std::string_view name);
 
 /// Why `url` is not a usable http(s) URL, or nullopt.
 std::optional<std::string> check_http_url(std::string_view url);
+
+/// Most wanted files one torrent task may name, and the longest name.
+constexpr size_t max_wanted_files = 10000;
+constexpr size_t max_file_name_length = 1024;
+
+/// Why `names` is not a usable choice of torrent files (`files`, Offline
+/// API `Files`), or nullopt: at most `max_wanted_files` names, each
+/// non-empty, at most `max_file_name_length` bytes, valid UTF-8, without
+/// NUL or other control characters. Whether the torrent has them is the
+/// daemon's question.
+std::optional<std::string>
+check_file_names(const std::vector<std::string>& names);
+
+/// Why `bytes` cannot be a .torrent file, or nullopt when it may be: it
+/// must be one bencoded dictionary, well-formed up to its closing `e`
+/// (bytes after it are ignored, as libtorrent does). Only faults that
+/// libtorrent's bdecode rejects too are reported (no stricter, so the edge
+/// never refuses what the daemon would take); the metainfo's content is
+/// the daemon's to check. Linear, no recursion.
+std::optional<std::string> check_bencoded_dict(std::string_view bytes);
 
 /// Lower-cases `hex` and checks that it has `digits` hex digits; a CRC32
 /// (digits == 8) may be shorter and is zero-padded. False when invalid.

@@ -5,6 +5,7 @@
 #include "http/offline_body.hpp"
 #include "protocol/acl.hpp"
 #include "protocol/error.hpp"
+#include "protocol/source.hpp"
 #include "protocol/user_record.hpp"
 
 using namespace skyhaul;
@@ -161,6 +162,62 @@ BOOST_AUTO_TEST_CASE(canned_acls_decide_anonymous_and_authenticated_reads) {
   BOOST_CHECK(!acl_allows(priv, 1, &someone, acl_permission::read));
   someone.id = 1;
   BOOST_CHECK(acl_allows(priv, 1, &someone, acl_permission::write));
+}
+
+BOOST_AUTO_TEST_CASE(bittorrent_sources_and_files) {
+  task_spec spec;
+  auto body = [](const std::string& url, const std::string& extra = {}) {
+    return "{\"Url\":\"" + url + "\"," + cbs + extra + "}";
+  };
+  // Accepted, where the seed's 501 once was: .torrent URLs (any case,
+  // query ignored) and magnets with a v1 (hex or base32) or v2 hash.
+  for (auto url : {std::string{"http://h/movie.torrent"},
+                   std::string{"https://h/a/Movie.TORRENT?sig=1#x"},
+                   "magnet:?xt=urn:btih:" + std::string(40, 'A'),
+                   "magnet:?xt=urn:btih:" + std::string(32, 'b')
+                       + "&dn=movie&tr=http%3A%2F%2Ftracker%2Fannounce",
+                   "magnet:?xt=urn:btmh:1220" + std::string(64, 'f')}) {
+    BOOST_CHECK_MESSAGE(parse(body(url, ",\"Files\":[\"a.bin\",\"pack/b\"]"),
+                              spec)
+                            == ec::none,
+                        url);
+    BOOST_CHECK_EQUAL(spec.url, url);
+    BOOST_CHECK_EQUAL(spec.files.size(), 2u);
+    BOOST_CHECK(is_torrent(source_of(spec)));
+  }
+  // A magnet link without a usable hash is an InvalidURI, like any bad Url.
+  for (auto url : {std::string{"magnet:?dn=movie"},
+                   std::string{"magnet:?xt=urn:btih:"},
+                   "magnet:?xt=urn:ed2k:" + std::string(32, 'a'),
+                   "magnet:?xt=urn:btmh:1120" + std::string(64, 'f')}) {
+    bool malformed = false;
+    auto err = parse_offline_body(body(url), "b", spec, malformed);
+    BOOST_CHECK_MESSAGE(code_of(err) == ec::invalid_uri, url);
+    BOOST_CHECK_EQUAL(s3_code(code_of(err)), std::string{"InvalidURI"});
+    BOOST_CHECK_EQUAL(s3_status(code_of(err)), 400u);
+  }
+  // Files: for BitTorrent sources only, and names the daemon could match.
+  bool malformed = false;
+  auto http = parse_offline_body(body("http://h/movie.mp4", ",\"Files\":[\"a\"]"),
+                                 "b", spec, malformed);
+  BOOST_CHECK(code_of(http) == ec::invalid_argument);
+  BOOST_CHECK_NE(message_of(http).find("BitTorrent"), std::string::npos);
+  for (auto files : {std::string{"[\"\"]"}, std::string{"[\"a\\u0000\"]"},
+                     std::string{"[\"a\\u001fb\"]"}, std::string{"[1]"},
+                     std::string{"\"a.bin\""},
+                     "[\"" + std::string(1025, 'n') + "\"]"}) {
+    auto err = parse_offline_body(
+        body("http://h/m.torrent", ",\"Files\":" + files), "b", spec,
+        malformed);
+    BOOST_CHECK_MESSAGE(code_of(err) == ec::invalid_argument
+                            && message_of(err).find("Files")
+                                   != std::string::npos,
+                        files.substr(0, 30) << " -> " << message_of(err));
+  }
+  BOOST_CHECK(parse(body("http://h/m.torrent",
+                         ",\"Files\":[\"" + std::string(1024, 'n') + "\"]"),
+                    spec)
+              == ec::none);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -378,3 +378,56 @@ BOOST_FIXTURE_TEST_CASE(magnet_with_files_calls_back_one_entry_per_file,
   std::error_code err;
   std::filesystem::remove_all(dir, err);
 }
+
+// Where the seed once answered 501: a .torrent URL and a magnet link are
+// accepted (200 and the task id); a magnet without a usable hash is an
+// InvalidURI. Acceptance only: no peer serves these torrents.
+BOOST_AUTO_TEST_CASE(torrent_urls_and_magnets_are_accepted) {
+  origin o;
+  server_process d{{"--bt-listen=127.0.0.1:0", "--bt-dht=false",
+                    "--bt-lsd=false", "--bt-port-mapping=false"}};
+  d.start();
+  auto cb = ",\"SuccessCallbackUrl\":\"" + o.url("/status/200")
+            + "\",\"FailureCallbackUrl\":\"" + o.url("/status/200") + "\"";
+  auto torrent_url = submit(d, d.admin(), "bt-accept",
+                            "{\"Url\":\"" + o.url("/files/pack.torrent")
+                                + "\",\"Files\":[\"a.bin\"]" + cb + "}");
+  auto hash = std::string(40, 'd');
+  auto magnet = submit(d, d.admin(), "bt-accept",
+                       "{\"Url\":\"magnet:?xt=urn:btih:" + hash
+                           + "&dn=nobody\",\"Target\":\"movies\"" + cb + "}");
+  BOOST_CHECK_NE(torrent_url, magnet);
+  // The magnet waits for metadata nobody sends: doing, at 0 percent.
+  auto body = await_state(d, d.admin(), "bt-accept", magnet, "TASK_DOING");
+  BOOST_CHECK_EQUAL(json_field(body, "Percent"), "0.00");
+  auto status = d.api("GET", "/task/tid/" + magnet + "/status").body;
+  BOOST_CHECK_EQUAL(json_field(status, "task.torrent.metadata"), "fetching");
+  BOOST_CHECK_EQUAL(json_field(status, "task.torrent.info_hash"), hash);
+  BOOST_CHECK_EQUAL(offline(d, d.admin(), "DELETE", "/bt-accept/" + magnet)
+                        .status,
+                    204);
+  // Refused with the seed's codes.
+  for (auto& [url, code] : std::vector<std::pair<std::string, std::string>>{
+           {"magnet:?dn=no-hash", "InvalidURI"},
+           {"magnet:?xt=urn:btih:" + std::string(39, 'd'), "InvalidURI"},
+           {"ftp://h/pack.torrent", "InvalidURI"}}) {
+    auto res = offline(d, d.admin(), "PUT", "/bt-accept",
+                       "{\"Url\":\"" + url + "\"" + cb + "}");
+    BOOST_CHECK_MESSAGE(res.status == 400 && s3_code(res.body) == code,
+                        url << " -> " << res.status << " " << res.body);
+  }
+  auto res = offline(d, d.admin(), "PUT", "/bt-accept",
+                     "{\"Url\":\"" + o.url("/file/10")
+                         + "\",\"Files\":[\"a.bin\"]" + cb + "}");
+  BOOST_CHECK_EQUAL(res.status, 400);
+  BOOST_CHECK_EQUAL(s3_code(res.body), "InvalidArgument");
+  res = offline(d, d.admin(), "PUT", "/bt-accept",
+                "{\"Url\":\"magnet:?xt=urn:btih:" + hash
+                    + "\",\"Files\":[\"\"]" + cb + "}");
+  BOOST_CHECK_EQUAL(res.status, 400);
+  BOOST_CHECK_EQUAL(s3_code(res.body), "InvalidArgument");
+  // Only the two accepted ones became tasks.
+  BOOST_CHECK_EQUAL(
+      json_field(d.api("GET", "/task/state_counter").body, "counters.all"),
+      "2");
+}

@@ -10,9 +10,12 @@
 
 #include <csignal>
 
+#include <curl/curl.h>
+
 #include "tests/support/daemon.hpp"
 #include "tests/support/task_calls.hpp"
 #include "tests/support/origin.hpp"
+#include "tests/support/swarm.hpp"
 
 using namespace skyhaul::test;
 using namespace std::chrono_literals;
@@ -26,6 +29,98 @@ struct fixture {
     d.start();
   }
 };
+
+/// BitTorrent on loopback only, no discovery.
+std::vector<std::string> bt_flags(std::vector<std::string> more = {}) {
+  std::vector<std::string> out{"--bt-listen=127.0.0.1:0", "--bt-dht=false",
+                               "--bt-lsd=false", "--bt-port-mapping=false"};
+  out.insert(out.end(), more.begin(), more.end());
+  return out;
+}
+
+/// A scratch folder, removed at the end.
+struct scratch {
+  std::string dir;
+  scratch() {
+    char tmpl[] = "/tmp/skyhaul-edge-XXXXXX";
+    dir = ::mkdtemp(tmpl);
+  }
+  ~scratch() {
+    std::error_code err;
+    std::filesystem::remove_all(dir, err);
+  }
+};
+
+/// A bencoded dictionary of exactly `n` bytes (n >= 7; not a usable
+/// torrent): `d1:a<len>:xx...xe`, 6 bytes and the digits of len around len
+/// bytes. Computed, not searched: these run to megabytes.
+std::string dict_of_size(size_t n) {
+  for (size_t digits = 1; digits < 20 && digits + 6 < n; ++digits) {
+    auto len = n - 6 - digits;
+    if (std::to_string(len).size() == digits)
+      return "d1:a" + std::to_string(len) + ":" + std::string(len, 'x') + "e";
+  }
+  throw std::logic_error("no dictionary of " + std::to_string(n) + " bytes");
+}
+
+size_t collect(char* data, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+/// `POST /task` as `curl -F torrent=@pack.torrent -F task=...` sends it:
+/// libcurl's own multipart encoding. No `task` part when `task` is empty.
+response post_form(const server_process& d, const std::string& torrent,
+                   const std::string& task) {
+  response res;
+  auto* h = curl_easy_init();
+  auto* mime = curl_mime_init(h);
+  auto* part = curl_mime_addpart(mime);
+  curl_mime_name(part, "torrent");
+  curl_mime_filename(part, "pack.torrent");
+  curl_mime_type(part, "application/x-bittorrent");
+  curl_mime_data(part, torrent.data(), torrent.size());
+  if (!task.empty()) {
+    part = curl_mime_addpart(mime);
+    curl_mime_name(part, "task");
+    curl_mime_data(part, task.data(), task.size());
+  }
+  auto auth = "Authorization: Bearer " + d.admin().api_key;
+  curl_slist* headers = curl_slist_append(nullptr, auth.c_str());
+  headers = curl_slist_append(headers, "Expect:");
+  auto url = d.url() + "/task";
+  curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(h, CURLOPT_MIMEPOST, mime);
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &res.body);
+  curl_easy_setopt(h, CURLOPT_TIMEOUT, 30L);
+  if (curl_easy_perform(h) == CURLE_OK)
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &res.status);
+  curl_slist_free_all(headers);
+  curl_mime_free(mime);
+  curl_easy_cleanup(h);
+  return res;
+}
+
+/// `POST /task` with a hand-made body of type `type`.
+response post_typed(const server_process& d, const std::string& body,
+                    const std::string& type) {
+  return http("POST", d.url() + "/task", body,
+              {"Authorization: Bearer " + d.admin().api_key,
+               "Content-Type: " + type});
+}
+
+/// The request was refused with `status` and a JSON error saying why.
+void refused(const response& res, long status, const std::string& says,
+             const std::string& what) {
+  BOOST_CHECK_MESSAGE(res.status == status,
+                      what << " -> " << res.status << " " << res.body);
+  BOOST_CHECK_MESSAGE(json_field(res.body, "status") == "error", res.body);
+  BOOST_CHECK_MESSAGE(json_field(res.body, "errmsg").find(says)
+                          != std::string::npos,
+                      what << " -> " << res.body);
+}
 
 } // namespace
 
@@ -292,3 +387,144 @@ BOOST_AUTO_TEST_CASE(config_and_graceful_stop) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// Acceptance and refusal at the edge only: every accepted torrent task is
+// paused, or a magnet nobody serves, so nothing depends on a download.
+BOOST_AUTO_TEST_CASE(torrent_uploads_and_magnets_at_the_edge) {
+  scratch s;
+  auto t = make_torrent(s.dir + "/data", "pack",
+                        {{"a.bin", 20000}, {"b.bin", 3000}});
+  const uint64_t max_torrent = 2 << 20;
+  server_process d{bt_flags(
+      {"--bt-max-torrent-size=" + std::to_string(max_torrent)})};
+  d.start();
+  auto b64 = base64(t.bytes());
+  size_t accepted = 0;
+  // base64 in JSON: accepted, and the info says where the source is without
+  // showing it.
+  auto tid = create(d, R"({"torrent":")" + b64
+                           + R"(","paused":true,"target":"movies",)"
+                             R"("files":["a.bin"]})");
+  ++accepted;
+  auto status = d.api("GET", "/task/tid/" + tid + "/status").body;
+  BOOST_CHECK_EQUAL(state_of(status), "paused");
+  BOOST_CHECK_EQUAL(json_field(status, "task.url"), "");
+  BOOST_CHECK_EQUAL(json_field(status, "task.torrent"), "<composite>");
+  auto info = d.api("GET", "/task/tid/" + tid + "/info");
+  BOOST_REQUIRE_EQUAL(info.status, 200);
+  BOOST_CHECK_EQUAL(json_field(info.body, "task.source.kind"), "upload");
+  BOOST_CHECK_EQUAL(json_field(info.body, "task.source.upload"), "true");
+  BOOST_CHECK_EQUAL(json_field(info.body, "task.options.target"), "movies");
+  BOOST_CHECK_NE(info.body.find(R"("files":["a.bin"])"), std::string::npos);
+  BOOST_CHECK_EQUAL(info.body.find(b64.substr(0, 16)), std::string::npos);
+  BOOST_CHECK_EQUAL(info.body.find("piece length"), std::string::npos);
+  // Unpadded and line-wrapped base64 is the same upload.
+  auto wrapped = b64.substr(0, 76) + "\\n" + b64.substr(76);
+  while (!wrapped.empty() && wrapped.back() == '=')
+    wrapped.pop_back();
+  create(d, R"({"torrent":")" + wrapped + R"(","paused":true})");
+  ++accepted;
+  // multipart/form-data as curl -F sends it, with and without a task part.
+  auto form = post_form(d, t.bytes(), R"({"paused":true,"target":"up"})");
+  BOOST_REQUIRE_MESSAGE(form.status == 200, form.status << " " << form.body);
+  ++accepted;
+  auto form_tid = json_field(form.body, "tid");
+  BOOST_REQUIRE_EQUAL(form_tid.size(), 20u);
+  info = d.api("GET", "/task/tid/" + form_tid + "/info");
+  BOOST_CHECK_EQUAL(json_field(info.body, "task.source.kind"), "upload");
+  BOOST_CHECK_EQUAL(json_field(info.body, "task.options.target"), "up");
+  BOOST_CHECK_EQUAL(state_of(d.api("GET", "/task/tid/" + form_tid + "/status")
+                                 .body),
+                    "paused");
+  // An upload larger than the listener's 1 MiB (not a torrent, so paused):
+  // this route takes it.
+  auto big = dict_of_size(1536 << 10);
+  auto big_json = R"({"torrent":")" + base64(big) + R"(","paused":true})";
+  BOOST_REQUIRE_GT(big_json.size(), 2u << 20);
+  create(d, big_json);
+  ++accepted;
+  // Refused: both sources, none, oversized, bad base64, not bencode.
+  refused(d.api("POST", "/task",
+                R"({"torrent":")" + b64 + R"(","url":"http://h/a.torrent"})"),
+          400, "not both", "url and torrent");
+  refused(post_form(d, t.bytes(), R"({"url":"http://h/a.torrent"})"), 400,
+          "not both", "url in the task part");
+  refused(d.api("POST", "/task", R"({"paused":true})"), 400, "required",
+          "no source");
+  auto over = dict_of_size(max_torrent + 1);
+  refused(d.api("POST", "/task", R"({"torrent":")" + base64(over) + "\"}"),
+          413, "larger than", "oversized base64");
+  refused(post_form(d, over, {}), 413, "larger than", "oversized part");
+  // Beyond the route's own limit: refused before the body is read.
+  auto huge = dict_of_size(3 << 20);
+  refused(d.api("POST", "/task", R"({"torrent":")" + base64(huge) + "\"}"),
+          413, "larger than", "over the route limit");
+  // Only an upload may use this route's larger limit.
+  refused(d.api("POST", "/task",
+                R"({"url":"http://h/x","target":")" + std::string(3 << 19, 'a')
+                    + "\"}"),
+          413, "larger than", "a large body without a torrent");
+  refused(d.api("POST", "/task", R"({"torrent":"not base64!"})"), 400,
+          "base64", "bad base64");
+  refused(d.api("POST", "/task", R"({"torrent":"ZDQ6aW5mb2RlZQ-_"})"), 400,
+          "base64", "URL-safe base64");
+  refused(d.api("POST", "/task",
+                R"({"torrent":")" + base64("<html>not a torrent</html>")
+                    + "\"}"),
+          400, ".torrent", "HTML upload");
+  refused(d.api("POST", "/task",
+                R"({"torrent":")" + base64(t.bytes().substr(0, 100)) + "\"}"),
+          400, "not a .torrent file", "truncated torrent");
+  refused(post_typed(d, "--b\r\nContent-Disposition: form-data; name=\"task\""
+                        "\r\n\r\n{}\r\n--b--\r\n",
+                     "multipart/form-data; boundary=b"),
+          400, "no 'torrent' part", "multipart without torrent");
+  refused(post_typed(d, "--b\r\nContent-Disposition: form-data; "
+                        "name=\"torrent\"\r\n\r\nde",
+                     "multipart/form-data; boundary=b"),
+          400, "not closed", "unterminated multipart");
+  refused(post_typed(d, "de", "multipart/form-data"), 400, "boundary",
+          "multipart without boundary");
+  // Files are for torrents, and must be names.
+  refused(d.api("POST", "/task",
+                R"({"url":"http://h/a.bin","files":["a.bin"]})"),
+          400, "BitTorrent", "files of an HTTP url");
+  refused(d.api("POST", "/task",
+                R"({"torrent":")" + b64 + R"(","files":["a\u0000"]})"),
+          400, "control", "a NUL in a file name");
+  // Magnets: a usable hash is needed.
+  for (auto bad : {"magnet:?dn=pack", "magnet:?xt=urn:btih:1234",
+                   "magnet:?xt=urn:sha1:0123456789012345678901234567890123456789"})
+    refused(d.api("POST", "/task", std::string{R"({"url":")"} + bad + "\"}"),
+            400, "info-hash", bad);
+  refused(d.api("POST", "/task", R"({"url":"ftp://h/a.torrent"})"), 400,
+          "unsupported scheme", "ftp");
+  // Nothing refused became a task.
+  BOOST_CHECK_EQUAL(
+      json_field(d.api("GET", "/task/state_counter").body, "counters.all"),
+      std::to_string(accepted));
+  // A magnet nobody serves is accepted and waits for its metadata: the
+  // torrent member says so, the hash comes from the link, 0 percent.
+  auto hash = std::string(40, 'c');
+  auto magnet = create(d, R"({"url":"magnet:?xt=urn:btih:)" + hash
+                              + R"(&dn=nobody","files":["a.bin"]})");
+  status = d.await_status(magnet, [](const std::string& b) {
+    return state_of(b) == "downloading";
+  });
+  BOOST_CHECK_EQUAL(state_of(status), "downloading");
+  BOOST_CHECK_EQUAL(json_field(status, "task.torrent.metadata"), "fetching");
+  BOOST_CHECK_EQUAL(json_field(status, "task.torrent.info_hash"), hash);
+  BOOST_CHECK_EQUAL(json_field(status, "task.percent"), "0.00");
+  BOOST_CHECK_EQUAL(json_field(status, "task.total_bytes"), "-1");
+  info = d.api("GET", "/task/tid/" + magnet + "/info");
+  BOOST_CHECK_EQUAL(json_field(info.body, "task.source.kind"), "magnet");
+  BOOST_CHECK_EQUAL(json_field(info.body, "task.source.info_hash"), hash);
+  BOOST_CHECK_EQUAL(d.api("DELETE", "/task/tid/" + magnet).status, 200);
+  // GET /config shows the BitTorrent settings.
+  auto cfg = d.api("GET", "/config").body;
+  BOOST_CHECK_EQUAL(json_field(cfg, "config.bt_max_torrent_size"),
+                    std::to_string(max_torrent));
+  BOOST_CHECK_EQUAL(json_field(cfg, "config.bt_dht"), "false");
+  BOOST_CHECK_EQUAL(json_field(cfg, "config.bt_listen"), "127.0.0.1:0");
+  BOOST_CHECK_EQUAL(json_field(cfg, "config.bt_seed"), "stop");
+}
