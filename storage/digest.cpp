@@ -23,8 +23,7 @@ namespace skyhaul::storage {
 namespace {
 
 constexpr size_t chunk_size = 1 << 20;
-/// Jobs in flight per set: 16 chunks when each is hashed twice and
-/// written once.
+/// Jobs in flight per set: 16 chunks, three jobs each.
 constexpr size_t max_pending_jobs = 3 * 16;
 
 std::string hex(const unsigned char* p, size_t n) {
@@ -149,7 +148,7 @@ lane& sha1_lane() {
 }
 
 lane& write_lane() {
-  static lane instance{"sky.write"};
+  static lane instance{"sky.crc.write"};
   return instance;
 }
 
@@ -234,20 +233,34 @@ struct digest_set::impl {
       return;
     auto data = std::move(filling);
     filling = nullptr;
-    auto jobs = data->write ? 3u : 2u;
     {
       std::unique_lock<std::mutex> guard{mtx};
-      cv.wait(guard, [&] { return pending + jobs <= max_pending_jobs; });
-      pending += jobs;
+      cv.wait(guard, [&] { return pending + 3 <= max_pending_jobs; });
+      pending += 3;
     }
-    // Each job lets go of the chunk before it counts itself done, so no
-    // buffer returns to `spare` after `drain` saw nothing pending.
-    if (data->write) {
-      write_lane().post([this, data, fd = fd,
-                         direct_fd = direct_fd]() mutable {
+    // Three workers per chunk, so the work spreads over the cores: MD5
+    // alone on one (it is the slowest and cannot be split), SHA-1 on
+    // another, CRC32 and the file write on the third. Each job lets go of
+    // the chunk before it counts itself done, so no buffer returns to
+    // `spare` after `drain` saw nothing pending.
+    md5_lane().post([this, data]() mutable {
+      md5.update(data->data, data->size);
+      data.reset();
+      done();
+    });
+    sha1_lane().post([this, data]() mutable {
+      sha1.update(data->data, data->size);
+      data.reset();
+      done();
+    });
+    write_lane().post([this, data = std::move(data), fd = fd,
+                       direct_fd = direct_fd]() mutable {
+      auto& b = *data;
+      crc = crc32_z(crc, reinterpret_cast<const Bytef*>(b.data), b.size);
+      std::string err;
+      if (b.write) {
         // Whole aligned chunks skip the page cache: no copy, no per-page
         // bookkeeping, and little left for the final fsync.
-        auto& b = *data;
         bool direct = direct_fd >= 0 && b.offset % 4096 == 0
                       && b.size % 4096 == 0;
         bool ok = write_all(direct ? direct_fd : fd, b);
@@ -261,26 +274,15 @@ struct digest_set::impl {
           ::sync_file_range(fd, static_cast<off64_t>(b.offset),
                             static_cast<off64_t>(b.size),
                             SYNC_FILE_RANGE_WRITE);
-        std::string err = ok ? std::string{} : std::strerror(errno);
-        data.reset();
-        if (!err.empty()) {
-          std::lock_guard<std::mutex> guard{mtx};
-          if (write_error.empty())
-            write_error = err;
-        }
-        done();
-      });
-    }
-    md5_lane().post([this, data]() mutable {
-      md5.update(data->data, data->size);
+        if (!ok)
+          err = std::strerror(errno);
+      }
       data.reset();
-      done();
-    });
-    sha1_lane().post([this, data = std::move(data)]() mutable {
-      sha1.update(data->data, data->size);
-      crc = crc32_z(crc, reinterpret_cast<const Bytef*>(data->data),
-                    data->size);
-      data.reset();
+      if (!err.empty()) {
+        std::lock_guard<std::mutex> guard{mtx};
+        if (write_error.empty())
+          write_error = err;
+      }
       done();
     });
   }
