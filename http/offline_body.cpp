@@ -171,13 +171,8 @@ caf::error parse_offline_body(const std::string& body,
     return bad("CRC32 must be 1 to 8 hex digits");
   if (!rule.empty() && !from_string(rule, spec.rule))
     return bad("unknown OnKeyExist rule: " + rule);
-  if (!spec.files.empty()) {
-    if (!is_torrent(source_of(spec)))
-      return bad("Files chooses files of a BitTorrent source; this Url is "
-                 "HTTP");
-    if (auto why = check_file_names(spec.files))
-      return bad("Files: " + *why);
-  }
+  if (auto why = check_file_choice(spec))
+    return bad("Files: " + *why);
   return caf::none;
 }
 

@@ -216,13 +216,8 @@ caf::error parse_task_request(const std::string& body,
   } else if (auto err = check_http_url(spec.url)) {
     return bad_uri("bad url: " + *err);
   }
-  if (!spec.files.empty()) {
-    if (!is_torrent(source_of(spec)))
-      return bad("field 'files' chooses files of a BitTorrent source; this "
-                 "url is HTTP");
-    if (auto why = check_file_names(spec.files))
-      return bad("field 'files': " + *why);
-  }
+  if (auto why = check_file_choice(spec))
+    return bad("field 'files': " + *why);
   if (spec.bucket.empty())
     spec.bucket = "user-" + std::to_string(uid);
   else if (!valid_bucket_name(spec.bucket))

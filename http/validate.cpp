@@ -1,5 +1,8 @@
 #include "http/validate.hpp"
 
+#include "protocol/source.hpp"
+#include "protocol/task_spec.hpp"
+
 #include <cctype>
 #include <cstdint>
 
@@ -203,6 +206,18 @@ bool normalise_hex(std::string& hex, size_t digits) {
   if (hex.size() < digits)
     hex.insert(0, digits - hex.size(), '0');
   return true;
+}
+
+} // namespace skyhaul::http
+
+namespace skyhaul::http {
+
+std::optional<std::string> check_file_choice(const task_spec& spec) {
+  if (spec.files.empty())
+    return std::nullopt;
+  if (!is_torrent(source_of(spec)))
+    return "chooses files of a BitTorrent source; this source is HTTP";
+  return check_file_names(spec.files);
 }
 
 } // namespace skyhaul::http

@@ -9,6 +9,10 @@
 
 #include "http/key_check.hpp"
 
+namespace skyhaul {
+struct task_spec;
+} // namespace skyhaul
+
 namespace skyhaul::http {
 
 /// Longest URL accepted as a download source or callback.
@@ -33,6 +37,10 @@ constexpr size_t max_file_name_length = 1024;
 /// daemon's question.
 std::optional<std::string>
 check_file_names(const std::vector<std::string>& names);
+
+/// Why `spec.files` cannot be its file choice (a choice needs a BitTorrent
+/// source, and `check_file_names`), or nullopt; the caller names the field.
+std::optional<std::string> check_file_choice(const task_spec& spec);
 
 /// Why `bytes` cannot be a .torrent file, or nullopt when it may be: it
 /// must be one bencoded dictionary, well-formed up to its closing `e`
