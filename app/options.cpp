@@ -102,6 +102,7 @@ const std::map<std::string, setter>& options() {
       {"actor-policy",
        one_of(&settings::actor_policy, {"sharing", "stealing"})},
       {"request-timeout-ms", num(&settings::request_timeout_ms)},
+      {"idle-timeout-ms", num(&settings::idle_timeout_ms)},
       {"link-ttl", num(&settings::link_ttl_s)},
       {"map-size", num(&settings::map_size)},
       {"callback-max-tries", num(&settings::callback_max_tries)},

@@ -31,7 +31,6 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-constexpr auto idle_timeout = std::chrono::seconds(30);
 constexpr auto linger_timeout = std::chrono::seconds(5);
 constexpr uint32_t header_limit = 16 * 1024;
 constexpr uint64_t max_drain_bytes = 64 << 20;
@@ -45,6 +44,13 @@ using timer_type
                               executor>;
 
 class session;
+
+/// How long a connection may take: `idle` for a request to arrive (and for
+/// each chunk of a reply to be taken), `answer` for the face to answer.
+struct deadlines {
+  std::chrono::milliseconds idle;
+  std::chrono::milliseconds answer;
+};
 
 /// What the server shares with every session and listener. Sessions can
 /// outlive the server (a bridge actor holds one until the scheduler
@@ -109,10 +115,10 @@ class session : public std::enable_shared_from_this<session> {
 public:
   session(socket_type&& socket, std::shared_ptr<context> ctx,
           const router& face, uint64_t body_limit,
-          std::chrono::milliseconds answer_timeout)
+          deadlines limits)
     : socket_(std::move(socket)), timer_(socket_.get_executor()),
       ctx_(std::move(ctx)), face_(face), body_limit_(body_limit),
-      answer_timeout_(answer_timeout) {
+      limits_(limits) {
   }
 
   void run() {
@@ -184,7 +190,7 @@ private:
     path_.clear();
     target_.clear();
     query_.clear();
-    touch(idle_timeout);
+    touch(limits_.idle);
     bhttp::async_read_header(socket_, buffer_, *parser_,
                              [self = shared_from_this()](beast::error_code ec,
                                                          size_t) {
@@ -210,7 +216,7 @@ private:
       // The client waits for this before it sends the body; without it,
       // curl pauses a second on every upload.
       static const std::string cont = "HTTP/1.1 100 Continue\r\n\r\n";
-      touch(idle_timeout);
+      touch(limits_.idle);
       net::async_write(socket_, net::buffer(cont),
                        [self = shared_from_this()](beast::error_code ec,
                                                    size_t) {
@@ -224,7 +230,7 @@ private:
   }
 
   void read_body() {
-    touch(idle_timeout);
+    touch(limits_.idle);
     bhttp::async_read(socket_, buffer_, *parser_,
                       [self = shared_from_this()](beast::error_code ec,
                                                   size_t) {
@@ -269,7 +275,7 @@ private:
         = std::string{field.value()};
     req.body = std::move(msg.body());
     phase_ = phase::waiting;
-    touch(answer_timeout_);
+    touch(limits_.answer);
     auto id = ++call_id_;
     std::weak_ptr<session> weak = shared_from_this();
     face_.dispatch(req, [weak, id](reply r) {
@@ -338,7 +344,7 @@ private:
 
   void write(reply r) {
     phase_ = phase::writing;
-    touch(idle_timeout);
+    touch(limits_.idle);
     if (head_ || r.status == 304 || r.status == 204) {
       // The headers of the full answer, no body.
       bool with_length = r.status != 304 && r.status != 204;
@@ -396,7 +402,7 @@ private:
     std::shared_ptr<bhttp::response_serializer<range_file_body>> sr) {
     // The timeout is per chunk: a slow but moving download of a large
     // file must not be cut off, a reader that stopped reading must.
-    touch(idle_timeout);
+    touch(limits_.idle);
     auto& ser = *sr;
     bhttp::async_write_some(
       socket_, ser,
@@ -458,7 +464,7 @@ private:
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   const router& face_;
   uint64_t body_limit_;
-  std::chrono::milliseconds answer_timeout_;
+  deadlines limits_;
   /// The limit of the request being read.
   uint64_t cur_limit_ = 0;
   uint64_t drained_ = 0;
@@ -486,9 +492,9 @@ private:
 class listener : public std::enable_shared_from_this<listener> {
 public:
   listener(std::shared_ptr<context> ctx, tcp::endpoint ep, const router& face,
-           uint64_t body_limit, std::chrono::milliseconds answer_timeout)
+           uint64_t body_limit, deadlines limits)
     : ctx_(std::move(ctx)), acceptor_(ctx_->iocs.front()->get_executor()),
-      face_(face), body_limit_(body_limit), answer_timeout_(answer_timeout) {
+      face_(face), body_limit_(body_limit), limits_(limits) {
     beast::error_code ec;
     acceptor_.open(ep.protocol(), ec);
     if (!ec)
@@ -533,7 +539,7 @@ private:
       beast::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
       auto s = std::make_shared<session>(std::move(socket), ctx_, face_,
-                                         body_limit_, answer_timeout_);
+                                         body_limit_, limits_);
       ctx_->add(s);
       s->run();
     }
@@ -544,7 +550,7 @@ private:
   acceptor_type acceptor_;
   const router& face_;
   uint64_t body_limit_;
-  std::chrono::milliseconds answer_timeout_;
+  deadlines limits_;
 };
 
 tcp::endpoint parse_endpoint(const std::string& host_port) {
@@ -625,9 +631,11 @@ std::map<std::string, std::string> server::start() {
     } catch (const std::exception& e) {
       throw std::runtime_error(std::string{name} + " listener: " + e.what());
     }
-    auto l = std::make_shared<listener>(
-      d.ctx, ep, face, cfg.max_body_bytes,
-      std::chrono::milliseconds(std::max<uint32_t>(1, cfg.request_timeout_ms)));
+    deadlines limits{
+      std::chrono::milliseconds(std::max<uint32_t>(1, cfg.idle_timeout_ms)),
+      std::chrono::milliseconds(std::max<uint32_t>(1, cfg.request_timeout_ms))};
+    auto l = std::make_shared<listener>(d.ctx, ep, face, cfg.max_body_bytes,
+                                        limits);
     bound[name] = to_host_port(l->local());
     d.listeners.push_back(std::move(l));
   }

@@ -236,6 +236,7 @@ void write_settings(json_writer& w, const settings& s) {
   put_u(w, "actor_threads", s.actor_threads);
   put(w, "actor_policy", s.actor_policy);
   put_u(w, "request_timeout_ms", s.request_timeout_ms);
+  put_u(w, "idle_timeout_ms", s.idle_timeout_ms);
   put_u(w, "link_ttl", s.link_ttl_s);
   put_u(w, "map_size", s.map_size);
   put_u(w, "callback_max_tries", s.callback_max_tries);

@@ -48,6 +48,9 @@ struct settings {
   /// Time a request may wait for its answer; past it the listener answers
   /// 500 and closes the connection.
   uint32_t request_timeout_ms = 10000;
+  /// Time a connection may stay silent: for the next request (or the rest
+  /// of one) to arrive, or for the client to take the next part of a reply.
+  uint32_t idle_timeout_ms = 30000;
   /// Lifetime of signed download links.
   uint32_t link_ttl_s = 3600;
   /// Callback delivery: attempts per event before giving up, and the window

@@ -140,12 +140,15 @@ BOOST_AUTO_TEST_CASE(runtime_tuning_options) {
   BOOST_CHECK_EQUAL(d.actor_threads, 0u);
   BOOST_CHECK_EQUAL(d.actor_policy, "sharing");
   BOOST_CHECK_EQUAL(d.request_timeout_ms, 10000u);
+  BOOST_CHECK_EQUAL(d.idle_timeout_ms, 30000u);
   auto s = load_settings({"--actor-threads", "3", "--actor-policy",
-                          "stealing", "--request-timeout-ms", "2500"},
+                          "stealing", "--request-timeout-ms", "2500",
+                          "--idle-timeout-ms", "700"},
                          cmd);
   BOOST_CHECK_EQUAL(s.actor_threads, 3u);
   BOOST_CHECK_EQUAL(s.actor_policy, "stealing");
   BOOST_CHECK_EQUAL(s.request_timeout_ms, 2500u);
+  BOOST_CHECK_EQUAL(s.idle_timeout_ms, 700u);
   BOOST_CHECK_THROW(load_settings({"--actor-policy", "round-robin"}, cmd),
                     std::invalid_argument);
   BOOST_CHECK_THROW(load_settings({"--request-timeout-ms", "soon"}, cmd),

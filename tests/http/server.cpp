@@ -21,6 +21,7 @@
 #include <mutex>
 #include <rapidjson/document.h>
 #include <stdlib.h>
+#include <thread>
 
 using namespace skyhaul;
 using namespace std::chrono_literals;
@@ -265,6 +266,7 @@ struct fixture {
     cfg.max_body_bytes = 4096;
     cfg.http_threads = 2;
     cfg.request_timeout_ms = 1500;
+    cfg.idle_timeout_ms = 2000;
     db = std::make_unique<storage::lmdb_env>(dir + "/db", 64 << 20);
     blobs = std::make_unique<storage::blob_store>(dir);
     std::tie(uid, key) = add_user("alice");
@@ -603,6 +605,34 @@ BOOST_AUTO_TEST_CASE(an_answer_that_never_comes_is_a_500_after_the_timeout) {
   }
   // The server goes on serving other connections.
   BOOST_CHECK_EQUAL(api(bhttp::verb::get, "/task/state_counter").status, 200u);
+}
+
+BOOST_AUTO_TEST_CASE(a_silent_or_stalled_connection_is_closed_when_idle) {
+  // Nothing at all, then a header that never ends (slowloris).
+  std::string stalled = "GET /healthz HTTP/1.1\r\nHost: x\r\n";
+  for (const auto& sent : {std::string{}, stalled}) {
+    client c{bound["api"]};
+    auto begin = std::chrono::steady_clock::now();
+    if (!sent.empty())
+      c.raw(sent);
+    BOOST_CHECK(c.closed());
+    auto waited = std::chrono::steady_clock::now() - begin;
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(waited);
+    BOOST_CHECK_MESSAGE(ms >= 1900ms && ms < 9s,
+                        "closed after " << ms.count() << " ms");
+  }
+}
+
+BOOST_AUTO_TEST_CASE(a_busy_keep_alive_connection_outlives_the_idle_timeout) {
+  // Six requests 600 ms apart: 3 s on one connection, longer than the
+  // 2 s idle limit, but never silent for that long.
+  client c{bound["api"]};
+  for (int i = 0; i < 6; ++i) {
+    if (i > 0)
+      std::this_thread::sleep_for(600ms);
+    auto res = c.call(bhttp::verb::get, "/healthz");
+    BOOST_REQUIRE_EQUAL(res.status, 200u);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(list_passes_the_query) {
