@@ -1,5 +1,7 @@
 #include "storage/digest.hpp"
 
+#include "storage/crc32.hpp"
+
 #include <condition_variable>
 #include <cerrno>
 #include <cstdio>
@@ -256,7 +258,7 @@ struct digest_set::impl {
     write_lane().post([this, data = std::move(data), fd = fd,
                        direct_fd = direct_fd]() mutable {
       auto& b = *data;
-      crc = crc32_z(crc, reinterpret_cast<const Bytef*>(b.data), b.size);
+      crc = crc32_update(crc, b.data, b.size);
       std::string err;
       if (b.write) {
         // Whole aligned chunks skip the page cache: no copy, no per-page

@@ -1,4 +1,5 @@
 #define BOOST_TEST_MODULE digest
+#include "storage/crc32.hpp"
 #include "storage/digest.hpp"
 #include "tests/support/reference_digests.hpp"
 
@@ -9,6 +10,7 @@
 #include <iterator>
 #include <random>
 #include <unistd.h>
+#include <zlib.h>
 
 // MD5, SHA-1 and CRC32 of a stream fed in odd pieces, checked against
 // one-shot OpenSSL and zlib, and the stream written to a file by the set's
@@ -130,4 +132,24 @@ BOOST_AUTO_TEST_CASE(a_failing_write_is_reported) {
   check_digests(r, data);
   ds.reset();
   BOOST_CHECK(ds.write_error().empty());
+}
+
+BOOST_AUTO_TEST_CASE(crc32_matches_zlib_at_every_length_and_alignment) {
+  auto data = random_bytes((1 << 20) + 777, 4);
+  auto bytes = reinterpret_cast<const unsigned char*>(data.data());
+  for (size_t len = 0; len < 600; ++len)
+    for (size_t off = 0; off < 16; off += 5) {
+      auto want = crc32_z(0, bytes + off, len);
+      BOOST_REQUIRE_MESSAGE(crc32_update(0, bytes + off, len) == want,
+                            "length " << len << " at offset " << off);
+    }
+  // A stream in uneven pieces, continuing one value.
+  uint32_t crc = 0;
+  size_t pos = 0;
+  for (size_t step = 1; pos < data.size(); step = step * 3 + 1) {
+    auto n = std::min(step % 70001, data.size() - pos);
+    crc = crc32_update(crc, bytes + pos, n);
+    pos += n;
+  }
+  BOOST_CHECK_EQUAL(crc, crc32_z(0, bytes, data.size()));
 }
