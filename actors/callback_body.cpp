@@ -1,6 +1,6 @@
 #include "actors/callback_body.hpp"
 
-#include <cctype>
+#include "protocol/text.hpp"
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -25,12 +25,6 @@ std::string join(const std::vector<std::string>& xs) {
   return out;
 }
 
-std::string lower(std::string s) {
-  for (auto& c : s)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 /// The seed's per-file object, keyed by file name.
 void write_files(writer& w, const task_record& rec) {
   auto task = callback_task_name(rec);
@@ -45,7 +39,7 @@ void write_files(writer& w, const task_record& rec) {
     put(w, "Key", f.key);
     w.Key("Size");
     w.Uint64(f.size);
-    put(w, "Content-Type", lower(f.content_type));
+    put(w, "Content-Type", ascii_lower(f.content_type));
     put(w, "LastModified", std::to_string(f.last_modified_ms));
     put(w, "Task", task);
     w.Key("Concrete-Upload");

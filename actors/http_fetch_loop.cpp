@@ -1,5 +1,6 @@
 #include "actors/http_fetch_loop.hpp"
 
+#include "protocol/text.hpp"
 #include "actors/http_fetch.hpp"
 #include "actors/net_policy.hpp"
 #include "storage/digest.hpp"
@@ -77,12 +78,6 @@ struct transfer {
 };
 
 namespace {
-
-std::string lower(std::string s) {
-  for (auto& c : s)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::string trim(std::string s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
@@ -194,7 +189,7 @@ size_t header_cb(char* p, size_t size, size_t n, void* ud) {
   auto colon = line.find(':');
   if (colon == std::string::npos)
     return size * n;
-  auto name = lower(line.substr(0, colon));
+  auto name = ascii_lower(line.substr(0, colon));
   auto value = trim(line.substr(colon + 1));
   if (name == "content-length")
     t.content_length = std::atoll(value.c_str());
@@ -209,7 +204,7 @@ size_t header_cb(char* p, size_t size, size_t n, void* ud) {
   else if (name == "location")
     t.location = value;
   else if (name == "content-type")
-    t.content_type = lower(trim(value.substr(0, value.find(';'))));
+    t.content_type = ascii_lower(trim(value.substr(0, value.find(';'))));
   return size * n;
 }
 

@@ -1,5 +1,6 @@
 #include "http/multipart.hpp"
 
+#include "protocol/text.hpp"
 #include <cctype>
 #include <map>
 #include <string_view>
@@ -7,13 +8,6 @@
 namespace skyhaul::http {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out{s};
-  for (auto& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string_view trim(std::string_view s) {
   auto first = s.find_first_not_of(" \t");
@@ -25,7 +19,7 @@ std::string_view trim(std::string_view s) {
 
 /// The media type of a header value: what precedes the first ';'.
 std::string media_type(std::string_view value) {
-  return lower(trim(value.substr(0, value.find(';'))));
+  return ascii_lower(trim(value.substr(0, value.find(';'))));
 }
 
 /// The parameters of a header value such as
@@ -42,7 +36,7 @@ parameters(std::string_view value) {
     auto end = i;
     while (end < n && value[end] != '=' && value[end] != ';')
       ++end;
-    auto name = lower(trim(value.substr(i, end - i)));
+    auto name = ascii_lower(trim(value.substr(i, end - i)));
     if (end >= n || value[end] == ';') {
       // A bare word without a value: nothing to keep.
       i = end;
@@ -134,7 +128,7 @@ bool read_part_headers(std::string_view headers, form_part& part,
       error = "a multipart part header line has no name and ':'";
       return false;
     }
-    auto name = lower(trim(line.substr(0, colon)));
+    auto name = ascii_lower(trim(line.substr(0, colon)));
     auto value = trim(line.substr(colon + 1));
     if (name == "content-disposition") {
       if (disposition) {

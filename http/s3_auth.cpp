@@ -1,5 +1,6 @@
 #include "http/s3_auth.hpp"
 
+#include "protocol/text.hpp"
 #include "http/s3_error.hpp"
 #include "http/services.hpp"
 #include "http/sigv2.hpp"
@@ -73,12 +74,6 @@ std::string_view raw_query(const request& req) {
 
 bool starts_with(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
-}
-
-std::string lower(std::string s) {
-  for (auto& c : s)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 bool is_sha256_hex(std::string_view s) {
@@ -248,7 +243,7 @@ s3_auth_result verify_v2_query(const services& svc, const request& req,
   // and Content-Type as query parameters instead of headers.
   auto amz = req.headers;
   for (auto& [name, value] : req.query) {
-    auto lname = lower(name);
+    auto lname = ascii_lower(name);
     if (starts_with(lname, "x-amz-") || lname == "content-md5"
         || lname == "content-type")
       amz.emplace(std::move(lname), value);
@@ -308,7 +303,7 @@ std::string parse_signed_headers(std::string_view list, v4_claim& out) {
                                      : semi - pos);
     if (name.empty())
       return "the SignedHeaders list is mal-formed.";
-    out.signed_headers.push_back(lower(std::string{name}));
+    out.signed_headers.push_back(ascii_lower(std::string{name}));
     if (semi == std::string_view::npos)
       break;
     pos = semi + 1;
@@ -413,11 +408,11 @@ s3_auth_result verify_v4(const services& svc, const request& req,
                                       claim.signed_headers, payload);
     ok |= storage::constant_time_equal(
         sigv4_signature(r.user->secret_key, claim.timestamp, claim.scope, cr),
-        lower(claim.signature));
+        ascii_lower(claim.signature));
   }
   if (!ok)
     return mismatch();
-  if (is_sha256_hex(payload) && lower(payload) != payload_sha256(req.body))
+  if (is_sha256_hex(payload) && ascii_lower(payload) != payload_sha256(req.body))
     return fail(400, "XAmzContentSHA256Mismatch",
                 "The provided 'x-amz-content-sha256' header does not match "
                 "what was computed.");

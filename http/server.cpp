@@ -1,5 +1,6 @@
 #include "http/server.hpp"
 
+#include "protocol/text.hpp"
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -91,12 +92,6 @@ struct context {
     live.push_back(s);
   }
 };
-
-std::string lower(std::string s) {
-  for (auto& c : s)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 bool has_line_break(std::string_view s) {
   return s.find_first_of("\r\n") != std::string_view::npos;
@@ -271,7 +266,7 @@ private:
     keep_alive_ = msg.keep_alive();
     head_ = msg.method() == bhttp::verb::head;
     for (auto& field : msg)
-      req.headers[lower(std::string{field.name_string()})]
+      req.headers[ascii_lower({field.name_string().data(), field.name_string().size()})]
         = std::string{field.value()};
     req.body = std::move(msg.body());
     phase_ = phase::waiting;
@@ -386,7 +381,7 @@ private:
     res->body().length = r.file_length;
     res->keep_alive(keep_alive_);
     res->set(bhttp::field::server, "skyhaul");
-    if (!r.content_type.empty())
+    if (!r.content_type.empty() && !has_line_break(r.content_type))
       res->set(bhttp::field::content_type, r.content_type);
     for (auto& [k, v] : r.headers)
       if (!k.empty() && !has_line_break(k) && !has_line_break(v))

@@ -1,5 +1,6 @@
 #include "protocol/source.hpp"
 
+#include "protocol/text.hpp"
 #include "protocol/task_spec.hpp"
 
 #include <cctype>
@@ -7,13 +8,6 @@
 namespace skyhaul {
 
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out{s};
-  for (auto& c : out)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 bool all_hex(std::string_view s) {
   for (auto c : s)
@@ -78,13 +72,13 @@ bool is_torrent_url(std::string_view url) {
   auto path = url.substr(0, url.find_first_of("?#"));
   constexpr std::string_view ext = ".torrent";
   return path.size() > ext.size()
-         && lower(path.substr(path.size() - ext.size())) == ext;
+         && ascii_lower(path.substr(path.size() - ext.size())) == ext;
 }
 
 source_kind source_of(const task_spec& spec) {
   if (!spec.torrent.empty())
     return source_kind::torrent_file;
-  if (spec.url.size() >= 7 && lower(spec.url.substr(0, 7)) == "magnet:")
+  if (spec.url.size() >= 7 && ascii_lower(spec.url.substr(0, 7)) == "magnet:")
     return source_kind::magnet;
   if (is_torrent_url(spec.url))
     return source_kind::torrent_url;
@@ -92,7 +86,7 @@ source_kind source_of(const task_spec& spec) {
 }
 
 std::optional<std::string> magnet_info_hash(std::string_view uri) {
-  if (uri.size() < 8 || lower(uri.substr(0, 8)) != "magnet:?")
+  if (uri.size() < 8 || ascii_lower(uri.substr(0, 8)) != "magnet:?")
     return std::nullopt;
   std::optional<std::string> v1;
   std::optional<std::string> v2;
@@ -105,18 +99,18 @@ std::optional<std::string> magnet_info_hash(std::string_view uri) {
     auto eq = pair.find('=');
     if (eq == std::string_view::npos)
       continue;
-    auto name = lower(pair.substr(0, eq));
+    auto name = ascii_lower(pair.substr(0, eq));
     // `xt`, `xt.1`, `xt.2`... all name exact topics.
     if (name != "xt" && name.compare(0, 3, "xt.") != 0)
       continue;
     std::string value;
     if (!unescape(pair.substr(eq + 1), value))
       continue;
-    auto lv = lower(value);
+    auto lv = ascii_lower(value);
     if (lv.compare(0, 9, "urn:btih:") == 0) {
       auto h = std::string_view{value}.substr(9);
       if (h.size() == 40 && all_hex(h))
-        v1 = lower(h);
+        v1 = ascii_lower(h);
       else if (auto hex = base32_to_hex(h))
         v1 = *hex;
     } else if (lv.compare(0, 9, "urn:btmh:") == 0) {
