@@ -15,10 +15,7 @@ namespace skyhaul {
 
 namespace {
 
-// The store is local and answers every write or dies (and then the
-// request fails at once); a timer per write would only wake CAF's clock
-// thread on every task change.
-constexpr auto store_timeout = caf::infinite;
+constexpr auto store_timeout = std::chrono::seconds(60);
 constexpr auto task_timeout = std::chrono::seconds(30);
 
 struct live_task {

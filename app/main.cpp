@@ -128,7 +128,7 @@ int serve(const settings& cfg) {
   // CAF's default is at least four workers; on a small machine the extra
   // ones only sleep, wake and steal, which costs every message latency.
   auto workers = cfg.actor_threads != 0
-                   ? cfg.actor_threads
+                   ? std::min(cfg.actor_threads, 1024u)
                    : std::max(1u, std::thread::hardware_concurrency());
   sys_cfg.set("scheduler.max-threads", static_cast<size_t>(workers));
   // Work stealing polls while idle: on two cores its sleeping and waking

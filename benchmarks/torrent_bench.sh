@@ -61,12 +61,13 @@ python3 -c 'import base64,json,sys;print(json.dumps({"torrent":base64.b64encode(
 aria_times=() sky_times=()
 for i in $(seq "$RUNS"); do
   rm -rf "$WORK/a2"; mkdir -p "$WORK/a2"
+  ARIA_PORT=$(free_port) # before the clock starts: aria2c is timed alone
   t0=$(now)
   timeout 1800 aria2c -q --no-conf --interface=127.0.0.1 --dir="$WORK/a2" \
     --enable-dht=false --enable-dht6=false \
     --bt-enable-lpd=false --enable-peer-exchange=false --seed-time=0 \
     --file-allocation=none --check-integrity=false --bt-hash-check-seed=false \
-    --listen-port="$(free_port)" "$TORRENT"
+    --listen-port="$ARIA_PORT" "$TORRENT"
   t1=$(now)
   aria_times+=("$(elapsed "$t0" "$t1")"); rm -rf "$WORK/a2"
 

@@ -14,11 +14,14 @@
 namespace skyhaul::http {
 
 /// Sends `xs...` to `dest`; `on_ok` gets the result, `on_err` a
-/// `caf::error` (a dead `dest` included). Exactly one of them runs, on a
-/// CAF worker. There is no CAF timeout: every actor answers or dies, and
-/// the server itself answers 500 after `settings::request_timeout_ms`, so
-/// no request wakes CAF's clock thread. One line per call in a face:
+/// `caf::error` (a dead `dest` or `bridge_timeout` included). Exactly one
+/// of them runs, on a CAF worker. The client gets its 500 from the server
+/// after `settings::request_timeout_ms` already; this backstop only ends
+/// the bridge actor of an answer that never comes. One line per call:
 /// `ask(sys, sched, ok_fn, err_fn, atom::pause_v, uid, seq);`
+/// How long a bridge actor waits for its answer at most.
+constexpr auto bridge_timeout = std::chrono::seconds(60);
+
 template <class Handle, class OnOk, class OnErr, class... Ts>
 void ask(caf::actor_system& sys, const Handle& dest, OnOk on_ok,
          OnErr on_err, Ts... xs) {
@@ -30,7 +33,7 @@ void ask(caf::actor_system& sys, const Handle& dest, OnOk on_ok,
   // spawn's tuple through a null pointer, which UBSan reports.
   sys.spawn<caf::hidden>(
     [=](caf::event_based_actor* self, const Handle& to) mutable {
-      self->request(to, caf::infinite, std::move(xs)...)
+      self->request(to, bridge_timeout, std::move(xs)...)
         .then(std::move(on_ok), std::move(on_err));
     },
     dest);

@@ -1,11 +1,17 @@
 #include "storage/crc32.hpp"
 
-#include <immintrin.h>
 #include <zlib.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define SKYHAUL_HAVE_CLMUL 1
+#endif
 
 namespace skyhaul::storage {
 
 namespace {
+
+#ifdef SKYHAUL_HAVE_CLMUL
 
 #define SKYHAUL_CLMUL __attribute__((target("pclmul,sse4.1")))
 
@@ -80,6 +86,18 @@ bool has_pclmul() {
                           && __builtin_cpu_supports("sse4.1");
   return yes;
 }
+
+#else
+
+bool has_pclmul() {
+  return false;
+}
+
+uint32_t fold(const unsigned char*, size_t, uint32_t crc) {
+  return crc;
+}
+
+#endif
 
 } // namespace
 

@@ -203,7 +203,10 @@ struct digest_set::impl {
   }
 
   ~impl() {
-    // The unsent buffer returns to `spare` while both still exist.
+    // Bytes fed to a writing set reach the file; the unsent buffer returns
+    // to `spare` while both still exist.
+    if (fd >= 0)
+      submit();
     filling = nullptr;
     drain();
   }
@@ -260,7 +263,15 @@ struct digest_set::impl {
       auto& b = *data;
       crc = crc32_update(crc, b.data, b.size);
       std::string err;
-      if (b.write) {
+      bool failed_before = false;
+      {
+        std::lock_guard<std::mutex> guard{mtx};
+        failed_before = !write_error.empty();
+      }
+      // After a failed write nothing more lands, and the file is cut back
+      // to the failed offset: it stays a prefix of the stream, never a
+      // stream with a hole a resume would take for data.
+      if (b.write && !failed_before) {
         // Whole aligned chunks skip the page cache: no copy, no per-page
         // bookkeeping, and little left for the final fsync.
         bool direct = direct_fd >= 0 && b.offset % 4096 == 0
@@ -276,8 +287,10 @@ struct digest_set::impl {
           ::sync_file_range(fd, static_cast<off64_t>(b.offset),
                             static_cast<off64_t>(b.size),
                             SYNC_FILE_RANGE_WRITE);
-        if (!ok)
+        if (!ok) {
           err = std::strerror(errno);
+          ::ftruncate(fd, static_cast<off_t>(b.offset));
+        }
       }
       data.reset();
       if (!err.empty()) {

@@ -9,11 +9,11 @@ namespace skyhaul::storage {
 
 /// MD5, SHA-1 and CRC32 of one byte stream, computed as it arrives.
 ///
-/// The work runs on process-wide worker threads (MD5 on one, SHA-1 and
-/// CRC32 on another) in 1 MiB chunks, so a download thread that feeds it
-/// keeps receiving while the digests are computed on the other core. With
-/// `write_to`, a third worker also writes the stream to a file, which
-/// takes the page-cache copy off the feeder too. `update` copies; `finish`
+/// The work runs on three process-wide worker threads (MD5; SHA-1; CRC32
+/// and, with `write_to`, the file write) in 1 MiB chunks, so a download
+/// thread that feeds it keeps receiving while the digests are computed and
+/// the bytes written on the other cores. After a failed write nothing
+/// more is written and the file ends where the failed chunk began. `update` copies; `finish`
 /// waits for the workers. At most 16 MiB per set are in flight: a faster
 /// feeder waits.
 class digest_set {

@@ -9,6 +9,8 @@
 #include <fstream>
 #include <iterator>
 #include <random>
+#include <csignal>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -152,4 +154,31 @@ BOOST_AUTO_TEST_CASE(crc32_matches_zlib_at_every_length_and_alignment) {
     pos += n;
   }
   BOOST_CHECK_EQUAL(crc, crc32_z(0, bytes, data.size()));
+}
+
+BOOST_AUTO_TEST_CASE(a_failed_write_leaves_a_prefix_of_the_stream) {
+  temp_dir dir;
+  auto path = dir.path + "/partial";
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  BOOST_REQUIRE(fd >= 0);
+  // Writes past 2.5 MiB fail (EFBIG): the chunk across the limit is cut
+  // short, and every later one must stay out of the file.
+  rlimit old{};
+  BOOST_REQUIRE(::getrlimit(RLIMIT_FSIZE, &old) == 0);
+  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit small = old;
+  small.rlim_cur = (5u << 20) / 2;
+  BOOST_REQUIRE(::setrlimit(RLIMIT_FSIZE, &small) == 0);
+  auto data = random_bytes(4 << 20, 5);
+  digest_set ds;
+  ds.write_to(fd, -1, 0);
+  feed(ds, data);
+  ds.finish();
+  ::setrlimit(RLIMIT_FSIZE, &old);
+  std::signal(SIGXFSZ, old_handler);
+  ::close(fd);
+  BOOST_CHECK(!ds.write_error().empty());
+  auto on_disk = read_file(path);
+  BOOST_CHECK_EQUAL(on_disk.size(), 2u << 20);
+  BOOST_CHECK(on_disk == data.substr(0, on_disk.size()));
 }
