@@ -1,5 +1,7 @@
 #include "actors/s3_upload.hpp"
 
+#include "protocol/text.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -120,9 +122,7 @@ size_t read_header(char* p, size_t size, size_t n, void* ud) {
   auto colon = line.find(':');
   if (colon == std::string::npos)
     return size * n;
-  auto name = line.substr(0, colon);
-  for (auto& c : name)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto name = ascii_lower(line.substr(0, colon));
   if (name == "etag") {
     auto value = line.substr(colon + 1);
     value.erase(0, value.find_first_not_of(' '));

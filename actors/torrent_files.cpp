@@ -1,6 +1,7 @@
 #include "actors/torrent_files.hpp"
 
 #include "protocol/task_spec.hpp"
+#include "protocol/text.hpp"
 #include "storage/torrent_table.hpp"
 
 #include <algorithm>
@@ -132,9 +133,7 @@ std::string content_type_for(const std::string& path) {
   auto dot = path.rfind('.');
   if (dot == std::string::npos || (slash != std::string::npos && dot < slash))
     return "application/octet-stream";
-  auto ext = path.substr(dot + 1);
-  for (auto& c : ext)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto ext = ascii_lower(path.substr(dot + 1));
   auto i = types.find(ext);
   return i == types.end() ? "application/octet-stream" : i->second;
 }

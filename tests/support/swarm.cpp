@@ -1,5 +1,8 @@
 #include "tests/support/swarm.hpp"
 
+#include "http/message.hpp"
+#include "http/sigv2.hpp"
+
 #include <cctype>
 #include <chrono>
 #include <csignal>
@@ -370,51 +373,11 @@ uint16_t free_port() {
 }
 
 std::string url_escape(const std::string& s) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  for (auto ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += hex[c >> 4];
-      out += hex[c & 15];
-    }
-  }
-  return out;
+  return http::url_encode(s);
 }
 
 std::string base64(const std::string& bytes) {
-  static constexpr char table[]
-      = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    auto n = (static_cast<uint32_t>(static_cast<unsigned char>(bytes[i])) << 16)
-             | (static_cast<uint32_t>(static_cast<unsigned char>(bytes[i + 1]))
-                << 8)
-             | static_cast<unsigned char>(bytes[i + 2]);
-    out += table[(n >> 18) & 63];
-    out += table[(n >> 12) & 63];
-    out += table[(n >> 6) & 63];
-    out += table[n & 63];
-  }
-  if (i + 1 == bytes.size()) {
-    auto n = static_cast<uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
-    out += table[(n >> 18) & 63];
-    out += table[(n >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == bytes.size()) {
-    auto n = (static_cast<uint32_t>(static_cast<unsigned char>(bytes[i])) << 16)
-             | (static_cast<uint32_t>(static_cast<unsigned char>(bytes[i + 1]))
-                << 8);
-    out += table[(n >> 18) & 63];
-    out += table[(n >> 12) & 63];
-    out += table[(n >> 6) & 63];
-    out += '=';
-  }
-  return out;
+  return http::base64_encode(bytes);
 }
 
 } // namespace skyhaul::test
