@@ -41,9 +41,10 @@ struct task_state_t {
   /// A torrent task: its live figures for status queries.
   bool torrent = false;
   torrent_view bt;
-  /// When the current attempt's magnet metadata is due (ms since the
-  /// epoch); a timer of an earlier attempt fires before it and is ignored.
-  int64_t metadata_due_ms = 0;
+  /// When the current attempt's magnet metadata is due; a timer of an
+  /// earlier attempt fires before it and is ignored. Monotonic, like the
+  /// timer itself: a wall clock set back must not make the timeout vanish.
+  std::chrono::steady_clock::time_point metadata_due;
 };
 
 using task_ptr = task_actor::stateful_pointer<task_state_t>;

@@ -215,14 +215,18 @@ void flush_answered(session_ptr self, task_seq seq) {
 }
 
 /// Asks for resume data; periodic saves only when something changed.
-void save_resume(torrent_entry& e, bool clean, bool periodic = false) {
+/// `clean` marks a stop (its answer and every later one count as clean);
+/// `flush` only has libtorrent write its buffers first, as a clean save
+/// does, without making the torrent count as stopped.
+void save_resume(torrent_entry& e, bool clean, bool periodic = false,
+                 bool flush = false) {
   if (!e.handle.is_valid())
     return;
   ++e.saves_asked;
   if (clean && e.clean_from == UINT64_MAX)
     e.clean_from = e.saves_asked;
   auto flags = lt::torrent_handle::save_info_dict;
-  if (clean)
+  if (clean || flush)
     flags |= lt::torrent_handle::flush_disk_cache;
   if (periodic)
     flags |= lt::torrent_handle::only_if_modified;
@@ -436,7 +440,7 @@ void on_update(session_ptr self, torrent_event& ev) {
     if (complete && !e->done_sent && e->flush_at == 0) {
       // Verified pieces may still sit in libtorrent's write buffers: the
       // task reads the files only after a save that flushes them.
-      save_resume(*e, true);
+      save_resume(*e, false, false, true);
       e->flush_at = e->saves_asked;
     }
   }

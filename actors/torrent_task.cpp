@@ -208,11 +208,7 @@ void start_swarm(task_ptr self) {
             if (magnet && st.bt.metadata != metadata_state::received) {
               auto limit = std::chrono::seconds(
                   st.deps.cfg->bt_metadata_timeout_s);
-              st.metadata_due_ms
-                  = now_ms()
-                    + std::chrono::duration_cast<std::chrono::milliseconds>(
-                          limit)
-                          .count();
+              st.metadata_due = std::chrono::steady_clock::now() + limit;
               self->delayed_send(self, limit, atom::timeout_v);
             }
           },
@@ -500,7 +496,8 @@ task_actor::behavior_type torrent_task(task_ptr self) {
       [=](atom::timeout) {
         auto& st = self->state;
         if (st.at != phase::swarm || st.bt.metadata == metadata_state::received
-            || now_ms() + 100 < st.metadata_due_ms)
+            || std::chrono::steady_clock::now() + std::chrono::milliseconds(100)
+                   < st.metadata_due)
           return;
         fail(self, ec::no_such_download_source,
              "the swarm sent no metadata for the magnet link within "
