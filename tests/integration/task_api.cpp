@@ -16,6 +16,7 @@
 #include "tests/support/task_calls.hpp"
 #include "tests/support/origin.hpp"
 #include "tests/support/swarm.hpp"
+#include "tests/support/scratch.hpp"
 
 using namespace skyhaul::test;
 using namespace std::chrono_literals;
@@ -37,19 +38,6 @@ std::vector<std::string> bt_flags(std::vector<std::string> more = {}) {
   out.insert(out.end(), more.begin(), more.end());
   return out;
 }
-
-/// A scratch folder, removed at the end.
-struct scratch {
-  std::string dir;
-  scratch() {
-    char tmpl[] = "/tmp/skyhaul-edge-XXXXXX";
-    dir = ::mkdtemp(tmpl);
-  }
-  ~scratch() {
-    std::error_code err;
-    std::filesystem::remove_all(dir, err);
-  }
-};
 
 /// A bencoded dictionary of exactly `n` bytes (n >= 7; not a usable
 /// torrent): `d1:a<len>:xx...xe`, 6 bytes and the digits of len around len
@@ -391,7 +379,7 @@ BOOST_AUTO_TEST_SUITE_END()
 // Acceptance and refusal at the edge only: every accepted torrent task is
 // paused, or a magnet nobody serves, so nothing depends on a download.
 BOOST_AUTO_TEST_CASE(torrent_uploads_and_magnets_at_the_edge) {
-  scratch s;
+  scratch s{"skyhaul-edge"};
   auto t = make_torrent(s.dir + "/data", "pack",
                         {{"a.bin", 20000}, {"b.bin", 3000}});
   const uint64_t max_torrent = 2 << 20;

@@ -20,6 +20,7 @@
 #include "tests/support/origin.hpp"
 #include "tests/support/swarm.hpp"
 #include "tests/support/task_calls.hpp"
+#include "tests/support/scratch.hpp"
 
 using namespace skyhaul::test;
 using namespace std::chrono_literals;
@@ -53,19 +54,6 @@ std::string json_string(const std::string& s) {
   }
   return out + "\"";
 }
-
-/// A scratch folder for the torrents of one test.
-struct scratch {
-  std::string dir;
-  scratch() {
-    char tmpl[] = "/tmp/skyhaul-bt-XXXXXX";
-    dir = ::mkdtemp(tmpl);
-  }
-  ~scratch() {
-    std::error_code err;
-    fs::remove_all(dir, err);
-  }
-};
 
 const torrent_file_digest& file_of(const made_torrent& t,
                                    const std::string& path) {
@@ -108,7 +96,7 @@ const std::vector<std::pair<std::string, uint64_t>> pack_files = {
 } // namespace
 
 BOOST_AUTO_TEST_CASE(torrent_url_with_a_subset_of_files) {
-  scratch s;
+  scratch s{"skyhaul-bt"};
   auto probe = make_torrent(s.dir + "/probe", "pack", pack_files);
   tracker trk{{probe.info_hash}};
   auto t = make_torrent(s.dir + "/data", "pack", pack_files,
@@ -156,7 +144,7 @@ BOOST_AUTO_TEST_CASE(torrent_url_with_a_subset_of_files) {
 }
 
 BOOST_AUTO_TEST_CASE(magnet_with_peer_then_the_cache_without_the_seeder) {
-  scratch s;
+  scratch s{"skyhaul-bt"};
   auto t = make_torrent(s.dir + "/data", "pack", pack_files);
   server_process d{flags()};
   d.start();
@@ -193,7 +181,7 @@ BOOST_AUTO_TEST_CASE(magnet_with_peer_then_the_cache_without_the_seeder) {
 }
 
 BOOST_AUTO_TEST_CASE(magnet_with_a_tracker_only) {
-  scratch s;
+  scratch s{"skyhaul-bt"};
   auto probe = make_torrent(s.dir + "/probe", "pack", pack_files);
   tracker trk{{probe.info_hash}};
   auto t = make_torrent(s.dir + "/data", "pack", pack_files,
@@ -213,7 +201,7 @@ BOOST_AUTO_TEST_CASE(magnet_with_a_tracker_only) {
 }
 
 BOOST_AUTO_TEST_CASE(uploaded_torrent_from_aria2_through_a_tracker) {
-  scratch s;
+  scratch s{"skyhaul-bt"};
   auto probe = make_torrent(s.dir + "/probe", "single.bin", {{"single.bin", 900000}});
   tracker trk{{probe.info_hash}};
   auto t = make_torrent(s.dir + "/data", "single.bin", {{"single.bin", 900000}},
@@ -231,7 +219,7 @@ BOOST_AUTO_TEST_CASE(uploaded_torrent_from_aria2_through_a_tracker) {
 }
 
 BOOST_AUTO_TEST_CASE(kill_9_then_resume_data_then_pause_and_resume) {
-  scratch s;
+  scratch s{"skyhaul-bt"};
   const uint64_t size = 6 << 20;
   auto probe = make_torrent(s.dir + "/probe", "big.bin", {{"big.bin", size}});
   tracker trk{{probe.info_hash}};
@@ -308,7 +296,7 @@ BOOST_AUTO_TEST_CASE(kill_9_then_resume_data_then_pause_and_resume) {
 }
 
 BOOST_AUTO_TEST_CASE(seeding_goes_on_from_the_stored_inodes) {
-  scratch s;
+  scratch s{"skyhaul-bt"};
   auto t = make_torrent(s.dir + "/data", "pack", pack_files);
   seeder seed{t, s.dir + "/data"};
   server_process d{flags({"--bt-seed=time", "--bt-seed-time=600"})};
@@ -328,7 +316,7 @@ BOOST_AUTO_TEST_CASE(seeding_goes_on_from_the_stored_inodes) {
 }
 
 BOOST_AUTO_TEST_CASE(bad_sources_fail_clearly) {
-  scratch s;
+  scratch s{"skyhaul-bt"};
   auto t = make_torrent(s.dir + "/data", "pack", pack_files);
   // A .torrent larger than allowed, served over HTTP.
   auto big = make_torrent(s.dir + "/big", "many.bin", {{"many.bin", 4 << 20}});

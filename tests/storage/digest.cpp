@@ -2,6 +2,7 @@
 #include "storage/crc32.hpp"
 #include "storage/digest.hpp"
 #include "tests/support/reference_digests.hpp"
+#include "tests/support/scratch.hpp"
 
 #include <boost/test/unit_test.hpp>
 #include <fcntl.h>
@@ -47,17 +48,6 @@ std::string read_file(const std::string& path) {
   return {std::istreambuf_iterator<char>{in}, {}};
 }
 
-struct temp_dir {
-  std::string path;
-  temp_dir() {
-    char tmpl[] = "/tmp/skyhaul-digest-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~temp_dir() {
-    std::filesystem::remove_all(path);
-  }
-};
-
 void check_digests(const digest_set::result& r, const std::string& data) {
   BOOST_CHECK_EQUAL(r.md5, test::digest_of(EVP_md5(), data));
   BOOST_CHECK_EQUAL(r.sha1, test::digest_of(EVP_sha1(), data));
@@ -77,8 +67,8 @@ BOOST_AUTO_TEST_CASE(digests_of_a_stream_fed_in_odd_pieces) {
 }
 
 BOOST_AUTO_TEST_CASE(a_resumed_stream_is_written_after_its_prefix) {
-  temp_dir dir;
-  auto path = dir.path + "/partial";
+  test::scratch dir{"skyhaul-digest"};
+  auto path = dir.dir + "/partial";
   auto data = random_bytes((3 << 20) + 5000, 2);
   // 1000 bytes are on disk already: hashed again, not written again.
   size_t prefix = 1000;
@@ -102,8 +92,8 @@ BOOST_AUTO_TEST_CASE(a_resumed_stream_is_written_after_its_prefix) {
 }
 
 BOOST_AUTO_TEST_CASE(end_writes_flushes_a_partial_chunk) {
-  temp_dir dir;
-  auto path = dir.path + "/partial";
+  test::scratch dir{"skyhaul-digest"};
+  auto path = dir.dir + "/partial";
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   BOOST_REQUIRE(fd >= 0);
   digest_set ds;
@@ -118,8 +108,8 @@ BOOST_AUTO_TEST_CASE(end_writes_flushes_a_partial_chunk) {
 }
 
 BOOST_AUTO_TEST_CASE(a_failing_write_is_reported) {
-  temp_dir dir;
-  auto path = dir.path + "/partial";
+  test::scratch dir{"skyhaul-digest"};
+  auto path = dir.dir + "/partial";
   { std::ofstream{path}; }
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   BOOST_REQUIRE(fd >= 0);
@@ -157,8 +147,8 @@ BOOST_AUTO_TEST_CASE(crc32_matches_zlib_at_every_length_and_alignment) {
 }
 
 BOOST_AUTO_TEST_CASE(a_failed_write_leaves_a_prefix_of_the_stream) {
-  temp_dir dir;
-  auto path = dir.path + "/partial";
+  test::scratch dir{"skyhaul-digest"};
+  auto path = dir.dir + "/partial";
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   BOOST_REQUIRE(fd >= 0);
   // Writes past 2.5 MiB fail (EFBIG): the chunk across the limit is cut
