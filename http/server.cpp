@@ -200,8 +200,14 @@ private:
     method_ = std::string{msg.method_string()};
     target_ = std::string{msg.target()};
     parse_target(target_, path_, query_);
-    // Some routes take uploads larger than the listener's limit.
-    cur_limit_ = face_.body_limit(method_, path_, body_limit_);
+    // Some routes take uploads larger than the listener's limit, but only
+    // from a request that carries a key (a Bearer header or `?key=`):
+    // authentication runs after the body is read, and an anonymous client
+    // must not make the listener buffer megabytes.
+    bool has_key = !msg[bhttp::field::authorization].empty()
+                   || query_.count("key") > 0;
+    cur_limit_ = has_key ? face_.body_limit(method_, path_, body_limit_)
+                         : body_limit_;
     auto length = parser_->content_length();
     if (length && *length > cur_limit_)
       return on_read(bhttp::error::body_limit);

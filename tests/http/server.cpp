@@ -7,6 +7,7 @@
 
 #include "http/auth.hpp"
 #include "http/server.hpp"
+#include "http/sigv2.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/task_table.hpp"
@@ -418,6 +419,22 @@ BOOST_AUTO_TEST_CASE(oversized_bodies_get_413_in_the_face_shape) {
   BOOST_CHECK_EQUAL(xml.status, 413u);
   BOOST_CHECK(xml.body.find("<Code>EntityTooLarge</Code>")
               != std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(only_a_request_with_a_key_gets_the_upload_limit) {
+  // A well-formed bencoded dictionary of 6000 bytes, over the 4096 limit.
+  auto torrent = "d1:x5990:" + std::string(5990, 'x') + "e";
+  auto body = R"({"torrent":")" + http::base64_encode(torrent) + "\"}";
+  client anon{bound["api"]};
+  auto refused = anon.call(bhttp::verb::post, "/task", body);
+  BOOST_CHECK_EQUAL(refused.status, 413u);
+  BOOST_CHECK(refused.str("errmsg").find("4096") != std::string::npos);
+  client keyed{bound["api"]};
+  auto accepted = keyed.call(bhttp::verb::post, "/task", body, bearer());
+  BOOST_CHECK_MESSAGE(accepted.status == 200u, accepted.body);
+  std::lock_guard<std::mutex> guard{log->mtx};
+  BOOST_REQUIRE_EQUAL(log->created.size(), 1u);
+  BOOST_CHECK(log->created.front().second.torrent == torrent);
 }
 
 BOOST_AUTO_TEST_CASE(expect_continue_is_honoured) {
