@@ -1,5 +1,7 @@
 #include "actors/callback.hpp"
 
+#include "base/crypto.hpp"
+
 #include "actors/net_policy.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/outbox_table.hpp"
@@ -383,7 +385,7 @@ callback_actor spawn_callback(caf::actor_system& sys, const settings* cfg,
 std::string callback_signature(const std::string& secret, int64_t unix_s,
                                const std::string& body) {
   auto t = std::to_string(unix_s);
-  return "t=" + t + ",v1=" + storage::hmac_sha256_hex(secret, t + "." + body);
+  return "t=" + t + ",v1=" + hmac_sha256_hex(secret, t + "." + body);
 }
 
 caf::timespan callback_retry_delay(const settings& cfg, uint32_t tries) {

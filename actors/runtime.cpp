@@ -1,12 +1,14 @@
 #include "actors/runtime.hpp"
 
+#include "base/crypto.hpp"
+
 #include "actors/callback.hpp"
 #include "actors/http_fetch.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/store.hpp"
 #include "actors/torrent_session.hpp"
 #include "actors/uploader.hpp"
-#include "http/sigv4.hpp"
+#include "base/sigv4.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/task_table.hpp"
@@ -55,7 +57,7 @@ runtime::runtime(caf::actor_system& sys, settings cfg)
     if (auto v = t.get(storage::table::meta, "link_secret")) {
       link_secret_ = std::string{*v};
     } else {
-      link_secret_ = storage::random_hex(32);
+      link_secret_ = random_hex(32);
       t.put(storage::table::meta, "link_secret", link_secret_);
     }
     t.commit();
@@ -81,7 +83,7 @@ runtime::runtime(caf::actor_system& sys, settings cfg)
             auto now = std::chrono::duration_cast<std::chrono::seconds>(
                            std::chrono::system_clock::now().time_since_epoch())
                            .count();
-            return http::sigv4_sign(
+            return skyhaul::sigv4_sign(
                 method, query.empty() ? path : path + "?" + query, headers,
                 payload_hash, idc.access_key, idc.secret_key, idc.region, now);
           };

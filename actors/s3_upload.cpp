@@ -1,5 +1,8 @@
 #include "actors/s3_upload.hpp"
 
+#include "base/base64.hpp"
+#include "base/crypto.hpp"
+#include "base/hex.hpp"
 #include "protocol/text.hpp"
 
 #include <algorithm>
@@ -7,47 +10,12 @@
 #include <cstdio>
 #include <curl/curl.h>
 #include <memory>
-#include <openssl/evp.h>
-#include <openssl/md5.h>
 
 namespace skyhaul {
 
 namespace {
 
 constexpr const char* unsigned_payload = "UNSIGNED-PAYLOAD";
-
-std::string hex_to_bin(const std::string& hex) {
-  std::string out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2)
-    out += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
-  return out;
-}
-
-std::string bin_to_hex(const unsigned char* p, size_t n) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < n; ++i) {
-    out += digits[p[i] >> 4];
-    out += digits[p[i] & 0xf];
-  }
-  return out;
-}
-
-std::string base64(const std::string& bin) {
-  std::string out(4 * ((bin.size() + 2) / 3) + 1, '\0');
-  auto n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                           reinterpret_cast<const unsigned char*>(bin.data()),
-                           static_cast<int>(bin.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
-std::string md5_hex(const std::string& data) {
-  unsigned char d[MD5_DIGEST_LENGTH];
-  unsigned int n = 0;
-  EVP_Digest(data.data(), data.size(), d, &n, EVP_md5(), nullptr);
-  return bin_to_hex(d, n);
-}
 
 std::string host_of(const std::string& endpoint) {
   auto p = endpoint.find("://");
@@ -225,7 +193,7 @@ std::string put_single(requester& rq, const std::string& path,
   body.file = f.get();
   body.left = src.size;
   auto res = rq.send("PUT", path, "", &body, src.size,
-                     {{"content-md5", base64(hex_to_bin(src.md5))},
+                     {{"content-md5", base64_encode(from_hex(src.md5).value_or(""))},
                       {"content-type", src.content_type}});
   if (!res.error.empty())
     return res.error;
@@ -274,7 +242,7 @@ std::string put_multipart(requester& rq, const idc_config& idc,
     // Canonical order: partNumber sorts before uploadId.
     auto q = "partNumber=" + std::to_string(n) + "&" + id_query;
     auto res = rq.send("PUT", path, q, &body, part.size(),
-                       {{"content-md5", base64(hex_to_bin(md5))}});
+                       {{"content-md5", base64_encode(from_hex(md5).value_or(""))}});
     if (!res.error.empty())
       return abort("part " + std::to_string(n) + ": " + res.error);
     if (!res.etag.empty() && res.etag != md5)
@@ -330,7 +298,7 @@ std::string encode_key(const std::string& key) {
 std::string multipart_etag(const std::vector<std::string>& part_md5s) {
   std::string bin;
   for (auto& m : part_md5s)
-    bin += hex_to_bin(m);
+    bin += from_hex(m).value_or("");
   return md5_hex(bin) + "-" + std::to_string(part_md5s.size());
 }
 

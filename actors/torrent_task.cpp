@@ -5,7 +5,7 @@
 #include "actors/task_internal.hpp"
 
 #include "actors/torrent_files.hpp"
-#include "http/key_check.hpp"
+#include "protocol/object_key.hpp"
 #include "protocol/settings.hpp"
 #include "protocol/source.hpp"
 #include "storage/blob_store.hpp"
@@ -82,7 +82,7 @@ bool assign_keys(task_ptr self, std::vector<file_record>& files) {
   auto& spec = self->state.rec.spec;
   for (auto& f : files) {
     f.key = torrent_object_key(spec, f.name, files.size() == 1);
-    if (auto why = http::check_object_key(f.key)) {
+    if (auto why = check_object_key(f.key)) {
       fail(self, ec::download_source_exception,
            "the torrent file '" + f.name + "' makes an unusable key: "
                + *why);

@@ -1,5 +1,7 @@
 #include "http/auth.hpp"
 
+#include "base/crypto.hpp"
+
 #include <chrono>
 #include <ctime>
 #include <mutex>
@@ -60,7 +62,7 @@ std::optional<user_record> authenticate(const services& svc,
     key = req.arg("key");
   if (key.empty() || key.size() > 256)
     return std::nullopt;
-  auto hash = storage::sha256_hex(key);
+  auto hash = sha256_hex(key);
   if (auto hit = cache().get(hash))
     return hit;
   auto t = svc.db->read();
@@ -72,7 +74,7 @@ std::optional<user_record> authenticate(const services& svc,
 
 std::string link_signature(const services& svc, const std::string& tid,
                            const std::string& file, int64_t expires) {
-  return storage::hmac_sha256_hex(svc.link_secret, tid + "/" + file + "\n"
+  return hmac_sha256_hex(svc.link_secret, tid + "/" + file + "\n"
                                                      + std::to_string(expires));
 }
 
@@ -95,7 +97,7 @@ bool verify_link(const services& svc, const std::string& tid,
   auto when = std::stoll(expires);
   auto want = link_signature(svc, tid, file, when);
   // Compare first, then check the time: no early exit on a valid prefix.
-  auto ok = storage::constant_time_equal(want, sig);
+  auto ok = constant_time_equal(want, sig);
   return ok && when >= static_cast<int64_t>(std::time(nullptr));
 }
 

@@ -1,5 +1,7 @@
 #include "http/download.hpp"
 
+#include "base/http_date.hpp"
+
 #include <ctime>
 #include <filesystem>
 
@@ -49,15 +51,6 @@ parse_range(const std::string& h, uint64_t size, bool& unsatisfiable) {
     return std::nullopt;
   }
   return std::pair{first, std::min(last, size - 1)};
-}
-
-std::string http_date(int64_t ms) {
-  std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return buf;
 }
 
 bool etag_matches(const std::string& inm, const std::string& etag) {
@@ -138,7 +131,7 @@ void download(std::shared_ptr<const services> svc_ptr, request& req,
       r.content_type = f->content_type.empty() ? "application/octet-stream"
                                                : f->content_type;
       r.headers = {{"ETag", etag},
-                   {"Last-Modified", http_date(f->last_modified_ms)},
+                   {"Last-Modified", format_http_date(f->last_modified_ms / 1000)},
                    {"Accept-Ranges", "bytes"}};
       if (!inm.empty() && etag_matches(inm, etag)) {
         r.status = 304;

@@ -17,8 +17,6 @@ namespace skyhaul::http {
 std::optional<std::pair<uint64_t, uint64_t>>
 parse_range(const std::string& header, uint64_t size, bool& unsatisfiable);
 
-/// An HTTP date (RFC 7231) for ms since the epoch.
-std::string http_date(int64_t ms);
 
 /// True when an `If-None-Match` header value names `etag` (a list, weak
 /// tags and `*` included).

@@ -3,6 +3,8 @@
 // What a face sees of an HTTP exchange. Plain data, no Beast: the server
 // converts, so faces stay cheap to compile and easy to test.
 
+#include "base/percent.hpp"
+
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -51,13 +53,6 @@ struct reply {
 
 /// Sends the reply of one request; callable from any thread, exactly once.
 using responder = std::function<void(reply)>;
-
-/// Percent-decodes `s`; `plus_is_space` for query strings.
-std::string url_decode(const std::string& s, bool plus_is_space);
-
-/// Percent-encodes everything but unreserved characters (and '/' when
-/// `keep_slash`).
-std::string url_encode(const std::string& s, bool keep_slash = false);
 
 /// Splits a target into a decoded path and query map.
 void parse_target(const std::string& target, std::string& path,

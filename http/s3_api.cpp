@@ -1,8 +1,11 @@
 #include "http/s3_api.hpp"
 
+#include "base/crypto.hpp"
+
+#include "base/http_date.hpp"
 #include "http/bridge.hpp"
 #include "http/download.hpp"
-#include "http/key_check.hpp"
+#include "protocol/object_key.hpp"
 #include "http/s3_auth.hpp"
 #include "http/s3_error.hpp"
 #include "http/s3_xml.hpp"
@@ -66,7 +69,7 @@ const std::pair<const char*, const char*> response_overrides[] = {
 };
 
 std::string new_request_id() {
-  auto id = storage::random_hex(8);
+  auto id = random_hex(8);
   for (auto& c : id)
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return id;
@@ -175,21 +178,6 @@ router::handler s3_route(svc_ptr svc, s3_handler fn) {
 bool allows(const acl_spec& acl, user_id owner, const caller_ptr& caller,
             acl_permission p) {
   return acl_allows(acl, owner, caller.get(), p);
-}
-
-/// Parses an HTTP date in any of the three forms of RFC 7231 into Unix
-/// seconds; nullopt for anything else (the condition is then ignored).
-std::optional<int64_t> parse_http_date(const std::string& s) {
-  if (s.empty())
-    return std::nullopt;
-  for (auto* fmt : {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT",
-                    "%a %b %e %H:%M:%S %Y"}) {
-    std::tm tm{};
-    auto* end = strptime(s.c_str(), fmt, &tm);
-    if (end != nullptr && *end == '\0')
-      return static_cast<int64_t>(timegm(&tm));
-  }
-  return std::nullopt;
 }
 
 /// If-Match, or else If-Unmodified-Since (RFC 7232, section 6).
@@ -520,7 +508,7 @@ void get_object(const svc_ptr& svc, caller_ptr caller, request& req,
   }
   reply r;
   r.headers = {{"ETag", etag},
-               {"Last-Modified", http_date(f.last_modified_ms)},
+               {"Last-Modified", format_http_date(f.last_modified_ms / 1000)},
                {"Accept-Ranges", "bytes"}};
   if (not_modified(req, etag, modified_s)) {
     r.status = 304;

@@ -1,10 +1,12 @@
 #include "http/s3_auth.hpp"
 
+#include "base/crypto.hpp"
+
 #include "protocol/text.hpp"
 #include "http/s3_error.hpp"
 #include "http/services.hpp"
-#include "http/sigv2.hpp"
-#include "http/sigv4.hpp"
+#include "base/sigv2.hpp"
+#include "base/sigv4.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/user_table.hpp"
 
@@ -135,7 +137,7 @@ std::optional<s3_auth_result> check_content_md5(const request& req) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned len = 0;
   EVP_Digest(req.body.data(), req.body.size(), md, &len, EVP_md5(), nullptr);
-  if (!storage::constant_time_equal(
+  if (!constant_time_equal(
           *digest, std::string_view{reinterpret_cast<char*>(md), len}))
     return fail(400, "BadDigest",
                 "The Content-MD5 you specified did not match what we "
@@ -177,7 +179,7 @@ bool v2_matches(const request& req, const std::string& secret,
       auto to_sign = sigv2_string_to_sign(
           req.method, md5, type, date, amz_block,
           sigv2_canonical_resource(path, raw_query(req)));
-      ok |= storage::constant_time_equal(sigv2_signature(secret, to_sign),
+      ok |= constant_time_equal(sigv2_signature(secret, to_sign),
                                          signature);
     }
   return ok;
@@ -406,7 +408,7 @@ s3_auth_result verify_v4(const services& svc, const request& req,
   for (auto& [uri, query] : forms) {
     auto cr = sigv4_canonical_request(req.method, uri, query, req.headers,
                                       claim.signed_headers, payload);
-    ok |= storage::constant_time_equal(
+    ok |= constant_time_equal(
         sigv4_signature(r.user->secret_key, claim.timestamp, claim.scope, cr),
         ascii_lower(claim.signature));
   }

@@ -1,5 +1,7 @@
 #include "http/s3_error.hpp"
 
+#include "base/crypto.hpp"
+
 #include "storage/user_table.hpp"
 
 namespace skyhaul::http {
@@ -35,7 +37,7 @@ reply s3_error(unsigned status, const std::string& code,
   reply r;
   r.status = status;
   r.content_type = "application/xml";
-  auto id = storage::random_hex(8);
+  auto id = random_hex(8);
   for (auto& c : id)
     c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   r.body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>"

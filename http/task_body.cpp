@@ -7,7 +7,7 @@
 #include <rapidjson/document.h>
 
 #include "http/multipart.hpp"
-#include "http/sigv2.hpp"
+#include "base/base64.hpp"
 #include "http/validate.hpp"
 #include "protocol/source.hpp"
 #include "protocol/error.hpp"

@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "http/key_check.hpp"
+#include "protocol/object_key.hpp"
 
 namespace skyhaul {
 struct task_spec;

@@ -1,5 +1,6 @@
 #include "storage/digest.hpp"
 
+#include "base/hex.hpp"
 #include "storage/crc32.hpp"
 
 #include <condition_variable>
@@ -28,16 +29,6 @@ constexpr size_t chunk_size = 1 << 20;
 /// Jobs in flight per set: 16 chunks, three jobs each.
 constexpr size_t max_pending_jobs = 3 * 16;
 
-std::string hex(const unsigned char* p, size_t n) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out(n * 2, '0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = digits[p[i] >> 4];
-    out[2 * i + 1] = digits[p[i] & 0xf];
-  }
-  return out;
-}
-
 struct md_ctx {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   const EVP_MD* md;
@@ -56,7 +47,7 @@ struct md_ctx {
     unsigned len = 0;
     EVP_DigestFinal_ex(ctx, out, &len);
     EVP_DigestInit_ex(ctx, md, nullptr);
-    return hex(out, len);
+    return to_hex(out, len);
   }
   void reset() {
     EVP_DigestInit_ex(ctx, md, nullptr);

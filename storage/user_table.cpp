@@ -3,26 +3,12 @@
 #include <memory>
 #include <stdexcept>
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
-
+#include "base/crypto.hpp"
 #include "protocol/codec.hpp"
 
 namespace skyhaul::storage {
 
 namespace {
-
-std::string to_hex(const unsigned char* p, size_t n) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out(n * 2, '0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = digits[p[i] >> 4];
-    out[2 * i + 1] = digits[p[i] & 0xf];
-  }
-  return out;
-}
 
 std::string index_key(char kind, std::string_view value) {
   std::string k(1, kind);
@@ -40,47 +26,6 @@ std::optional<user_record> by_index(const txn& t, char kind,
 }
 
 } // namespace
-
-std::string sha256_hex(std::string_view data) {
-  // Every authenticated request hashes its key: the algorithm is fetched
-  // once and each thread keeps its context, instead of OpenSSL 3 looking
-  // both up again per call.
-  static EVP_MD* md_type = EVP_MD_fetch(nullptr, "SHA256", nullptr);
-  thread_local std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx{
-    EVP_MD_CTX_new(), EVP_MD_CTX_free};
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  if (md_type == nullptr || !ctx
-      || EVP_DigestInit_ex(ctx.get(), md_type, nullptr) != 1
-      || EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1
-      || EVP_DigestFinal_ex(ctx.get(), md, &len) != 1)
-    throw std::runtime_error("SHA-256 failed");
-  return to_hex(md, len);
-}
-
-std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), md,
-       &len);
-  return to_hex(md, len);
-}
-
-std::string random_hex(size_t n) {
-  std::string buf(n, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(buf.data()),
-                 static_cast<int>(n))
-      != 1)
-    throw std::runtime_error("RAND_bytes failed");
-  return to_hex(reinterpret_cast<const unsigned char*>(buf.data()), n);
-}
-
-bool constant_time_equal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size())
-    return false;
-  return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
 
 new_user make_user(user_id id, std::string name, bool admin, uint32_t level) {
   new_user out;

@@ -40,16 +40,4 @@ void put_user(txn& t, const user_record& rec);
 /// Reserves the next user id.
 user_id next_user_id(txn& t);
 
-/// Lower-case hex SHA-256 of `data`.
-std::string sha256_hex(std::string_view data);
-
-/// Lower-case hex HMAC-SHA256 of `data` keyed with `key`.
-std::string hmac_sha256_hex(std::string_view key, std::string_view data);
-
-/// `n` random bytes as lower-case hex.
-std::string random_hex(size_t n);
-
-/// Compares two strings in time independent of their contents.
-bool constant_time_equal(std::string_view a, std::string_view b);
-
 } // namespace skyhaul::storage

@@ -10,8 +10,9 @@
 #include "http/auth.hpp"
 #include "http/download.hpp"
 #include "http/router.hpp"
-#include "http/key_check.hpp"
-#include "http/sigv2.hpp"
+#include "protocol/object_key.hpp"
+#include "base/base64.hpp"
+#include "base/http_date.hpp"
 #include "http/services.hpp"
 #include "http/task_body.hpp"
 #include "http/task_json.hpp"
@@ -203,7 +204,7 @@ BOOST_AUTO_TEST_CASE(ranges_are_parsed_like_http_says) {
   BOOST_REQUIRE(r);
   BOOST_CHECK_EQUAL(r->first, 0u);
   BOOST_CHECK_EQUAL(r->second, 99u);
-  BOOST_CHECK_EQUAL(http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
+  BOOST_CHECK_EQUAL(format_http_date(0), "Thu, 01 Jan 1970 00:00:00 GMT");
 }
 
 BOOST_AUTO_TEST_CASE(if_none_match_uses_weak_comparison) {

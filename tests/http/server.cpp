@@ -7,7 +7,7 @@
 
 #include "http/auth.hpp"
 #include "http/server.hpp"
-#include "http/sigv2.hpp"
+#include "base/base64.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/task_table.hpp"
@@ -424,7 +424,7 @@ BOOST_AUTO_TEST_CASE(oversized_bodies_get_413_in_the_face_shape) {
 BOOST_AUTO_TEST_CASE(only_a_request_with_a_key_gets_the_upload_limit) {
   // A well-formed bencoded dictionary of 6000 bytes, over the 4096 limit.
   auto torrent = "d1:x5990:" + std::string(5990, 'x') + "e";
-  auto body = R"({"torrent":")" + http::base64_encode(torrent) + "\"}";
+  auto body = R"({"torrent":")" + skyhaul::base64_encode(torrent) + "\"}";
   client anon{bound["api"]};
   auto refused = anon.call(bhttp::verb::post, "/task", body);
   BOOST_CHECK_EQUAL(refused.status, 413u);

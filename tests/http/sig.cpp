@@ -9,8 +9,8 @@
 #include "http/message.hpp"
 #include "http/s3_auth.hpp"
 #include "http/services.hpp"
-#include "http/sigv2.hpp"
-#include "http/sigv4.hpp"
+#include "base/sigv2.hpp"
+#include "base/sigv4.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/user_table.hpp"
 

@@ -1,6 +1,8 @@
 #define BOOST_TEST_MODULE callbacks_integration
 #include <boost/test/unit_test.hpp>
 
+#include "base/crypto.hpp"
+
 // The real skyhauld delivering callbacks to a scriptable local receiver
 // (tests/support/receiver.py): retries, signatures, the delivery log,
 // redeliver, and an owed callback that survives kill -9.
@@ -120,9 +122,9 @@ BOOST_AUTO_TEST_CASE(retried_until_delivered_signed_and_logged) {
                           sig);
     auto t = sig.substr(2, comma - 2);
     BOOST_CHECK_LE(std::abs(std::stoll(t) - std::time(nullptr)), 60);
-    BOOST_CHECK_EQUAL(sig.substr(comma + 4), skyhaul::storage::hmac_sha256_hex(
+    BOOST_CHECK_EQUAL(sig.substr(comma + 4), skyhaul::hmac_sha256_hex(
                                                  secret, t + "." + h.body));
-    BOOST_CHECK_NE(sig.substr(comma + 4), skyhaul::storage::hmac_sha256_hex(
+    BOOST_CHECK_NE(sig.substr(comma + 4), skyhaul::hmac_sha256_hex(
                                               secret + "x", t + "." + h.body));
   }
   // The seed's body, keyed by file name.

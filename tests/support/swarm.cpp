@@ -1,7 +1,7 @@
 #include "tests/support/swarm.hpp"
 
 #include "http/message.hpp"
-#include "http/sigv2.hpp"
+#include "base/base64.hpp"
 
 #include <cctype>
 #include <chrono>
@@ -373,11 +373,11 @@ uint16_t free_port() {
 }
 
 std::string url_escape(const std::string& s) {
-  return http::url_encode(s);
+  return skyhaul::url_encode(s);
 }
 
 std::string base64(const std::string& bytes) {
-  return http::base64_encode(bytes);
+  return skyhaul::base64_encode(bytes);
 }
 
 } // namespace skyhaul::test

@@ -1,38 +1,17 @@
-#include "http/sigv4.hpp"
+#include "base/sigv4.hpp"
 
-#include "http/message.hpp"
+#include "base/crypto.hpp"
+#include "base/hex.hpp"
+#include "base/http_date.hpp"
+#include "base/percent.hpp"
 
 #include <algorithm>
 #include <cctype>
-#include <ctime>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <stdexcept>
 
-namespace skyhaul::http {
+namespace skyhaul {
 
 namespace {
-
-std::string to_hex(const unsigned char* p, size_t n) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out(n * 2, '0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = digits[p[i] >> 4];
-    out[2 * i + 1] = digits[p[i] & 0xf];
-  }
-  return out;
-}
-
-/// Raw (binary) HMAC-SHA256: the signing key chain feeds each step's raw
-/// output into the next one.
-std::string hmac_sha256(std::string_view key, std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), md,
-       &len);
-  return std::string(reinterpret_cast<char*>(md), len);
-}
 
 /// Trims and folds inner runs of whitespace to one space (SigV4's Trimall).
 std::string trim_all(std::string_view v) {
@@ -136,23 +115,6 @@ std::string sigv4_scope::str() const {
   return date + '/' + region + '/' + service + "/aws4_request";
 }
 
-std::string aws_uri_encode(std::string_view s, bool keep_slash) {
-  static constexpr char digits[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~'
-        || (keep_slash && c == '/')) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += digits[c >> 4];
-      out += digits[c & 15];
-    }
-  }
-  return out;
-}
-
 std::string sigv4_canonical_uri(std::string_view raw_path) {
   if (raw_path.empty())
     return "/";
@@ -226,49 +188,11 @@ std::string sigv4_signature(std::string_view secret_key,
   key = hmac_sha256(key, scope.service);
   key = hmac_sha256(key, "aws4_request");
   auto sig = hmac_sha256(key, to_sign);
-  return to_hex(reinterpret_cast<const unsigned char*>(sig.data()), sig.size());
+  return to_hex(sig);
 }
 
 std::string payload_sha256(std::string_view data) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
-  return to_hex(md, len);
-}
-
-std::string format_amz_date(int64_t unix_s) {
-  std::time_t t = static_cast<std::time_t>(unix_s);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
-}
-
-std::optional<int64_t> parse_amz_date(std::string_view s) {
-  if (s.size() != 16 || s[8] != 'T' || s[15] != 'Z')
-    return std::nullopt;
-  auto num = [&](size_t at, size_t n) {
-    int v = 0;
-    for (size_t i = at; i < at + n; ++i) {
-      if (!std::isdigit(static_cast<unsigned char>(s[i])))
-        return -1;
-      v = v * 10 + (s[i] - '0');
-    }
-    return v;
-  };
-  std::tm tm{};
-  tm.tm_year = num(0, 4) - 1900;
-  tm.tm_mon = num(4, 2) - 1;
-  tm.tm_mday = num(6, 2);
-  tm.tm_hour = num(9, 2);
-  tm.tm_min = num(11, 2);
-  tm.tm_sec = num(13, 2);
-  if (tm.tm_year < 0 || tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1
-      || tm.tm_mday > 31 || tm.tm_hour < 0 || tm.tm_hour > 23 || tm.tm_min < 0
-      || tm.tm_min > 59 || tm.tm_sec < 0 || tm.tm_sec > 60)
-    return std::nullopt;
-  return static_cast<int64_t>(timegm(&tm));
+  return sha256_hex(data);
 }
 
 std::vector<std::pair<std::string, std::string>>
@@ -327,4 +251,4 @@ std::string sigv4_presign(const std::string& method, const std::string& target,
          + sigv4_signature(secret_key, timestamp, scope, cr);
 }
 
-} // namespace skyhaul::http
+} // namespace skyhaul

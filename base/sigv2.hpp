@@ -5,6 +5,9 @@
 // the tests and other components can sign with them and the verifier
 // (http/s3_auth.cpp) shares every step.
 
+#include "base/base64.hpp"
+#include "base/http_date.hpp"
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -13,7 +16,7 @@
 #include <utility>
 #include <vector>
 
-namespace skyhaul::http {
+namespace skyhaul {
 
 /// True for the query parameters that belong to the canonical resource:
 /// S3's sub-resources (`acl`, `uploads`, `partNumber`, ...) and the
@@ -50,19 +53,6 @@ std::string sigv2_string_to_sign(std::string_view method,
 std::string sigv2_signature(std::string_view secret_key,
                             std::string_view string_to_sign);
 
-/// Standard base64 with padding.
-std::string base64_encode(std::string_view data);
-
-/// Decodes strict, padded standard base64; nullopt for anything else.
-std::optional<std::string> base64_decode(std::string_view text);
-
-/// Unix seconds as an RFC 7231 date, e.g. `Tue, 27 Mar 2007 19:36:42 GMT`.
-std::string format_http_date(int64_t unix_s);
-
-/// Parses an HTTP date (RFC 1123 with `GMT` or a numeric zone such as
-/// `+0000`, RFC 850, or asctime) into Unix seconds.
-std::optional<int64_t> parse_http_date(std::string_view s);
-
 /// Signs a request for the `Authorization: AWS <key>:<signature>` header.
 /// `target` is the raw path and query as sent; `headers` (any case) give
 /// `content-md5`, `content-type` and the `x-amz-*` headers. Returns the
@@ -81,4 +71,4 @@ std::string sigv2_presign(const std::string& method, const std::string& target,
                           const std::string& access_key,
                           const std::string& secret_key, int64_t expires_at);
 
-} // namespace skyhaul::http
+} // namespace skyhaul

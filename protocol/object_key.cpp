@@ -1,8 +1,8 @@
-#include "http/key_check.hpp"
+#include "protocol/object_key.hpp"
 
 #include <cstdint>
 
-namespace skyhaul::http {
+namespace skyhaul {
 
 bool valid_utf8(std::string_view s) {
   size_t i = 0;
@@ -76,4 +76,4 @@ std::optional<std::string> check_object_key(std::string_view key) {
   return std::nullopt;
 }
 
-} // namespace skyhaul::http
+} // namespace skyhaul

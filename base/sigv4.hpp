@@ -4,6 +4,9 @@
 // Pure functions: no services, no LMDB, so the uploader and the tests can
 // sign with them and the verifier (http/s3_auth.cpp) shares every step.
 
+#include "base/http_date.hpp"
+#include "base/percent.hpp"
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -12,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-namespace skyhaul::http {
+namespace skyhaul {
 
 /// The only algorithm of Signature Version 4 that S3 speaks.
 inline constexpr std::string_view sigv4_algorithm = "AWS4-HMAC-SHA256";
@@ -32,10 +35,6 @@ struct sigv4_scope {
 
   std::string str() const;
 };
-
-/// Percent-encodes `s` as SigV4 wants it: everything but `A-Za-z0-9-_.~`
-/// (and '/' when `keep_slash`) becomes `%XX` with upper-case hex.
-std::string aws_uri_encode(std::string_view s, bool keep_slash);
 
 /// The canonical URI of S3: the raw path of a target decoded and encoded
 /// once again, with no normalisation of `.`, `..` or `//`.
@@ -72,12 +71,6 @@ std::string sigv4_signature(std::string_view secret_key,
 /// Lower-case hex SHA-256 of `data`, as in `x-amz-content-sha256`.
 std::string payload_sha256(std::string_view data);
 
-/// Unix seconds as `yyyymmddThhmmssZ`.
-std::string format_amz_date(int64_t unix_s);
-
-/// Parses `yyyymmddThhmmssZ` into Unix seconds.
-std::optional<int64_t> parse_amz_date(std::string_view s);
-
 /// Signs a request for the `Authorization` header. `target` is the raw
 /// path and query as sent; `headers` (lower-case names, must include
 /// `host`) are all signed. Returns the headers to add: `authorization`,
@@ -104,4 +97,4 @@ std::string sigv4_presign(const std::string& method, const std::string& target,
                           const std::string& region, int64_t now_s,
                           int64_t expires_s);
 
-} // namespace skyhaul::http
+} // namespace skyhaul

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace skyhaul::http {
+namespace skyhaul {
 
 /// Longest object key (S3's limit).
 constexpr size_t max_key_length = 1024;
@@ -21,4 +21,4 @@ std::optional<std::string> check_object_key(std::string_view key);
 /// True when `s` is valid UTF-8 (no overlong forms, no surrogates).
 bool valid_utf8(std::string_view s);
 
-} // namespace skyhaul::http
+} // namespace skyhaul
