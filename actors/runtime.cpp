@@ -9,6 +9,7 @@
 #include "http/sigv4.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/lmdb_env.hpp"
+#include "storage/rows.hpp"
 #include "storage/task_table.hpp"
 #include "storage/user_table.hpp"
 
@@ -52,11 +53,12 @@ runtime::runtime(caf::actor_system& sys, settings cfg)
   blobs_ = std::make_unique<storage::blob_store>(cfg_.data_dir);
   {
     auto t = db_->write();
-    if (auto v = t.get(storage::table::meta, "link_secret")) {
-      link_secret_ = std::string{*v};
+    using storage::text_row;
+    if (auto row = t.get_as<text_row>(storage::table::meta, "link_secret")) {
+      link_secret_ = row->text;
     } else {
       link_secret_ = storage::random_hex(32);
-      t.put(storage::table::meta, "link_secret", link_secret_);
+      t.put(storage::table::meta, "link_secret", text_row{link_secret_});
     }
     t.commit();
   }
