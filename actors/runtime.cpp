@@ -11,6 +11,7 @@
 #include "base/sigv4.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/lmdb_env.hpp"
+#include "storage/rows.hpp"
 #include "storage/task_table.hpp"
 #include "storage/user_table.hpp"
 
@@ -54,11 +55,12 @@ runtime::runtime(caf::actor_system& sys, settings cfg)
   blobs_ = std::make_unique<storage::blob_store>(cfg_.data_dir);
   {
     auto t = db_->write();
-    if (auto v = t.get(storage::table::meta, "link_secret")) {
-      link_secret_ = std::string{*v};
+    using storage::text_row;
+    if (auto row = t.get_as<text_row>(storage::table::meta, "link_secret")) {
+      link_secret_ = row->text;
     } else {
       link_secret_ = random_hex(32);
-      t.put(storage::table::meta, "link_secret", link_secret_);
+      t.put(storage::table::meta, "link_secret", text_row{link_secret_});
     }
     t.commit();
   }

@@ -3,6 +3,7 @@
 // (seed 000, `ACLs`) describe them: a canned ACL plus explicit grants.
 
 #include "protocol/ids.hpp"
+#include "protocol/record_format.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -50,6 +51,11 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, acl_spec& x) {
   return f(x.canned, x.grants);
 }
+
+template <>
+struct record_format<acl_spec> : format_version<1, 0> {
+  static constexpr const char* table = "bucket_acls";
+};
 
 /// True for the canned ACL names Skyhaul knows.
 bool valid_canned_acl(std::string_view name);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "protocol/ids.hpp"
+#include "protocol/record_format.hpp"
 
 #include <cstdint>
 #include <cstdio>
@@ -52,6 +53,11 @@ typename Inspector::result_type inspect(Inspector& f, callback_event& x) {
            x.tries, x.window_start_ms, x.next_ms, x.created_ms);
 }
 
+template <>
+struct record_format<callback_event> : format_version<1, 0> {
+  static constexpr const char* table = "outbox/deliveries";
+};
+
 /// One delivery attempt: an entry of a task's delivery log.
 struct delivery_attempt {
   uint64_t event = 0;
@@ -72,6 +78,11 @@ typename Inspector::result_type inspect(Inspector& f, delivery_attempt& x) {
   return f(x.event, x.task, x.attempt, x.time_ms, x.http_status, x.error,
            x.duration_ms);
 }
+
+template <>
+struct record_format<delivery_attempt> : format_version<1, 0> {
+  static constexpr const char* table = "deliveries";
+};
 
 /// The event id as receivers see it (`X-Skyhaul-Event-Id`, `RequestId`):
 /// 16 upper-case hex digits.

@@ -3,6 +3,7 @@
 // transaction that finishes the task, so a crash never loses one.
 
 #include "protocol/ids.hpp"
+#include "protocol/record_format.hpp"
 
 #include <cstdint>
 #include <string>
@@ -39,5 +40,10 @@ typename Inspector::result_type inspect(Inspector& f, replica_job& x) {
   return f(x.id, x.task, x.file, x.idc, x.bucket, x.key, x.blob, x.size, x.md5,
            x.content_type, x.tries, x.next_ms, x.reported, x.last_error);
 }
+
+template <>
+struct record_format<replica_job> : format_version<1, 0> {
+  static constexpr const char* table = "replicas";
+};
 
 } // namespace skyhaul

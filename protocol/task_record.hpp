@@ -7,6 +7,7 @@
 #include "protocol/error.hpp"
 #include "protocol/file_record.hpp"
 #include "protocol/ids.hpp"
+#include "protocol/record_format.hpp"
 #include "protocol/task_spec.hpp"
 #include "protocol/task_state.hpp"
 
@@ -48,5 +49,10 @@ typename Inspector::result_type inspect(Inspector& f, task_record& x) {
            x.file_name, x.validator, x.info_hash, x.torrent_name,
            x.torrent_files, x.tries, x.files);
 }
+
+template <>
+struct record_format<task_record> : format_version<1, 0> {
+  static constexpr const char* table = "tasks";
+};
 
 } // namespace skyhaul

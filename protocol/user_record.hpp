@@ -4,6 +4,7 @@
 #include <string>
 
 #include "protocol/ids.hpp"
+#include "protocol/record_format.hpp"
 
 namespace skyhaul {
 
@@ -32,5 +33,10 @@ typename Inspector::result_type inspect(Inspector& f, user_record& x) {
            x.secret_key, x.callback_secret, x.created_ms,
            x.may_cancel_offline);
 }
+
+template <>
+struct record_format<user_record> : format_version<1, 0> {
+  static constexpr const char* table = "users";
+};
 
 } // namespace skyhaul

@@ -1,6 +1,6 @@
 #include "storage/bucket_table.hpp"
 
-#include "protocol/codec.hpp"
+#include "storage/rows.hpp"
 
 namespace skyhaul::storage {
 
@@ -8,13 +8,13 @@ namespace {
 
 bucket_info read_bucket(const txn& t, std::string_view name,
                         std::string_view value) {
+  auto row = decode_value<bucket_row>(table::buckets, name, value);
   bucket_info b;
   b.name = std::string{name};
-  b.owner = from_be64(value);
-  if (value.size() >= 16)
-    b.created_ms = static_cast<int64_t>(from_be64(value.substr(8)));
-  if (auto acl = t.get(table::bucket_acls, name))
-    decode(*acl, b.acl);
+  b.owner = row.owner;
+  b.created_ms = row.created_ms;
+  if (auto acl = t.get_as<acl_spec>(table::bucket_acls, name))
+    b.acl = std::move(*acl);
   return b;
 }
 
@@ -22,13 +22,12 @@ bucket_info read_bucket(const txn& t, std::string_view name,
 
 bucket_created create_bucket(txn& t, std::string_view name, user_id owner,
                              const acl_spec& acl, int64_t now_ms) {
-  if (auto v = t.get(table::buckets, name))
-    return from_be64(*v) == owner ? bucket_created::already_yours
-                                  : bucket_created::taken;
-  t.put(table::buckets, name,
-        be64(owner) + be64(static_cast<uint64_t>(now_ms)));
+  if (auto row = t.get_as<bucket_row>(table::buckets, name))
+    return row->owner == owner ? bucket_created::already_yours
+                               : bucket_created::taken;
+  t.put(table::buckets, name, bucket_row{owner, now_ms});
   if (!acl.empty())
-    t.put(table::bucket_acls, name, encode(acl));
+    t.put(table::bucket_acls, name, acl);
   return bucket_created::created;
 }
 
@@ -62,13 +61,14 @@ void put_bucket_acl(txn& t, std::string_view name, const acl_spec& acl) {
   if (acl.empty())
     t.del(table::bucket_acls, name);
   else
-    t.put(table::bucket_acls, name, encode(acl));
+    t.put(table::bucket_acls, name, acl);
 }
 
 std::vector<bucket_info> list_buckets(const txn& t, user_id owner) {
   std::vector<bucket_info> out;
   t.scan(table::buckets, "", [&](std::string_view k, std::string_view v) {
-    if (owner == 0 || from_be64(v) == owner)
+    if (owner == 0
+        || decode_value<bucket_row>(table::buckets, k, v).owner == owner)
       out.push_back(read_bucket(t, k, v));
     return true;
   });

@@ -5,6 +5,8 @@
 
 #include <lmdb.h>
 
+#include "storage/format_upgrade.hpp"
+
 namespace skyhaul::storage {
 
 namespace {
@@ -31,6 +33,10 @@ constexpr const char* table_names[num_tables] = {
 };
 
 } // namespace
+
+const char* table_name(table t) {
+  return table_names[static_cast<size_t>(t)];
+}
 
 // -- txn ----------------------------------------------------------------------
 
@@ -64,7 +70,8 @@ std::optional<std::string_view> txn::get(table t,
   return to_view(v);
 }
 
-void txn::put(table t, std::string_view key, std::string_view value) {
+void txn::put_bytes(table t, std::string_view key,
+                    std::string_view value) {
   auto k = to_val(key);
   auto v = to_val(value);
   check(mdb_put(txn_, env_->dbi(t), &k, &v, 0), "mdb_put");
@@ -157,6 +164,7 @@ lmdb_env::lmdb_env(const std::string& dir, uint64_t map_size) {
       }
     }
     check(mdb_txn_commit(t), "mdb_txn_commit");
+    check_database_format(*this, dir);
   } catch (...) {
     mdb_env_close(env_);
     throw;

@@ -1,7 +1,8 @@
 #pragma once
 
 // A plain RAII wrapper around LMDB. No CAF in here: the store actor owns the
-// write side, and anyone may read through `read_txn`.
+// write side, and anyone may read through `read_txn`. Every value it stores
+// is a record in its format (protocol/codec.hpp): `put` takes nothing else.
 
 #include <cstdint>
 #include <functional>
@@ -11,35 +12,60 @@
 #include <string>
 #include <string_view>
 
+#include "protocol/codec.hpp"
+
 struct MDB_env;
 struct MDB_txn;
 
 namespace skyhaul::storage {
 
 /// The named tables of the database.
+/// The named tables of the database: key -> value record (the small rows
+/// are in storage/rows.hpp).
 enum class table : uint8_t {
   tasks,          // seq(8) -> task_record
-  tasks_owner,    // owner(8) seq(8) -> state(1)
-  tasks_state,    // owner(8) state(1) seq(8) -> ""
-  tasks_global,   // state(1) seq(8) -> ""   (recovery after restart)
-  counters,       // owner(8) state(1) -> u64
+  tasks_owner,    // owner(8) seq(8) -> task_index_row
+  tasks_state,    // owner(8) state(1) seq(8) -> task_index_row
+  tasks_global,   // state(1) seq(8) -> task_index_row (recovery at restart)
+  counters,       // owner(8) state(1) -> count_row
   users,          // id(8) -> user_record
-  user_keys,      // kind(1) ':' value -> id(8)
+  user_keys,      // kind(1) ':' value -> user_key_row
   objects,        // bucket '\0' key -> object_entry
-  blobs,          // blob hex -> refcount(8) size(8)
-  buckets,        // name -> owner(8)
-  meta,           // name -> value
-  outbox,         // event seq(8) -> callback event owed (storage/outbox_table)
-  deliveries,     // task seq(8) event seq(8) attempt(4) -> delivery log entry
-  replicas,       // replica seq(8) -> IDC upload owed (storage/replica_table)
-  bucket_acls,    // bucket -> bucket ACL (canned ACL and grants)
-  resume,         // task seq(8) -> clean(1) libtorrent resume data
+  blobs,          // blob hex -> blob_row
+  buckets,        // name -> bucket_row
+  meta,           // name -> count_row, text_row, database_format ("format")
+  outbox,         // event seq(8) -> callback_event owed (storage/outbox_table)
+  deliveries,     // task seq(8) event seq(8) attempt(4) -> callback_event
+                  // (attempt 0, the head) or delivery_attempt
+  replicas,       // replica seq(8) -> replica_job (storage/replica_table)
+  bucket_acls,    // bucket -> acl_spec
+  resume,         // task seq(8) -> resume_entry (storage/torrent_table)
   torrent_cache,  // info-hash hex -> cached_torrent (storage/torrent_table)
 };
 
 constexpr size_t num_tables = 17;
 
+/// The LMDB name of `t`, for messages.
+const char* table_name(table t);
+
 class lmdb_env;
+
+/// Thrown by the storage layer on LMDB failures (disk full, map full...).
+struct lmdb_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+/// Decodes the value at `key` of `t`; throws `lmdb_error` naming them when
+/// it is malformed.
+template <class T>
+T decode_value(table t, std::string_view key, std::string_view value) {
+  T x;
+  if (!decode(value, x))
+    throw lmdb_error(std::string{"malformed record in table "}
+                     + table_name(t) + " (key of " + std::to_string(key.size())
+                     + " bytes)");
+  return x;
+}
 
 /// A transaction; read-only or read-write. Aborted on destruction unless
 /// committed.
@@ -53,7 +79,21 @@ public:
   /// Returns the value at `key`; the view lives as long as the transaction.
   std::optional<std::string_view> get(table t, std::string_view key) const;
 
-  void put(table t, std::string_view key, std::string_view value);
+  /// Stores `record` at `key`, encoded in its format.
+  template <class T>
+  void put(table t, std::string_view key, const T& record) {
+    put_bytes(t, key, encode(record));
+  }
+
+  /// The record at `key`. Throws `lmdb_error` when its bytes are malformed
+  /// and `record_format_error` when its format is newer than `T`'s.
+  template <class T>
+  std::optional<T> get_as(table t, std::string_view key) const {
+    auto v = get(t, key);
+    if (!v)
+      return std::nullopt;
+    return decode_value<T>(t, key, *v);
+  }
 
   /// Returns false when `key` was not there.
   bool del(table t, std::string_view key);
@@ -87,21 +127,21 @@ public:
 private:
   txn(lmdb_env& env, MDB_txn* parent);
 
+  void put_bytes(table t, std::string_view key, std::string_view value);
+
   lmdb_env* env_;
   MDB_txn* txn_ = nullptr;
   bool write_;
 };
 
-/// Thrown by the storage layer on LMDB failures (disk full, map full...).
-struct lmdb_error : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 /// An open LMDB environment with its tables. Durable mode: every commit is
 /// synced before it returns.
 class lmdb_env {
 public:
-  /// Opens (creating if needed) the database in `dir`.
+  /// Opens (creating if needed) the database in `dir`, upgrading a database
+  /// of an older format first (storage/format_upgrade.hpp). Throws
+  /// `record_format_error` when it holds records newer than this binary.
   lmdb_env(const std::string& dir, uint64_t map_size);
   ~lmdb_env();
   lmdb_env(const lmdb_env&) = delete;

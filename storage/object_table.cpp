@@ -1,6 +1,6 @@
 #include "storage/object_table.hpp"
 
-#include "protocol/codec.hpp"
+#include "storage/rows.hpp"
 
 namespace skyhaul::storage {
 
@@ -18,24 +18,25 @@ bool same(std::string_view a, std::string_view b) {
 }
 
 void add_ref(txn& t, const std::string& blob, uint64_t size) {
-  uint64_t refs = 0;
-  if (auto v = t.get(table::blobs, blob))
-    refs = from_be64(*v);
-  t.put(table::blobs, blob, be64(refs + 1) + be64(size));
+  blob_row row;
+  if (auto old = t.get_as<blob_row>(table::blobs, blob))
+    row.refs = old->refs;
+  ++row.refs;
+  row.size = size;
+  t.put(table::blobs, blob, row);
 }
 
 void drop_ref(txn& t, const std::string& blob,
               std::vector<std::string>& orphans) {
-  auto v = t.get(table::blobs, blob);
-  if (!v)
+  auto row = t.get_as<blob_row>(table::blobs, blob);
+  if (!row)
     return;
-  auto refs = from_be64(*v);
-  auto size = from_be64(v->substr(8));
-  if (refs <= 1) {
+  if (row->refs <= 1) {
     t.del(table::blobs, blob);
     orphans.push_back(blob);
   } else {
-    t.put(table::blobs, blob, be64(refs - 1) + be64(size));
+    --row->refs;
+    t.put(table::blobs, blob, *row);
   }
 }
 
@@ -65,13 +66,7 @@ bool rule_keeps_existing(on_key_exist rule, const file_record& e,
 
 std::optional<object_entry> get_object(const txn& t, std::string_view bucket,
                                        std::string_view key) {
-  auto v = t.get(table::objects, object_key(bucket, key));
-  if (!v)
-    return std::nullopt;
-  object_entry e;
-  if (!decode(*v, e))
-    throw lmdb_error("corrupt object entry");
-  return e;
+  return t.get_as<object_entry>(table::objects, object_key(bucket, key));
 }
 
 object_commit_result commit_object(txn& t, const object_commit& c,
@@ -98,7 +93,7 @@ object_commit_result commit_object(txn& t, const object_commit& c,
   e.acl = c.acl;
   e.file = f;
   e.file.concrete = true;
-  t.put(table::objects, object_key(c.bucket, f.key), encode(e));
+  t.put(table::objects, object_key(c.bucket, f.key), e);
   return object_commit_result{e.file};
 }
 
@@ -113,20 +108,20 @@ bool erase_object(txn& t, std::string_view bucket, std::string_view key,
 }
 
 uint64_t blob_refs(const txn& t, std::string_view blob) {
-  if (auto v = t.get(table::blobs, blob))
-    return from_be64(*v);
+  if (auto row = t.get_as<blob_row>(table::blobs, blob))
+    return row->refs;
   return 0;
 }
 
 std::optional<user_id> bucket_owner(const txn& t, std::string_view bucket) {
-  if (auto v = t.get(table::buckets, bucket))
-    return from_be64(*v);
+  if (auto row = t.get_as<bucket_row>(table::buckets, bucket))
+    return row->owner;
   return std::nullopt;
 }
 
 void ensure_bucket(txn& t, std::string_view bucket, user_id owner) {
   if (!t.get(table::buckets, bucket))
-    t.put(table::buckets, bucket, be64(owner) + be64(0));
+    t.put(table::buckets, bucket, bucket_row{owner, 0});
 }
 
 } // namespace skyhaul::storage

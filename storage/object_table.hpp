@@ -22,6 +22,19 @@ typename Inspector::result_type inspect(Inspector& f, object_entry& x) {
   return f(x.owner, x.acl, x.file);
 }
 
+} // namespace skyhaul::storage
+
+namespace skyhaul {
+
+template <>
+struct record_format<storage::object_entry> : format_version<1, 0> {
+  static constexpr const char* table = "objects";
+};
+
+} // namespace skyhaul
+
+namespace skyhaul::storage {
+
 /// True when `rule` keeps the existing object instead of storing a new file
 /// with these digests and size. Empty digests and a negative size never
 /// match, so `ignore-same-md5` without an MD5 never skips.

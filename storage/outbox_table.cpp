@@ -1,6 +1,6 @@
 #include "storage/outbox_table.hpp"
 
-#include "protocol/codec.hpp"
+#include "storage/rows.hpp"
 
 #include <algorithm>
 
@@ -62,17 +62,17 @@ uint32_t last_attempt(const txn& t, task_seq task, uint64_t event) {
 } // namespace
 
 uint64_t next_event_id(txn& t) {
-  uint64_t last = 0;
-  if (auto v = t.get(table::meta, "last_event_id"))
-    last = from_be64(*v);
-  t.put(table::meta, "last_event_id", be64(last + 1));
-  return last + 1;
+  count_row last;
+  if (auto row = t.get_as<count_row>(table::meta, "last_event_id"))
+    last = *row;
+  ++last.count;
+  t.put(table::meta, "last_event_id", last);
+  return last.count;
 }
 
 void enqueue_event(txn& t, const callback_event& ev) {
-  auto bytes = encode(ev);
-  t.put(table::outbox, be64(ev.id), bytes);
-  t.put(table::deliveries, log_key(ev.task, ev.id, 0), bytes);
+  t.put(table::outbox, be64(ev.id), ev);
+  t.put(table::deliveries, log_key(ev.task, ev.id, 0), ev);
 }
 
 std::optional<callback_event> get_owed(const txn& t, uint64_t id) {
@@ -101,16 +101,16 @@ uint32_t record_attempt(txn& t, delivery_attempt a, const callback_event& ev) {
   a.event = ev.id;
   a.task = ev.task;
   a.attempt = last_attempt(t, ev.task, ev.id) + 1;
-  t.put(table::deliveries, log_key(ev.task, ev.id, a.attempt), encode(a));
+  t.put(table::deliveries, log_key(ev.task, ev.id, a.attempt), a);
   if (ev.round != head->round || head->state != delivery_state::pending)
     return a.attempt;
   if (ev.state == delivery_state::pending) {
-    t.put(table::outbox, be64(ev.id), encode(ev));
+    t.put(table::outbox, be64(ev.id), ev);
   } else {
     t.del(table::outbox, be64(ev.id));
     head->state = ev.state;
     head->tries = ev.tries;
-    t.put(table::deliveries, log_key(ev.task, ev.id, 0), encode(*head));
+    t.put(table::deliveries, log_key(ev.task, ev.id, 0), *head);
   }
   return a.attempt;
 }

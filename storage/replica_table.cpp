@@ -1,7 +1,5 @@
 #include "storage/replica_table.hpp"
 
-#include "protocol/codec.hpp"
-
 namespace skyhaul::storage {
 
 uint64_t add_replica(txn& t, replica_job job) {
@@ -9,20 +7,16 @@ uint64_t add_replica(txn& t, replica_job job) {
   if (auto last = t.last_key(table::replicas))
     id = from_be64(*last) + 1;
   job.id = id;
-  t.put(table::replicas, be64(id), encode(job));
+  t.put(table::replicas, be64(id), job);
   return id;
 }
 
 std::optional<replica_job> get_replica(const txn& t, uint64_t id) {
-  auto v = t.get(table::replicas, be64(id));
-  replica_job job;
-  if (!v || !decode(*v, job))
-    return std::nullopt;
-  return job;
+  return t.get_as<replica_job>(table::replicas, be64(id));
 }
 
 void put_replica(txn& t, const replica_job& job) {
-  t.put(table::replicas, be64(job.id), encode(job));
+  t.put(table::replicas, be64(job.id), job);
 }
 
 void erase_replica(txn& t, uint64_t id) {
@@ -31,10 +25,8 @@ void erase_replica(txn& t, uint64_t id) {
 
 std::vector<replica_job> list_replicas(const txn& t) {
   std::vector<replica_job> out;
-  t.scan(table::replicas, "", [&](std::string_view, std::string_view v) {
-    replica_job job;
-    if (decode(v, job))
-      out.push_back(std::move(job));
+  t.scan(table::replicas, "", [&](std::string_view k, std::string_view v) {
+    out.push_back(decode_value<replica_job>(table::replicas, k, v));
     return true;
   });
   return out;
@@ -42,10 +34,9 @@ std::vector<replica_job> list_replicas(const txn& t) {
 
 bool replicas_unreported(const txn& t, task_seq task) {
   bool found = false;
-  t.scan(table::replicas, "", [&](std::string_view, std::string_view v) {
-    replica_job job;
-    if (decode(v, job) && job.task == task && !job.reported)
-      found = true;
+  t.scan(table::replicas, "", [&](std::string_view k, std::string_view v) {
+    auto job = decode_value<replica_job>(table::replicas, k, v);
+    found = job.task == task && !job.reported;
     return !found;
   });
   return found;

@@ -1,6 +1,6 @@
 #include "storage/task_table.hpp"
 
-#include "protocol/codec.hpp"
+#include "storage/rows.hpp"
 
 namespace skyhaul::storage {
 
@@ -31,11 +31,12 @@ std::string counter_key(user_id owner, task_state s) {
 
 void bump(txn& t, user_id owner, task_state s, int64_t delta) {
   auto key = counter_key(owner, s);
-  uint64_t n = 0;
-  if (auto v = t.get(table::counters, key))
-    n = from_be64(*v);
+  count_row row;
+  if (auto old = t.get_as<count_row>(table::counters, key))
+    row = *old;
+  auto& n = row.count;
   n = delta < 0 && n < uint64_t(-delta) ? 0 : n + delta;
-  t.put(table::counters, key, be64(n));
+  t.put(table::counters, key, row);
 }
 
 void unindex(txn& t, const task_record& rec) {
@@ -66,13 +67,13 @@ void put_task(txn& t, const task_record& rec, const task_record* old) {
   if (old && old->state != rec.state)
     unindex(t, *old);
   if (!old || old->state != rec.state) {
-    t.put(table::tasks_owner, owner_key(rec.owner, rec.seq),
-          std::string(1, static_cast<char>(rec.state)));
-    t.put(table::tasks_state, state_key(rec.owner, rec.state, rec.seq), {});
-    t.put(table::tasks_global, global_key(rec.state, rec.seq), {});
+    task_index_row row{rec.state};
+    t.put(table::tasks_owner, owner_key(rec.owner, rec.seq), row);
+    t.put(table::tasks_state, state_key(rec.owner, rec.state, rec.seq), row);
+    t.put(table::tasks_global, global_key(rec.state, rec.seq), row);
     bump(t, rec.owner, rec.state, 1);
   }
-  t.put(table::tasks, be64(rec.seq), encode(rec));
+  t.put(table::tasks, be64(rec.seq), rec);
   if (rec.seq > last_task_seq(t))
     set_last_task_seq(t, rec.seq);
 }
@@ -118,9 +119,9 @@ task_page list_tasks(const txn& t, user_id owner, const task_query& q) {
 state_counters get_counters(const txn& t, user_id owner) {
   state_counters out;
   for (size_t i = 0; i < num_task_states; ++i)
-    if (auto v = t.get(table::counters,
-                       counter_key(owner, static_cast<task_state>(i))))
-      out.counts[i] = from_be64(*v);
+    if (auto row = t.get_as<count_row>(
+          table::counters, counter_key(owner, static_cast<task_state>(i))))
+      out.counts[i] = row->count;
   return out;
 }
 
@@ -134,13 +135,13 @@ void for_each_task_in_state(const txn& t, task_state s,
 }
 
 task_seq last_task_seq(const txn& t) {
-  if (auto v = t.get(table::meta, "last_task_seq"))
-    return from_be64(*v);
+  if (auto row = t.get_as<count_row>(table::meta, "last_task_seq"))
+    return row->count;
   return 0;
 }
 
 void set_last_task_seq(txn& t, task_seq seq) {
-  t.put(table::meta, "last_task_seq", be64(seq));
+  t.put(table::meta, "last_task_seq", count_row{seq});
 }
 
 } // namespace skyhaul::storage

@@ -9,21 +9,14 @@
 namespace skyhaul::storage {
 
 void put_resume(txn& t, task_seq seq, const std::string& data, bool clean) {
-  std::string value;
-  value.reserve(data.size() + 1);
-  value += clean ? '\1' : '\0';
-  value += data;
-  t.put(table::resume, be64(seq), value);
+  resume_entry row;
+  row.data = data;
+  row.clean = clean;
+  t.put(table::resume, be64(seq), row);
 }
 
 std::optional<resume_entry> get_resume(const txn& t, task_seq seq) {
-  auto v = t.get(table::resume, be64(seq));
-  if (!v || v->empty())
-    return std::nullopt;
-  resume_entry out;
-  out.clean = (*v)[0] == '\1';
-  out.data.assign(v->substr(1));
-  return out;
+  return t.get_as<resume_entry>(table::resume, be64(seq));
 }
 
 void erase_resume(txn& t, task_seq seq) {
@@ -56,7 +49,7 @@ void remember_torrent(txn& t, const task_record& rec) {
     changed = true;
   }
   if (changed)
-    t.put(table::torrent_cache, rec.info_hash, encode(entry));
+    t.put(table::torrent_cache, rec.info_hash, entry);
 }
 
 std::optional<cached_torrent> find_cached_torrent(const txn& t,

@@ -26,6 +26,11 @@ struct resume_entry {
   bool clean = false;
 };
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, resume_entry& x) {
+  return f(x.clean, x.data);
+}
+
 void put_resume(txn& t, task_seq seq, const std::string& data, bool clean);
 std::optional<resume_entry> get_resume(const txn& t, task_seq seq);
 void erase_resume(txn& t, task_seq seq);
@@ -43,6 +48,24 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cached_torrent& x) {
   return f(x.name, x.file_count, x.files);
 }
+
+} // namespace skyhaul::storage
+
+namespace skyhaul {
+
+template <>
+struct record_format<storage::resume_entry> : format_version<1, 0> {
+  static constexpr const char* table = "resume";
+};
+
+template <>
+struct record_format<storage::cached_torrent> : format_version<1, 0> {
+  static constexpr const char* table = "torrent_cache";
+};
+
+} // namespace skyhaul
+
+namespace skyhaul::storage {
 
 /// Adds the concrete files of a finished torrent task to the cache entry of
 /// its info-hash (a later file of the same path replaces an earlier one).

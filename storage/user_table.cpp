@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "base/crypto.hpp"
-#include "protocol/codec.hpp"
+#include "storage/rows.hpp"
 
 namespace skyhaul::storage {
 
@@ -19,10 +19,10 @@ std::string index_key(char kind, std::string_view value) {
 
 std::optional<user_record> by_index(const txn& t, char kind,
                                     std::string_view value) {
-  auto id = t.get(table::user_keys, index_key(kind, value));
-  if (!id)
+  auto row = t.get_as<user_key_row>(table::user_keys, index_key(kind, value));
+  if (!row)
     return std::nullopt;
-  return get_user(t, from_be64(*id));
+  return get_user(t, row->id);
 }
 
 } // namespace
@@ -81,19 +81,20 @@ void put_user(txn& t, const user_record& rec) {
     t.del(table::user_keys, index_key('s', old->access_key));
     t.del(table::user_keys, index_key('n', old->name));
   }
-  auto id = be64(rec.id);
-  t.put(table::user_keys, index_key('a', rec.api_key_hash), id);
-  t.put(table::user_keys, index_key('s', rec.access_key), id);
-  t.put(table::user_keys, index_key('n', rec.name), id);
-  t.put(table::users, id, encode(rec));
+  user_key_row row{rec.id};
+  t.put(table::user_keys, index_key('a', rec.api_key_hash), row);
+  t.put(table::user_keys, index_key('s', rec.access_key), row);
+  t.put(table::user_keys, index_key('n', rec.name), row);
+  t.put(table::users, be64(rec.id), rec);
 }
 
 user_id next_user_id(txn& t) {
-  uint64_t last = 0;
-  if (auto v = t.get(table::meta, "last_user_id"))
-    last = from_be64(*v);
-  t.put(table::meta, "last_user_id", be64(last + 1));
-  return last + 1;
+  count_row last;
+  if (auto row = t.get_as<count_row>(table::meta, "last_user_id"))
+    last = *row;
+  ++last.count;
+  t.put(table::meta, "last_user_id", last);
+  return last.count;
 }
 
 } // namespace skyhaul::storage

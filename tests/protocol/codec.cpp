@@ -35,10 +35,179 @@ BOOST_AUTO_TEST_CASE(task_record_round_trips) {
 
 BOOST_AUTO_TEST_CASE(decode_rejects_garbage) {
   task_record out;
-  BOOST_CHECK(!decode(std::string_view{"\x01\x02", 2}, out));
+  // No header, a header cut short, a field cut short.
+  BOOST_CHECK(!decode(std::string_view{}, out));
+  BOOST_CHECK(!decode(std::string_view{"\x01", 1}, out));
+  BOOST_CHECK(!decode(std::string_view{"\x01\x00\xff", 3}, out));
+  task_record rec;
+  rec.spec.url = "http://example.com/a.bin";
+  auto bytes = encode(rec);
+  for (size_t n = 3; n < bytes.size(); ++n)
+    if (decode(std::string_view{bytes.data(), n}, out))
+      // A cut at a field boundary is an older record, never a misread one.
+      BOOST_CHECK(out.spec.url.empty() || out.spec.url == rec.spec.url);
+  // A string longer than the bytes left.
+  BOOST_CHECK(!decode(std::string_view{"\x01\x00\x01\x02\x7f", 5}, out));
+}
+
+BOOST_AUTO_TEST_CASE(every_record_starts_with_its_format) {
   auto bytes = encode(task_record{});
-  bytes += "trailing";
-  BOOST_CHECK(!decode(bytes, out));
+  uint32_t major = 0;
+  uint32_t minor = 0;
+  std::string_view body;
+  BOOST_REQUIRE(read_header(bytes, major, minor, body));
+  BOOST_CHECK_EQUAL(major, record_format<task_record>::major);
+  BOOST_CHECK_EQUAL(minor, record_format<task_record>::minor);
+  BOOST_CHECK_EQUAL(bytes.substr(0, 2), std::string("\x01\x00", 2));
+}
+
+namespace {
+
+// One record type as two releases see it: `v1_0` as first shipped, `v1_1`
+// with a field appended at the end and one at the end of its nested item.
+
+struct item_v1_0 {
+  std::string name;
+};
+
+struct item_v1_1 {
+  std::string name;
+  int64_t weight = -7;
+};
+
+struct rec_v1_0 {
+  uint64_t id = 0;
+  std::vector<item_v1_0> items;
+};
+
+struct rec_v1_1 {
+  uint64_t id = 0;
+  std::vector<item_v1_1> items;
+  std::string note = "default note";
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, item_v1_0& x) {
+  return f(x.name);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, item_v1_1& x) {
+  return f(x.name, x.weight);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, rec_v1_0& x) {
+  return f(x.id, x.items);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, rec_v1_1& x) {
+  return f(x.id, x.items, x.note);
+}
+
+// A major change: `id` became a string; v2 reads v1 bodies with `upgrade`.
+struct rec_v2 {
+  std::string id;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, rec_v2& x) {
+  return f(x.id);
+}
+
+} // namespace
+
+namespace skyhaul {
+
+template <>
+struct record_format<rec_v1_0> : format_version<1, 0> {
+  static constexpr const char* table = "things";
+};
+
+template <>
+struct record_format<rec_v1_1> : format_version<1, 1> {
+  static constexpr const char* table = "things";
+};
+
+template <>
+struct record_format<rec_v2> : format_version<2, 0> {
+  static constexpr const char* table = "things";
+  static bool upgrade(uint32_t major, std::string_view body, rec_v2& x) {
+    if (major != 1)
+      return false;
+    auto bytes = std::string("\x01\x00", 2) + std::string{body};
+    rec_v1_0 old;
+    if (!decode(bytes, old))
+      return false;
+    x.id = "#" + std::to_string(old.id);
+    return true;
+  }
+};
+
+} // namespace skyhaul
+
+BOOST_AUTO_TEST_CASE(an_older_reader_skips_fields_it_does_not_know) {
+  rec_v1_1 newer;
+  newer.id = 9;
+  newer.items = {{"a", 1}, {"b", 2}};
+  newer.note = "written by a newer minor";
+  rec_v1_0 out;
+  BOOST_REQUIRE(decode(encode(newer), out));
+  BOOST_CHECK_EQUAL(out.id, 9u);
+  BOOST_REQUIRE_EQUAL(out.items.size(), 2u);
+  BOOST_CHECK_EQUAL(out.items[0].name, "a");
+  BOOST_CHECK_EQUAL(out.items[1].name, "b");
+}
+
+BOOST_AUTO_TEST_CASE(a_newer_reader_gives_older_records_the_defaults) {
+  rec_v1_0 older;
+  older.id = 3;
+  older.items = {{"x"}};
+  rec_v1_1 out;
+  out.note = "stale";
+  BOOST_REQUIRE(decode(encode(older), out));
+  BOOST_CHECK_EQUAL(out.id, 3u);
+  BOOST_REQUIRE_EQUAL(out.items.size(), 1u);
+  BOOST_CHECK_EQUAL(out.items[0].name, "x");
+  BOOST_CHECK_EQUAL(out.items[0].weight, -7);
+  BOOST_CHECK_EQUAL(out.note, "default note");
+}
+
+BOOST_AUTO_TEST_CASE(a_newer_major_is_refused_naming_table_and_version) {
+  rec_v2 newer;
+  newer.id = "x";
+  rec_v1_1 out;
+  try {
+    decode(encode(newer), out);
+    BOOST_FAIL("a record of format 2 was read as format 1");
+  } catch (const record_format_error& e) {
+    std::string what = e.what();
+    BOOST_CHECK_MESSAGE(what.find("'things'") != std::string::npos, what);
+    BOOST_CHECK_MESSAGE(what.find("format 2.0") != std::string::npos, what);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(an_older_major_is_read_through_upgrade) {
+  rec_v1_0 older;
+  older.id = 42;
+  rec_v2 out;
+  BOOST_REQUIRE(decode(encode(older), out));
+  BOOST_CHECK_EQUAL(out.id, "#42");
+}
+
+BOOST_AUTO_TEST_CASE(integers_keep_their_range) {
+  task_record rec;
+  rec.total_bytes = INT64_MIN;
+  rec.created_ms = INT64_MAX;
+  rec.done_bytes = UINT64_MAX;
+  rec.torrent_files = UINT32_MAX;
+  task_record out;
+  BOOST_REQUIRE(decode(encode(rec), out));
+  BOOST_CHECK_EQUAL(out.total_bytes, INT64_MIN);
+  BOOST_CHECK_EQUAL(out.created_ms, INT64_MAX);
+  BOOST_CHECK_EQUAL(out.done_bytes, UINT64_MAX);
+  BOOST_CHECK_EQUAL(out.torrent_files, UINT32_MAX);
 }
 
 BOOST_AUTO_TEST_CASE(tids_round_trip_and_reject_junk) {

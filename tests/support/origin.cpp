@@ -28,7 +28,7 @@ digests expected_digests(size_t size) {
   return {r.md5, r.sha1, r.crc32};
 }
 
-origin::origin(const std::string& files_dir) {
+origin::origin(const std::string& files_dir, uint16_t port) {
   int in[2];
   int out[2];
   if (::pipe(in) != 0 || ::pipe(out) != 0)
@@ -40,11 +40,13 @@ origin::origin(const std::string& files_dir) {
     ::close(in[1]);
     ::close(out[0]);
     auto script = std::string{SKYHAUL_TEST_SUPPORT_DIR} + "/origin.py";
+    auto port_arg = std::to_string(port);
     if (files_dir.empty())
-      ::execlp("python3", "python3", script.c_str(), nullptr);
+      ::execlp("python3", "python3", script.c_str(), "--port",
+               port_arg.c_str(), nullptr);
     else
-      ::execlp("python3", "python3", script.c_str(), "--files",
-               files_dir.c_str(), nullptr);
+      ::execlp("python3", "python3", script.c_str(), "--port",
+               port_arg.c_str(), "--files", files_dir.c_str(), nullptr);
     ::_exit(127);
   }
   ::close(in[0]);
@@ -65,10 +67,10 @@ origin::origin(const std::string& files_dir) {
     }
   }
   ::close(out[0]);
-  auto port = json_field(line, "port");
-  if (port.empty())
+  auto bound = json_field(line, "port");
+  if (bound.empty())
     throw std::runtime_error("the origin did not start: " + line);
-  port_ = static_cast<uint16_t>(std::stoi(port));
+  port_ = static_cast<uint16_t>(std::stoi(bound));
 }
 
 origin::~origin() {

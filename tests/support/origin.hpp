@@ -25,8 +25,9 @@ digests expected_digests(size_t size);
 class origin {
 public:
   /// Starts the origin; waits (bounded) for its port. With `files_dir`,
-  /// `/files/<name>` serves the files of that folder.
-  explicit origin(const std::string& files_dir = {});
+  /// `/files/<name>` serves the files of that folder. With `port`, it binds
+  /// that port or throws saying it is taken.
+  explicit origin(const std::string& files_dir = {}, uint16_t port = 0);
   /// Closes its stdin and reaps it.
   ~origin();
 

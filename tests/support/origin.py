@@ -2,7 +2,8 @@
 """A local HTTP origin for Skyhaul's tests (loopback only, stdlib only).
 
 Prints {"port": N} on its first stdout line, then serves until stdin closes
-or it is killed. Byte i of every file of size N is content_byte(i), so
+or it is killed. `--port N` binds that port (else any free one); when it is
+taken, the first line is {"error": "..."} instead. Byte i of every file of size N is content_byte(i), so
 tests can compute the expected digests without the file.
 
 Routes:
@@ -172,9 +173,20 @@ class Handler(BaseHTTPRequestHandler):
 
 def main():
     global FILES_DIR
-    if len(sys.argv) == 3 and sys.argv[1] == "--files":
-        FILES_DIR = sys.argv[2]
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    args = sys.argv[1:]
+    port = 0
+    while len(args) >= 2 and args[0] in ("--files", "--port"):
+        if args[0] == "--files":
+            FILES_DIR = args[1]
+        else:
+            port = int(args[1])
+        args = args[2:]
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    except OSError as e:
+        print(json.dumps({"error": "cannot bind 127.0.0.1:%d: %s"
+                          % (port, e)}), flush=True)
+        return
     server.daemon_threads = True
     print(json.dumps({"port": server.server_address[1]}), flush=True)
     t = threading.Thread(target=server.serve_forever, daemon=True)

@@ -10,7 +10,7 @@ before it is answered. The script says how the next requests are answered,
 in this order: `fail` times 500, then `hang` times a stall of
 `hang_seconds` (longer than the caller's timeout), then 200 for good.
 
-  receiver.py --log FILE [--fail N] [--hang N] [--hang-seconds S]
+  receiver.py --log FILE [--fail N] [--hang N] [--hang-seconds S] [--port N]
   POST /_script {"fail": N, "hang": N, "hang_seconds": S}   replaces the script
 """
 import argparse
@@ -92,11 +92,17 @@ def main():
     p.add_argument("--fail", type=int, default=0)
     p.add_argument("--hang", type=int, default=0)
     p.add_argument("--hang-seconds", type=float, default=5.0)
+    p.add_argument("--port", type=int, default=0)
     args = p.parse_args()
     LOG_PATH = args.log
     SCRIPT.update({"fail": args.fail, "hang": args.hang,
                    "hang_seconds": args.hang_seconds})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    except OSError as e:
+        print(json.dumps({"error": "cannot bind 127.0.0.1:%d: %s"
+                          % (args.port, e)}), flush=True)
+        return
     server.daemon_threads = True
     print(json.dumps({"port": server.server_address[1]}), flush=True)
     t = threading.Thread(target=server.serve_forever, daemon=True)
