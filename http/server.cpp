@@ -10,7 +10,6 @@
 #include <shared_mutex>
 #include <stdexcept>
 #include <thread>
-#include <tuple>
 #include <vector>
 
 #include <boost/asio.hpp>
@@ -18,10 +17,7 @@
 #include <boost/beast/http.hpp>
 
 #include "http/file_body.hpp"
-#include "http/offline_api.hpp"
 #include "http/router.hpp"
-#include "http/s3_api.hpp"
-#include "http/task_api.hpp"
 
 namespace skyhaul::http {
 
@@ -109,11 +105,9 @@ bool has_line_break(std::string_view s) {
 class session : public std::enable_shared_from_this<session> {
 public:
   session(socket_type&& socket, std::shared_ptr<context> ctx,
-          const router& face, uint64_t body_limit,
-          deadlines limits)
+          std::shared_ptr<const router> face, deadlines limits)
     : socket_(std::move(socket)), timer_(socket_.get_executor()),
-      ctx_(std::move(ctx)), face_(face), body_limit_(body_limit),
-      limits_(limits) {
+      ctx_(std::move(ctx)), face_(std::move(face)), limits_(limits) {
   }
 
   void run() {
@@ -128,6 +122,11 @@ public:
 
 private:
   enum class phase { reading, waiting, writing, lingering, closed };
+
+  /// The request line of the request being answered, for error replies.
+  const request& line() const {
+    return head_;
+  }
 
   void touch(std::chrono::steady_clock::duration d) {
     deadline_ = std::chrono::steady_clock::now() + d;
@@ -158,10 +157,7 @@ private:
       // later is dropped.
       ++call_id_;
       keep_alive_ = false;
-      request req;
-      req.method = method_;
-      req.path = path_;
-      return write(face_.error(req, 500, "the request timed out"));
+      return write(face_->error(line(), 500, "the request timed out"));
     }
     close();
   }
@@ -178,13 +174,11 @@ private:
     parser_.emplace();
     // The largest limit of any route: Beast checks Content-Length against
     // it while parsing the header; the route's own limit follows below.
-    parser_->body_limit(face_.largest_body_limit(body_limit_));
-    cur_limit_ = body_limit_;
+    parser_->body_limit(face_->largest_body_limit());
+    cur_limit_ = face_->listener_body_limit();
     parser_->header_limit(header_limit);
-    method_.clear();
-    path_.clear();
-    target_.clear();
-    query_.clear();
+    head_ = request{};
+    adm_ = admission{};
     touch(limits_.idle);
     bhttp::async_read_header(socket_, buffer_, *parser_,
                              [self = shared_from_this()](beast::error_code ec,
@@ -197,17 +191,16 @@ private:
     if (ec)
       return on_read(ec);
     auto& msg = parser_->get();
-    method_ = std::string{msg.method_string()};
-    target_ = std::string{msg.target()};
-    parse_target(target_, path_, query_);
-    // Some routes take uploads larger than the listener's limit, but only
-    // from a request that carries a key (a Bearer header or `?key=`):
-    // authentication runs after the body is read, and an anonymous client
-    // must not make the listener buffer megabytes.
-    bool has_key = !msg[bhttp::field::authorization].empty()
-                   || query_.count("key") > 0;
-    cur_limit_ = has_key ? face_.body_limit(method_, path_, body_limit_)
-                         : body_limit_;
+    head_.method = std::string{msg.method_string()};
+    head_.target = std::string{msg.target()};
+    parse_target(head_.target, head_.path, head_.query);
+    for (auto& field : msg)
+      head_.headers[ascii_lower(
+        {field.name_string().data(), field.name_string().size()})]
+        = std::string{field.value()};
+    // The route and its body limit, which may depend on who is calling.
+    adm_ = face_->admit(head_);
+    cur_limit_ = adm_.body_limit;
     auto length = parser_->content_length();
     if (length && *length > cur_limit_)
       return on_read(bhttp::error::body_limit);
@@ -248,41 +241,42 @@ private:
       return shutdown();
     if (!is_open())
       return;
-    request req;
-    if (parser_->is_header_done()) {
-      req.method = method_;
-      req.target = target_;
-      req.path = path_;
-      req.query = std::move(query_);
+    // Without a header, the listener's default face answers.
+    request req = std::move(head_);
+    head_ = request{};
+    head_.method = req.method;
+    head_.path = req.path;
+    if (parser_->is_header_done())
       version_ = parser_->get().version();
-    }
     if (ec) {
       // The rest of the request is unread: answer, then drain and close.
       keep_alive_ = false;
       linger_ = true;
       if (ec == bhttp::error::body_limit)
-        return write(face_.error(req, 413,
-                                 "the request body is larger than "
-                                   + std::to_string(cur_limit_) + " bytes"));
+        return write(face_->error(req, 413,
+                                  "the request body is larger than "
+                                    + std::to_string(cur_limit_) + " bytes"));
       if (ec == bhttp::error::header_limit)
-        return write(face_.error(req, 431, "the request headers are too large"));
-      return write(face_.error(req, 400, "malformed request: " + ec.message()));
+        return write(
+          face_->error(req, 431, "the request headers are too large"));
+      return write(
+        face_->error(req, 400, "malformed request: " + ec.message()));
     }
     auto& msg = parser_->get();
     keep_alive_ = msg.keep_alive();
-    head_ = msg.method() == bhttp::verb::head;
-    for (auto& field : msg)
-      req.headers[ascii_lower({field.name_string().data(), field.name_string().size()})]
-        = std::string{field.value()};
+    head_only_ = msg.method() == bhttp::verb::head;
     req.body = std::move(msg.body());
     phase_ = phase::waiting;
     touch(limits_.answer);
     auto id = ++call_id_;
     std::weak_ptr<session> weak = shared_from_this();
-    face_.dispatch(req, [weak, id](reply r) {
-      if (auto self = weak.lock())
-        self->post_reply(id, std::move(r));
-    });
+    face_->dispatch(
+      req,
+      [weak, id](reply r) {
+        if (auto self = weak.lock())
+          self->post_reply(id, std::move(r));
+      },
+      std::move(adm_));
   }
 
   bool is_open() {
@@ -346,7 +340,7 @@ private:
   void write(reply r) {
     phase_ = phase::writing;
     touch(limits_.idle);
-    if (head_ || r.status == 304 || r.status == 204) {
+    if (head_only_ || r.status == 304 || r.status == 204) {
       // The headers of the full answer, no body.
       bool with_length = r.status != 304 && r.status != 204;
       render_header(r, with_length,
@@ -379,10 +373,8 @@ private:
                                                                   version_);
     beast::error_code ec;
     res->body().file.open(r.file_path.c_str(), beast::file_mode::scan, ec);
-    if (ec) {
-      request req;
-      return write(face_.error(req, 500, "cannot open the file"));
-    }
+    if (ec)
+      return write(face_->error(line(), 500, "cannot open the file"));
     res->body().offset = r.file_offset;
     res->body().length = r.file_length;
     res->keep_alive(keep_alive_);
@@ -463,17 +455,16 @@ private:
   std::shared_ptr<context> ctx_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  const router& face_;
-  uint64_t body_limit_;
+  std::shared_ptr<const router> face_;
   deadlines limits_;
   /// The limit of the request being read.
   uint64_t cur_limit_ = 0;
   uint64_t drained_ = 0;
-  /// The request line, split once when its header arrives.
-  std::string method_;
-  std::string target_;
-  std::string path_;
-  std::map<std::string, std::string> query_;
+  /// The request being read, from its header on; once it is dispatched,
+  /// only its method and path stay, for the errors of its answer.
+  request head_;
+  /// What the router decided from that header.
+  admission adm_;
   /// The reply being written.
   std::string head_buf_;
   std::string body_buf_;
@@ -485,17 +476,17 @@ private:
   bool armed_ = false;
   bool keep_alive_ = true;
   bool linger_ = false;
-  bool head_ = false;
+  bool head_only_ = false;
   unsigned version_ = 11;
 };
 
 /// Accepts connections of one endpoint; each goes to the next io_context.
 class listener : public std::enable_shared_from_this<listener> {
 public:
-  listener(std::shared_ptr<context> ctx, tcp::endpoint ep, const router& face,
-           uint64_t body_limit, deadlines limits)
+  listener(std::shared_ptr<context> ctx, tcp::endpoint ep,
+           std::shared_ptr<const router> face, deadlines limits)
     : ctx_(std::move(ctx)), acceptor_(ctx_->iocs.front()->get_executor()),
-      face_(face), body_limit_(body_limit), limits_(limits) {
+      face_(std::move(face)), limits_(limits) {
     beast::error_code ec;
     acceptor_.open(ep.protocol(), ec);
     if (!ec)
@@ -540,7 +531,7 @@ private:
       beast::error_code ignored;
       socket.set_option(tcp::no_delay(true), ignored);
       auto s = std::make_shared<session>(std::move(socket), ctx_, face_,
-                                         body_limit_, limits_);
+                                         limits_);
       ctx_->add(s);
       s->run();
     }
@@ -549,8 +540,7 @@ private:
 
   std::shared_ptr<context> ctx_;
   acceptor_type acceptor_;
-  const router& face_;
-  uint64_t body_limit_;
+  std::shared_ptr<const router> face_;
   deadlines limits_;
 };
 
@@ -584,29 +574,30 @@ std::string to_host_port(const tcp::endpoint& ep) {
 } // namespace
 
 struct server::impl {
-  std::shared_ptr<const services> svc;
   std::shared_ptr<context> ctx;
   std::vector<net::executor_work_guard<executor>> work;
-  // One face per listener; a face is a router filled by one file.
-  router api;
-  router offline;
-  router s3;
+  std::vector<listener_spec> specs;
+  deadlines limits;
   std::vector<std::shared_ptr<listener>> listeners;
   std::vector<std::thread> threads;
   bool started = false;
   bool stopped = false;
 
-  explicit impl(services s)
-    : svc(std::make_shared<const services>(std::move(s))),
-      ctx(std::make_shared<context>(
-        std::max<uint32_t>(1, svc->cfg->http_threads))) {
-    add_task_api(api, svc);
-    add_offline_api(offline, svc);
-    add_s3_api(s3, svc);
+  impl(const settings& cfg, std::vector<listener_spec> l)
+    : ctx(std::make_shared<context>(std::max<uint32_t>(1, cfg.http_threads))),
+      specs(std::move(l)),
+      limits{
+        std::chrono::milliseconds(std::max<uint32_t>(1, cfg.idle_timeout_ms)),
+        std::chrono::milliseconds(
+          std::max<uint32_t>(1, cfg.request_timeout_ms))} {
+    for (auto& s : specs)
+      if (!s.faces)
+        throw std::logic_error(s.name + " listener has no router");
   }
 };
 
-server::server(services svc) : impl_(std::make_unique<impl>(std::move(svc))) {
+server::server(const settings& cfg, std::vector<listener_spec> listeners)
+  : impl_(std::make_unique<impl>(cfg, std::move(listeners))) {
 }
 
 server::~server() {
@@ -618,26 +609,16 @@ std::map<std::string, std::string> server::start() {
   if (d.started)
     throw std::logic_error("server::start called twice");
   d.started = true;
-  auto& cfg = *d.svc->cfg;
   std::map<std::string, std::string> bound;
-  std::tuple<const char*, const std::string&, const router&> defs[] = {
-    {"api", cfg.api, d.api},
-    {"offline", cfg.offline, d.offline},
-    {"s3", cfg.s3, d.s3},
-  };
-  for (auto& [name, addr, face] : defs) {
+  for (auto& spec : d.specs) {
     tcp::endpoint ep;
     try {
-      ep = parse_endpoint(addr);
+      ep = parse_endpoint(spec.address);
     } catch (const std::exception& e) {
-      throw std::runtime_error(std::string{name} + " listener: " + e.what());
+      throw std::runtime_error(spec.name + " listener: " + e.what());
     }
-    deadlines limits{
-      std::chrono::milliseconds(std::max<uint32_t>(1, cfg.idle_timeout_ms)),
-      std::chrono::milliseconds(std::max<uint32_t>(1, cfg.request_timeout_ms))};
-    auto l = std::make_shared<listener>(d.ctx, ep, face, cfg.max_body_bytes,
-                                        limits);
-    bound[name] = to_host_port(l->local());
+    auto l = std::make_shared<listener>(d.ctx, ep, spec.faces, d.limits);
+    bound[spec.name] = to_host_port(l->local());
     d.listeners.push_back(std::move(l));
   }
   for (auto& l : d.listeners)
