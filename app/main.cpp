@@ -2,6 +2,7 @@
 
 #include "actors/runtime.hpp"
 #include "app/options.hpp"
+#include "http/listeners.hpp"
 #include "http/server.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/user_table.hpp"
@@ -139,21 +140,23 @@ int serve(const settings& cfg) {
   caf::actor_system sys{sys_cfg};
   runtime rt{sys, cfg};
   ensure_admin(rt, sys);
-  http::services svc;
-  svc.sys = &sys;
-  svc.scheduler = rt.scheduler();
-  svc.store = rt.store();
-  svc.db = &rt.db();
-  svc.blobs = &rt.blobs();
-  svc.cfg = &rt.cfg();
-  svc.link_secret = rt.link_secret();
-  http::server srv{svc};
+  auto svc = std::make_shared<http::services>();
+  svc->sys = &sys;
+  svc->scheduler = rt.scheduler();
+  svc->store = rt.store();
+  svc->db = &rt.db();
+  svc->blobs = &rt.blobs();
+  svc->cfg = &rt.cfg();
+  svc->link_secret = rt.link_secret();
+  // Each listener with its faces: api (Task API), offline, s3.
+  auto listeners = http::standard_listeners(svc);
+  http::server srv{rt.cfg(), listeners};
   auto bound = srv.start();
   std::string listen = "{";
-  for (auto& name : {"api", "offline", "s3"}) {
+  for (auto& l : listeners) {
     if (listen.size() > 1)
       listen += ",";
-    listen += "\"" + std::string{name} + "\":\"" + bound[name] + "\"";
+    listen += "\"" + l.name + "\":\"" + bound[l.name] + "\"";
   }
   listen += "}\n";
   write_file(cfg.data_dir + "/listen.json", listen, 0644);

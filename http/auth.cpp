@@ -49,17 +49,19 @@ key_cache& cache() {
 
 } // namespace
 
-std::optional<user_record> authenticate(const services& svc,
-                                        const request& req) {
-  std::string key;
+std::string api_key_of(const request& req) {
   auto& authz = req.header("authorization");
   // The scheme is case-insensitive (RFC 7235); the key is not.
   if (authz.size() > 7 && strncasecmp(authz.c_str(), "bearer ", 7) == 0) {
     auto start = authz.find_first_not_of(' ', 7);
-    if (start != std::string::npos)
-      key = authz.substr(start);
-  } else if (req.has_arg("key"))
-    key = req.arg("key");
+    return start == std::string::npos ? std::string{} : authz.substr(start);
+  }
+  return req.arg("key");
+}
+
+std::optional<user_record> authenticate(const services& svc,
+                                        const request& req) {
+  auto key = api_key_of(req);
   if (key.empty() || key.size() > 256)
     return std::nullopt;
   auto hash = sha256_hex(key);

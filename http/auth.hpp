@@ -1,12 +1,17 @@
 #pragma once
 
 #include <optional>
+#include <string>
 
 #include "http/message.hpp"
 #include "http/services.hpp"
 #include "protocol/user_record.hpp"
 
 namespace skyhaul::http {
+
+/// The api key a request carries: `Authorization: Bearer <key>` or
+/// `?key=<key>`; "" when it carries none.
+std::string api_key_of(const request& req);
 
 /// Authenticates an api-listener request: `Authorization: Bearer <key>` or
 /// `?key=<key>`. Reads LMDB each time, so a user added by another process

@@ -17,6 +17,33 @@ reply json_error(unsigned status, const std::string& msg) {
   return r;
 }
 
+reply offcloud_error(unsigned status, const std::string& msg) {
+  rapidjson::StringBuffer buf;
+  json_writer w{buf};
+  w.StartObject();
+  put(w, "error", msg);
+  w.EndObject();
+  reply r;
+  r.status = status;
+  r.body = buf.GetString();
+  return r;
+}
+
+reply community_error(unsigned status, const std::string& msg) {
+  rapidjson::StringBuffer buf;
+  json_writer w{buf};
+  w.StartObject();
+  put(w, "status", "FAIL");
+  put(w, "message", msg);
+  w.Key("data");
+  w.Null();
+  w.EndObject();
+  reply r;
+  r.status = status;
+  r.body = buf.GetString();
+  return r;
+}
+
 reply json_error(const caf::error& err) {
   auto code = code_of(err);
   auto msg = message_of(err);

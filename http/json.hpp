@@ -1,7 +1,8 @@
 #pragma once
 
-// The JSON faces' reply shapes: every reply carries "status", and "errmsg"
-// on error.
+// The JSON faces' reply shapes. The Task API's carry "status", and
+// "errmsg" on error; the Offcloud and community faces have error shapes of
+// their own, here so that each face renders its errors in one place.
 
 #include <string>
 
@@ -20,6 +21,14 @@ reply json_error(unsigned status, const std::string& msg);
 
 /// The JSON error for a failed actor call, with the status that fits.
 reply json_error(const caf::error& err);
+
+/// The Offcloud face's error: `{"error":msg}` with `status`; its clients
+/// treat any reply with "error" as a failure.
+reply offcloud_error(unsigned status, const std::string& msg);
+
+/// The community face's envelope for an error:
+/// `{"status":"FAIL","message":msg,"data":null}` with `status`.
+reply community_error(unsigned status, const std::string& msg);
 
 /// Builds `{"status":"success", ...}`; `fill` writes the other members.
 template <class F>

@@ -47,20 +47,46 @@ reply error_of(const caf::error& err, const request& req) {
   return s3_error(s3_status(code), s3_code(code), message_of(err), req.path);
 }
 
-/// Runs `fn` with the signer of `req`, or answers the S3 error. The
-/// Offline API has no anonymous access.
-template <class F>
-void signed_only(const services& svc, request& req, responder& respond, F fn) {
+/// The Offline API's authentication: S3 signatures, no anonymous access.
+auth_outcome authenticate_offline(const services& svc, const request& req) {
   auto auth = authenticate_s3(svc, req, now_s());
+  auth_outcome out;
   if (auth.ok()) {
-    fn(*auth.user);
-    return;
+    out.user = std::make_shared<const user_record>(std::move(*auth.user));
+    return out;
   }
-  if (auth.anonymous)
-    respond(s3_error(403, "AccessDenied",
-                     "the Offline API needs a signed request", req.path));
-  else
-    respond(s3_auth_error(auth, req));
+  out.anonymous = auth.anonymous;
+  out.refusal = auth.anonymous
+                  ? s3_error(403, "AccessDenied",
+                             "the Offline API needs a signed request", req.path)
+                  : s3_auth_error(auth, req);
+  return out;
+}
+
+/// The Offline API's error shape: S3's XML, with the seed's codes.
+reply offline_error(const request& req, unsigned status,
+                    const std::string& msg) {
+  const char* code = "InvalidRequest";
+  switch (status) {
+  case 404:
+    code = "NoSuchKey";
+    break;
+  case 405:
+    code = "MethodNotAllowed";
+    break;
+  case 411:
+    code = "MissingContentLength";
+    break;
+  case 413:
+    code = "EntityTooLarge";
+    break;
+  case 431:
+    code = "RequestHeaderSectionTooLarge";
+    break;
+  default:
+    break;
+  }
+  return s3_error(status == 413 ? 400 : status, code, msg, req.path);
 }
 
 /// Creates the task once the bucket is known to accept it.
@@ -86,58 +112,57 @@ void create_task(svc_ptr svc, const user_record& user, task_spec spec,
 
 /// `PUT /<bucket>`: submits a task. A bucket that does not exist yet is
 /// created for the submitter; someone else's bucket needs a write grant.
-void submit(svc_ptr svc, request& req, responder respond) {
-  signed_only(*svc, req, respond, [&](const user_record& user) {
-    auto& bucket = req.params.at("bucket");
-    if (!valid_bucket_name(bucket)) {
-      respond(s3_error(400, "InvalidBucketName",
-                       "the bucket name breaks S3's naming rules", req.path));
+void submit(svc_ptr svc, const user_record& user, request& req,
+            responder respond) {
+  auto& bucket = req.params.at("bucket");
+  if (!valid_bucket_name(bucket)) {
+    respond(s3_error(400, "InvalidBucketName",
+                     "the bucket name breaks S3's naming rules", req.path));
+    return;
+  }
+  task_spec spec;
+  bool malformed = false;
+  if (auto err = parse_offline_body(req.body, bucket, spec, malformed)) {
+    if (malformed)
+      respond(s3_error(400, "MalformedJSON", message_of(err), req.path));
+    else
+      respond(error_of(err, req));
+    return;
+  }
+  std::optional<storage::bucket_info> info;
+  {
+    auto t = svc->db->read();
+    info = storage::get_bucket(t, bucket);
+  }
+  if (info) {
+    if (!acl_allows(info->acl, info->owner, &user, acl_permission::write)) {
+      respond(s3_error(403, "AccessDenied",
+                       "you may not write into this bucket", req.path));
       return;
     }
-    task_spec spec;
-    bool malformed = false;
-    if (auto err = parse_offline_body(req.body, bucket, spec, malformed)) {
-      if (malformed)
-        respond(s3_error(400, "MalformedJSON", message_of(err), req.path));
-      else
-        respond(error_of(err, req));
-      return;
-    }
-    std::optional<storage::bucket_info> info;
-    {
-      auto t = svc->db->read();
-      info = storage::get_bucket(t, bucket);
-    }
-    if (info) {
-      if (!acl_allows(info->acl, info->owner, &user, acl_permission::write)) {
-        respond(s3_error(403, "AccessDenied",
-                         "you may not write into this bucket", req.path));
-        return;
-      }
-      create_task(svc, user, std::move(spec), req, std::move(respond));
-      return;
-    }
-    auto resource = req.path;
-    auto r = std::make_shared<request>(req);
-    ask(
-        *svc->sys, svc->store,
-        [svc, user, spec, r, respond](uint8_t outcome) mutable {
-          if (static_cast<storage::bucket_created>(outcome)
-              == storage::bucket_created::taken) {
-            // Another user made it between our read and our write.
-            respond(s3_error(409, "BucketAlreadyExists",
-                             "the bucket belongs to another user", r->path));
-            return;
-          }
-          create_task(svc, user, std::move(spec), *r, std::move(respond));
-        },
-        [respond, resource](caf::error& err) {
-          auto code = code_of(err);
-          respond(s3_error(s3_status(code), s3_code(code), message_of(err),
-                           resource));
-        },
-        atom::create_v, bucket, user.id, acl_spec{});
-  });
+    create_task(svc, user, std::move(spec), req, std::move(respond));
+    return;
+  }
+  auto resource = req.path;
+  auto r = std::make_shared<request>(req);
+  ask(
+      *svc->sys, svc->store,
+      [svc, user, spec, r, respond](uint8_t outcome) mutable {
+        if (static_cast<storage::bucket_created>(outcome)
+            == storage::bucket_created::taken) {
+          // Another user made it between our read and our write.
+          respond(s3_error(409, "BucketAlreadyExists",
+                           "the bucket belongs to another user", r->path));
+          return;
+        }
+        create_task(svc, user, std::move(spec), *r, std::move(respond));
+      },
+      [respond, resource](caf::error& err) {
+        auto code = code_of(err);
+        respond(s3_error(s3_status(code), s3_code(code), message_of(err),
+                         resource));
+      },
+      atom::create_v, bucket, user.id, acl_spec{});
 }
 
 /// Resolves `<bucket>/<taskId>` of the path for `user`: admins reach every
@@ -176,99 +201,86 @@ void with_task(svc_ptr svc, const user_record& user, task_seq seq, request& req,
 }
 
 /// `GET /<bucket>/<taskId>`: `{"State":…,"Percent":"80.00"}`.
-void query(svc_ptr svc, request& req, responder respond) {
-  signed_only(*svc, req, respond, [&](const user_record& user) {
-    auto seq = task_of(req, respond);
-    if (!seq)
-      return;
-    with_task(svc, user, *seq, req, respond,
-              [](task_status& ts, responder& respond) {
-                reply r;
-                r.body = "{\"State\":\"";
-                r.body += offline_state(ts.rec.state);
+void query(svc_ptr svc, const user_record& user, request& req,
+           responder respond) {
+  auto seq = task_of(req, respond);
+  if (!seq)
+    return;
+  with_task(svc, user, *seq, req, respond,
+            [](task_status& ts, responder& respond) {
+              reply r;
+              r.body = "{\"State\":\"";
+              r.body += offline_state(ts.rec.state);
+              r.body += '"';
+              if (ts.rec.state != task_state::failed
+                  && ts.rec.state != task_state::cancelled) {
+                char buf[32];
+                std::snprintf(buf, sizeof(buf), "%.2f", percent_of(ts.rec));
+                r.body += ",\"Percent\":\"";
+                r.body += buf;
                 r.body += '"';
-                if (ts.rec.state != task_state::failed
-                    && ts.rec.state != task_state::cancelled) {
-                  char buf[32];
-                  std::snprintf(buf, sizeof(buf), "%.2f", percent_of(ts.rec));
-                  r.body += ",\"Percent\":\"";
-                  r.body += buf;
-                  r.body += '"';
-                }
-                r.body += "}";
-                respond(std::move(r));
-              });
-  });
+              }
+              r.body += "}";
+              respond(std::move(r));
+            });
 }
 
 /// `DELETE /<bucket>/<taskId>`: cancels the task. The seed keeps this from
 /// ordinary users: it needs the `may_cancel_offline` permission or admin.
-void cancel(svc_ptr svc, request& req, responder respond) {
-  signed_only(*svc, req, respond, [&](const user_record& user) {
-    if (!user.admin && !user.may_cancel_offline) {
-      respond(s3_error(403, "AccessDenied",
-                       "cancelling offline tasks is not enabled for this "
-                       "user",
-                       req.path));
-      return;
-    }
-    auto seq = task_of(req, respond);
-    if (!seq)
-      return;
-    auto caller = user.admin ? user_id{0} : user.id;
-    auto resource = req.path;
-    with_task(svc, user, *seq, req, respond,
-              [svc, caller, resource](task_status& ts, responder& respond) {
-                ask(
-                    *svc->sys, svc->scheduler,
-                    [respond](caf::ok_atom) {
-                      reply r;
-                      r.status = 204;
-                      r.content_type.clear();
-                      respond(std::move(r));
-                    },
-                    [respond, resource](caf::error& err) {
-                      auto code = code_of(err);
-                      respond(s3_error(s3_status(code), s3_code(code),
-                                       message_of(err), resource));
-                    },
-                    atom::cancel_v, caller, ts.rec.seq);
-              });
-  });
+void cancel(svc_ptr svc, const user_record& user, request& req,
+            responder respond) {
+  if (!user.admin && !user.may_cancel_offline) {
+    respond(s3_error(403, "AccessDenied",
+                     "cancelling offline tasks is not enabled for this "
+                     "user",
+                     req.path));
+    return;
+  }
+  auto seq = task_of(req, respond);
+  if (!seq)
+    return;
+  auto caller = user.admin ? user_id{0} : user.id;
+  auto resource = req.path;
+  with_task(svc, user, *seq, req, respond,
+            [svc, caller, resource](task_status& ts, responder& respond) {
+              ask(
+                  *svc->sys, svc->scheduler,
+                  [respond](caf::ok_atom) {
+                    reply r;
+                    r.status = 204;
+                    r.content_type.clear();
+                    respond(std::move(r));
+                  },
+                  [respond, resource](caf::error& err) {
+                    auto code = code_of(err);
+                    respond(s3_error(s3_status(code), s3_code(code),
+                                     message_of(err), resource));
+                  },
+                  atom::cancel_v, caller, ts.rec.seq);
+            });
 }
 
 } // namespace
 
-void add_offline_api(router& r, svc_ptr svc) {
-  r.error = [](const request& req, unsigned status, const std::string& msg) {
-    const char* code = "InvalidRequest";
-    switch (status) {
-    case 404:
-      code = "NoSuchKey";
-      break;
-    case 405:
-      code = "MethodNotAllowed";
-      break;
-    case 411:
-      code = "MissingContentLength";
-      break;
-    case 413:
-      code = "EntityTooLarge";
-      break;
-    case 431:
-      code = "RequestHeaderSectionTooLarge";
-      break;
-    default:
-      break;
-    }
-    return s3_error(status == 413 ? 400 : status, code, msg, req.path);
+void mount_offline_api(router& r, svc_ptr svc) {
+  face f;
+  f.name = "offline";
+  f.prefixes = {"/"};
+  f.error = offline_error;
+  f.authenticate = [svc](const request& req) {
+    return authenticate_offline(*svc, req);
   };
-  r.add("PUT", "/:bucket",
-        [svc](request& req, responder rsp) { submit(svc, req, rsp); });
-  r.add("GET", "/:bucket/:tid",
-        [svc](request& req, responder rsp) { query(svc, req, rsp); });
-  r.add("DELETE", "/:bucket/:tid",
-        [svc](request& req, responder rsp) { cancel(svc, req, rsp); });
+  f.auth_reads_body = true;
+  auto m = r.mount(std::move(f));
+  using fn = void (*)(svc_ptr, const user_record&, request&, responder);
+  auto route = [svc](fn call) -> handler {
+    return [svc, call](const caller_ptr& user, request& req, responder rsp) {
+      call(svc, *user, req, std::move(rsp));
+    };
+  };
+  m.add("PUT", "/:bucket", access::required, route(submit));
+  m.add("GET", "/:bucket/:tid", access::required, route(query));
+  m.add("DELETE", "/:bucket/:tid", access::required, route(cancel));
 }
 
 } // namespace skyhaul::http

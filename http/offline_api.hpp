@@ -9,8 +9,9 @@
 
 namespace skyhaul::http {
 
-/// Fills `r` with the routes of this face and its S3 XML error shape.
+/// Mounts the Offline API face on `r`: its routes, its S3 XML error shape
+/// and its S3-signature authentication.
 /// Handlers keep `svc` alive: an actor may answer after the server is gone.
-void add_offline_api(router& r, std::shared_ptr<const services> svc);
+void mount_offline_api(router& r, std::shared_ptr<const services> svc);
 
 } // namespace skyhaul::http

@@ -1,7 +1,6 @@
 #include "http/offline_body.hpp"
 
 #include "http/validate.hpp"
-#include "protocol/source.hpp"
 #include "protocol/error.hpp"
 
 #include <rapidjson/document.h>
@@ -130,15 +129,8 @@ caf::error parse_offline_body(const std::string& body,
   }
   if (spec.url.empty())
     return bad("Url is required");
-  if (spec.url.size() > max_url_length)
-    return make_error(ec::invalid_uri, "Url is too long");
-  if (source_of(spec) == source_kind::magnet) {
-    if (!magnet_info_hash(spec.url))
-      return make_error(ec::invalid_uri,
-                        "Url: the magnet link has no usable info-hash");
-  } else if (auto err = check_http_url(spec.url)) {
-    return make_error(ec::invalid_uri, "Url: " + *err);
-  }
+  if (auto why = check_source_url(spec))
+    return make_error(ec::invalid_uri, "Url: " + *why);
   for (auto* cb : {&spec.success_callback_url, &spec.failure_callback_url}) {
     auto name = cb == &spec.success_callback_url ? "SuccessCallbackUrl"
                                                  : "FailureCallbackUrl";

@@ -11,8 +11,9 @@
 
 namespace skyhaul::http {
 
-/// Fills `r` with the routes of this face and its S3 XML error shape.
+/// Mounts the S3 face on `r`: its routes, its S3 XML error shape and its
+/// S3-signature authentication (anonymous callers allowed where ACLs say).
 /// Handlers keep `svc` alive: an actor may answer after the server is gone.
-void add_s3_api(router& r, std::shared_ptr<const services> svc);
+void mount_s3_api(router& r, std::shared_ptr<const services> svc);
 
 } // namespace skyhaul::http

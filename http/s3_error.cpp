@@ -2,7 +2,8 @@
 
 #include "base/crypto.hpp"
 
-#include "storage/user_table.hpp"
+#include <cctype>
+
 
 namespace skyhaul::http {
 
@@ -32,14 +33,19 @@ std::string xml_escape(const std::string& s) {
   return out;
 }
 
+std::string s3_request_id() {
+  auto id = random_hex(8);
+  for (auto& c : id)
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return id;
+}
+
 reply s3_error(unsigned status, const std::string& code,
                const std::string& message, const std::string& resource) {
   reply r;
   r.status = status;
   r.content_type = "application/xml";
-  auto id = random_hex(8);
-  for (auto& c : id)
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  auto id = s3_request_id();
   r.body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>"
            + xml_escape(code) + "</Code><Message>" + xml_escape(message)
            + "</Message><Resource>" + xml_escape(resource)

@@ -4,7 +4,6 @@
 #include "http/bridge.hpp"
 #include "http/download.hpp"
 #include "http/json.hpp"
-#include "http/multipart.hpp"
 #include "http/task_body.hpp"
 #include "http/task_json.hpp"
 #include "protocol/settings.hpp"
@@ -28,16 +27,32 @@ using svc_ptr = std::shared_ptr<const services>;
 using authed_handler
     = std::function<void(const user_record&, request&, responder)>;
 
-/// Wraps a handler that needs an authenticated user.
-router::handler authed(svc_ptr svc, authed_handler fn) {
-  return [svc, fn](request& req, responder respond) {
-    auto user = authenticate(*svc, req);
-    if (!user) {
-      respond(json_error(401, "missing or invalid api key"));
-      return;
-    }
-    fn(*user, req, std::move(respond));
+/// A handler of an `access::required` route, which always has its caller.
+handler authed(authed_handler fn) {
+  return [fn](const caller_ptr& caller, request& req, responder respond) {
+    fn(*caller, req, std::move(respond));
   };
+}
+
+/// The Task API's shape and authentication: JSON errors, api keys.
+face task_face(svc_ptr svc) {
+  face f;
+  f.name = "task";
+  f.prefixes = {"/task", "/config", "/healthz", "/download"};
+  f.error = [](const request&, unsigned status, const std::string& msg) {
+    return json_error(status, msg);
+  };
+  f.authenticate = [svc](const request& req) {
+    auth_outcome out;
+    if (auto user = authenticate(*svc, req)) {
+      out.user = std::make_shared<const user_record>(std::move(*user));
+      return out;
+    }
+    out.anonymous = api_key_of(req).empty();
+    out.refusal = json_error(401, "missing or invalid api key");
+    return out;
+  };
+  return f;
 }
 
 /// The tid path parameter; answers 404 itself when it is malformed.
@@ -334,52 +349,41 @@ void callbacks(const services& svc, const user_record& u, task_seq seq,
 
 } // namespace
 
-void add_task_api(router& r, svc_ptr svc) {
-  r.error = [](const request&, unsigned status, const std::string& msg) {
-    return json_error(status, msg);
-  };
+void mount_task_api(router& r, svc_ptr svc) {
+  auto m = r.mount(task_face(svc));
   auto* sys = svc->sys;
   auto sched = svc->scheduler;
-  r.add("GET", "/healthz", [](request&, responder respond) {
-    respond(json_success([](json_writer&) {}));
-  });
+  m.add("GET", "/healthz", access::open,
+        [](const caller_ptr&, request&, responder respond) {
+          respond(json_success([](json_writer&) {}));
+        });
   // An uploaded torrent, base64 or multipart, may exceed the usual limit.
-  r.allow_body("POST", "/task",
-               task_body_limit(svc->cfg->bt_max_torrent_size,
-                               svc->cfg->max_body_bytes));
-  r.add("POST", "/task",
-        authed(svc, [=](const user_record& u, request& req, responder rsp) {
-          task_spec spec;
-          auto limit = svc->cfg->max_body_bytes;
-          auto too_big = [&] {
-            rsp(json_error(413, "the request body is larger than "
-                                    + std::to_string(limit) + " bytes"));
-          };
-          // Only an upload may use the larger limit of this route; a body
-          // that cannot be one is refused before it is parsed.
-          auto& type = req.header("content-type");
-          auto upload = is_form_data(type)
-                        || req.body.find("\"torrent\"") != std::string::npos;
-          if (!upload && req.body.size() > limit)
-            return too_big();
-          if (auto err = parse_task_request(req.body, type, u.id,
-                                            svc->cfg->bt_max_torrent_size,
-                                            spec)) {
-            rsp(json_error(err));
-            return;
-          }
-          if (spec.torrent.empty() && req.body.size() > limit)
-            return too_big();
-          ask(
-              *sys, sched,
-              [rsp](task_seq seq) {
-                rsp(json_success(
-                    [&](json_writer& w) { put(w, "tid", format_tid(seq)); }));
-              },
-              on_error(rsp), atom::create_v, u.id, std::move(spec));
-        }));
-  r.add("PUT", "/task/tid/:tid",
-        authed(svc, [=](const user_record& u, request& req, responder rsp) {
+  auto upload = task_upload_rule(svc->cfg->bt_max_torrent_size);
+  auto listener_limit = r.listener_body_limit();
+  m.add(
+    "POST", "/task", access::required,
+    authed([=](const user_record& u, request& req, responder rsp) {
+      // The upload limit let the body in as a possible upload; one that
+      // carries none has the limit of a body without, by the same rule.
+      auto plain_limit = body_limit(upload, listener_limit, true, false);
+      task_spec spec;
+      if (auto err = parse_task_request(req.body, req.header("content-type"),
+                                        u.id, svc->cfg->bt_max_torrent_size,
+                                        spec, plain_limit)) {
+        rsp(json_error(err));
+        return;
+      }
+      ask(
+        *sys, sched,
+        [rsp](task_seq seq) {
+          rsp(json_success(
+            [&](json_writer& w) { put(w, "tid", format_tid(seq)); }));
+        },
+        on_error(rsp), atom::create_v, u.id, std::move(spec));
+    }),
+    upload);
+  m.add("PUT", "/task/tid/:tid", access::required,
+        authed([=](const user_record& u, request& req, responder rsp) {
           auto seq = tid_param(req, rsp);
           if (!seq)
             return;
@@ -393,21 +397,21 @@ void add_task_api(router& r, svc_ptr svc) {
           else
             rsp(json_error(400, "act must be pause or resume"));
         }));
-  r.add("DELETE", "/task/tid/:tid",
-        authed(svc, [=](const user_record& u, request& req, responder rsp) {
+  m.add("DELETE", "/task/tid/:tid", access::required,
+        authed([=](const user_record& u, request& req, responder rsp) {
           auto seq = tid_param(req, rsp);
           if (!seq)
             return;
           ask(*sys, sched, ok_reply(rsp), on_error(rsp), atom::remove_v, u.id,
               *seq, flag(req, "del_file", false));
         }));
-  r.add("GET", "/task/tid/:tid/status",
-        authed(svc, [svc](const user_record& u, request& req, responder rsp) {
+  m.add("GET", "/task/tid/:tid/status", access::required,
+        authed([svc](const user_record& u, request& req, responder rsp) {
           if (auto seq = tid_param(req, rsp))
             status(*svc, u, *seq, excerpt(req, false), std::move(rsp));
         }));
-  r.add("GET", "/task/tid/:tid/info",
-        authed(svc, [svc](const user_record& u, request& req, responder rsp) {
+  m.add("GET", "/task/tid/:tid/info", access::required,
+        authed([svc](const user_record& u, request& req, responder rsp) {
           auto seq = tid_param(req, rsp);
           if (!seq)
             return;
@@ -421,13 +425,13 @@ void add_task_api(router& r, svc_ptr svc) {
               },
               on_error(rsp), atom::status_v, u.id, *seq);
         }));
-  r.add("GET", "/task/tid/:tid/callbacks",
-        authed(svc, [svc](const user_record& u, request& req, responder rsp) {
+  m.add("GET", "/task/tid/:tid/callbacks", access::required,
+        authed([svc](const user_record& u, request& req, responder rsp) {
           if (auto seq = tid_param(req, rsp))
             callbacks(*svc, u, *seq, std::move(rsp));
         }));
-  r.add("POST", "/task/tid/:tid/callbacks/redeliver",
-        authed(svc, [svc](const user_record& u, request& req, responder rsp) {
+  m.add("POST", "/task/tid/:tid/callbacks/redeliver", access::required,
+        authed([svc](const user_record& u, request& req, responder rsp) {
           auto seq = tid_param(req, rsp);
           if (!seq || !owned_task(*svc, u, *seq, rsp))
             return;
@@ -435,31 +439,34 @@ void add_task_api(router& r, svc_ptr svc) {
           ask(*svc->sys, svc->store, ok_reply(rsp), on_error(rsp),
               atom::redeliver_v, *seq);
         }));
-  r.add("POST", "/task/batch/:op",
-        authed(svc, [svc](const user_record& u, request& req, responder rsp) {
+  m.add("POST", "/task/batch/:op", access::required,
+        authed([svc](const user_record& u, request& req, responder rsp) {
           batch(*svc, u, req, std::move(rsp));
         }));
-  r.add("GET", "/task/list",
-        authed(svc, [svc](const user_record& u, request& req, responder rsp) {
+  m.add("GET", "/task/list", access::required,
+        authed([svc](const user_record& u, request& req, responder rsp) {
           list(*svc, u, req, std::move(rsp));
         }));
   auto count
-      = authed(svc, [svc](const user_record& u, request&, responder rsp) {
+      = authed([svc](const user_record& u, request&, responder rsp) {
           counters(*svc, u, std::move(rsp));
         });
   // The seed's spelling first; the correct one for everyone else.
-  r.add("GET", "/task/state_coutner", count);
-  r.add("GET", "/task/state_counter", count);
-  r.add("GET", "/config",
-        authed(svc, [svc](const user_record&, request&, responder rsp) {
+  m.add("GET", "/task/state_coutner", access::required, count);
+  m.add("GET", "/task/state_counter", access::required, count);
+  m.add("GET", "/config", access::required,
+        authed([svc](const user_record&, request&, responder rsp) {
           rsp(json_success([&](json_writer& w) {
             w.Key("config");
             write_settings(w, *svc->cfg);
           }));
         }));
-  // Not behind `authed`: a signed link stands in for the api key.
-  r.add("GET", "/download/:tid/*file",
-        [svc](request& req, responder rsp) { download(svc, req, rsp); });
+  // Open: a signed link stands in for the api key, and without one the
+  // handler asks for the key itself.
+  m.add("GET", "/download/:tid/*file", access::open,
+        [svc](const caller_ptr&, request& req, responder rsp) {
+          download(svc, req, rsp);
+        });
 }
 
 } // namespace skyhaul::http

@@ -10,8 +10,9 @@
 
 namespace skyhaul::http {
 
-/// Fills `r` with the api listener's routes and its JSON error shape.
+/// Mounts the Task API face on `r`: its routes, its JSON error shape and
+/// its api-key authentication.
 /// Handlers keep `svc` alive: an actor may answer after the server is gone.
-void add_task_api(router& r, std::shared_ptr<const services> svc);
+void mount_task_api(router& r, std::shared_ptr<const services> svc);
 
 } // namespace skyhaul::http

@@ -9,7 +9,6 @@
 #include "http/multipart.hpp"
 #include "base/base64.hpp"
 #include "http/validate.hpp"
-#include "protocol/source.hpp"
 #include "protocol/error.hpp"
 
 namespace skyhaul::http {
@@ -18,10 +17,6 @@ namespace {
 
 caf::error bad(std::string msg) {
   return make_error(ec::invalid_argument, std::move(msg));
-}
-
-caf::error bad_uri(std::string msg) {
-  return make_error(ec::invalid_uri, std::move(msg));
 }
 
 caf::error too_large(uint64_t max_torrent) {
@@ -123,21 +118,19 @@ caf::error decode_torrent(const std::string& b64, uint64_t max_torrent,
   if (!bytes)
     return bad("field 'torrent' is not valid base64 (standard alphabet "
                "A-Z a-z 0-9 + /, '=' padding only at the end)");
+  // Padding rounds up: the bytes themselves may still be a few too many.
+  if (bytes->size() > max_torrent)
+    return too_large(max_torrent);
   out = std::move(*bytes);
   return caf::none;
 }
 
 } // namespace
 
-caf::error parse_task_body(const std::string& body, user_id uid,
-                           task_spec& spec) {
-  return parse_task_request(body, "application/json", uid, default_max_torrent,
-                            spec);
-}
-
 caf::error parse_task_request(const std::string& body,
                               const std::string& content_type, user_id uid,
-                              uint64_t max_torrent, task_spec& spec) {
+                              uint64_t max_torrent, task_spec& spec,
+                              uint64_t max_plain_body) {
   spec = task_spec{};
   spec.origin = face::task_api;
   std::string rule;
@@ -186,35 +179,28 @@ caf::error parse_task_request(const std::string& body,
     return bad(what + " must be a JSON object");
   if (auto err = read_members(doc, spec, rule, torrent_b64))
     return err;
-  if (torrent_b64) {
-    if (form)
-      return bad("the torrent is given twice (a 'torrent' part and a "
-                 "'torrent' field)");
-    if (!spec.url.empty())
-      return bad("give either 'url' or 'torrent', not both");
-    if (auto err = decode_torrent(*torrent_b64, max_torrent, spec.torrent))
-      return err;
-  }
+  if (!form && !torrent_b64 && body.size() > max_plain_body)
+    return make_error(ec::too_large, "the request body is larger than "
+                                       + std::to_string(max_plain_body)
+                                       + " bytes");
+  if (form && torrent_b64)
+    return bad("the torrent is given twice (a 'torrent' part and a "
+               "'torrent' field)");
   if (form || torrent_b64) {
     if (!spec.url.empty())
       return bad("give either 'url' or 'torrent', not both");
-    if (spec.torrent.size() > max_torrent)
-      return too_large(max_torrent);
+    // A form part was measured as it was read; base64 as it is decoded.
+    if (torrent_b64)
+      if (auto err = decode_torrent(*torrent_b64, max_torrent, spec.torrent))
+        return err;
     if (auto why = check_bencoded_dict(spec.torrent))
       return make_error(ec::download_source_exception,
                         "the uploaded torrent is not a .torrent file: "
                             + *why);
   } else if (spec.url.empty()) {
     return bad("field 'url' (or an uploaded 'torrent') is required");
-  } else if (spec.url.size() > max_url_length) {
-    return bad_uri("bad url: longer than " + std::to_string(max_url_length)
-                   + " bytes");
-  } else if (source_of(spec) == source_kind::magnet) {
-    if (!magnet_info_hash(spec.url))
-      return bad_uri("bad url: the magnet link has no usable info-hash "
-                     "(xt=urn:btih:... or xt=urn:btmh:...)");
-  } else if (auto err = check_http_url(spec.url)) {
-    return bad_uri("bad url: " + *err);
+  } else if (auto why = check_source_url(spec)) {
+    return make_error(ec::invalid_uri, "bad url: " + *why);
   }
   if (auto why = check_file_choice(spec))
     return bad("field 'files': " + *why);
@@ -243,7 +229,7 @@ caf::error parse_task_request(const std::string& body,
   for (auto* cb : {&spec.success_callback_url, &spec.failure_callback_url})
     if (!cb->empty())
       if (auto err = check_http_url(*cb))
-        return bad_uri("bad callback url: " + *err);
+        return make_error(ec::invalid_uri, "bad callback url: " + *err);
   if (!spec.acl.canned.empty() && !valid_canned_acl(spec.acl.canned))
     return bad("acl must be private, public-read, public-read-write or "
                "authenticated-read");

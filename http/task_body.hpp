@@ -4,43 +4,41 @@
 // task_spec is always well-formed.
 
 #include <cstdint>
+#include <limits>
 #include <string>
 
 #include <caf/error.hpp>
 
+#include "http/body_rule.hpp"
 #include "protocol/ids.hpp"
 #include "protocol/task_spec.hpp"
 
 namespace skyhaul::http {
 
-/// Parses and validates a `POST /task` body for user `uid` into `spec`.
-/// Returns no error on success; `ec::invalid_uri` for a bad source or
-/// callback URL (e.g. "unsupported scheme"), `ec::invalid_argument` for
-/// anything else, each with a message naming the field.
-caf::error parse_task_body(const std::string& body, user_id uid,
-                           task_spec& spec);
-
-/// The largest uploaded torrent `parse_task_body` takes.
-constexpr uint64_t default_max_torrent = 16 << 20;
-
-/// The body limit of `POST /task`: room for a torrent of `max_torrent`
-/// bytes in base64 (4/3 of it, padded) plus 64 KiB for the other fields
-/// and the multipart framing; never below the listener's `max_body`.
-constexpr uint64_t task_body_limit(uint64_t max_torrent, uint64_t max_body) {
-  auto upload = (max_torrent + 2) / 3 * 4 + (64 << 10);
-  return upload > max_body ? upload : max_body;
+/// The body rule of `POST /task`: an authenticated upload has room for a
+/// torrent of `max_torrent` bytes in base64 (4/3 of it, padded) plus 64 KiB
+/// for the other fields and the multipart framing.
+constexpr body_rule task_upload_rule(uint64_t max_torrent) {
+  return body_rule{(max_torrent + 2) / 3 * 4 + (64 << 10)};
 }
 
-/// Parses a `POST /task` request: a JSON body, or a multipart/form-data
-/// body with one `torrent` part (the .torrent file, any filename) and at
+/// Parses and validates a `POST /task` request of user `uid` into `spec`:
+/// a JSON body, or a multipart/form-data body with one `torrent` part (the .torrent file, any filename) and at
 /// most one `task` part (a JSON object of the other fields). In JSON,
 /// `torrent` holds the file in standard base64 (padding optional, line
 /// breaks ignored). Exactly one of `url` and `torrent` names the source.
-/// Errors as `parse_task_body`, plus `ec::too_large` for a torrent over
-/// `max_torrent` bytes and `ec::download_source_exception` for an upload
-/// that is not one well-formed bencoded dictionary.
-caf::error parse_task_request(const std::string& body,
-                              const std::string& content_type, user_id uid,
-                              uint64_t max_torrent, task_spec& spec);
+/// Returns no error on success; `ec::invalid_uri` for a bad source or
+/// callback URL (e.g. "unsupported scheme"), `ec::too_large` for a torrent
+/// over `max_torrent` bytes, `ec::download_source_exception` for an upload
+/// that is not one well-formed bencoded dictionary, and
+/// `ec::invalid_argument` for anything else, each with a message naming
+/// the field. A body that turns out to carry no torrent may have at most
+/// `max_plain_body` bytes (`ec::too_large` before any field is checked):
+/// the route let it in as a possible upload, and only an upload may use
+/// the larger limit (the handler takes the number from `body_limit`).
+caf::error parse_task_request(
+  const std::string& body, const std::string& content_type, user_id uid,
+  uint64_t max_torrent, task_spec& spec,
+  uint64_t max_plain_body = std::numeric_limits<uint64_t>::max());
 
 } // namespace skyhaul::http

@@ -33,6 +33,18 @@ bool valid_bucket_name(std::string_view name) {
   return !(all_digits_dots && dots == 3);
 }
 
+std::optional<std::string> check_source_url(const task_spec& spec) {
+  if (spec.url.size() > max_url_length)
+    return "longer than " + std::to_string(max_url_length) + " bytes";
+  if (source_of(spec) == source_kind::magnet) {
+    if (!magnet_info_hash(spec.url))
+      return std::string{"the magnet link has no usable info-hash "
+                         "(xt=urn:btih:... or xt=urn:btmh:...)"};
+    return std::nullopt;
+  }
+  return check_http_url(spec.url);
+}
+
 std::optional<std::string> check_http_url(std::string_view url) {
   if (url.empty())
     return "the url is empty";

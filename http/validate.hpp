@@ -26,6 +26,12 @@ bool valid_bucket_name(std::string_view name);
 /// Why `url` is not a usable http(s) URL, or nullopt.
 std::optional<std::string> check_http_url(std::string_view url);
 
+/// Why the `url` of `spec` cannot be its download source, or nullopt: a
+/// `magnet:` link must name a usable info-hash, anything else must pass
+/// `check_http_url`; neither may be longer than `max_url_length`. Every
+/// face checks its source URL with this, and reports its own field name.
+std::optional<std::string> check_source_url(const task_spec& spec);
+
 /// Most wanted files one torrent task may name, and the longest name.
 constexpr size_t max_wanted_files = 10000;
 constexpr size_t max_file_name_length = 1024;

@@ -9,7 +9,6 @@
 
 #include "http/auth.hpp"
 #include "http/download.hpp"
-#include "http/router.hpp"
 #include "protocol/object_key.hpp"
 #include "base/base64.hpp"
 #include "base/http_date.hpp"
@@ -22,6 +21,18 @@
 
 using namespace skyhaul;
 using namespace skyhaul::http;
+
+namespace {
+
+/// A JSON `POST /task` body through the face's entry point, with the
+/// default torrent limit.
+caf::error parse_json_task(const std::string& body, user_id uid,
+                           task_spec& spec) {
+  return parse_task_request(body, "application/json", uid,
+                            settings{}.bt_max_torrent_size, spec);
+}
+
+} // namespace
 
 BOOST_AUTO_TEST_CASE(object_keys_cannot_leave_their_bucket) {
   BOOST_CHECK(!check_object_key("movies/2016/a.mp4"));
@@ -82,7 +93,7 @@ BOOST_AUTO_TEST_CASE(hex_digests_are_normalised) {
 
 BOOST_AUTO_TEST_CASE(task_bodies_are_validated) {
   task_spec spec;
-  auto ok = parse_task_body(
+  auto ok = parse_json_task(
     R"({"url":"http://h/f.torrent","bucket":"isos","key":"a/f.iso",
         "md5":"0123456789ABCDEF0123456789abcdef","crc32":"1F",
         "sha1":"0123456789ABCDEF0123456789abcdef01234567",
@@ -99,7 +110,7 @@ BOOST_AUTO_TEST_CASE(task_bodies_are_validated) {
   BOOST_CHECK_EQUAL(spec.bucket, "isos");
   BOOST_CHECK_EQUAL(spec.key, "a/f.iso");
   BOOST_CHECK(spec.origin == face::task_api);
-  BOOST_REQUIRE(!parse_task_body(R"({"url":"http://h/f"})", 7, spec));
+  BOOST_REQUIRE(!parse_json_task(R"({"url":"http://h/f"})", 7, spec));
   BOOST_CHECK_EQUAL(spec.bucket, "user-7");
   BOOST_CHECK(spec.rule == on_key_exist::override_);
   BOOST_CHECK_EQUAL(spec.size, -1);
@@ -158,7 +169,7 @@ BOOST_AUTO_TEST_CASE(task_bodies_are_validated) {
          bad_case{R"({"url":"http://h/f","success_callback_url":"file:///x"})",
                   "callback", uri},
          bad_case{R"({"url":"http://h/f","files":[1]})", "files", arg}}) {
-    auto err = parse_task_body(c.body, 1, spec);
+    auto err = parse_json_task(c.body, 1, spec);
     BOOST_CHECK_MESSAGE(err && message_of(err).find(c.says) != std::string::npos,
                         c.body.substr(0, 80) << " -> "
                                              << (err ? message_of(err)
@@ -171,7 +182,7 @@ BOOST_AUTO_TEST_CASE(task_bodies_are_validated) {
   for (auto w : {"override", "ignore", "ignore-same-md5", "ignore-same-sha1",
                  "ignore-same-crc32", "ignore-same-checksum",
                  "ignore-same-size"})
-    BOOST_CHECK_MESSAGE(!parse_task_body(std::string{R"({"url":"http://h/f","on_key_exist":")"}
+    BOOST_CHECK_MESSAGE(!parse_json_task(std::string{R"({"url":"http://h/f","on_key_exist":")"}
                                            + w + "\"}",
                                          1, spec),
                         w);
@@ -240,56 +251,6 @@ BOOST_AUTO_TEST_CASE(signed_links_expire_and_resist_tampering) {
   BOOST_CHECK(!verify_link(svc, tid, "a b.bin", exp, sig));
 }
 
-BOOST_AUTO_TEST_CASE(the_router_captures_and_refuses) {
-  router r;
-  std::string seen;
-  r.error = [](const request&, unsigned status, const std::string& msg) {
-    reply x;
-    x.status = status;
-    x.body = msg;
-    return x;
-  };
-  r.add("GET", "/task/tid/:tid/status", [&](request& req, responder) {
-    seen = "status " + req.params["tid"];
-  });
-  r.add("GET", "/download/:tid/*file", [&](request& req, responder) {
-    seen = "file " + req.params["file"];
-  });
-  unsigned status = 0;
-  auto rsp = [&](reply x) { status = x.status; };
-  auto call = [&](std::string method, std::string target) {
-    request req;
-    req.method = method;
-    req.target = target;
-    parse_target(target, req.path, req.query);
-    seen.clear();
-    status = 0;
-    r.dispatch(req, rsp);
-  };
-  call("GET", "/task/tid/abc/status?exerpt=true");
-  BOOST_CHECK_EQUAL(seen, "status abc");
-  call("HEAD", "/download/t/dir/a%20b.bin");
-  BOOST_CHECK_EQUAL(seen, "file dir/a b.bin");
-  call("POST", "/task/tid/abc/status");
-  BOOST_CHECK_EQUAL(status, 405u);
-  call("GET", "/task/tid//status");
-  BOOST_CHECK_EQUAL(status, 404u);
-  call("GET", "/nothing");
-  BOOST_CHECK_EQUAL(status, 404u);
-  r.add("GET", "/boom", [](request&, responder) -> void {
-    throw std::runtime_error("boom");
-  });
-  call("GET", "/boom");
-  BOOST_CHECK_EQUAL(status, 500u);
-  std::string path;
-  std::map<std::string, std::string> q;
-  parse_target("/a%2Fb?x=1+2&y=%41&z", path, q);
-  BOOST_CHECK_EQUAL(path, "/a/b");
-  BOOST_CHECK_EQUAL(q["x"], "1 2");
-  BOOST_CHECK_EQUAL(q["y"], "A");
-  BOOST_CHECK(q.count("z") == 1);
-}
-
 namespace {
 
 const std::string form_type = "multipart/form-data; boundary=XyZ";
@@ -321,7 +282,7 @@ std::string message_of_request(const std::string& body,
 BOOST_AUTO_TEST_CASE(torrent_urls_and_magnets) {
   task_spec spec;
   auto magnet = std::string{"magnet:?xt=urn:btih:"} + std::string(40, 'c');
-  BOOST_REQUIRE(!parse_task_body(R"({"url":")" + magnet
+  BOOST_REQUIRE(!parse_json_task(R"({"url":")" + magnet
                                      + R"(","files":["a.bin","pack/b.bin"]})",
                                  1, spec));
   BOOST_CHECK_EQUAL(spec.url, magnet);
@@ -332,9 +293,9 @@ BOOST_AUTO_TEST_CASE(torrent_urls_and_magnets) {
                   "magnet:?dn=x&xt=urn:btih:" + std::string(32, 'A')
                       + "&tr=http%3A%2F%2Ft%2Fa",
                   "magnet:?xt=urn:btmh:1220" + std::string(64, 'e')})
-    BOOST_CHECK_MESSAGE(!parse_task_body(R"({"url":")" + ok + R"("})", 1, spec),
+    BOOST_CHECK_MESSAGE(!parse_json_task(R"({"url":")" + ok + R"("})", 1, spec),
                         ok);
-  BOOST_REQUIRE(!parse_task_body(R"({"url":"https://h/x/pack.torrent?s=1",
+  BOOST_REQUIRE(!parse_json_task(R"({"url":"https://h/x/pack.torrent?s=1",
                                      "files":["a.bin"]})",
                                  1, spec));
   BOOST_CHECK_EQUAL(spec.files.size(), 1u);
@@ -346,13 +307,13 @@ BOOST_AUTO_TEST_CASE(torrent_urls_and_magnets) {
                    "magnet:xt=urn:btih:" + std::string(40, 'c'),
                    std::string{"ftp://h/a.torrent"},
                    std::string{"file:///a.torrent"}}) {
-    auto err = parse_task_body(R"({"url":")" + bad + R"("})", 1, spec);
+    auto err = parse_json_task(R"({"url":")" + bad + R"("})", 1, spec);
     BOOST_CHECK_MESSAGE(code_of(err) == ec::invalid_uri,
                         bad << " -> " << to_string(code_of(err)));
   }
   auto long_magnet = "magnet:?xt=urn:btih:" + std::string(40, 'c') + "&dn="
                      + std::string(8200, 'n');
-  BOOST_CHECK(code_of(parse_task_body(R"({"url":")" + long_magnet + R"("})",
+  BOOST_CHECK(code_of(parse_json_task(R"({"url":")" + long_magnet + R"("})",
                                       1, spec))
               == ec::invalid_uri);
 }
@@ -360,7 +321,7 @@ BOOST_AUTO_TEST_CASE(torrent_urls_and_magnets) {
 BOOST_AUTO_TEST_CASE(files_name_torrent_files_only) {
   task_spec spec;
   auto with = [&](const std::string& url, const std::string& files) {
-    return parse_task_body(R"({"url":")" + url + R"(","files":)" + files + "}",
+    return parse_json_task(R"({"url":")" + url + R"(","files":)" + files + "}",
                            1, spec);
   };
   auto torrent = std::string{"http://h/p.torrent"};
@@ -475,12 +436,33 @@ BOOST_AUTO_TEST_CASE(uploads_are_limited_in_size) {
   BOOST_CHECK(code_of_request(R"({"torrent":")" + std::string(2000, '@') + "\"}",
                               "application/json", 1000)
               == ec::too_large);
-  // The route's body limit leaves room for base64 and the other fields.
-  BOOST_CHECK_EQUAL(task_body_limit(16 << 20, 1 << 20),
+  // A body that carries no torrent has the smaller limit, whatever else is
+  // wrong with it; one that does is measured by the torrent's limit.
+  auto plain = R"({"url":"http://h/f","target":")" + std::string(300, 'a')
+               + "\"}";
+  BOOST_CHECK(code_of(parse_task_request(plain, "application/json", 1, 1000,
+                                         spec, 200))
+              == ec::too_large);
+  BOOST_CHECK(code_of(parse_task_request(R"({"url":")" + std::string(300, 'a')
+                                           + "\"}",
+                                         "", 1, 1000, spec, 200))
+              == ec::too_large);
+  BOOST_CHECK(!parse_task_request(plain, "application/json", 1, 1000, spec,
+                                  400));
+  auto upload = dict_of_size(300);
+  BOOST_CHECK(!parse_task_request(json(upload), "application/json", 1, 1000,
+                                  spec, 200));
+  BOOST_CHECK(!parse_task_request(form({{"torrent", upload}}), form_type, 1,
+                                  1000, spec, 200));
+  // The route's upload limit leaves room for base64 and the other fields,
+  // and never falls below the listener's.
+  auto rule = task_upload_rule(16 << 20);
+  BOOST_CHECK_EQUAL(body_limit(rule, 1 << 20, true, true),
                     (uint64_t{16 << 20} + 2) / 3 * 4 + (64 << 10));
-  BOOST_CHECK_GE(task_body_limit(16 << 20, 1 << 20),
+  BOOST_CHECK_GE(body_limit(rule, 1 << 20, true, true),
                  json(std::string(16 << 20, 'd')).size() + (60 << 10));
-  BOOST_CHECK_EQUAL(task_body_limit(1000, 1 << 20), uint64_t{1 << 20});
+  BOOST_CHECK_EQUAL(body_limit(task_upload_rule(1000), 1 << 20, true, true),
+                    uint64_t{1 << 20});
 }
 
 BOOST_AUTO_TEST_CASE(uploads_must_be_bencoded_dictionaries) {

@@ -6,9 +6,12 @@
 // one user, driven by a Beast client over 127.0.0.1.
 
 #include "http/auth.hpp"
+#include "http/listeners.hpp"
+#include "http/router.hpp"
 #include "http/server.hpp"
 #include "base/base64.hpp"
 #include "storage/blob_store.hpp"
+#include "storage/bucket_table.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/task_table.hpp"
 #include "storage/user_table.hpp"
@@ -20,6 +23,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <set>
 #include <rapidjson/document.h>
 #include <stdlib.h>
 #include <thread>
@@ -253,7 +257,9 @@ struct fixture {
   std::unique_ptr<storage::blob_store> blobs;
   std::shared_ptr<fake_log> log = std::make_shared<fake_log>();
   scheduler_actor sched;
-  http::services svc;
+  std::shared_ptr<http::services> svc = std::make_shared<http::services>();
+  /// The daemon's own wiring: every listener with its faces.
+  std::vector<http::listener_spec> listeners;
   std::unique_ptr<http::server> srv;
   std::map<std::string, std::string> bound;
   user_id uid = 0;
@@ -280,13 +286,14 @@ struct fixture {
     sys_cfg.set("logger.verbosity", caf::atom("quiet"));
     sys = std::make_unique<caf::actor_system>(sys_cfg);
     sched = sys->spawn(fake_scheduler, log);
-    svc.sys = sys.get();
-    svc.scheduler = sched;
-    svc.db = db.get();
-    svc.blobs = blobs.get();
-    svc.cfg = &cfg;
-    svc.link_secret = "test-secret";
-    srv = std::make_unique<http::server>(svc);
+    svc->sys = sys.get();
+    svc->scheduler = sched;
+    svc->db = db.get();
+    svc->blobs = blobs.get();
+    svc->cfg = &cfg;
+    svc->link_secret = "test-secret";
+    listeners = http::standard_listeners(svc);
+    srv = std::make_unique<http::server>(cfg, listeners);
     bound = srv->start();
   }
 
@@ -432,6 +439,35 @@ BOOST_AUTO_TEST_CASE(only_a_request_with_a_key_gets_the_upload_limit) {
   client keyed{bound["api"]};
   auto accepted = keyed.call(bhttp::verb::post, "/task", body, bearer());
   BOOST_CHECK_MESSAGE(accepted.status == 200u, accepted.body);
+  std::lock_guard<std::mutex> guard{log->mtx};
+  BOOST_REQUIRE_EQUAL(log->created.size(), 1u);
+  BOOST_CHECK(log->created.front().second.torrent == torrent);
+}
+
+BOOST_AUTO_TEST_CASE(the_upload_limit_is_for_uploads_from_a_valid_key) {
+  auto torrent = "d1:x5990:" + std::string(5990, 'x') + "e";
+  auto body = R"({"torrent":")" + skyhaul::base64_encode(torrent) + "\"}";
+  // A key that opens nothing is no key: the listener's limit.
+  client wrong{bound["api"]};
+  auto forged = wrong.call(bhttp::verb::post, "/task", body,
+                           {{"Authorization", "Bearer sk_wrong"},
+                            {"Content-Type", "application/json"}});
+  BOOST_CHECK_EQUAL(forged.status, 413u);
+  // A body of a type that cannot be an upload gets the usual limit too.
+  client text{bound["api"]};
+  auto headers = bearer();
+  headers["Content-Type"] = "text/plain";
+  auto plain = text.call(bhttp::verb::post, "/task", body, headers);
+  BOOST_CHECK_EQUAL(plain.status, 413u);
+  BOOST_CHECK(plain.str("errmsg").find("4096") != std::string::npos);
+  // A multipart upload with a valid key is taken.
+  auto form = "--XyZ\r\nContent-Disposition: form-data; name=\"torrent\"; "
+              "filename=\"a.torrent\"\r\n\r\n"
+              + torrent + "\r\n--XyZ--\r\n";
+  client multipart{bound["api"]};
+  headers["Content-Type"] = "multipart/form-data; boundary=XyZ";
+  auto taken = multipart.call(bhttp::verb::post, "/task", form, headers);
+  BOOST_CHECK_MESSAGE(taken.status == 200u, taken.body);
   std::lock_guard<std::mutex> guard{log->mtx};
   BOOST_REQUIRE_EQUAL(log->created.size(), 1u);
   BOOST_CHECK(log->created.front().second.torrent == torrent);
@@ -678,6 +714,124 @@ BOOST_AUTO_TEST_CASE(offline_listener_answers_in_s3_xml) {
   BOOST_CHECK(res.body.find("<Resource>/bucket</Resource>")
               != std::string::npos);
   BOOST_CHECK(res.body.find("<RequestId>") != std::string::npos);
+}
+
+namespace {
+
+/// A concrete path for a route pattern: a sample value per capture.
+std::string sample_path(const std::string& pattern) {
+  static const std::map<std::string, std::string> samples{
+      {":tid", format_tid(5)}, {":op", "pause"},    {":bucket", "walk-bucket"},
+      {"*key", "dir/a.bin"},   {"*file", "a.bin"}};
+  std::string out;
+  for (auto& seg : http::split_path(pattern)) {
+    out += "/";
+    if (seg.empty() || (seg[0] != ':' && seg[0] != '*')) {
+      out += seg;
+      continue;
+    }
+    auto i = samples.find(seg);
+    BOOST_REQUIRE_MESSAGE(i != samples.end(),
+                          "no sample value for " << seg << " in " << pattern);
+    out += i->second;
+  }
+  return out;
+}
+
+bhttp::verb verb_of(const std::string& method) {
+  return bhttp::string_to_verb(method);
+}
+
+/// True when `res` has the error shape of the face `face`.
+bool in_face_shape(const std::string& face, const response& res) {
+  if (face == "task") {
+    rapidjson::Document doc;
+    doc.Parse(res.body.c_str(), res.body.size());
+    return !doc.HasParseError() && doc.IsObject() && doc.HasMember("status")
+           && doc["status"] == "error" && doc.HasMember("errmsg")
+           && doc["errmsg"].IsString()
+           && res.headers[bhttp::field::content_type] == "application/json";
+  }
+  if (face == "s3" || face == "offline")
+    return res.body.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+                          "<Error><Code>",
+                          0)
+               == 0
+           && res.body.find("<RequestId>") != std::string::npos
+           && res.headers[bhttp::field::content_type] == "application/xml";
+  BOOST_ERROR("the test knows no error shape of face " << face);
+  return false;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(every_route_refuses_strangers_in_its_faces_shape) {
+  // A private bucket of alice's, so that the routes anonymous callers may
+  // use (S3's public-read) have something to refuse.
+  {
+    auto t = db->write();
+    storage::create_bucket(t, "walk-bucket", uid, acl_spec{}, 0);
+    t.commit();
+  }
+  auto aws_wrong = std::map<std::string, std::string>{
+      {"Authorization", "AWS AKIANOSUCHKEY00000:c2lnbmF0dXJl"},
+      {"Date", http::format_http_date(std::time(nullptr))}};
+  auto api_wrong = std::map<std::string, std::string>{
+      {"Authorization", "Bearer sk_wrong"}};
+  // What each face makes of the router's 405: S3 answers every operation
+  // it does not do (PutObject, POST ?delete...) with 501 NotImplemented.
+  const std::map<std::string, unsigned> status_405{
+      {"task", 405}, {"offline", 405}, {"s3", 501}};
+  std::set<std::string> open_routes;
+  size_t walked = 0;
+  for (auto& l : listeners) {
+    auto& faces = *l.faces;
+    auto table = faces.table();
+    BOOST_REQUIRE_MESSAGE(!table.empty(), l.name);
+    for (auto& route : table) {
+      auto what = l.name + " " + route.method + " " + route.pattern;
+      auto path = sample_path(route.pattern);
+      ++walked;
+      if (route.auth == http::access::open) {
+        open_routes.insert(what);
+      } else {
+        auto& forged = route.face == "task" ? api_wrong : aws_wrong;
+        for (bool anonymous : {true, false}) {
+          client c{bound[l.name]};
+          auto res = c.call(verb_of(route.method), path, {},
+                            anonymous ? std::map<std::string, std::string>{}
+                                      : forged);
+          BOOST_CHECK_MESSAGE(res.status == 401u || res.status == 403u,
+                              what << (anonymous ? " anonymous" : " forged")
+                                   << " -> " << res.status << " " << res.body);
+          BOOST_CHECK_MESSAGE(in_face_shape(route.face, res),
+                              what << " -> " << res.body);
+        }
+      }
+      // Every method the path does not take is refused by its face.
+      for (auto* method : {"GET", "PUT", "POST", "DELETE", "PATCH"}) {
+        http::request head;
+        head.method = method;
+        head.path = path;
+        auto adm = faces.admit(head);
+        if (adm.route >= 0)
+          continue;
+        BOOST_CHECK_MESSAGE(adm.path_known, what << " as " << method);
+        client c{bound[l.name]};
+        auto res = c.call(verb_of(method), path);
+        BOOST_CHECK_MESSAGE(res.status == status_405.at(route.face),
+                            what << " as " << method << " -> " << res.status
+                                 << " " << res.body);
+        BOOST_CHECK_MESSAGE(in_face_shape(route.face, res),
+                            what << " as " << method << " -> " << res.body);
+      }
+    }
+  }
+  BOOST_CHECK_GE(walked, 20u);
+  // The public routes, each on purpose: a new one must be added here.
+  BOOST_CHECK(open_routes
+              == (std::set<std::string>{"api GET /healthz",
+                                        "api GET /download/:tid/*file"}));
 }
 
 BOOST_AUTO_TEST_CASE(stop_closes_listeners_and_is_idempotent) {

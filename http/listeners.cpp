@@ -1,0 +1,24 @@
+#include "http/listeners.hpp"
+
+#include "http/offline_api.hpp"
+#include "http/router.hpp"
+#include "http/s3_api.hpp"
+#include "http/task_api.hpp"
+
+namespace skyhaul::http {
+
+std::vector<listener_spec>
+standard_listeners(std::shared_ptr<const services> svc) {
+  auto& cfg = *svc->cfg;
+  auto api = std::make_shared<router>(cfg.max_body_bytes);
+  mount_task_api(*api, svc);
+  auto offline = std::make_shared<router>(cfg.max_body_bytes);
+  mount_offline_api(*offline, svc);
+  auto s3 = std::make_shared<router>(cfg.max_body_bytes);
+  mount_s3_api(*s3, svc);
+  return {{"api", cfg.api, std::move(api)},
+          {"offline", cfg.offline, std::move(offline)},
+          {"s3", cfg.s3, std::move(s3)}};
+}
+
+} // namespace skyhaul::http
