@@ -1,23 +1,18 @@
 #include "actors/callback.hpp"
 
+#include "actors/curl_loop.hpp"
 #include "base/crypto.hpp"
-
-#include "actors/net_policy.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/outbox_table.hpp"
 #include "storage/user_table.hpp"
 
-#include <atomic>
 #include <caf/all.hpp>
 #include <chrono>
 #include <curl/curl.h>
-#include <deque>
 #include <limits>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <set>
-#include <thread>
 #include <unordered_map>
 
 namespace skyhaul {
@@ -38,118 +33,39 @@ struct delivery_job {
   std::string secret;
 };
 
-/// One POST in flight.
-struct call {
-  delivery_job job;
-  CURL* easy = nullptr;
-  curl_slist* headers = nullptr;
-  bool allow_private = false;
-  std::string refusal;
-  char errbuf[CURL_ERROR_SIZE] = {0};
-  int64_t started_ms = 0;
-  std::chrono::steady_clock::time_point started;
-
-  ~call() {
-    if (easy != nullptr)
-      curl_easy_cleanup(easy);
-    curl_slist_free_all(headers);
-  }
-};
-
 size_t discard_cb(char*, size_t size, size_t n, void*) {
   return size * n;
 }
 
-curl_socket_t open_socket_cb(void* ud, curlsocktype, curl_sockaddr* addr) {
-  auto& c = *static_cast<call*>(ud);
-  return open_policy_socket(*addr, c.allow_private, c.refusal);
-}
-
-/// The curl multi loop of the callbacks. It runs on a thread of its own
-/// because `curl_multi_poll` blocks; the actor only queues jobs and wakes
-/// it. Results go back to the actor as `done` messages.
-class delivery_loop {
+/// One POST in flight, a job on the curl loop. Its result goes back to the
+/// callback actor as a `done` message.
+class delivery_call : public curl_job {
 public:
-  delivery_loop(caf::weak_actor_ptr owner, const settings& cfg)
-      : owner_(std::move(owner)), timeout_ms_(cfg.callback_timeout_ms),
-        allow_private_(cfg.allow_private_networks) {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    multi_ = curl_multi_init();
-    thread_ = std::thread{[this] { run(); }};
+  delivery_call(delivery_job job, caf::weak_actor_ptr owner,
+                uint32_t timeout_ms)
+      : job_(std::move(job)), owner_(std::move(owner)),
+        timeout_ms_(timeout_ms) {
   }
 
-  ~delivery_loop() {
-    shutdown();
-    curl_multi_cleanup(multi_);
+  ~delivery_call() override {
+    curl_slist_free_all(headers_);
   }
 
-  void post(delivery_job job) {
-    {
-      std::lock_guard<std::mutex> guard{mtx_};
-      jobs_.push_back(std::move(job));
-    }
-    curl_multi_wakeup(multi_);
-  }
-
-  /// Ends the loop and joins the thread; calls in flight are dropped (their
-  /// events stay owed). Idempotent.
-  void shutdown() {
-    if (quit_.exchange(true))
-      return;
-    curl_multi_wakeup(multi_);
-    if (thread_.joinable())
-      thread_.join();
-    for (auto& kvp : calls_)
-      curl_multi_remove_handle(multi_, kvp.first);
-    calls_.clear();
-  }
-
-private:
-  void run() {
-    while (!quit_) {
-      std::deque<delivery_job> jobs;
-      {
-        std::lock_guard<std::mutex> guard{mtx_};
-        jobs.swap(jobs_);
-      }
-      for (auto& job : jobs)
-        add(std::move(job));
-      int running = 0;
-      curl_multi_perform(multi_, &running);
-      int left = 0;
-      while (auto* msg = curl_multi_info_read(multi_, &left))
-        if (msg->msg == CURLMSG_DONE)
-          finish(msg->easy_handle, msg->data.result);
-      curl_multi_poll(multi_, nullptr, 0, 1000, nullptr);
-    }
-  }
-
-  void add(delivery_job job) {
-    auto c = std::make_unique<call>();
-    c->job = std::move(job);
-    c->allow_private = allow_private_;
-    c->started_ms = now_ms();
-    c->started = std::chrono::steady_clock::now();
-    auto& body = c->job.body;
+  bool prepare(CURL* e) override {
+    started_ms_ = now_ms();
+    started_ = std::chrono::steady_clock::now();
+    auto& body = job_.body;
     for (auto hdr :
          {std::string{"Content-Type: application/json"},
-          "X-Skyhaul-Event-Id: " + format_event_id(c->job.event),
+          "X-Skyhaul-Event-Id: " + format_event_id(job_.event),
           "X-Skyhaul-Signature: "
-              + callback_signature(c->job.secret, c->started_ms / 1000, body),
+              + callback_signature(job_.secret, started_ms_ / 1000, body),
           // No `100 Continue` round trip before the body.
           std::string{"Expect:"}})
-      c->headers = curl_slist_append(c->headers, hdr.c_str());
-    auto* e = curl_easy_init();
-    c->easy = e;
-    curl_easy_setopt(e, CURLOPT_URL, c->job.url.c_str());
-    curl_easy_setopt(e, CURLOPT_PRIVATE, c.get());
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->errbuf);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "skyhaul-callback/0.1");
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-    // A redirect could lead past the network policy: never followed, and a
-    // 3xx counts as a failed attempt.
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+      headers_ = curl_slist_append(headers_, hdr.c_str());
+    curl_easy_setopt(e, CURLOPT_URL, job_.url.c_str());
+    // A redirect could lead past the network policy: never followed (the
+    // loop's default), and a 3xx counts as a failed attempt.
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_ms_));
     curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
                      static_cast<long>(timeout_ms_));
@@ -157,56 +73,45 @@ private:
     curl_easy_setopt(e, CURLOPT_POSTFIELDS, body.data());
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
                      static_cast<curl_off_t>(body.size()));
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->headers);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers_);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard_cb);
-    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket_cb);
-    curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, c.get());
-    curl_multi_add_handle(multi_, e);
-    calls_.emplace(e, std::move(c));
+    return true;
   }
 
-  void finish(CURL* easy, CURLcode code) {
-    auto i = calls_.find(easy);
-    if (i == calls_.end())
-      return;
-    auto& c = *i->second;
+  void finished(CURL* easy, CURLcode code) override {
     delivery_attempt a;
-    a.event = c.job.event;
-    a.task = c.job.task;
-    a.time_ms = c.started_ms;
+    a.event = job_.event;
+    a.task = job_.task;
+    a.time_ms = started_ms_;
     a.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::steady_clock::now() - c.started)
+                        std::chrono::steady_clock::now() - started_)
                         .count();
     long status = 0;
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
     a.http_status = static_cast<uint32_t>(status);
     auto retryable = true;
-    if (!c.refusal.empty()) {
-      a.error = c.refusal;
+    if (code != CURLE_OK && !refusal().empty()) {
+      a.error = refusal();
       retryable = false;
     } else if (code != CURLE_OK) {
-      a.error = c.errbuf[0] != 0 ? c.errbuf : curl_easy_strerror(code);
+      a.error = error_text()[0] != 0 ? error_text() : curl_easy_strerror(code);
       retryable
           = code != CURLE_UNSUPPORTED_PROTOCOL && code != CURLE_URL_MALFORMAT;
     } else if (status < 200 || status >= 300) {
       a.error = "the receiver answered HTTP " + std::to_string(status);
     }
-    curl_multi_remove_handle(multi_, easy);
-    calls_.erase(i);
     if (auto owner = owner_.lock())
       caf::anon_send(caf::actor_cast<callback_actor>(owner), atom::done_v,
                      std::move(a), retryable);
   }
 
+private:
+  delivery_job job_;
   caf::weak_actor_ptr owner_;
   uint32_t timeout_ms_;
-  bool allow_private_;
-  CURLM* multi_ = nullptr;
-  std::mutex mtx_;
-  std::deque<delivery_job> jobs_;
-  std::atomic<bool> quit_{false};
-  std::unordered_map<CURL*, std::unique_ptr<call>> calls_;
-  std::thread thread_;
+  curl_slist* headers_ = nullptr;
+  int64_t started_ms_ = 0;
+  std::chrono::steady_clock::time_point started_;
 };
 
 struct owed_event {
@@ -219,7 +124,7 @@ struct callback_state {
   const settings* cfg = nullptr;
   storage::lmdb_env* db = nullptr;
   store_actor store;
-  std::shared_ptr<delivery_loop> loop;
+  std::shared_ptr<curl_loop> loop;
   std::unordered_map<uint64_t, owed_event> events;
   /// (next_ms, id) of the owed events that are not in flight.
   std::set<std::pair<int64_t, uint64_t>> due;
@@ -274,7 +179,11 @@ void start(cb_ptr self, owed_event& o) {
   job.url = o.ev.url;
   job.body = o.ev.body;
   job.secret = owner->callback_secret;
-  st.loop->post(std::move(job));
+  auto call = std::make_unique<delivery_call>(
+      std::move(job), caf::actor_cast<caf::weak_actor_ptr>(self),
+      st.cfg->callback_timeout_ms);
+  call->group = self;
+  st.loop->submit(std::move(call));
 }
 
 /// Starts every due event a free slot allows, then sets a timer for the
@@ -334,17 +243,17 @@ void settle(cb_ptr self, delivery_attempt& a, bool retryable) {
 }
 
 callback_actor::behavior_type callback(cb_ptr self, const settings* cfg,
-                                       storage::lmdb_env* db,
-                                       store_actor store) {
+                                       storage::lmdb_env* db, store_actor store,
+                                       std::shared_ptr<curl_loop> loop) {
   auto& st = self->state;
   st.cfg = cfg;
   st.db = db;
   st.store = std::move(store);
-  auto loop = std::make_shared<delivery_loop>(
-      caf::actor_cast<caf::weak_actor_ptr>(self), *cfg);
   st.loop = loop;
-  // The loop thread must end with the actor, whatever ends the actor.
-  self->attach_functor([loop] { loop->shutdown(); });
+  // Deliveries in flight end with the actor, whatever ends the actor: their
+  // events stay owed.
+  const void* group = self;
+  self->attach_functor([loop, group] { loop->drop(group); });
   std::vector<callback_event> owed;
   {
     auto t = db->read();
@@ -378,8 +287,9 @@ callback_actor::behavior_type callback(cb_ptr self, const settings* cfg,
 } // namespace
 
 callback_actor spawn_callback(caf::actor_system& sys, const settings* cfg,
-                              storage::lmdb_env* db, store_actor store) {
-  return sys.spawn(callback, cfg, db, std::move(store));
+                              storage::lmdb_env* db, store_actor store,
+                              std::shared_ptr<curl_loop> loop) {
+  return sys.spawn(callback, cfg, db, std::move(store), std::move(loop));
 }
 
 std::string callback_signature(const std::string& secret, int64_t unix_s,

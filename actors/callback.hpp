@@ -4,6 +4,7 @@
 #include "protocol/settings.hpp"
 
 #include <caf/fwd.hpp>
+#include <memory>
 
 namespace skyhaul::storage {
 class lmdb_env;
@@ -11,12 +12,15 @@ class lmdb_env;
 
 namespace skyhaul {
 
-/// Spawns the callback actor with its curl multi loop (own thread, joined
-/// when the actor exits). It loads the owed events from the outbox at once;
-/// the store wakes it for every event owed later. The pointees must outlive
-/// it.
+class curl_loop;
+
+/// Spawns the callback actor; its deliveries are jobs on `loop` (those in
+/// flight are dropped when the actor exits; their events stay owed). It
+/// loads the owed events from the outbox at once; the store wakes it for
+/// every event owed later. The pointees must outlive it.
 callback_actor spawn_callback(caf::actor_system& sys, const settings* cfg,
-                              storage::lmdb_env* db, store_actor store);
+                              storage::lmdb_env* db, store_actor store,
+                              std::shared_ptr<curl_loop> loop);
 
 /// The request header that signs a delivery:
 /// `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed with the

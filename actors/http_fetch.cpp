@@ -2,10 +2,9 @@
 
 #include <memory>
 
-#include <arpa/inet.h>
 #include <caf/all.hpp>
 
-#include "actors/http_fetch_loop.hpp"
+#include "actors/fetch_job.hpp"
 
 namespace skyhaul {
 
@@ -13,21 +12,22 @@ namespace {
 
 struct http_fetch_state {
   static inline const char* name = "http_fetch";
-  std::shared_ptr<http_fetch_loop> loop;
+  std::shared_ptr<fetch_jobs> jobs;
 };
 
 http_fetch_actor::behavior_type
 http_fetch(http_fetch_actor::stateful_pointer<http_fetch_state> self,
-           settings cfg) {
-  auto loop = std::make_shared<http_fetch_loop>(cfg);
-  self->state.loop = loop;
-  // The loop thread must end with the actor, whatever ends the actor.
-  self->attach_functor([loop] { loop->shutdown(); });
+           std::shared_ptr<curl_loop> loop, uint64_t global_rate_limit) {
+  auto jobs = std::make_shared<fetch_jobs>(std::move(loop), global_rate_limit);
+  self->state.jobs = jobs;
+  // The transfers end with the actor, whatever ends the actor, and their
+  // files are closed when it is gone.
+  self->attach_functor([jobs] { jobs->close(); });
   return {
     [=](atom::start, fetch_request& req, fetch_listener_actor& who) {
-      loop->start(std::move(req), std::move(who));
+      jobs->start(std::move(req), std::move(who));
     },
-    [=](atom::stop, task_seq seq) { loop->stop(seq); },
+    [=](atom::stop, task_seq seq) { jobs->stop(seq); },
   };
 }
 
@@ -73,47 +73,10 @@ std::string sanitise(std::string name) {
 
 } // namespace
 
-http_fetch_actor spawn_http_fetch(caf::actor_system& sys, const settings& cfg) {
-  return sys.spawn(http_fetch, cfg);
-}
-
-bool is_private_address(const std::string& ip) {
-  unsigned char a[16];
-  if (inet_pton(AF_INET, ip.c_str(), a) == 1) {
-    auto in = [&](unsigned char b0, unsigned bits, uint32_t net) {
-      uint32_t x = (uint32_t(a[0]) << 24) | (uint32_t(a[1]) << 16)
-                   | (uint32_t(a[2]) << 8) | a[3];
-      uint32_t mask = bits == 0 ? 0 : ~uint32_t{0} << (32 - bits);
-      (void) b0;
-      return (x & mask) == (net & mask);
-    };
-    return in(0, 8, 0x00000000)      // 0.0.0.0/8
-           || in(0, 8, 0x0a000000)   // 10/8
-           || in(0, 10, 0x64400000)  // 100.64/10 (CGNAT)
-           || in(0, 8, 0x7f000000)   // 127/8
-           || in(0, 16, 0xa9fe0000)  // 169.254/16
-           || in(0, 12, 0xac100000)  // 172.16/12
-           || in(0, 24, 0xc0000000)  // 192.0.0/24
-           || in(0, 16, 0xc0a80000)  // 192.168/16
-           || in(0, 15, 0xc6120000)  // 198.18/15 (benchmarking)
-           || in(0, 4, 0xe0000000)   // 224/4 multicast
-           || in(0, 4, 0xf0000000);  // 240/4 reserved, broadcast
-  }
-  if (inet_pton(AF_INET6, ip.c_str(), a) != 1)
-    return true; // not an address we understand: refuse
-  static const unsigned char zero[16] = {0};
-  if (std::equal(a, a + 15, zero) && (a[15] == 0 || a[15] == 1))
-    return true; // :: and ::1
-  static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0,
-                                           0, 0, 0, 0, 0xff, 0xff};
-  if (std::equal(a, a + 12, mapped)) {
-    char v4[INET_ADDRSTRLEN];
-    inet_ntop(AF_INET, a + 12, v4, sizeof(v4));
-    return is_private_address(v4);
-  }
-  return (a[0] & 0xfe) == 0xfc                    // fc00::/7 unique local
-         || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) // fe80::/10 link-local
-         || a[0] == 0xff;                           // multicast
+http_fetch_actor spawn_http_fetch(caf::actor_system& sys,
+                                  std::shared_ptr<curl_loop> loop,
+                                  const settings& cfg) {
+  return sys.spawn(http_fetch, std::move(loop), cfg.global_rate_limit);
 }
 
 std::string file_name_from(const std::string& cd, const std::string& url) {

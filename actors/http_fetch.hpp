@@ -1,21 +1,21 @@
 #pragma once
 
 #include <caf/fwd.hpp>
+#include <memory>
 
 #include "protocol/actors.hpp"
 #include "protocol/settings.hpp"
 
 namespace skyhaul {
 
-/// Spawns http_fetch: a thin actor in front of one curl multi loop on its
-/// own thread. The loop stops and its thread is joined when the actor
-/// exits.
-http_fetch_actor spawn_http_fetch(caf::actor_system& sys, const settings& cfg);
+class curl_loop;
 
-/// True when `ip` (textual IPv4 or IPv6) is loopback, private, link-local,
-/// CGNAT, unspecified, multicast, or an IPv4-mapped form of one of these:
-/// addresses the network policy refuses by default.
-bool is_private_address(const std::string& ip);
+/// Spawns http_fetch: a thin actor in front of its downloads, which run as
+/// jobs on `loop`. They end, and their files are closed, when the actor
+/// exits.
+http_fetch_actor spawn_http_fetch(caf::actor_system& sys,
+                                  std::shared_ptr<curl_loop> loop,
+                                  const settings& cfg);
 
 /// The file name a response suggests: `Content-Disposition` (filename*
 /// first), else the last segment of the URL path, sanitised to a single

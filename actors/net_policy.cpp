@@ -1,31 +1,32 @@
 #include "actors/net_policy.hpp"
 
-#include "actors/http_fetch.hpp"
-
-#include <arpa/inet.h>
+#include <libtorrent/address.hpp>
 #include <sys/socket.h>
 
 namespace skyhaul {
 
-curl_socket_t open_policy_socket(const curl_sockaddr& addr, bool allow_private,
+curl_socket_t open_policy_socket(const curl_sockaddr& addr,
+                                 const base::net_policy& policy,
                                  std::string& refusal) {
-  if (!allow_private) {
-    char ip[INET6_ADDRSTRLEN] = {0};
-    if (addr.family == AF_INET)
-      inet_ntop(AF_INET,
-                &reinterpret_cast<const sockaddr_in*>(&addr.addr)->sin_addr, ip,
-                sizeof(ip));
-    else if (addr.family == AF_INET6)
-      inet_ntop(AF_INET6,
-                &reinterpret_cast<const sockaddr_in6*>(&addr.addr)->sin6_addr,
-                ip, sizeof(ip));
-    if (ip[0] == 0 || is_private_address(ip)) {
-      refusal = std::string{"refused to connect to "} + ip
+  if (!policy.allows_everything()) {
+    auto ip = base::address_of(&addr.addr);
+    if (!ip || !policy.allows(*ip)) {
+      refusal = "refused to connect to "
+                + (ip ? base::to_string(*ip) : std::string{"an unknown address"})
                 + ": private networks are not allowed";
       return CURL_SOCKET_BAD;
     }
   }
   return ::socket(addr.family, addr.socktype | SOCK_CLOEXEC, addr.protocol);
+}
+
+lt::ip_filter make_ip_filter(const base::net_policy& policy) {
+  lt::ip_filter f;
+  for (auto& i : policy.refused_intervals())
+    f.add_rule(lt::make_address(base::to_string(i.first)),
+               lt::make_address(base::to_string(i.last)),
+               lt::ip_filter::blocked);
+  return f;
 }
 
 } // namespace skyhaul

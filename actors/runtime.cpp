@@ -3,6 +3,7 @@
 #include "base/crypto.hpp"
 
 #include "actors/callback.hpp"
+#include "actors/curl_loop.hpp"
 #include "actors/http_fetch.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/store.hpp"
@@ -69,14 +70,15 @@ runtime::runtime(caf::actor_system& sys, settings cfg)
     idcs.push_back(idc.name);
   store_ = spawn_store(sys_, db_.get(), blobs_.get(), idcs,
                        cfg_.replica_max_tries);
-  fetch_ = spawn_http_fetch(sys_, cfg_);
+  curl_ = std::make_shared<curl_loop>(curl_defaults::from(cfg_));
+  fetch_ = spawn_http_fetch(sys_, curl_, cfg_);
   // Named before any task can end: the store wakes it from then on, and it
   // loads what an earlier run left owed itself.
-  callback_ = spawn_callback(sys_, &cfg_, db_.get(), store_);
+  callback_ = spawn_callback(sys_, &cfg_, db_.get(), store_, curl_);
   caf::anon_send(store_, atom::notify_v, callback_);
   if (!cfg_.idcs.empty()) {
     uploader_ = spawn_uploader(
-        sys_, cfg_, db_.get(), blobs_.get(), store_,
+        sys_, cfg_, db_.get(), blobs_.get(), store_, curl_,
         [](const idc_config& idc) -> request_signer {
           return [idc](const std::string& method, const std::string& path,
                        const std::string& query,
@@ -136,6 +138,8 @@ void runtime::shutdown() {
       .receive([](caf::ok_atom) {}, [](caf::error&) {});
   self->send_exit(store_, caf::exit_reason::user_shutdown);
   self->wait_for(store_);
+  // Its users are gone (each dropped its jobs on the way out).
+  curl_->shutdown();
 }
 
 } // namespace skyhaul

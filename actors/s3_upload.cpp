@@ -1,5 +1,6 @@
 #include "actors/s3_upload.hpp"
 
+#include "actors/curl_loop.hpp"
 #include "base/base64.hpp"
 #include "base/crypto.hpp"
 #include "base/hex.hpp"
@@ -99,182 +100,261 @@ size_t read_header(char* p, size_t size, size_t n, void* ud) {
   return size * n;
 }
 
-int on_progress(void* ud, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  auto* cancel = static_cast<const std::atomic<bool>*>(ud);
-  return cancel != nullptr && cancel->load() ? 1 : 0;
-}
+/// A step of an upload: gets the answer to its request.
+using on_outcome = std::function<void(outcome&)>;
 
-class requester {
+/// One signed request of an upload, a job on the curl loop. It is signed
+/// when the loop starts it, so the signature's time is the sending time.
+class request_job : public curl_job {
 public:
-  requester(const idc_config& idc, const request_signer& sign, long timeout_s,
-            const std::atomic<bool>* cancel)
+  request_job(const idc_config& idc, const request_signer& sign,
+              long timeout_s, std::string method, std::string path,
+              std::string query, body_source body, uint64_t body_size,
+              std::map<std::string, std::string> headers, on_outcome next)
       : idc_(idc), sign_(sign), timeout_s_(timeout_s),
-        host_(host_of(idc.endpoint)), cancel_(cancel) {}
+        method_(std::move(method)), path_(std::move(path)),
+        query_(std::move(query)), body_(body), body_size_(body_size),
+        headers_(std::move(headers)), next_(std::move(next)) {
+  }
 
-  /// Sends one signed request. `query` must already be canonical.
-  outcome send(const std::string& method, const std::string& path,
-               const std::string& query, body_source* body, uint64_t body_size,
-               std::map<std::string, std::string> headers) {
-    outcome out;
-    headers["host"] = host_;
-    headers["x-amz-content-sha256"] = unsigned_payload;
-    for (auto& [k, v] : sign_(method, path, query, headers, unsigned_payload))
-      headers[k] = v;
-    std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> h{curl_easy_init(),
-                                                          curl_easy_cleanup};
-    if (!h) {
-      out.error = "curl_easy_init failed";
-      return out;
-    }
-    curl_slist* list = nullptr;
-    for (auto& [k, v] : headers)
+  ~request_job() override {
+    curl_slist_free_all(list_);
+  }
+
+  /// The body of this request when it lives in memory (a part, a
+  /// document); `body_.memory` points at it.
+  std::string owned_body;
+
+  bool prepare(CURL* e) override {
+    if (body_.memory == nullptr && body_.file == nullptr)
+      body_.memory = &owned_body;
+    headers_["host"] = host_of(idc_.endpoint);
+    headers_["x-amz-content-sha256"] = unsigned_payload;
+    for (auto& [k, v] :
+         sign_(method_, path_, query_, headers_, unsigned_payload))
+      headers_[k] = v;
+    for (auto& [k, v] : headers_)
       if (k != "host")
-        list = curl_slist_append(list, (k + ": " + v).c_str());
-    list = curl_slist_append(list, "Expect:");
-    auto url = idc_.endpoint + path + (query.empty() ? "" : "?" + query);
-    auto* e = h.get();
-    curl_easy_setopt(e, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, list);
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, 15L);
+        list_ = curl_slist_append(list_, (k + ": " + v).c_str());
+    list_ = curl_slist_append(list_, "Expect:");
+    url_ = idc_.endpoint + path_ + (query_.empty() ? "" : "?" + query_);
+    curl_easy_setopt(e, CURLOPT_URL, url_.c_str());
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, list_);
     curl_easy_setopt(e, CURLOPT_TIMEOUT, timeout_s_);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_body);
-    curl_easy_setopt(e, CURLOPT_WRITEDATA, &out.body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &out_.body);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, read_header);
-    curl_easy_setopt(e, CURLOPT_HEADERDATA, &out.etag);
-    curl_easy_setopt(e, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(e, CURLOPT_XFERINFODATA, cancel_);
-    if (method == "PUT") {
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, &out_.etag);
+    if (method_ == "PUT") {
       curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
       curl_easy_setopt(e, CURLOPT_READFUNCTION, read_body);
-      curl_easy_setopt(e, CURLOPT_READDATA, body);
+      curl_easy_setopt(e, CURLOPT_READDATA, &body_);
       curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE,
-                       static_cast<curl_off_t>(body_size));
-    } else if (method == "POST") {
+                       static_cast<curl_off_t>(body_size_));
+    } else if (method_ == "POST") {
       curl_easy_setopt(e, CURLOPT_POST, 1L);
       curl_easy_setopt(e, CURLOPT_READFUNCTION, read_body);
-      curl_easy_setopt(e, CURLOPT_READDATA, body);
+      curl_easy_setopt(e, CURLOPT_READDATA, &body_);
       curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-                       static_cast<curl_off_t>(body_size));
+                       static_cast<curl_off_t>(body_size_));
     } else {
-      curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method.c_str());
+      curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method_.c_str());
     }
-    auto rc = curl_easy_perform(e);
-    curl_slist_free_all(list);
+    return true;
+  }
+
+  void finished(CURL* e, CURLcode rc) override {
     if (rc != CURLE_OK) {
-      out.error = curl_easy_strerror(rc);
-      return out;
+      out_.error = !refusal().empty()       ? refusal()
+                   : error_text()[0] != 0 ? std::string{error_text()}
+                                          : curl_easy_strerror(rc);
+    } else {
+      curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &out_.status);
+      if (out_.status < 200 || out_.status >= 300) {
+        auto code = xml_value(out_.body, "Code");
+        out_.error = "HTTP " + std::to_string(out_.status)
+                     + (code.empty() ? "" : " " + code);
+      }
     }
-    curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &out.status);
-    if (out.status < 200 || out.status >= 300) {
-      auto code = xml_value(out.body, "Code");
-      out.error = "HTTP " + std::to_string(out.status)
-                  + (code.empty() ? "" : " " + code);
-    }
-    return out;
+    next_(out_);
   }
 
 private:
   const idc_config& idc_;
   const request_signer& sign_;
   long timeout_s_;
-  std::string host_;
-  const std::atomic<bool>* cancel_;
+  std::string method_;
+  std::string path_;
+  std::string query_;
+  body_source body_;
+  uint64_t body_size_;
+  std::map<std::string, std::string> headers_;
+  on_outcome next_;
+  curl_slist* list_ = nullptr;
+  std::string url_;
+  outcome out_;
 };
 
-std::string put_single(requester& rq, const std::string& path,
-                       const upload_source& src) {
-  std::unique_ptr<FILE, decltype(&std::fclose)> f{
-      std::fopen(src.path.c_str(), "rb"), std::fclose};
-  if (!f)
-    return "cannot open " + src.path;
-  body_source body;
-  body.file = f.get();
-  body.left = src.size;
-  auto res = rq.send("PUT", path, "", &body, src.size,
-                     {{"content-md5", base64_encode(from_hex(src.md5).value_or(""))},
-                      {"content-type", src.content_type}});
-  if (!res.error.empty())
-    return res.error;
-  if (!res.etag.empty() && res.etag != src.md5)
-    return "the IDC stored different bytes (ETag " + res.etag + ")";
-  return {};
-}
-
-std::string put_multipart(requester& rq, const idc_config& idc,
-                          const std::string& path, const upload_source& src) {
-  std::unique_ptr<FILE, decltype(&std::fclose)> f{
-      std::fopen(src.path.c_str(), "rb"), std::fclose};
-  if (!f)
-    return "cannot open " + src.path;
-  std::string empty;
-  body_source none;
-  none.memory = &empty;
-  auto init = rq.send("POST", path, "uploads=", &none, 0,
-                      {{"content-type", src.content_type}});
-  if (!init.error.empty())
-    return "initiate multipart: " + init.error;
-  auto upload_id = xml_value(init.body, "UploadId");
-  if (upload_id.empty())
-    return "initiate multipart: no UploadId in the answer";
-  auto id_query = "uploadId=" + encode_key(upload_id);
-  auto abort = [&](std::string why) {
-    body_source nothing;
-    nothing.memory = &empty;
-    rq.send("DELETE", path, id_query, &nothing, 0, {});
-    return why;
-  };
-  std::vector<std::string> md5s;
-  std::string done = "<CompleteMultipartUpload>";
-  std::string part;
-  uint64_t left = src.size;
-  for (int n = 1; left > 0; ++n) {
-    auto want
-        = static_cast<size_t>(left < idc.part_size ? left : idc.part_size);
-    part.resize(want);
-    if (std::fread(part.data(), 1, want, f.get()) != want)
-      return abort("cannot read " + src.path);
-    left -= want;
-    auto md5 = md5_hex(part);
-    body_source body;
-    body.memory = &part;
-    // Canonical order: partNumber sorts before uploadId.
-    auto q = "partNumber=" + std::to_string(n) + "&" + id_query;
-    auto res = rq.send("PUT", path, q, &body, part.size(),
-                       {{"content-md5", base64_encode(from_hex(md5).value_or(""))}});
-    if (!res.error.empty())
-      return abort("part " + std::to_string(n) + ": " + res.error);
-    if (!res.etag.empty() && res.etag != md5)
-      return abort("part " + std::to_string(n)
-                   + ": the IDC stored different "
-                     "bytes");
-    md5s.push_back(md5);
-    done += "<Part><PartNumber>" + std::to_string(n) + "</PartNumber><ETag>\""
-            + md5 + "\"</ETag></Part>";
+/// One upload from start to end: a chain of requests on the loop, each
+/// started by the answer to the one before. The jobs own it; dropping the
+/// jobs of its group ends it silently.
+class upload : public std::enable_shared_from_this<upload> {
+public:
+  upload(curl_loop& loop, const void* group, idc_config idc,
+         request_signer sign, long timeout_s, std::string path,
+         upload_source src, upload_done done)
+      : loop_(loop), group_(group), idc_(std::move(idc)),
+        sign_(std::move(sign)), timeout_s_(timeout_s), path_(std::move(path)),
+        src_(std::move(src)), done_(std::move(done)),
+        file_(nullptr, std::fclose) {
   }
-  done += "</CompleteMultipartUpload>";
-  body_source body;
-  body.memory = &done;
-  auto res = rq.send("POST", path, id_query, &body, done.size(),
-                     {{"content-type", "application/xml"}});
-  if (!res.error.empty())
-    return abort("complete multipart: " + res.error);
-  // S3 may answer 200 with an error document while completing.
-  if (res.body.find("<Error>") != std::string::npos)
-    return abort("complete multipart: " + xml_value(res.body, "Code"));
-  auto etag = unquote(xml_value(res.body, "ETag").empty()
-                          ? res.etag
-                          : xml_value(res.body, "ETag"));
-  for (auto q : {"&quot;", "&#34;"})
-    for (auto p = etag.find(q); p != std::string::npos; p = etag.find(q))
-      etag.erase(p, std::char_traits<char>::length(q));
-  // S3 answers the MD5 of the part MD5s; some compatible servers answer
-  // the MD5 of the whole object. Either proves the same bytes.
-  if (!etag.empty() && etag != multipart_etag(md5s) && etag != src.md5)
-    return "the IDC assembled different bytes (ETag " + etag + ")";
-  return {};
-}
+
+  /// Runs on the loop thread.
+  void start() {
+    file_.reset(std::fopen(src_.path.c_str(), "rb"));
+    if (!file_)
+      return done_("cannot open " + src_.path);
+    if (src_.size >= idc_.multipart_threshold && src_.size > idc_.part_size)
+      return initiate();
+    put_single();
+  }
+
+private:
+  /// Queues one request; `next` gets its answer. `query` must already be
+  /// canonical. A memory body is passed in `memory` and owned by the job.
+  void send(const std::string& method, const std::string& query,
+            std::string memory, FILE* file, uint64_t size,
+            std::map<std::string, std::string> headers, on_outcome next) {
+    body_source body;
+    body.file = file;
+    body.left = size;
+    auto job = std::make_unique<request_job>(
+        idc_, sign_, timeout_s_, method, path_, query, body, size,
+        std::move(headers),
+        [self = shared_from_this(), next = std::move(next)](outcome& out) {
+          next(out);
+        });
+    job->owned_body = std::move(memory);
+    job->group = group_;
+    loop_.add(std::move(job));
+  }
+
+  void put_single() {
+    auto self = shared_from_this();
+    send("PUT", "", {}, file_.get(), src_.size,
+         {{"content-md5", base64_encode(from_hex(src_.md5).value_or(""))},
+          {"content-type", src_.content_type}},
+         [self](outcome& res) {
+           if (!res.error.empty())
+             return self->done_(res.error);
+           if (!res.etag.empty() && res.etag != self->src_.md5)
+             return self->done_("the IDC stored different bytes (ETag "
+                                + res.etag + ")");
+           self->done_({});
+         });
+  }
+
+  void initiate() {
+    auto self = shared_from_this();
+    send("POST", "uploads=", {}, nullptr, 0,
+         {{"content-type", src_.content_type}}, [self](outcome& res) {
+           if (!res.error.empty())
+             return self->done_("initiate multipart: " + res.error);
+           auto upload_id = xml_value(res.body, "UploadId");
+           if (upload_id.empty())
+             return self->done_(
+                 "initiate multipart: no UploadId in the answer");
+           self->id_query_ = "uploadId=" + encode_key(upload_id);
+           self->left_ = self->src_.size;
+           self->next_part();
+         });
+  }
+
+  /// Aborts the multipart upload on the remote, then reports `why`.
+  void abort(std::string why) {
+    auto self = shared_from_this();
+    send("DELETE", id_query_, {}, nullptr, 0, {},
+         [self, why](outcome&) { self->done_(why); });
+  }
+
+  void next_part() {
+    if (left_ == 0)
+      return complete();
+    auto want
+        = static_cast<size_t>(left_ < idc_.part_size ? left_ : idc_.part_size);
+    std::string part(want, '\0');
+    if (std::fread(part.data(), 1, want, file_.get()) != want)
+      return abort("cannot read " + src_.path);
+    left_ -= want;
+    auto n = ++part_number_;
+    auto md5 = md5_hex(part);
+    auto size = part.size();
+    auto self = shared_from_this();
+    // Canonical order: partNumber sorts before uploadId.
+    auto q = "partNumber=" + std::to_string(n) + "&" + id_query_;
+    send("PUT", q, std::move(part), nullptr, size,
+         {{"content-md5", base64_encode(from_hex(md5).value_or(""))}},
+         [self, n, md5](outcome& res) {
+           if (!res.error.empty())
+             return self->abort("part " + std::to_string(n) + ": "
+                                + res.error);
+           if (!res.etag.empty() && res.etag != md5)
+             return self->abort("part " + std::to_string(n)
+                                + ": the IDC stored different "
+                                  "bytes");
+           self->md5s_.push_back(md5);
+           self->next_part();
+         });
+  }
+
+  void complete() {
+    std::string doc = "<CompleteMultipartUpload>";
+    for (size_t i = 0; i < md5s_.size(); ++i)
+      doc += "<Part><PartNumber>" + std::to_string(i + 1)
+             + "</PartNumber><ETag>\"" + md5s_[i] + "\"</ETag></Part>";
+    doc += "</CompleteMultipartUpload>";
+    auto size = doc.size();
+    auto self = shared_from_this();
+    send("POST", id_query_, std::move(doc), nullptr, size,
+         {{"content-type", "application/xml"}}, [self](outcome& res) {
+           if (!res.error.empty())
+             return self->abort("complete multipart: " + res.error);
+           // S3 may answer 200 with an error document while completing.
+           if (res.body.find("<Error>") != std::string::npos)
+             return self->abort("complete multipart: "
+                                + xml_value(res.body, "Code"));
+           auto etag = unquote(xml_value(res.body, "ETag").empty()
+                                   ? res.etag
+                                   : xml_value(res.body, "ETag"));
+           for (auto q : {"&quot;", "&#34;"})
+             for (auto p = etag.find(q); p != std::string::npos;
+                  p = etag.find(q))
+               etag.erase(p, std::char_traits<char>::length(q));
+           // S3 answers the MD5 of the part MD5s; some compatible servers
+           // answer the MD5 of the whole object. Either proves the same
+           // bytes.
+           if (!etag.empty() && etag != multipart_etag(self->md5s_)
+               && etag != self->src_.md5)
+             return self->done_("the IDC assembled different bytes (ETag "
+                                + etag + ")");
+           self->done_({});
+         });
+  }
+
+  curl_loop& loop_;
+  const void* group_;
+  idc_config idc_;
+  request_signer sign_;
+  long timeout_s_;
+  std::string path_;
+  upload_source src_;
+  upload_done done_;
+  std::unique_ptr<FILE, decltype(&std::fclose)> file_;
+  std::string id_query_;
+  uint64_t left_ = 0;
+  int part_number_ = 0;
+  std::vector<std::string> md5s_;
+};
 
 } // namespace
 
@@ -302,15 +382,16 @@ std::string multipart_etag(const std::vector<std::string>& part_md5s) {
   return md5_hex(bin) + "-" + std::to_string(part_md5s.size());
 }
 
-std::string s3_upload(const idc_config& idc, const std::string& bucket,
-                      const std::string& key, const upload_source& src,
-                      const request_signer& sign, long timeout_s,
-                      const std::atomic<bool>* cancel) {
-  requester rq{idc, sign, timeout_s, cancel};
+bool start_s3_upload(curl_loop& loop, const void* group, idc_config idc,
+                     const std::string& bucket, const std::string& key,
+                     upload_source src, request_signer sign, long timeout_s,
+                     upload_done done) {
   auto path = "/" + encode_key(bucket) + "/" + encode_key(key);
-  if (src.size >= idc.multipart_threshold && src.size > idc.part_size)
-    return put_multipart(rq, idc, path, src);
-  return put_single(rq, path, src);
+  auto up = std::make_shared<upload>(loop, group, std::move(idc),
+                                     std::move(sign), timeout_s,
+                                     std::move(path), std::move(src),
+                                     std::move(done));
+  return loop.post([up](curl_loop&) { up->start(); });
 }
 
 } // namespace skyhaul

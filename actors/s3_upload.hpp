@@ -1,11 +1,10 @@
 #pragma once
-// A blocking S3 upload through libcurl: one PUT, or a multipart upload
-// above the IDC's threshold. Runs on an uploader worker thread, never on
-// a CAF scheduler thread.
+// An S3 upload as jobs on the curl loop: one PUT, or a multipart upload
+// above the IDC's threshold, one request at a time. Nothing blocks: each
+// answer starts the next request on the loop thread.
 
 #include "protocol/idc.hpp"
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -35,13 +34,20 @@ struct upload_source {
   std::string content_type;
 };
 
-/// Uploads `src` to `<idc.endpoint>/<bucket>/<key>`. Returns an empty
-/// string on success, or what went wrong. `timeout_s` bounds each request;
-/// setting `*cancel` aborts the upload (at shutdown).
-std::string s3_upload(const idc_config& idc, const std::string& bucket,
-                      const std::string& key, const upload_source& src,
-                      const request_signer& sign, long timeout_s,
-                      const std::atomic<bool>* cancel = nullptr);
+class curl_loop;
+
+/// How an upload ended: empty on success, or what went wrong. Runs on the
+/// loop thread.
+using upload_done = std::function<void(std::string error)>;
+
+/// Starts uploading `src` to `<idc.endpoint>/<bucket>/<key>` on `loop`.
+/// `timeout_s` bounds each request. Its jobs belong to `group`: dropping
+/// the group aborts the upload without `done`. False when the loop has
+/// stopped.
+bool start_s3_upload(curl_loop& loop, const void* group, idc_config idc,
+                     const std::string& bucket, const std::string& key,
+                     upload_source src, request_signer sign, long timeout_s,
+                     upload_done done);
 
 /// Percent-encodes an object key for a path, keeping '/'.
 std::string encode_key(const std::string& key);

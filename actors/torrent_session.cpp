@@ -1,5 +1,6 @@
 #include "actors/torrent_session.hpp"
 
+#include "actors/net_policy.hpp"
 #include "actors/torrent_alerts.hpp"
 #include "actors/torrent_meta.hpp"
 #include "protocol/settings.hpp"
@@ -143,24 +144,11 @@ lt::settings_pack make_settings(const settings& cfg) {
   return p;
 }
 
-/// Loopback, private, link-local and other non-public ranges.
-lt::ip_filter private_filter() {
-  lt::ip_filter f;
-  auto block = [&](const char* first, const char* last) {
-    f.add_rule(lt::make_address(first), lt::make_address(last),
-               lt::ip_filter::blocked);
-  };
-  block("0.0.0.0", "0.255.255.255");
-  block("10.0.0.0", "10.255.255.255");
-  block("100.64.0.0", "100.127.255.255");
-  block("127.0.0.0", "127.255.255.255");
-  block("169.254.0.0", "169.254.255.255");
-  block("172.16.0.0", "172.31.255.255");
-  block("192.168.0.0", "192.168.255.255");
-  block("::", "::1");
-  block("fc00::", "fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
-  block("fe80::", "febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
-  return f;
+/// The network policy's refused ranges, minus `--allow-network`.
+lt::ip_filter private_filter(const settings& cfg) {
+  // The same list as every curl job, minus the allowed networks.
+  return make_ip_filter(
+      base::net_policy::from_settings(false, cfg.allow_networks));
 }
 
 torrent_entry* find(session_ptr self, task_seq seq) {
@@ -630,7 +618,7 @@ torrent_session(session_ptr self, const settings* cfg, store_actor store) {
     auto pack = lt::settings_pack{};
     pack.set_bool(lt::settings_pack::apply_ip_filter_to_trackers, true);
     st.ses->apply_settings(std::move(pack));
-    st.ses->set_ip_filter(private_filter());
+    st.ses->set_ip_filter(private_filter(*cfg));
   }
   auto me = caf::actor_cast<torrent_session_actor>(self);
   // Runs on a libtorrent thread: it only posts a message.

@@ -1,5 +1,6 @@
 #include "actors/uploader.hpp"
 
+#include "actors/curl_loop.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/replica_table.hpp"
@@ -18,6 +19,9 @@ constexpr size_t max_running = 4;
 /// Longest wait before a request to an IDC gives up (large parts included).
 constexpr long request_timeout_s = 600;
 
+/// Longest wait for the store to record an outcome.
+constexpr auto store_timeout = std::chrono::seconds(60);
+
 struct uploader_state {
   static inline const char* name = "uploader";
   /// Copies: the spawn function that holds the arguments is gone after the
@@ -33,9 +37,8 @@ struct uploader_state {
   std::set<uint64_t> running;
   /// Due time of the pending tick, 0 for none.
   int64_t tick_at = 0;
-  /// Set when the uploader quits: running uploads abort.
-  std::shared_ptr<std::atomic<bool>> stop
-      = std::make_shared<std::atomic<bool>>(false);
+  /// Carries the uploads; those running when the uploader quits abort.
+  std::shared_ptr<curl_loop> loop;
 };
 
 using uploader_ptr = uploader_actor::stateful_pointer<uploader_state>;
@@ -74,15 +77,16 @@ void start(uploader_ptr self, replica_job job) {
   src.md5 = job.md5;
   src.content_type = job.content_type;
   auto bucket = idc->remote_bucket(job.bucket);
-  auto sign = st.signers.at(idc->name);
-  auto cfg = *idc;
-  auto stop = st.stop;
-  self->spawn<caf::detached>(
-      [me, job, src, bucket, sign, cfg, stop](caf::event_based_actor*) mutable {
-        auto err = s3_upload(cfg, bucket, job.key, src, sign, request_timeout_s,
-                             stop.get());
+  auto key = job.key;
+  auto started = start_s3_upload(
+      *st.loop, self, *idc, bucket, key, std::move(src),
+      st.signers.at(idc->name), request_timeout_s,
+      [me, job](std::string err) mutable {
         caf::anon_send(me, atom::done_v, std::move(job), std::move(err));
       });
+  if (!started)
+    self->send(me, atom::done_v, std::move(job),
+               std::string{"shutting down"});
 }
 
 /// Starts what is due and sets a timer for the next one.
@@ -124,7 +128,7 @@ int64_t retry_delay_ms(uint32_t tries) {
 uploader_actor
 spawn_uploader(caf::actor_system& sys, const settings& cfg,
                storage::lmdb_env* db, const storage::blob_store* blobs,
-               store_actor store,
+               store_actor store, std::shared_ptr<curl_loop> loop,
                std::function<request_signer(const idc_config&)> sign_for) {
   return sys.spawn([=](uploader_ptr self) -> uploader_actor::behavior_type {
     auto& st = self->state;
@@ -135,7 +139,9 @@ spawn_uploader(caf::actor_system& sys, const settings& cfg,
     st.store = store;
     for (auto& idc : cfg.idcs)
       st.signers.emplace(idc.name, sign_for(idc));
-    self->attach_functor([stop = st.stop] { *stop = true; });
+    st.loop = loop;
+    const void* group = self;
+    self->attach_functor([loop, group] { loop->drop(group); });
     load(self);
     schedule(self);
     return {
@@ -150,7 +156,7 @@ spawn_uploader(caf::actor_system& sys, const settings& cfg,
           auto id = job.id;
           // The store records the outcome (and a task's success callback
           // once every first attempt is in); then the job retries or ends.
-          self->request(self->state.store, caf::infinite, atom::replicated_v,
+          self->request(self->state.store, store_timeout, atom::replicated_v,
                         job, err)
               .then(
                   [=](bool again) {

@@ -1,6 +1,7 @@
 #include "app/options.hpp"
 
 #include "app/idc_options.hpp"
+#include "base/net_policy.hpp"
 
 #include <cstdlib>
 #include <fstream>
@@ -76,6 +77,29 @@ setter flag(bool settings::*field) {
   };
 }
 
+/// `--allow-network`: appends networks (a comma-separated list is several),
+/// each checked now so a typo stops the start with its name.
+setter networks(std::vector<std::string> settings::*field) {
+  return [field](settings& s, const std::string& v) {
+    size_t start = 0;
+    while (start <= v.size()) {
+      auto end = v.find(',', start);
+      auto item = v.substr(start, end == std::string::npos ? end : end - start);
+      item.erase(0, item.find_first_not_of(" \t"));
+      item.erase(item.find_last_not_of(" \t") + 1);
+      if (!base::parse_cidr(item))
+        throw std::invalid_argument(
+            "--allow-network: not a network in CIDR notation (like "
+            "10.1.0.0/16 or fd00::/8, host bits zero): "
+            + item);
+      (s.*field).push_back(base::to_string(*base::parse_cidr(item)));
+      if (end == std::string::npos)
+        break;
+      start = end + 1;
+    }
+  };
+}
+
 /// Every option, by its dashed name; the same names are used in the config
 /// file and (upper-cased, SKYHAUL_ prefix, underscores) in the environment.
 const std::map<std::string, setter>& options() {
@@ -85,6 +109,7 @@ const std::map<std::string, setter>& options() {
       {"offline", str(&settings::offline)},
       {"s3", str(&settings::s3)},
       {"allow-private-networks", flag(&settings::allow_private_networks)},
+      {"allow-network", networks(&settings::allow_networks)},
       {"max-active", num(&settings::max_active)},
       {"max-tries", num(&settings::max_tries)},
       {"retry-base-ms", num(&settings::retry_base_ms)},
@@ -164,6 +189,15 @@ void load_file(settings& s, const std::string& path) {
     std::string key = m.name.GetString();
     if (key == "idcs") {
       s.idcs = parse_idcs(m.value);
+      continue;
+    }
+    if (dashed(key) == "allow-network" && m.value.IsArray()) {
+      for (auto& item : m.value.GetArray()) {
+        if (!item.IsString())
+          throw std::invalid_argument("allow_network in " + path
+                                      + " must list strings");
+        apply(s, key, item.GetString());
+      }
       continue;
     }
     if (m.value.IsString())
@@ -256,7 +290,8 @@ settings load_settings(const std::vector<std::string>& args, command& cmd) {
 const char* usage() {
   return "usage: skyhauld [--config FILE] [--data-dir DIR] [--api HOST:PORT]\n"
          "                [--offline HOST:PORT] [--s3 HOST:PORT]\n"
-         "                [--allow-private-networks] [--OPTION VALUE ...]\n"
+         "                [--allow-private-networks] [--allow-network CIDR ...]\n"
+         "                [--OPTION VALUE ...]\n"
          "       skyhauld user add NAME [--admin] [--level N] "
          "[--may-cancel-offline]\n"
          "                --data-dir DIR\n";

@@ -220,6 +220,11 @@ void write_settings(json_writer& w, const settings& s) {
   put(w, "s3", s.s3);
   w.Key("allow_private_networks");
   w.Bool(s.allow_private_networks);
+  w.Key("allow_network");
+  w.StartArray();
+  for (auto& net : s.allow_networks)
+    w.String(net.c_str());
+  w.EndArray();
   put_u(w, "max_active", s.max_active);
   put_u(w, "max_tries", s.max_tries);
   put_u(w, "retry_base_ms", s.retry_base_ms);

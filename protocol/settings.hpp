@@ -19,6 +19,10 @@ struct settings {
   std::string s3 = "127.0.0.1:7702";
   /// Allow downloads and callbacks to loopback/private/link-local targets.
   bool allow_private_networks = false;
+  /// Networks (CIDR, IPv4 or IPv6) let through while the rest of the
+  /// refused ranges stay refused (`--allow-network`, repeatable); checked
+  /// at start.
+  std::vector<std::string> allow_networks;
   /// Tasks downloading at once; the rest wait in a FIFO.
   uint32_t max_active = 8;
   /// Attempts per task before a transient error fails it.

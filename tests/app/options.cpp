@@ -154,3 +154,46 @@ BOOST_AUTO_TEST_CASE(runtime_tuning_options) {
   BOOST_CHECK_THROW(load_settings({"--request-timeout-ms", "soon"}, cmd),
                     std::invalid_argument);
 }
+
+BOOST_AUTO_TEST_CASE(allow_network_is_repeatable_and_checked) {
+  command cmd;
+  auto none = load_settings({}, cmd);
+  BOOST_CHECK(none.allow_networks.empty());
+  auto s = load_settings({"--allow-network", "127.0.0.0/8",
+                          "--allow-network=fd00::/8", "--allow-network",
+                          "10.1.0.0/16, 192.168.7.7"},
+                         cmd);
+  std::vector<std::string> want = {"127.0.0.0/8", "fd00::/8", "10.1.0.0/16",
+                                   "192.168.7.7/32"};
+  BOOST_CHECK_EQUAL_COLLECTIONS(s.allow_networks.begin(),
+                                s.allow_networks.end(), want.begin(),
+                                want.end());
+  // It does not touch the switch that lets everything through.
+  BOOST_CHECK(!s.allow_private_networks);
+  for (auto* bad : {"10.0.0.1/8", "10.0.0.0/33", "private", "", "fd00::/200"}) {
+    try {
+      load_settings({"--allow-network", bad}, cmd);
+      BOOST_ERROR("accepted " << bad);
+    } catch (const std::invalid_argument& e) {
+      BOOST_CHECK_MESSAGE(std::string{e.what()}.find("--allow-network")
+                              != std::string::npos,
+                          e.what());
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(allow_network_comes_from_file_and_environment) {
+  auto path = std::string{"/tmp/skyhaul-allow-network-test.json"};
+  std::ofstream{path} << R"({"allow_network": ["10.0.0.0/8", "::1"]})";
+  ::setenv("SKYHAUL_ALLOW_NETWORK", "172.16.0.0/12", 1);
+  command cmd;
+  auto s = load_settings({"--config", path, "--allow-network", "127.0.0.0/8"},
+                         cmd);
+  ::unsetenv("SKYHAUL_ALLOW_NETWORK");
+  std::remove(path.c_str());
+  std::vector<std::string> want = {"10.0.0.0/8", "::1/128", "172.16.0.0/12",
+                                   "127.0.0.0/8"};
+  BOOST_CHECK_EQUAL_COLLECTIONS(s.allow_networks.begin(),
+                                s.allow_networks.end(), want.begin(),
+                                want.end());
+}

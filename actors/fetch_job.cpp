@@ -1,8 +1,7 @@
-#include "actors/http_fetch_loop.hpp"
+#include "actors/fetch_job.hpp"
 
-#include "protocol/text.hpp"
 #include "actors/http_fetch.hpp"
-#include "actors/net_policy.hpp"
+#include "protocol/text.hpp"
 #include "storage/digest.hpp"
 
 #include <algorithm>
@@ -12,7 +11,6 @@
 #include <cstring>
 #include <curl/curl.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <filesystem>
 #include <unistd.h>
 
@@ -21,7 +19,8 @@ namespace skyhaul {
 using clock_type = std::chrono::steady_clock;
 
 /// One running download.
-struct transfer {
+struct transfer : curl_job {
+  std::shared_ptr<fetch_jobs> owner;
   fetch_request req;
   fetch_listener_actor who;
   CURL* easy = nullptr;
@@ -55,26 +54,38 @@ struct transfer {
   clock_type::time_point last_report = clock_type::now();
   uint64_t last_report_bytes = 0;
   uint64_t speed = 0;
-  char errbuf[CURL_ERROR_SIZE] = {0};
   /// Extra request headers (If-Range); freed with the transfer.
   curl_slist* headers = nullptr;
 
-  ~transfer() {
-    if (easy != nullptr)
-      curl_easy_cleanup(easy);
+  ~transfer() override {
+    close_file();
     curl_slist_free_all(headers);
-    // Every byte received reaches the file before it closes, so a paused
-    // or failed download resumes from all of them.
+    if (owner) {
+      auto i = owner->running_.find(req.seq);
+      if (i != owner->running_.end() && i->second == this)
+        owner->running_.erase(i);
+    }
+  }
+
+  /// Every byte received reaches the file before it closes, so a paused
+  /// or failed download resumes from all of them. Idempotent.
+  void close_file() {
     digests.end_writes();
     if (direct_fd >= 0)
       ::close(direct_fd);
     if (fd >= 0)
       ::close(fd);
+    direct_fd = fd = -1;
   }
 
   std::string validator() const {
     return !etag.empty() ? etag : last_modified;
   }
+
+  const base::net_policy* policy() const override;
+  bool prepare(CURL* e) override;
+  void finished(CURL* e, CURLcode code) override;
+  void tick(clock_type::time_point now) override;
 };
 
 namespace {
@@ -232,173 +243,44 @@ size_t write_cb(char* p, size_t size, size_t n, void* ud) {
   return len;
 }
 
-curl_socket_t open_socket_cb(void* ud, curlsocktype, curl_sockaddr* addr) {
-  auto& t = *static_cast<transfer*>(ud);
-  std::string refusal;
-  auto fd = open_policy_socket(*addr, t.req.allow_private, refusal);
-  if (!refusal.empty()) {
-    t.forced = ec::blocked_address;
-    t.forced_message = std::move(refusal);
-  }
-  return fd;
-}
-
 } // namespace
 
-http_fetch_loop::http_fetch_loop(const settings& cfg) : cfg_(cfg) {
-  curl_global_init(CURL_GLOBAL_DEFAULT);
-  multi_ = curl_multi_init();
-  thread_ = std::thread{[this] {
-    pthread_setname_np(pthread_self(), "sky.fetch");
-    run();
-  }};
+
+const base::net_policy* transfer::policy() const {
+  static const base::net_policy everything{true};
+  return req.allow_private ? &everything : nullptr;
 }
 
-http_fetch_loop::~http_fetch_loop() {
-  shutdown();
-  curl_multi_cleanup(static_cast<CURLM*>(multi_));
-}
-
-void http_fetch_loop::start(fetch_request req, fetch_listener_actor who) {
-  {
-    std::lock_guard<std::mutex> guard{mtx_};
-    command cmd;
-    cmd.start = true;
-    cmd.seq = req.seq;
-    cmd.req = std::move(req);
-    cmd.who = std::move(who);
-    commands_.push_back(std::move(cmd));
-  }
-  curl_multi_wakeup(static_cast<CURLM*>(multi_));
-}
-
-void http_fetch_loop::stop(task_seq seq) {
-  {
-    std::lock_guard<std::mutex> guard{mtx_};
-    command cmd;
-    cmd.seq = seq;
-    commands_.push_back(std::move(cmd));
-  }
-  curl_multi_wakeup(static_cast<CURLM*>(multi_));
-}
-
-void http_fetch_loop::shutdown() {
-  if (quit_.exchange(true))
-    return;
-  curl_multi_wakeup(static_cast<CURLM*>(multi_));
-  if (thread_.joinable())
-    thread_.join();
-  for (auto& kvp : transfers_)
-    curl_multi_remove_handle(static_cast<CURLM*>(multi_), kvp.second->easy);
-  transfers_.clear();
-}
-
-void http_fetch_loop::run() {
-  auto* multi = static_cast<CURLM*>(multi_);
-  while (!quit_) {
-    std::deque<command> cmds;
-    {
-      std::lock_guard<std::mutex> guard{mtx_};
-      cmds.swap(commands_);
-    }
-    for (auto& cmd : cmds)
-      apply(cmd);
-    int running = 0;
-    curl_multi_perform(multi, &running);
-    int left = 0;
-    while (auto* msg = curl_multi_info_read(multi, &left)) {
-      if (msg->msg != CURLMSG_DONE)
-        continue;
-      transfer* t = nullptr;
-      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
-      if (t != nullptr)
-        finish(*t, msg->data.result);
-    }
-    report_progress(false);
-    curl_multi_poll(multi, nullptr, 0, 250, nullptr);
-  }
-}
-
-void http_fetch_loop::apply(command& cmd) {
-  if (transfers_.count(cmd.seq) > 0)
-    remove(cmd.seq);
-  if (cmd.start)
-    add(std::move(cmd.req), std::move(cmd.who));
-  rebalance();
-}
-
-void http_fetch_loop::add(fetch_request req, fetch_listener_actor who) {
-  auto t = std::make_unique<transfer>();
-  t->req = std::move(req);
-  t->who = std::move(who);
-  auto fail_now = [&](ec code, std::string msg) {
-    fetch_result res;
-    res.seq = t->req.seq;
-    res.code = code;
-    res.message = std::move(msg);
-    caf::anon_send(t->who, atom::done_v, std::move(res));
-  };
-  std::error_code err;
-  std::filesystem::create_directories(
-      std::filesystem::path(t->req.path).parent_path(), err);
-  t->fd = ::open(t->req.path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-  if (t->fd < 0)
-    return fail_now(ec::internal_error,
-                    "cannot open " + t->req.path + ": " + std::strerror(errno));
-  // Resume: the bytes on disk are hashed again, so the digests cover the
-  // whole file. Reading them blocks this loop briefly, once per resume.
-  t->on_disk = storage::feed_file(t->digests, t->req.path, t->req.offset);
-  ::ftruncate(t->fd, static_cast<off_t>(t->on_disk));
-  t->direct_fd = ::open(t->req.path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
-  t->digests.write_to(t->fd, t->direct_fd, t->on_disk);
-  t->last_report_bytes = t->on_disk;
-  auto* e = curl_easy_init();
-  t->easy = e;
-  curl_easy_setopt(e, CURLOPT_URL, t->req.url.c_str());
-  curl_easy_setopt(e, CURLOPT_PRIVATE, t.get());
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf);
-  curl_easy_setopt(e, CURLOPT_USERAGENT, "skyhaul/0.1");
+bool transfer::prepare(CURL* e) {
+  easy = e;
+  curl_easy_setopt(e, CURLOPT_URL, req.url.c_str());
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(e, CURLOPT_MAXREDIRS,
-                   static_cast<long>(t->req.max_redirects));
-  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e, CURLOPT_MAXREDIRS, static_cast<long>(req.max_redirects));
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT,
-                   static_cast<long>(t->req.connect_timeout_s));
+                   static_cast<long>(req.connect_timeout_s));
   curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT,
-                   static_cast<long>(t->req.low_speed_limit));
+                   static_cast<long>(req.low_speed_limit));
   curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
-                   static_cast<long>(t->req.low_speed_time_s));
+                   static_cast<long>(req.low_speed_time_s));
   curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 512L * 1024L);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
-  curl_easy_setopt(e, CURLOPT_HEADERDATA, t.get());
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, this);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, t.get());
-  curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket_cb);
-  curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, t.get());
-  if (t->on_disk > 0) {
-    auto range = std::to_string(t->on_disk) + "-";
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, this);
+  if (on_disk > 0) {
+    auto range = std::to_string(on_disk) + "-";
     curl_easy_setopt(e, CURLOPT_RANGE, range.c_str());
-    if (!t->req.validator.empty()) {
-      auto hdr = "If-Range: " + t->req.validator;
-      t->headers = curl_slist_append(nullptr, hdr.c_str());
-      curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+    if (!req.validator.empty()) {
+      auto hdr = "If-Range: " + req.validator;
+      headers = curl_slist_append(nullptr, hdr.c_str());
+      curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
     }
   }
-  curl_multi_add_handle(static_cast<CURLM*>(multi_), e);
-  transfers_.emplace(t->req.seq, std::move(t));
+  return true;
 }
 
-void http_fetch_loop::remove(task_seq seq) {
-  auto i = transfers_.find(seq);
-  if (i == transfers_.end())
-    return;
-  curl_multi_remove_handle(static_cast<CURLM*>(multi_), i->second->easy);
-  transfers_.erase(i);
-}
-
-void http_fetch_loop::finish(transfer& t, int code) {
+void transfer::finished(CURL*, CURLcode code) {
+  auto& t = *this;
   fetch_result res;
   res.seq = t.req.seq;
   res.http_status = static_cast<uint32_t>(t.status);
@@ -406,14 +288,19 @@ void http_fetch_loop::finish(transfer& t, int code) {
   res.file_name = t.file_name;
   res.content_type = t.content_type;
   auto ok_status = (t.status >= 200 && t.status < 300) || t.complete_already;
+  if (t.forced == ec::none && code != CURLE_OK && !refusal().empty()) {
+    // A refused address ends the transfer only when no other address of
+    // the name worked.
+    t.forced = ec::blocked_address;
+    t.forced_message = refusal();
+  }
   if (t.forced != ec::none) {
     res.code = t.forced;
     res.message = t.forced_message;
     res.transient = t.forced == ec::download_source_exception;
   } else if (code != CURLE_OK) {
-    auto c = static_cast<CURLcode>(code);
-    res.message = t.errbuf[0] ? t.errbuf : curl_easy_strerror(c);
-    switch (c) {
+    res.message = error_text()[0] != 0 ? error_text() : curl_easy_strerror(code);
+    switch (code) {
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_URL_MALFORMAT:
       res.code = ec::invalid_uri;
@@ -450,42 +337,107 @@ void http_fetch_loop::finish(transfer& t, int code) {
       res.message = "cannot write the partial file: " + err;
     }
   }
-  auto who = t.who;
-  remove(t.req.seq);
-  rebalance();
+  // The file is complete and closed before the task hears of it, and the
+  // others get this transfer's share of the rate.
+  close_file();
+  owner->running_.erase(req.seq);
+  owner->rebalance();
   caf::anon_send(who, atom::done_v, std::move(res));
 }
 
-void http_fetch_loop::rebalance() {
+void transfer::tick(clock_type::time_point now) {
+  auto elapsed = now - last_report;
+  if (elapsed < std::chrono::milliseconds(500))
+    return;
+  auto secs = std::chrono::duration<double>(elapsed).count();
+  if (secs > 0 && on_disk >= last_report_bytes)
+    speed = static_cast<uint64_t>((on_disk - last_report_bytes) / secs);
+  last_report = now;
+  last_report_bytes = on_disk;
+  if (headers_done && writing)
+    send_progress(*this);
+}
+
+fetch_jobs::fetch_jobs(std::shared_ptr<curl_loop> loop,
+                       uint64_t global_rate_limit)
+    : loop_(std::move(loop)), global_rate_limit_(global_rate_limit) {
+}
+
+void fetch_jobs::start(fetch_request req, fetch_listener_actor who) {
+  auto self = shared_from_this();
+  loop_->post([self, req = std::move(req),
+               who = std::move(who)](curl_loop& loop) mutable {
+    self->add(loop, std::move(req), std::move(who));
+  });
+}
+
+void fetch_jobs::stop(task_seq seq) {
+  auto self = shared_from_this();
+  loop_->post([self, seq](curl_loop& loop) {
+    auto i = self->running_.find(seq);
+    if (i == self->running_.end())
+      return;
+    loop.remove(i->second);
+    self->rebalance();
+  });
+}
+
+void fetch_jobs::close() {
+  loop_->drop(this);
+}
+
+void fetch_jobs::add(curl_loop& loop, fetch_request req,
+                     fetch_listener_actor who) {
+  if (auto i = running_.find(req.seq); i != running_.end())
+    loop.remove(i->second);
+  auto t = std::make_unique<transfer>();
+  t->group = this;
+  t->req = std::move(req);
+  t->who = std::move(who);
+  auto fail_now = [&](ec code, std::string msg) {
+    fetch_result res;
+    res.seq = t->req.seq;
+    res.code = code;
+    res.message = std::move(msg);
+    caf::anon_send(t->who, atom::done_v, std::move(res));
+    rebalance();
+  };
+  std::error_code err;
+  std::filesystem::create_directories(
+      std::filesystem::path(t->req.path).parent_path(), err);
+  t->fd = ::open(t->req.path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (t->fd < 0)
+    return fail_now(ec::internal_error,
+                    "cannot open " + t->req.path + ": " + std::strerror(errno));
+  // Resume: the bytes on disk are hashed again, so the digests cover the
+  // whole file. Reading them blocks the loop briefly, once per resume.
+  t->on_disk = storage::feed_file(t->digests, t->req.path, t->req.offset);
+  ::ftruncate(t->fd, static_cast<off_t>(t->on_disk));
+  t->direct_fd = ::open(t->req.path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
+  t->digests.write_to(t->fd, t->direct_fd, t->on_disk);
+  t->last_report_bytes = t->on_disk;
+  // Registered before the loop owns it: the job's destructor, whenever it
+  // runs, takes it out again.
+  auto* raw = t.get();
+  t->owner = shared_from_this();
+  running_[raw->req.seq] = raw;
+  loop.add(std::move(t));
+  rebalance();
+}
+
+void fetch_jobs::rebalance() {
   // The global limit is shared evenly; a per-task limit caps each share.
-  if (transfers_.empty())
+  if (running_.empty())
     return;
   uint64_t share = 0;
-  if (cfg_.global_rate_limit > 0)
-    share = std::max<uint64_t>(1, cfg_.global_rate_limit / transfers_.size());
-  for (auto& kvp : transfers_) {
+  if (global_rate_limit_ > 0)
+    share = std::max<uint64_t>(1, global_rate_limit_ / running_.size());
+  for (auto& kvp : running_) {
     auto limit = kvp.second->req.rate_limit;
     if (share > 0)
       limit = limit > 0 ? std::min(limit, share) : share;
     curl_easy_setopt(kvp.second->easy, CURLOPT_MAX_RECV_SPEED_LARGE,
                      static_cast<curl_off_t>(limit));
-  }
-}
-
-void http_fetch_loop::report_progress(bool force_all) {
-  auto now = clock_type::now();
-  for (auto& kvp : transfers_) {
-    auto& t = *kvp.second;
-    auto elapsed = now - t.last_report;
-    if (!force_all && elapsed < std::chrono::milliseconds(500))
-      continue;
-    auto secs = std::chrono::duration<double>(elapsed).count();
-    if (secs > 0 && t.on_disk >= t.last_report_bytes)
-      t.speed = static_cast<uint64_t>((t.on_disk - t.last_report_bytes) / secs);
-    t.last_report = now;
-    t.last_report_bytes = t.on_disk;
-    if (t.headers_done && t.writing)
-      send_progress(t);
   }
 }
 

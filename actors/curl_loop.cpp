@@ -1,0 +1,191 @@
+#include "actors/curl_loop.hpp"
+
+#include "actors/net_policy.hpp"
+
+#include <future>
+#include <pthread.h>
+#include <vector>
+
+namespace skyhaul {
+
+namespace {
+
+/// Longest sleep in `curl_multi_poll`: jobs tick at least this often.
+constexpr int poll_timeout_ms = 250;
+
+} // namespace
+
+curl_socket_t curl_loop::open_socket(void* ud, curlsocktype,
+                                     curl_sockaddr* addr) {
+  auto& job = *static_cast<curl_job*>(ud);
+  auto* own = job.policy();
+  return open_policy_socket(*addr, own != nullptr ? *own : *job.loop_policy_,
+                            job.refusal_);
+}
+
+curl_defaults curl_defaults::from(const settings& cfg) {
+  curl_defaults d;
+  d.policy = base::net_policy::from_settings(cfg.allow_private_networks,
+                                             cfg.allow_networks);
+  d.connect_timeout_s = static_cast<long>(cfg.connect_timeout_s);
+  d.low_speed_limit = static_cast<long>(cfg.low_speed_limit);
+  d.low_speed_time_s = static_cast<long>(cfg.low_speed_time_s);
+  return d;
+}
+
+curl_loop::curl_loop(curl_defaults defaults) : defaults_(std::move(defaults)) {
+  curl_global_init(CURL_GLOBAL_DEFAULT);
+  multi_ = curl_multi_init();
+  thread_ = std::thread{[this] {
+    pthread_setname_np(pthread_self(), "sky.curl");
+    run();
+  }};
+}
+
+curl_loop::~curl_loop() {
+  shutdown();
+  curl_multi_cleanup(multi_);
+}
+
+bool curl_loop::post(std::function<void(curl_loop&)> fn) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (stopped_)
+      return false;
+    commands_.push_back(std::move(fn));
+  }
+  curl_multi_wakeup(multi_);
+  return true;
+}
+
+bool curl_loop::submit(std::unique_ptr<curl_job> job) {
+  // std::function needs a copyable callable: the job rides in a shared_ptr.
+  auto holder = std::make_shared<std::unique_ptr<curl_job>>(std::move(job));
+  return post([holder](curl_loop& loop) { loop.add(std::move(*holder)); });
+}
+
+void curl_loop::add(std::unique_ptr<curl_job> job) {
+  auto* easy = curl_easy_init();
+  if (easy == nullptr)
+    return;
+  apply_defaults(easy, *job);
+  if (!job->prepare(easy)) {
+    curl_easy_cleanup(easy);
+    return;
+  }
+  curl_multi_add_handle(multi_, easy);
+  jobs_.emplace(easy, std::move(job));
+}
+
+void curl_loop::remove(curl_job* job) {
+  for (auto& kvp : jobs_)
+    if (kvp.second.get() == job) {
+      erase(kvp.first);
+      return;
+    }
+}
+
+void curl_loop::drop(const void* group) {
+  auto done = std::make_shared<std::promise<void>>();
+  auto fut = done->get_future();
+  auto queued = post([group, done](curl_loop& loop) {
+    std::vector<CURL*> gone;
+    for (auto& kvp : loop.jobs_)
+      if (kvp.second->group == group)
+        gone.push_back(kvp.first);
+    for (auto* easy : gone)
+      loop.erase(easy);
+    done->set_value();
+  });
+  if (queued)
+    fut.wait();
+}
+
+void curl_loop::shutdown() {
+  if (quit_.exchange(true))
+    return;
+  curl_multi_wakeup(multi_);
+  if (thread_.joinable())
+    thread_.join();
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    stopped_ = true;
+  }
+  // The thread is gone: what it left queued runs here, so nobody waits on
+  // a command forever.
+  run_commands();
+  std::vector<CURL*> all;
+  for (auto& kvp : jobs_)
+    all.push_back(kvp.first);
+  for (auto* easy : all)
+    erase(easy);
+}
+
+void curl_loop::run() {
+  while (!quit_) {
+    run_commands();
+    int running = 0;
+    curl_multi_perform(multi_, &running);
+    int left = 0;
+    while (auto* msg = curl_multi_info_read(multi_, &left)) {
+      if (msg->msg != CURLMSG_DONE)
+        continue;
+      auto* easy = msg->easy_handle;
+      auto code = msg->data.result;
+      auto i = jobs_.find(easy);
+      if (i == jobs_.end())
+        continue;
+      // Out of the map first: `finished` may add the next job.
+      auto job = std::move(i->second);
+      jobs_.erase(i);
+      curl_multi_remove_handle(multi_, easy);
+      job->finished(easy, code);
+      curl_easy_cleanup(easy);
+    }
+    auto now = std::chrono::steady_clock::now();
+    for (auto& kvp : jobs_)
+      kvp.second->tick(now);
+    curl_multi_poll(multi_, nullptr, 0, poll_timeout_ms, nullptr);
+  }
+}
+
+void curl_loop::run_commands() {
+  std::deque<std::function<void(curl_loop&)>> cmds;
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    cmds.swap(commands_);
+  }
+  for (auto& cmd : cmds)
+    cmd(*this);
+}
+
+void curl_loop::apply_defaults(CURL* e, curl_job& job) {
+  job.loop_policy_ = &defaults_.policy;
+  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, job.errbuf_);
+  curl_easy_setopt(e, CURLOPT_USERAGENT, defaults_.user_agent.c_str());
+  curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  // Redirects are the job's choice; off unless it says so.
+  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+  curl_easy_setopt(e, CURLOPT_PROXY, defaults_.proxy.c_str());
+  curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, defaults_.connect_timeout_s);
+  curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, defaults_.low_speed_limit);
+  curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, defaults_.low_speed_time_s);
+  curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+  curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, &job);
+}
+
+void curl_loop::erase(CURL* easy) {
+  auto i = jobs_.find(easy);
+  if (i == jobs_.end())
+    return;
+  auto job = std::move(i->second);
+  jobs_.erase(i);
+  curl_multi_remove_handle(multi_, easy);
+  curl_easy_cleanup(easy);
+}
+
+} // namespace skyhaul

@@ -1,0 +1,150 @@
+#pragma once
+
+// The one curl multi loop of the process. Fetches, callbacks and replica
+// uploads are jobs on it; each job sets up its own easy handle on top of
+// one set of defaults (timeouts, the network policy, proxy, user agent,
+// TLS verification), so no kind of transfer can forget one of them.
+
+#include "base/net_policy.hpp"
+#include "protocol/settings.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <curl/curl.h>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+namespace skyhaul {
+
+class curl_loop;
+
+/// The defaults every easy handle starts from.
+struct curl_defaults {
+  base::net_policy policy;
+  std::string user_agent = "skyhaul/0.1";
+  /// The proxy of every transfer; empty for direct connections. The
+  /// environment's proxy variables are ignored: a proxy would hide the
+  /// target from the network policy.
+  std::string proxy;
+  long connect_timeout_s = 15;
+  /// Abort a transfer slower than this many bytes/s for this long: the
+  /// bound on every job, which may add a total timeout of its own.
+  long low_speed_limit = 1;
+  long low_speed_time_s = 60;
+
+  /// The defaults that `cfg` asks for. Throws std::invalid_argument for a
+  /// bad `--allow-network`.
+  static curl_defaults from(const settings& cfg);
+};
+
+/// One transfer on the loop. The loop owns it from `add` until it ends;
+/// every member function runs on the loop thread.
+class curl_job {
+public:
+  virtual ~curl_job() = default;
+
+  /// Sets the options of this transfer (URL, method, callbacks, timeouts)
+  /// on `easy`, which has the defaults already. Returns false to give up;
+  /// the job is then destroyed without `finished`.
+  virtual bool prepare(CURL* easy) = 0;
+
+  /// The transfer ended; `easy` still answers `curl_easy_getinfo`. When
+  /// the network policy refused an address, `refusal()` says which.
+  virtual void finished(CURL* easy, CURLcode code) = 0;
+
+  /// Called once per turn of the loop (at least every quarter second).
+  virtual void tick(std::chrono::steady_clock::time_point) {
+  }
+
+  /// A policy other than the loop's, e.g. one that allows everything;
+  /// nullptr for the loop's.
+  virtual const base::net_policy* policy() const {
+    return nullptr;
+  }
+
+  /// Jobs of one group (a component) can be dropped together.
+  const void* group = nullptr;
+
+  /// Set when the network policy refused the address curl was about to
+  /// connect to: the message for the user.
+  const std::string& refusal() const {
+    return refusal_;
+  }
+
+  /// curl's message for the last error (CURLOPT_ERRORBUFFER), or "".
+  const char* error_text() const {
+    return errbuf_;
+  }
+
+private:
+  friend class curl_loop;
+  std::string refusal_;
+  char errbuf_[CURL_ERROR_SIZE] = {0};
+  const base::net_policy* loop_policy_ = nullptr;
+};
+
+/// The curl multi loop. It runs on a thread of its own because
+/// `curl_multi_poll` blocks; other threads only queue commands and wake it
+/// with `curl_multi_wakeup`.
+class curl_loop {
+public:
+  explicit curl_loop(curl_defaults defaults);
+  ~curl_loop();
+
+  curl_loop(const curl_loop&) = delete;
+  curl_loop& operator=(const curl_loop&) = delete;
+
+  /// Runs `fn` on the loop thread. Thread-safe. Returns false (and drops
+  /// `fn`) once the loop has stopped.
+  bool post(std::function<void(curl_loop&)> fn);
+
+  /// Starts a job. Thread-safe.
+  bool submit(std::unique_ptr<curl_job> job);
+
+  /// Starts a job; loop thread only (from a job's `finished`, or a posted
+  /// command).
+  void add(std::unique_ptr<curl_job> job);
+
+  /// Ends a job without `finished`; loop thread only.
+  void remove(curl_job* job);
+
+  /// Ends every job of `group` without `finished` and returns once they
+  /// are destroyed. Thread-safe; must not be called on the loop thread.
+  void drop(const void* group);
+
+  /// Ends the loop, joins the thread and destroys every job. Idempotent.
+  void shutdown();
+
+  const curl_defaults& defaults() const {
+    return defaults_;
+  }
+
+  /// Jobs running (loop thread only).
+  size_t size() const {
+    return jobs_.size();
+  }
+
+private:
+  void run();
+  void run_commands();
+  void apply_defaults(CURL* easy, curl_job& job);
+  void erase(CURL* easy);
+  static curl_socket_t open_socket(void* ud, curlsocktype,
+                                   curl_sockaddr* addr);
+
+  curl_defaults defaults_;
+  CURLM* multi_ = nullptr;
+  std::mutex mtx_;
+  std::deque<std::function<void(curl_loop&)>> commands_;
+  bool stopped_ = false;
+  std::atomic<bool> quit_{false};
+  std::unordered_map<CURL*, std::unique_ptr<curl_job>> jobs_;
+  std::thread thread_;
+};
+
+} // namespace skyhaul
