@@ -14,6 +14,8 @@ class lmdb_env;
 
 namespace skyhaul {
 
+class disk_pool;
+
 /// Skyhaul's actors inside a caller's `caf::actor_system`: the entry point
 /// for C++ programs that embed the service, and what `skyhauld` runs.
 class runtime {
@@ -57,6 +59,8 @@ private:
   settings cfg_;
   std::unique_ptr<storage::lmdb_env> db_;
   std::unique_ptr<storage::blob_store> blobs_;
+  /// After the database and the blobs: its last jobs still use them.
+  std::unique_ptr<disk_pool> disk_;
   store_actor store_;
   http_fetch_actor fetch_;
   torrent_session_actor torrents_;
