@@ -1,113 +1,15 @@
 #include "actors/scheduler.hpp"
 
+#include "actors/scheduler_internal.hpp"
 #include "protocol/settings.hpp"
 #include "storage/lmdb_env.hpp"
-#include "storage/object_table.hpp"
 #include "storage/task_table.hpp"
 
 #include <caf/all.hpp>
-#include <deque>
-#include <unordered_map>
-#include <unordered_set>
 
 namespace skyhaul {
 
-namespace {
-
-constexpr auto store_timeout = std::chrono::seconds(60);
-constexpr auto task_timeout = std::chrono::seconds(30);
-
-struct live_task {
-  task_actor handle;
-  user_id owner = 0;
-  fetch_progress last;
-  /// Run once the actor is gone: `true` when it was released with its
-  /// final record durable, `false` when it died.
-  std::vector<std::function<void(bool)>> on_release;
-};
-
-/// The outcome of an operation on a task, for its caller.
-using done_fn = std::function<void(const caf::error&)>;
-
-struct scheduler_state {
-  static inline const char* name = "scheduler";
-  task_deps deps;
-  /// Waiting tasks in FIFO order; `queued` says which entries still count
-  /// (a paused or deleted task leaves a stale entry behind).
-  std::deque<task_seq> queue;
-  std::unordered_set<task_seq> queued;
-  /// The tasks with an actor. While it lives, the actor alone writes the
-  /// task's record; the scheduler writes only records without one.
-  std::unordered_map<task_seq, live_task> live;
-  /// Operations per task, run one after the other: the front one runs, so
-  /// an operation always reads the record the previous one left durable.
-  std::unordered_map<task_seq, std::deque<std::function<void()>>> ops;
-  /// Recovery writes still in flight; no task starts before they are in.
-  size_t recovering = 0;
-  task_seq last_seq = 0;
-
-  ~scheduler_state() {
-    // Tasks are not linked to the scheduler (their deaths are handled by
-    // the down handler), so they are told to go here.
-    for (auto& kvp : live)
-      caf::anon_send_exit(kvp.second.handle, caf::exit_reason::user_shutdown);
-  }
-};
-
-using sched_ptr = scheduler_actor::stateful_pointer<scheduler_state>;
-
-std::optional<task_record> load(sched_ptr self, task_seq seq) {
-  auto t = self->state.deps.db->read();
-  return storage::get_task(t, seq);
-}
-
-/// Loads a task of `uid` (0: any owner); not_found for another user's.
-caf::expected<task_record> load_owned(sched_ptr self, user_id uid,
-                                      task_seq seq) {
-  auto rec = load(self, seq);
-  if (!rec || (uid != 0 && rec->owner != uid))
-    return make_error(ec::not_found, "no such task: " + format_tid(seq));
-  return std::move(*rec);
-}
-
-/// Writes a record no actor owns; `then` gets the outcome once durable.
-void save(sched_ptr self, task_record rec, done_fn then) {
-  rec.updated_ms = now_ms();
-  self->request(self->state.deps.store, store_timeout, caf::put_atom_v,
-                std::move(rec))
-      .then([=](caf::ok_atom) { then(caf::error{}); },
-            [=](caf::error& err) { then(err); });
-}
-
-// -- one operation per task at a time -----------------------------------------
-
-void next_op(sched_ptr self, task_seq seq);
-
-/// Runs `op` once the operations on `seq` queued before it have ended.
-/// `op` must call `next_op(self, seq)` exactly once when it ends.
-void serialize(sched_ptr self, task_seq seq, std::function<void()> op) {
-  auto& q = self->state.ops[seq];
-  q.push_back(std::move(op));
-  if (q.size() == 1) {
-    // A copy: the operation may end at once and pop itself.
-    auto run = q.front();
-    run();
-  }
-}
-
-void next_op(sched_ptr self, task_seq seq) {
-  auto& ops = self->state.ops;
-  auto i = ops.find(seq);
-  if (i == ops.end())
-    return;
-  i->second.pop_front();
-  if (i->second.empty()) {
-    ops.erase(i);
-    return;
-  }
-  auto run = i->second.front();
-  run();
-}
+namespace sched {
 
 template <class T> using promise = caf::typed_response_promise<T>;
 
@@ -229,96 +131,6 @@ void recover(sched_ptr self) {
   });
 }
 
-// -- the operations on tasks without an actor (LMDB) --------------------------
-
-void pause_stored(sched_ptr self, user_id uid, task_seq seq, done_fn done) {
-  auto rec = load_owned(self, uid, seq);
-  if (!rec)
-    return done(rec.error());
-  if (rec->state == task_state::paused)
-    return done(caf::error{});
-  if (rec->state != task_state::waiting)
-    return done(make_error(ec::invalid_state,
-                           std::string{"cannot pause a task that is "}
-                               + to_string(rec->state)));
-  self->state.queued.erase(seq);
-  rec->state = task_state::paused;
-  save(self, std::move(*rec), done);
-}
-
-void resume_stored(sched_ptr self, user_id uid, task_seq seq, done_fn done) {
-  auto rec = load_owned(self, uid, seq);
-  if (!rec)
-    return done(rec.error());
-  if (rec->state == task_state::waiting)
-    return done(caf::error{});
-  if (rec->state != task_state::paused && rec->state != task_state::failed)
-    return done(make_error(ec::invalid_state,
-                           std::string{"cannot resume a task that is "}
-                               + to_string(rec->state)));
-  if (rec->state == task_state::failed)
-    rec->tries = 0;
-  rec->state = task_state::waiting;
-  rec->error = ec::none;
-  rec->error_message.clear();
-  save(self, std::move(*rec), [=](const caf::error& err) {
-    if (!err) {
-      enqueue(self, seq);
-      start_ready(self);
-    }
-    done(err);
-  });
-}
-
-void cancel_stored(sched_ptr self, user_id uid, task_seq seq, done_fn done) {
-  auto rec = load_owned(self, uid, seq);
-  if (!rec)
-    return done(rec.error());
-  if (rec->state == task_state::cancelled)
-    return done(caf::error{});
-  if (is_terminal(rec->state))
-    return done(make_error(ec::invalid_state,
-                           std::string{"cannot cancel a task that is "}
-                               + to_string(rec->state)));
-  self->state.queued.erase(seq);
-  rec->state = task_state::cancelled;
-  save(self, std::move(*rec), done);
-}
-
-void remove_objects(sched_ptr self, const task_record& rec) {
-  auto& st = self->state;
-  for (auto& f : rec.files) {
-    if (!f.concrete)
-      continue;
-    // Only the object this task wrote; a later task may own the key now.
-    std::optional<storage::object_entry> cur;
-    {
-      auto t = st.deps.db->read();
-      cur = storage::get_object(t, rec.spec.bucket, f.key);
-    }
-    if (cur && cur->file.blob == f.blob)
-      self->request(st.deps.store, store_timeout, atom::erase_v,
-                    rec.spec.bucket, f.key)
-          .then([](caf::ok_atom) {}, [](caf::error&) {});
-  }
-}
-
-void remove_stored(sched_ptr self, user_id uid, task_seq seq, bool del_file,
-                   done_fn done) {
-  auto rec = load_owned(self, uid, seq);
-  if (!rec)
-    return done(rec.error());
-  auto& st = self->state;
-  st.queued.erase(seq);
-  if (del_file) {
-    remove_partial_later(st.deps, seq);
-    remove_objects(self, *rec);
-  }
-  self->request(st.deps.store, store_timeout, atom::erase_v, seq)
-      .then([=](caf::ok_atom) { done(caf::error{}); },
-            [=](caf::error& err) { done(err); });
-}
-
 /// The answer to a stop whose task ended otherwise meanwhile.
 caf::error ended_as(const task_record& rec, task_state wanted,
                     const char* verb) {
@@ -327,28 +139,6 @@ caf::error ended_as(const task_record& rec, task_state wanted,
   return make_error(ec::invalid_state, std::string{"cannot "} + verb
                                            + " a task that is "
                                            + to_string(rec.state));
-}
-
-/// A task actor died without handing over a final record: with no actor
-/// left, the scheduler fails it visibly, never drops it. The flush makes
-/// every write the actor sent before it died durable first, so the record
-/// read here is its last.
-void fail_dead(sched_ptr self, task_seq seq, std::string why) {
-  serialize(self, seq, [self, seq, why] {
-    self->request(self->state.deps.store, store_timeout, atom::flush_v)
-        .then(
-            [=](caf::ok_atom) {
-              auto rec = load(self, seq);
-              if (!rec || is_terminal(rec->state))
-                return next_op(self, seq);
-              rec->state = task_state::failed;
-              rec->error = ec::internal_error;
-              rec->error_message = "task actor died: " + why;
-              save(self, std::move(*rec),
-                   [=](const caf::error&) { next_op(self, seq); });
-            },
-            [=](caf::error&) { next_op(self, seq); });
-  });
 }
 
 scheduler_actor::behavior_type scheduler(sched_ptr self, task_deps deps) {
@@ -545,10 +335,11 @@ scheduler_actor::behavior_type scheduler(sched_ptr self, task_deps deps) {
   };
 }
 
-} // namespace
+
+} // namespace sched
 
 scheduler_actor spawn_scheduler(caf::actor_system& sys, task_deps deps) {
-  return sys.spawn(scheduler, std::move(deps));
+  return sys.spawn(sched::scheduler, std::move(deps));
 }
 
 } // namespace skyhaul
