@@ -50,13 +50,14 @@ void settle(task_ptr self, task_state s) {
             // have timed out, and the scheduler must let this actor go.
             self->send(st.deps.scheduler, atom::done_v, st.rec);
           },
-          [=](caf::error& err) {
-            // Not durable: the scheduler sees this task die and fails it.
-            for (auto& rp : self->state.waiting)
-              rp.deliver(err);
-            self->state.waiting.clear();
-            self->quit(err);
-          });
+          [=](caf::error& err) { give_up(self, err); });
+}
+
+void give_up(task_ptr self, const caf::error& err) {
+  for (auto& rp : self->state.waiting)
+    rp.deliver(err);
+  self->state.waiting.clear();
+  self->quit(err);
 }
 
 caf::result<task_record> when_settled(task_ptr self) {
@@ -99,6 +100,10 @@ task_status status_of(task_ptr self) {
   auto& st = self->state;
   task_status out;
   out.rec = st.rec;
+  // An ended task answers as its stored record does: the live figures
+  // (speed, peers, the torrent's file list) went with the transfer.
+  if (st.at == phase::ended)
+    return out;
   out.speed = st.speed;
   out.bt = st.bt;
   if (st.speed > 0 && st.rec.total_bytes >= 0

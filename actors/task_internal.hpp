@@ -79,6 +79,11 @@ void fail(task_ptr self, ec code, std::string msg);
 /// and hands it to the scheduler (`atom::done`).
 void settle(task_ptr self, task_state s);
 
+/// The final record cannot be made durable: every waiting stop request
+/// gets `err` and the actor quits, so the scheduler sees it die and fails
+/// the task.
+void give_up(task_ptr self, const caf::error& err);
+
 /// The answer to a stop request (`pause`, `cancel`): the final record, at
 /// once when it is durable, else once `settle` made it so.
 caf::result<task_record> when_settled(task_ptr self);

@@ -502,12 +502,7 @@ task_actor::behavior_type torrent_task(task_ptr self) {
         self->request(st.deps.torrents, std::chrono::seconds(60),
                       atom::pause_v, st.rec.seq)
             .then([=](caf::ok_atom) { settle(self, task_state::paused); },
-                  [=](caf::error& err) {
-                    for (auto& rp : self->state.waiting)
-                      rp.deliver(err);
-                    self->state.waiting.clear();
-                    self->quit(err);
-                  });
+                  [=](caf::error& err) { give_up(self, err); });
         return reply;
       },
       [=](atom::cancel, bool del_file) -> caf::result<task_record> {
