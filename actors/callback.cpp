@@ -1,5 +1,6 @@
 #include "actors/callback.hpp"
 
+#include "actors/backoff.hpp"
 #include "actors/curl_loop.hpp"
 #include "base/crypto.hpp"
 #include "storage/lmdb_env.hpp"
@@ -299,12 +300,8 @@ std::string callback_signature(const std::string& secret, int64_t unix_s,
 }
 
 caf::timespan callback_retry_delay(const settings& cfg, uint32_t tries) {
-  auto shift = std::min<uint32_t>(tries > 0 ? tries - 1 : 0, 30);
-  auto ms = std::min<uint64_t>(uint64_t{cfg.callback_retry_base_ms} << shift,
-                               cfg.callback_retry_max_ms);
-  static thread_local std::minstd_rand rng{std::random_device{}()};
-  auto jitter = ms / 4 > 0 ? rng() % (ms / 4 + 1) : 0;
-  return std::chrono::milliseconds(ms + jitter);
+  return backoff_delay(cfg.callback_retry_base_ms, cfg.callback_retry_max_ms,
+                       tries);
 }
 
 } // namespace skyhaul

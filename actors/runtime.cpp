@@ -4,6 +4,7 @@
 
 #include "actors/callback.hpp"
 #include "actors/curl_loop.hpp"
+#include "actors/disk_pool.hpp"
 #include "actors/http_fetch.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/store.hpp"
@@ -23,12 +24,16 @@ namespace skyhaul {
 
 namespace {
 
+/// Threads for the blocking file work of all tasks. Removing folders and
+/// fsync wait on the disk, not the CPU: a few keep the disk busy.
+constexpr size_t disk_threads = 2;
+
 /// Removes partial folders no live task will use again: those of finished
 /// or deleted tasks (a torrent that seeded until the last stop leaves its
-/// folder behind). Runs on a detached worker: a large folder takes a while.
-void sweep_partials(caf::actor_system& sys, storage::lmdb_env* db,
+/// folder behind). Runs on the disk pool: a large folder takes a while.
+void sweep_partials(disk_pool& disk, storage::lmdb_env* db,
                     const storage::blob_store* blobs) {
-  sys.spawn<caf::detached>([db, blobs](caf::event_based_actor*) {
+  disk.submit([db, blobs] {
     namespace fs = std::filesystem;
     std::error_code err;
     std::vector<task_seq> gone;
@@ -54,6 +59,7 @@ runtime::runtime(caf::actor_system& sys, settings cfg)
   db_ = std::make_unique<storage::lmdb_env>(cfg_.data_dir + "/db",
                                             cfg_.map_size);
   blobs_ = std::make_unique<storage::blob_store>(cfg_.data_dir);
+  disk_ = std::make_unique<disk_pool>(disk_threads);
   {
     auto t = db_->write();
     using storage::text_row;
@@ -99,11 +105,12 @@ runtime::runtime(caf::actor_system& sys, settings cfg)
   deps.cfg = &cfg_;
   deps.db = db_.get();
   deps.blobs = blobs_.get();
+  deps.disk = disk_.get();
   deps.store = store_;
   deps.fetch = fetch_;
   deps.torrents = torrents_;
   scheduler_ = spawn_scheduler(sys_, deps);
-  sweep_partials(sys_, db_.get(), blobs_.get());
+  sweep_partials(*disk_, db_.get(), blobs_.get());
 }
 
 runtime::~runtime() {

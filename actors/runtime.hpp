@@ -15,6 +15,7 @@ class lmdb_env;
 namespace skyhaul {
 
 class curl_loop;
+class disk_pool;
 
 /// Skyhaul's actors inside a caller's `caf::actor_system`: the entry point
 /// for C++ programs that embed the service, and what `skyhauld` runs.
@@ -61,6 +62,8 @@ private:
   std::unique_ptr<storage::blob_store> blobs_;
   /// Carries every fetch, callback and replica upload.
   std::shared_ptr<curl_loop> curl_;
+  /// After the database and the blobs: its last jobs still use them.
+  std::unique_ptr<disk_pool> disk_;
   store_actor store_;
   http_fetch_actor fetch_;
   torrent_session_actor torrents_;

@@ -1,94 +1,40 @@
 #include "actors/scheduler.hpp"
 
+#include "actors/scheduler_internal.hpp"
 #include "protocol/settings.hpp"
-#include "storage/blob_store.hpp"
 #include "storage/lmdb_env.hpp"
-#include "storage/object_table.hpp"
 #include "storage/task_table.hpp"
 
 #include <caf/all.hpp>
-#include <deque>
-#include <unordered_map>
-#include <unordered_set>
 
 namespace skyhaul {
 
-namespace {
+namespace sched {
 
-constexpr auto store_timeout = std::chrono::seconds(60);
-constexpr auto task_timeout = std::chrono::seconds(30);
+template <class T> using promise = caf::typed_response_promise<T>;
 
-struct live_task {
-  task_actor handle;
-  user_id owner = 0;
-  fetch_progress last;
-};
+using ok_promise = promise<caf::ok_atom>;
 
-struct scheduler_state {
-  static inline const char* name = "scheduler";
-  task_deps deps;
-  /// Waiting tasks in FIFO order; `queued` says which entries still count
-  /// (a paused or deleted task leaves a stale entry behind).
-  std::deque<task_seq> queue;
-  std::unordered_set<task_seq> queued;
-  std::unordered_map<task_seq, live_task> live;
-  /// Records written but not yet acknowledged by the store; reads see them
-  /// first, so two quick requests on one task never act on a stale state.
-  std::unordered_map<task_seq, std::pair<uint64_t, task_record>> dirty;
-  uint64_t version = 0;
-  task_seq last_seq = 0;
-
-  ~scheduler_state() {
-    // Tasks are not linked to the scheduler (their deaths are handled by
-    // the down handler), so they are told to go here.
-    for (auto& kvp : live)
-      caf::anon_send_exit(kvp.second.handle, caf::exit_reason::user_shutdown);
-  }
-};
-
-using sched_ptr = scheduler_actor::stateful_pointer<scheduler_state>;
-
-std::optional<task_record> load(sched_ptr self, task_seq seq) {
-  auto& st = self->state;
-  if (auto i = st.dirty.find(seq); i != st.dirty.end())
-    return i->second.second;
-  auto t = st.deps.db->read();
-  return storage::get_task(t, seq);
+/// Runs `op` on `seq` in turn; its outcome answers `rp`.
+void run_op(sched_ptr self, task_seq seq, ok_promise rp,
+            std::function<void(done_fn)> op) {
+  serialize(self, seq, [=]() mutable {
+    op([=](const caf::error& err) mutable {
+      if (err)
+        rp.deliver(err);
+      else
+        rp.deliver(caf::ok_atom_v);
+      next_op(self, seq);
+    });
+  });
 }
 
-/// Loads a task of `uid` (0: any owner); not_found for another user's.
-caf::expected<task_record> load_owned(sched_ptr self, user_id uid,
-                                      task_seq seq) {
-  auto rec = load(self, seq);
-  if (!rec || (uid != 0 && rec->owner != uid))
-    return make_error(ec::not_found, "no such task: " + format_tid(seq));
-  return std::move(*rec);
-}
-
-template <class F> void save(sched_ptr self, task_record rec, F then) {
-  auto& st = self->state;
-  rec.updated_ms = now_ms();
-  auto v = ++st.version;
-  auto seq = rec.seq;
-  st.dirty[seq] = {v, rec};
-  self->request(st.deps.store, store_timeout, caf::put_atom_v, std::move(rec))
-      .then(
-          [=](caf::ok_atom) mutable {
-            auto i = self->state.dirty.find(seq);
-            if (i != self->state.dirty.end() && i->second.first == v)
-              self->state.dirty.erase(i);
-            then(caf::error{});
-          },
-          [=](caf::error& err) mutable {
-            auto i = self->state.dirty.find(seq);
-            if (i != self->state.dirty.end() && i->second.first == v)
-              self->state.dirty.erase(i);
-            then(err);
-          });
-}
+// -- the queue and the live tasks ---------------------------------------------
 
 void start_ready(sched_ptr self) {
   auto& st = self->state;
+  if (st.recovering > 0)
+    return;
   while (st.live.size() < st.deps.cfg->max_active && !st.queue.empty()) {
     auto seq = st.queue.front();
     st.queue.pop_front();
@@ -106,17 +52,54 @@ void start_ready(sched_ptr self) {
   }
 }
 
-void enqueue(sched_ptr self, task_seq seq, bool front = false) {
+void enqueue(sched_ptr self, task_seq seq) {
   auto& st = self->state;
-  if (!st.queued.insert(seq).second)
-    return;
-  if (front)
-    st.queue.push_front(seq);
-  else
+  if (st.queued.insert(seq).second)
     st.queue.push_back(seq);
 }
 
-/// Rebuilds the queue after a start: interrupted downloads first.
+/// The task's record is durable and final: it stops being live (the
+/// scheduler owns its record from now on) and may go. Its mailbox still
+/// holds every request sent before, so they are answered first.
+void release(sched_ptr self, task_seq seq, const caf::actor_addr& who) {
+  auto& st = self->state;
+  auto i = st.live.find(seq);
+  if (i == st.live.end() || i->second.handle.address() != who)
+    return;
+  auto handle = i->second.handle;
+  auto waiting = std::move(i->second.on_release);
+  st.live.erase(i);
+  self->send_exit(handle, caf::exit_reason::user_shutdown);
+  start_ready(self);
+  for (auto& f : waiting)
+    f(true);
+}
+
+live_task* find_live(sched_ptr self, user_id uid, task_seq seq) {
+  auto& live = self->state.live;
+  auto i = live.find(seq);
+  if (i == live.end() || (uid != 0 && i->second.owner != uid))
+    return nullptr;
+  return &i->second;
+}
+
+/// Asks the live task `seq` to stop with `Atom` (pause or cancel); it
+/// answers with its final record once that is durable, and is released.
+template <class Atom, class... Ts>
+void stop_live(sched_ptr self, task_seq seq, task_actor handle,
+               std::function<void(caf::expected<task_record>)> then,
+               Ts... xs) {
+  self->request(handle, task_timeout, Atom{}, xs...)
+      .then(
+          [=](task_record& rec) {
+            release(self, seq, handle.address());
+            then(std::move(rec));
+          },
+          [=](caf::error& err) { then(std::move(err)); });
+}
+
+/// Rebuilds the queue after a start: interrupted downloads first. Their
+/// records go back to waiting before any task starts.
 void recover(sched_ptr self) {
   auto& st = self->state;
   auto t = st.deps.db->read();
@@ -128,11 +111,19 @@ void recover(sched_ptr self) {
                                     return true;
                                   });
   for (auto seq : interrupted) {
-    if (auto rec = storage::get_task(t, seq)) {
-      rec->state = task_state::waiting;
-      save(self, std::move(*rec), [](const caf::error&) {});
-      enqueue(self, seq);
-    }
+    auto rec = storage::get_task(t, seq);
+    if (!rec)
+      continue;
+    rec->state = task_state::waiting;
+    ++st.recovering;
+    enqueue(self, seq);
+    serialize(self, seq, [self, seq, rec = std::move(*rec)]() mutable {
+      save(self, std::move(rec), [self, seq](const caf::error&) {
+        --self->state.recovering;
+        start_ready(self);
+        next_op(self, seq);
+      });
+    });
   }
   storage::for_each_task_in_state(t, task_state::waiting, [&](task_seq seq) {
     enqueue(self, seq);
@@ -140,167 +131,14 @@ void recover(sched_ptr self) {
   });
 }
 
-template <class T> using promise = caf::typed_response_promise<T>;
-
-using ok_promise = promise<caf::ok_atom>;
-
-void deliver(ok_promise rp, const caf::error& err) {
-  if (err)
-    rp.deliver(err);
-  else
-    rp.deliver(caf::ok_atom_v);
-}
-
-/// Takes the final record of a live task: it leaves the live set at once
-/// (the overlay answers for it until the store has it) and a slot frees.
-template <class F> void finish(sched_ptr self, task_record rec, F then) {
-  auto seq = rec.seq;
-  self->state.live.erase(seq);
-  save(self, std::move(rec), std::move(then));
-  start_ready(self);
-}
-
-void remove_objects(sched_ptr self, const task_record& rec) {
-  auto& st = self->state;
-  for (auto& f : rec.files) {
-    if (!f.concrete)
-      continue;
-    // Only the object this task wrote; a later task may own the key now.
-    std::optional<storage::object_entry> cur;
-    {
-      auto t = st.deps.db->read();
-      cur = storage::get_object(t, rec.spec.bucket, f.key);
-    }
-    if (cur && cur->file.blob == f.blob)
-      self->request(st.deps.store, store_timeout, atom::erase_v,
-                    rec.spec.bucket, f.key)
-          .then([](caf::ok_atom) {}, [](caf::error&) {});
-  }
-}
-
-live_task* find_live(sched_ptr self, user_id uid, task_seq seq) {
-  auto& live = self->state.live;
-  auto i = live.find(seq);
-  if (i == live.end() || (uid != 0 && i->second.owner != uid))
-    return nullptr;
-  return &i->second;
-}
-
-// -- the operations on tasks that are not live (LMDB and the overlay) --------
-
-void pause_stored(sched_ptr self, user_id uid, task_seq seq, ok_promise rp) {
-  auto rec = load_owned(self, uid, seq);
-  if (!rec) {
-    rp.deliver(rec.error());
-    return;
-  }
-  if (rec->state == task_state::paused) {
-    rp.deliver(caf::ok_atom_v);
-    return;
-  }
-  if (rec->state != task_state::waiting) {
-    rp.deliver(make_error(ec::invalid_state,
-                          std::string{"cannot pause a task that is "}
-                              + to_string(rec->state)));
-    return;
-  }
-  self->state.queued.erase(seq);
-  rec->state = task_state::paused;
-  save(self, std::move(*rec),
-       [=](const caf::error& err) mutable { deliver(rp, err); });
-}
-
-void resume_stored(sched_ptr self, user_id uid, task_seq seq, ok_promise rp) {
-  auto rec = load_owned(self, uid, seq);
-  if (!rec) {
-    rp.deliver(rec.error());
-    return;
-  }
-  if (rec->state == task_state::waiting) {
-    rp.deliver(caf::ok_atom_v);
-    return;
-  }
-  if (rec->state != task_state::paused && rec->state != task_state::failed) {
-    rp.deliver(make_error(ec::invalid_state,
-                          std::string{"cannot resume a task that is "}
-                              + to_string(rec->state)));
-    return;
-  }
-  if (rec->state == task_state::failed)
-    rec->tries = 0;
-  rec->state = task_state::waiting;
-  rec->error = ec::none;
-  rec->error_message.clear();
-  save(self, std::move(*rec), [=](const caf::error& err) mutable {
-    deliver(rp, err);
-    if (!err) {
-      enqueue(self, seq);
-      start_ready(self);
-    }
-  });
-}
-
-void cancel_stored(sched_ptr self, user_id uid, task_seq seq, ok_promise rp) {
-  auto rec = load_owned(self, uid, seq);
-  if (!rec) {
-    rp.deliver(rec.error());
-    return;
-  }
-  if (rec->state == task_state::cancelled) {
-    rp.deliver(caf::ok_atom_v);
-    return;
-  }
-  if (is_terminal(rec->state)) {
-    rp.deliver(make_error(ec::invalid_state,
-                          std::string{"cannot cancel a task that is "}
-                              + to_string(rec->state)));
-    return;
-  }
-  self->state.queued.erase(seq);
-  rec->state = task_state::cancelled;
-  save(self, std::move(*rec),
-       [=](const caf::error& err) mutable { deliver(rp, err); });
-}
-
-void remove_stored(sched_ptr self, user_id uid, task_seq seq, bool del_file,
-                   ok_promise rp) {
-  auto rec = load_owned(self, uid, seq);
-  if (!rec) {
-    rp.deliver(rec.error());
-    return;
-  }
-  auto& st = self->state;
-  st.queued.erase(seq);
-  st.dirty.erase(seq);
-  if (del_file) {
-    remove_partial_later(self->system(), st.deps.blobs, seq);
-    remove_objects(self, *rec);
-  }
-  self->request(st.deps.store, store_timeout, atom::erase_v, seq)
-      .then([=](caf::ok_atom) mutable { rp.deliver(caf::ok_atom_v); },
-            [=](caf::error& err) mutable { rp.deliver(err); });
-}
-
-/// Asks a live task to stop with `Atom` (pause or cancel); its reply is the
-/// record to persist. A task that ended meanwhile has handed its record over
-/// already, so the stored path answers instead.
-template <class Atom, class... Ts>
-void stop_live(sched_ptr self, task_actor handle, user_id uid, task_seq seq,
-               promise<caf::ok_atom> rp,
-               std::function<void(ok_promise)> fallback,
-               std::function<void(const task_record&)> after, Ts... xs) {
-  self->request(handle, task_timeout, Atom{}, xs...)
-      .then(
-          [=](task_record& rec) mutable {
-            auto copy = rec;
-            finish(self, std::move(rec), [=](const caf::error& err) mutable {
-              if (!err && after)
-                after(copy);
-              else
-                deliver(rp, err);
-            });
-          },
-          [=](caf::error&) mutable { fallback(rp); });
+/// The answer to a stop whose task ended otherwise meanwhile.
+caf::error ended_as(const task_record& rec, task_state wanted,
+                    const char* verb) {
+  if (rec.state == wanted)
+    return caf::error{};
+  return make_error(ec::invalid_state, std::string{"cannot "} + verb
+                                           + " a task that is "
+                                           + to_string(rec.state));
 }
 
 scheduler_actor::behavior_type scheduler(sched_ptr self, task_deps deps) {
@@ -313,18 +151,14 @@ scheduler_actor::behavior_type scheduler(sched_ptr self, task_deps deps) {
     for (auto i = st.live.begin(); i != st.live.end(); ++i) {
       if (i->second.handle.address() != dm.source)
         continue;
+      // Released tasks are gone from `live`: this one died on its own.
       auto seq = i->first;
+      auto waiting = std::move(i->second.on_release);
       st.live.erase(i);
-      // A live task quits only after handing over its record; one that
-      // goes without it died, and is failed visibly, never dropped.
-      if (auto rec = load(self, seq); rec && !is_terminal(rec->state)) {
-        rec->state = task_state::failed;
-        rec->error = ec::internal_error;
-        rec->error_message
-            = "task actor died: "
-              + (dm.reason ? message_of(dm.reason) : std::string{"no reason"});
-        save(self, std::move(*rec), [](const caf::error&) {});
-      }
+      for (auto& f : waiting)
+        f(false);
+      fail_dead(self, seq,
+                dm.reason ? message_of(dm.reason) : std::string{"no reason"});
       break;
     }
     start_ready(self);
@@ -342,63 +176,106 @@ scheduler_actor::behavior_type scheduler(sched_ptr self, task_deps deps) {
         auto seq = rec.seq;
         auto waiting = rec.state == task_state::waiting;
         auto rp = self->make_response_promise<task_seq>();
-        save(self, std::move(rec), [=](const caf::error& err) mutable {
-          if (err) {
-            rp.deliver(err);
-            return;
-          }
-          rp.deliver(seq);
-          // A task created paused stays out of the queue until resumed;
-          // a waiting one joins it unless it changed meanwhile.
-          if (!waiting)
-            return;
-          if (auto r = load(self, seq); r && r->state == task_state::waiting) {
-            enqueue(self, seq);
-            start_ready(self);
-          }
+        // Nobody knows the id before the reply, so nothing else can act on
+        // the task meanwhile; still in turn, like every write.
+        serialize(self, seq, [=]() mutable {
+          save(self, std::move(rec), [=](const caf::error& err) mutable {
+            if (err) {
+              rp.deliver(err);
+            } else {
+              rp.deliver(seq);
+              // A task created paused stays out of the queue until resumed.
+              if (waiting) {
+                enqueue(self, seq);
+                start_ready(self);
+              }
+            }
+            next_op(self, seq);
+          });
         });
         return rp;
       },
       [=](atom::pause, user_id uid, task_seq seq) -> caf::result<caf::ok_atom> {
         auto rp = self->make_response_promise<caf::ok_atom>();
-        auto fallback = [=](ok_promise p) { pause_stored(self, uid, seq, p); };
-        if (auto lt = find_live(self, uid, seq))
-          stop_live<atom::pause>(self, lt->handle, uid, seq, rp, fallback,
-                                 nullptr);
-        else
-          fallback(rp);
+        run_op(self, seq, rp, [=](done_fn done) {
+          auto lt = find_live(self, uid, seq);
+          if (!lt)
+            return pause_stored(self, uid, seq, done);
+          stop_live<atom::pause>(
+              self, seq, lt->handle, [=](caf::expected<task_record> rec) {
+                done(rec ? ended_as(*rec, task_state::paused, "pause")
+                         : rec.error());
+              });
+        });
         return rp;
       },
       [=](atom::resume, user_id uid,
           task_seq seq) -> caf::result<caf::ok_atom> {
-        if (find_live(self, uid, seq))
-          return caf::ok_atom_v;
         auto rp = self->make_response_promise<caf::ok_atom>();
-        resume_stored(self, uid, seq, rp);
+        run_op(self, seq, rp, [=](done_fn done) {
+          auto lt = find_live(self, uid, seq);
+          if (!lt)
+            return resume_stored(self, uid, seq, done);
+          auto handle = lt->handle;
+          self->request(handle, task_timeout, atom::status_v)
+              .then(
+                  [=](task_status& ts) {
+                    auto s = ts.rec.state;
+                    if (s == task_state::waiting
+                        || s == task_state::downloading)
+                      return done(caf::error{});
+                    // The task is ending: what it leaves behind is resumed
+                    // once its final record is durable and it let go.
+                    auto lt = find_live(self, uid, seq);
+                    if (!lt || lt->handle != handle)
+                      return resume_stored(self, uid, seq, done);
+                    lt->on_release.push_back([=](bool clean) {
+                      if (clean)
+                        resume_stored(self, uid, seq, done);
+                      else
+                        done(make_error(ec::internal_error,
+                                        "the task actor died"));
+                    });
+                  },
+                  [=](caf::error& err) { done(err); });
+        });
         return rp;
       },
       [=](atom::cancel, user_id uid,
           task_seq seq) -> caf::result<caf::ok_atom> {
         auto rp = self->make_response_promise<caf::ok_atom>();
-        auto fallback = [=](ok_promise p) { cancel_stored(self, uid, seq, p); };
-        if (auto lt = find_live(self, uid, seq))
-          stop_live<atom::cancel>(self, lt->handle, uid, seq, rp, fallback,
-                                  nullptr, false);
-        else
-          fallback(rp);
+        run_op(self, seq, rp, [=](done_fn done) {
+          auto lt = find_live(self, uid, seq);
+          if (!lt)
+            return cancel_stored(self, uid, seq, done);
+          stop_live<atom::cancel>(
+              self, seq, lt->handle,
+              [=](caf::expected<task_record> rec) {
+                done(rec ? ended_as(*rec, task_state::cancelled, "cancel")
+                         : rec.error());
+              },
+              false);
+        });
         return rp;
       },
       [=](atom::remove, user_id uid, task_seq seq,
           bool del_file) -> caf::result<caf::ok_atom> {
         auto rp = self->make_response_promise<caf::ok_atom>();
-        auto fallback
-            = [=](ok_promise p) { remove_stored(self, uid, seq, del_file, p); };
-        if (auto lt = find_live(self, uid, seq))
+        run_op(self, seq, rp, [=](done_fn done) {
+          auto lt = find_live(self, uid, seq);
+          if (!lt)
+            return remove_stored(self, uid, seq, del_file, done);
+          // However the task ended, its record is durable and no actor
+          // owns it any more: the stored path removes it.
           stop_live<atom::cancel>(
-              self, lt->handle, uid, seq, rp, fallback,
-              [=](const task_record&) mutable { fallback(rp); }, del_file);
-        else
-          fallback(rp);
+              self, seq, lt->handle,
+              [=](caf::expected<task_record> rec) {
+                if (!rec)
+                  return done(rec.error());
+                remove_stored(self, uid, seq, del_file, done);
+              },
+              del_file);
+        });
         return rp;
       },
       [=](atom::status, user_id uid, task_seq seq) -> caf::result<task_status> {
@@ -429,9 +306,7 @@ scheduler_actor::behavior_type scheduler(sched_ptr self, task_deps deps) {
           page = storage::list_tasks(t, uid, q);
         }
         for (auto& ts : page.tasks) {
-          if (auto i = st.dirty.find(ts.rec.seq); i != st.dirty.end()) {
-            ts.rec = i->second.second;
-          } else if (auto j = st.live.find(ts.rec.seq); j != st.live.end()) {
+          if (auto j = st.live.find(ts.rec.seq); j != st.live.end()) {
             // The records of live tasks lag behind: overlay the latest figures.
             auto& p = j->second.last;
             if (p.seq == ts.rec.seq) {
@@ -453,17 +328,18 @@ scheduler_actor::behavior_type scheduler(sched_ptr self, task_deps deps) {
           i->second.last = std::move(p);
       },
       [=](atom::done, task_record& rec) {
-        if (self->state.live.count(rec.seq) == 0)
-          return;
-        finish(self, std::move(rec), [](const caf::error&) {});
+        release(self, rec.seq, self->current_sender()
+                                   ? self->current_sender()->address()
+                                   : caf::actor_addr{});
       },
   };
 }
 
-} // namespace
+
+} // namespace sched
 
 scheduler_actor spawn_scheduler(caf::actor_system& sys, task_deps deps) {
-  return sys.spawn(scheduler, std::move(deps));
+  return sys.spawn(sched::scheduler, std::move(deps));
 }
 
 } // namespace skyhaul

@@ -1,7 +1,6 @@
 #include "actors/task.hpp"
 
 #include "actors/task_internal.hpp"
-#include "actors/torrent_files.hpp"
 
 #include "protocol/settings.hpp"
 #include "protocol/source.hpp"
@@ -9,10 +8,7 @@
 #include "storage/lmdb_env.hpp"
 #include "storage/object_table.hpp"
 
-#include <algorithm>
 #include <caf/all.hpp>
-#include <random>
-#include <unistd.h>
 
 namespace skyhaul {
 
@@ -27,17 +23,50 @@ void end(task_ptr self, task_state s, ec code, std::string msg) {
   if (st.at == phase::ended)
     return;
   st.at = phase::ended;
-  st.rec.state = s;
   st.rec.error = code;
   st.rec.error_message = std::move(msg);
-  st.rec.updated_ms = now_ms();
   if (s == task_state::failed || s == task_state::cancelled) {
     self->send(st.deps.fetch, atom::stop_v, st.rec.seq);
     if (st.torrent && st.deps.torrents)
       caf::anon_send(st.deps.torrents, atom::remove_v, st.rec.seq, false);
   }
-  self->send(st.deps.scheduler, atom::done_v, st.rec);
-  self->quit();
+  settle(self, s);
+}
+
+void settle(task_ptr self, task_state s) {
+  auto& st = self->state;
+  st.rec.state = s;
+  st.rec.updated_ms = now_ms();
+  st.speed = 0;
+  self->request(st.deps.store, store_timeout, caf::put_atom_v, st.rec)
+      .then(
+          [=](caf::ok_atom) {
+            auto& st = self->state;
+            st.settled = true;
+            for (auto& rp : st.waiting)
+              rp.deliver(st.rec);
+            st.waiting.clear();
+            // Also after a stop the scheduler asked for: its request may
+            // have timed out, and the scheduler must let this actor go.
+            self->send(st.deps.scheduler, atom::done_v, st.rec);
+          },
+          [=](caf::error& err) { give_up(self, err); });
+}
+
+void give_up(task_ptr self, const caf::error& err) {
+  for (auto& rp : self->state.waiting)
+    rp.deliver(err);
+  self->state.waiting.clear();
+  self->quit(err);
+}
+
+caf::result<task_record> when_settled(task_ptr self) {
+  auto& st = self->state;
+  if (st.settled)
+    return st.rec;
+  auto rp = self->make_response_promise<task_record>();
+  st.waiting.push_back(rp);
+  return rp;
 }
 
 void fail(task_ptr self, ec code, std::string msg) {
@@ -71,6 +100,10 @@ task_status status_of(task_ptr self) {
   auto& st = self->state;
   task_status out;
   out.rec = st.rec;
+  // An ended task answers as its stored record does: the live figures
+  // (speed, peers, the torrent's file list) went with the transfer.
+  if (st.at == phase::ended)
+    return out;
   out.speed = st.speed;
   out.bt = st.bt;
   if (st.speed > 0 && st.rec.total_bytes >= 0
@@ -88,24 +121,14 @@ using namespace detail;
 
 fetch_request make_fetch(task_ptr self) {
   auto& st = self->state;
-  auto& cfg = *st.deps.cfg;
-  fetch_request req;
-  req.seq = st.rec.seq;
-  req.url = st.rec.spec.url;
-  req.path = st.deps.blobs->partial_file(st.rec.seq);
+  auto req = make_fetch_request(*st.deps.cfg, st.rec.seq, st.rec.spec.url,
+                                st.deps.blobs->partial_file(st.rec.seq));
   req.offset = storage::file_size_or_zero(req.path);
   req.validator = st.rec.validator;
-  req.max_size = cfg.max_download_size;
   if (st.rec.spec.size >= 0
       && (req.max_size < 0 || st.rec.spec.size < req.max_size))
     // A larger body can only fail the size check: stop it early.
     req.max_size = st.rec.spec.size;
-  req.rate_limit = cfg.task_rate_limit;
-  req.allow_private = cfg.allow_private_networks;
-  req.connect_timeout_s = cfg.connect_timeout_s;
-  req.low_speed_limit = cfg.low_speed_limit;
-  req.low_speed_time_s = cfg.low_speed_time_s;
-  req.max_redirects = cfg.max_redirects;
   return req;
 }
 
@@ -146,25 +169,14 @@ bool skip_by_rule(task_ptr self) {
 
 void commit_file(task_ptr self, file_record file) {
   auto& st = self->state;
-  object_commit c;
-  c.owner = st.rec.owner;
-  c.bucket = st.rec.spec.bucket;
-  c.file = std::move(file);
-  c.rule = st.rec.spec.rule;
-  c.acl = st.rec.spec.acl;
-  c.source_path = st.deps.blobs->partial_file(st.rec.seq);
-  self->request(st.deps.store, store_timeout, atom::commit_v, std::move(c))
-      .then(
-          [=](object_commit_result& res) {
-            auto& st = self->state;
-            st.rec.files = {std::move(res.file)};
-            remove_partial_later(self->system(), st.deps.blobs, st.rec.seq);
-            end(self, task_state::finished);
-          },
-          [=](caf::error& err) {
-            fail(self, ec::internal_error,
-                 "storing the object failed: " + message_of(err));
-          });
+  auto c = make_object_commit(st.rec, std::move(file),
+                              st.deps.blobs->partial_file(st.rec.seq));
+  commit_object(self, std::move(c), [=](file_record& stored) {
+    auto& st = self->state;
+    st.rec.files = {std::move(stored)};
+    remove_partial_later(st.deps, st.rec.seq);
+    end(self, task_state::finished);
+  });
 }
 
 void on_success(task_ptr self, const fetch_result& res) {
@@ -187,26 +199,15 @@ void on_success(task_ptr self, const fetch_result& res) {
   file.last_modified_ms = now_ms();
   ec code = ec::none;
   if (auto msg = verify(rec.spec, file, code); !msg.empty()) {
-    remove_partial_later(self->system(), st.deps.blobs, rec.seq);
+    remove_partial_later(st.deps, rec.seq);
     fail(self, code, msg);
     return;
   }
   st.at = phase::finalizing;
-  // fsync of a large file blocks for a while: a detached worker does it, so
+  // fsync of a large file blocks for a while: the disk pool does it, so
   // neither this cooperative actor nor the store's commits wait on it.
-  auto path = st.deps.blobs->partial_file(rec.seq);
-  auto me = caf::actor_cast<task_actor>(self);
-  self->spawn<caf::detached>([path, me](caf::event_based_actor*) {
-    std::string err;
-    if (auto f = std::fopen(path.c_str(), "rb")) {
-      if (::fsync(::fileno(f)) != 0)
-        err = "fsync failed";
-      std::fclose(f);
-    } else {
-      err = "cannot open " + path;
-    }
-    caf::anon_send(me, atom::finalize_v, std::move(err));
-  });
+  fsync_later(st.deps, st.deps.blobs->partial_file(rec.seq),
+              caf::actor_cast<task_actor>(self));
   // The record of the file waits in the state until the worker reports.
   st.rec.files = {std::move(file)};
 }
@@ -223,7 +224,7 @@ void on_failure(task_ptr self, const fetch_result& res) {
     return;
   }
   if (res.code == ec::too_large && st.rec.spec.size >= 0) {
-    remove_partial_later(self->system(), st.deps.blobs, st.rec.seq);
+    remove_partial_later(st.deps, st.rec.seq);
     fail(self, ec::size_mismatch,
          "size mismatch: the source is larger than the expected "
              + std::to_string(st.rec.spec.size) + " bytes");
@@ -293,28 +294,28 @@ task_actor::behavior_type task(task_ptr self, task_record rec, task_deps deps) {
       [=](atom::status) -> task_status { return status_of(self); },
       [=](atom::pause) -> caf::result<task_record> {
         auto& st = self->state;
-        if (st.at == phase::finalizing || st.at == phase::ended)
+        if (st.at == phase::ended)
+          return when_settled(self);
+        if (st.at == phase::finalizing)
           return make_error(ec::invalid_state,
                             "the task is finishing and cannot be paused");
         self->send(st.deps.fetch, atom::stop_v, st.rec.seq);
         st.at = phase::ended;
-        st.rec.state = task_state::paused;
-        st.rec.updated_ms = now_ms();
-        self->quit();
-        return st.rec;
+        auto reply = when_settled(self);
+        settle(self, task_state::paused);
+        return reply;
       },
       [=](atom::cancel, bool del_file) -> caf::result<task_record> {
         auto& st = self->state;
         if (st.at == phase::ended)
-          return make_error(ec::invalid_state, "the task has ended");
+          return when_settled(self);
         self->send(st.deps.fetch, atom::stop_v, st.rec.seq);
         st.at = phase::ended;
-        st.rec.state = task_state::cancelled;
-        st.rec.updated_ms = now_ms();
         if (del_file)
-          remove_partial_later(self->system(), st.deps.blobs, st.rec.seq);
-        self->quit();
-        return st.rec;
+          remove_partial_later(st.deps, st.rec.seq);
+        auto reply = when_settled(self);
+        settle(self, task_state::cancelled);
+        return reply;
       },
       // Torrent messages never reach an HTTP task.
       [=](atom::meta, torrent_meta&) {},
@@ -326,27 +327,6 @@ task_actor::behavior_type task(task_ptr self, task_record rec, task_deps deps) {
 }
 
 } // namespace
-
-void remove_partial_later(caf::actor_system& sys,
-                          const storage::blob_store* blobs, task_seq seq) {
-  sys.spawn<caf::detached>(
-    [blobs, seq](caf::event_based_actor*) { blobs->remove_partial(seq); });
-}
-
-std::string object_key_for(const task_spec& spec, const std::string& name) {
-  if (!spec.key.empty())
-    return spec.key;
-  return key_under(spec.target, name);
-}
-
-caf::timespan retry_delay(const settings& cfg, uint32_t tries) {
-  auto shift = std::min<uint32_t>(tries > 0 ? tries - 1 : 0, 20);
-  auto ms = std::min<uint64_t>(uint64_t{cfg.retry_base_ms} << shift,
-                               cfg.retry_max_ms);
-  static thread_local std::minstd_rand rng{std::random_device{}()};
-  auto jitter = ms / 4 > 0 ? rng() % (ms / 4 + 1) : 0;
-  return std::chrono::milliseconds(ms + jitter);
-}
 
 task_actor spawn_task(caf::actor_system& sys, task_record rec,
                       const task_deps& deps) {

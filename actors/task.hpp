@@ -2,6 +2,7 @@
 
 #include <caf/fwd.hpp>
 
+#include "actors/task_helpers.hpp"
 #include "protocol/actors.hpp"
 
 namespace skyhaul::storage {
@@ -11,35 +12,28 @@ class lmdb_env;
 
 namespace skyhaul {
 
+class disk_pool;
+
 /// What a task actor needs from the rest of the system. Pointers outlive
 /// every task.
 struct task_deps {
   const settings* cfg = nullptr;
   storage::lmdb_env* db = nullptr;
   const storage::blob_store* blobs = nullptr;
+  /// Blocking file work (partial folders, fsync) of every task.
+  disk_pool* disk = nullptr;
   store_actor store;
   http_fetch_actor fetch;
   torrent_session_actor torrents;
   scheduler_actor scheduler;
 };
 
-/// Spawns the actor of a task that is about to download. It persists its
-/// progress itself; its final record (paused, finished, failed, cancelled)
-/// goes to the scheduler, which persists it, and the task quits.
+/// Spawns the actor of a task that is about to download. While it lives it
+/// is the only writer of its record: its progress, and its final record
+/// (paused, finished, failed, cancelled), which is durable before anyone
+/// hears of it. Then it waits for the scheduler to let it go (an exit
+/// message), so every request the scheduler sent it before still finds it.
 task_actor spawn_task(caf::actor_system& sys, task_record rec,
                       const task_deps& deps);
-
-/// Deletes a task's partial folder on a detached worker: unlinking a large
-/// file can block for a while, and cooperative actors must not.
-void remove_partial_later(caf::actor_system& sys,
-                          const storage::blob_store* blobs, task_seq seq);
-
-/// The object key a task stores its file under: `key`, or `target` joined
-/// with the file name.
-std::string object_key_for(const task_spec& spec, const std::string& name);
-
-/// Backoff before attempt `tries + 1`: base * 2^(tries-1), capped, with up to
-/// 25% jitter.
-caf::timespan retry_delay(const settings& cfg, uint32_t tries);
 
 } // namespace skyhaul

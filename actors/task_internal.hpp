@@ -8,7 +8,9 @@
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
 #include <chrono>
+#include <vector>
 
 namespace skyhaul::detail {
 
@@ -45,6 +47,10 @@ struct task_state_t {
   /// earlier attempt fires before it and is ignored. Monotonic, like the
   /// timer itself: a wall clock set back must not make the timeout vanish.
   std::chrono::steady_clock::time_point metadata_due;
+  /// The final record is durable: stop requests get it at once.
+  bool settled = false;
+  /// Stop requests that came before the final record was durable.
+  std::vector<caf::typed_response_promise<task_record>> waiting;
 };
 
 using task_ptr = task_actor::stateful_pointer<task_state_t>;
@@ -61,11 +67,38 @@ template <class F> void persist(task_ptr self, F then) {
 
 void persist_quietly(task_ptr self);
 
-/// Hands the final record to the scheduler and quits.
+/// The task ended on its own (finished or failed): stops its transfer and
+/// settles.
 void end(task_ptr self, task_state s, ec code = ec::none,
          std::string msg = {});
 
 void fail(task_ptr self, ec code, std::string msg);
+
+/// Writes the final record in state `s` (the phase is `ended` already and
+/// the transfer stopped), then answers every waiting stop request with it
+/// and hands it to the scheduler (`atom::done`).
+void settle(task_ptr self, task_state s);
+
+/// The final record cannot be made durable: every waiting stop request
+/// gets `err` and the actor quits, so the scheduler sees it die and fails
+/// the task.
+void give_up(task_ptr self, const caf::error& err);
+
+/// The answer to a stop request (`pause`, `cancel`): the final record, at
+/// once when it is durable, else once `settle` made it so.
+caf::result<task_record> when_settled(task_ptr self);
+
+/// Commits `c` to the store; `then` gets the stored file. A failed commit
+/// fails the task.
+template <class F> void commit_object(task_ptr self, object_commit c, F then) {
+  self->request(self->state.deps.store, store_timeout, atom::commit_v,
+                std::move(c))
+      .then([=](object_commit_result& res) mutable { then(res.file); },
+            [=](caf::error& err) {
+              fail(self, ec::internal_error,
+                   "storing an object failed: " + message_of(err));
+            });
+}
 
 /// Checks a downloaded file against the expected size and digests of
 /// `spec`; returns the mismatch (and sets `code`) or an empty text.

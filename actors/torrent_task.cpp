@@ -10,6 +10,7 @@
 #include "protocol/source.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/digest.hpp"
+#include "storage/fsync_file.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/torrent_table.hpp"
 
@@ -51,29 +52,15 @@ void commit_from(task_ptr self, std::vector<file_record> files,
     if (link)
       self->send(st.deps.torrents, atom::seed_v, st.rec.seq);
     else
-      remove_partial_later(self->system(), st.deps.blobs, st.rec.seq);
+      remove_partial_later(st.deps, st.rec.seq);
     end(self, task_state::finished);
     return;
   }
-  object_commit c;
-  c.owner = st.rec.owner;
-  c.bucket = st.rec.spec.bucket;
-  c.file = files[i];
-  c.rule = st.rec.spec.rule;
-  c.acl = st.rec.spec.acl;
-  c.source_path = sources[i];
-  c.link_source = link && !c.source_path.empty();
-  self->request(st.deps.store, store_timeout, atom::commit_v, std::move(c))
-      .then(
-          [=](object_commit_result& res) mutable {
-            self->state.rec.files.push_back(std::move(res.file));
-            commit_from(self, std::move(files), std::move(sources), i + 1,
-                        link);
-          },
-          [=](caf::error& err) {
-            fail(self, ec::internal_error,
-                 "storing an object failed: " + message_of(err));
-          });
+  auto c = make_object_commit(st.rec, files[i], sources[i], link);
+  commit_object(self, std::move(c), [=](file_record& stored) mutable {
+    self->state.rec.files.push_back(std::move(stored));
+    commit_from(self, std::move(files), std::move(sources), i + 1, link);
+  });
 }
 
 /// Gives every file its object key; false (and the task failed) when a
@@ -247,17 +234,9 @@ void start_metainfo_fetch(task_ptr self) {
   std::filesystem::create_directories(
       st.deps.blobs->partial_dir(st.rec.seq), err);
   std::filesystem::remove(metainfo_path(self), err);
-  fetch_request req;
-  req.seq = st.rec.seq;
-  req.url = st.rec.spec.url;
-  req.path = metainfo_path(self);
+  auto req = make_fetch_request(cfg, st.rec.seq, st.rec.spec.url,
+                                metainfo_path(self));
   req.max_size = static_cast<int64_t>(cfg.bt_max_torrent_size);
-  req.rate_limit = cfg.task_rate_limit;
-  req.allow_private = cfg.allow_private_networks;
-  req.connect_timeout_s = cfg.connect_timeout_s;
-  req.low_speed_limit = cfg.low_speed_limit;
-  req.low_speed_time_s = cfg.low_speed_time_s;
-  req.max_redirects = cfg.max_redirects;
   self->send(st.deps.fetch, atom::start_v, std::move(req),
              caf::actor_cast<fetch_listener_actor>(self));
 }
@@ -391,13 +370,7 @@ void hash_files(task_ptr self) {
               + " of " + std::to_string(f.size) + " bytes on disk";
         break;
       }
-      if (auto fp = std::fopen(path.c_str(), "rb")) {
-        if (::fsync(::fileno(fp)) != 0)
-          err = "fsync failed: " + path;
-        std::fclose(fp);
-      } else if (f.size > 0) {
-        err = "cannot open " + path;
-      }
+      err = storage::fsync_file(path, f.size == 0);
       if (!err.empty())
         break;
       file_record r;
@@ -510,57 +483,45 @@ task_actor::behavior_type torrent_task(task_ptr self) {
       [=](atom::status) -> task_status { return status_of(self); },
       [=](atom::pause) -> caf::result<task_record> {
         auto& st = self->state;
-        if (st.at == phase::hashing || st.at == phase::storing
-            || st.at == phase::ended)
+        if (st.at == phase::ended)
+          return when_settled(self);
+        if (st.at == phase::hashing || st.at == phase::storing)
           return make_error(ec::invalid_state,
                             "the task is finishing and cannot be paused");
         auto was = st.at;
         st.at = phase::ended;
-        st.rec.state = task_state::paused;
-        st.rec.updated_ms = now_ms();
         st.speed = 0;
+        auto reply = when_settled(self);
         if (was != phase::swarm) {
           self->send(st.deps.fetch, atom::stop_v, st.rec.seq);
-          self->quit();
-          return st.rec;
+          settle(self, task_state::paused);
+          return reply;
         }
-        // Replies once the clean resume data is stored and the torrent
+        // Settles once the clean resume data is stored and the torrent
         // left the session, so a quick resume finds it gone.
-        auto rp = self->make_response_promise<task_record>();
         self->request(st.deps.torrents, std::chrono::seconds(60),
                       atom::pause_v, st.rec.seq)
-            .then(
-                [=](caf::ok_atom) mutable {
-                  rp.deliver(self->state.rec);
-                  self->quit();
-                },
-                [=](caf::error& err) mutable {
-                  rp.deliver(err);
-                  self->quit(err);
-                });
-        return rp;
+            .then([=](caf::ok_atom) { settle(self, task_state::paused); },
+                  [=](caf::error& err) { give_up(self, err); });
+        return reply;
       },
       [=](atom::cancel, bool del_file) -> caf::result<task_record> {
         auto& st = self->state;
         if (st.at == phase::ended)
-          return make_error(ec::invalid_state, "the task has ended");
+          return when_settled(self);
         st.at = phase::ended;
-        st.rec.state = task_state::cancelled;
-        st.rec.updated_ms = now_ms();
         self->send(st.deps.fetch, atom::stop_v, st.rec.seq);
-        auto rp = self->make_response_promise<task_record>();
-        auto finish = [=]() mutable {
+        auto reply = when_settled(self);
+        auto finish = [=] {
           if (del_file)
-            remove_partial_later(self->system(), self->state.deps.blobs,
-                                 self->state.rec.seq);
-          rp.deliver(self->state.rec);
-          self->quit();
+            remove_partial_later(self->state.deps, self->state.rec.seq);
+          settle(self, task_state::cancelled);
         };
         self->request(st.deps.torrents, std::chrono::seconds(60),
                       atom::remove_v, st.rec.seq, del_file)
-            .then([=](caf::ok_atom) mutable { finish(); },
-                  [=](caf::error&) mutable { finish(); });
-        return rp;
+            .then([=](caf::ok_atom) { finish(); },
+                  [=](caf::error&) { finish(); });
+        return reply;
       },
   };
 }

@@ -1,5 +1,6 @@
 #include "actors/uploader.hpp"
 
+#include "actors/backoff.hpp"
 #include "actors/curl_loop.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/lmdb_env.hpp"
@@ -116,11 +117,9 @@ void schedule(uploader_ptr self) {
 /// Backoff after `tries` failed attempts: 2 s doubling up to 10 minutes,
 /// with jitter.
 int64_t retry_delay_ms(uint32_t tries) {
-  auto shift = std::min<uint32_t>(tries > 0 ? tries - 1 : 0, 9);
-  int64_t base = int64_t{2000} << shift;
-  if (base > 600000)
-    base = 600000;
-  return base / 2 + static_cast<int64_t>(std::rand() % (base / 2 + 1));
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             backoff_delay(2000, 600000, tries))
+      .count();
 }
 
 } // namespace

@@ -159,18 +159,22 @@ using store_actor = caf::typed_actor<
 
 /// One actor per live task (actors/task.cpp): the state machine, progress,
 /// retries with backoff, verification and the final store of its objects.
+/// While it lives it is the only writer of its task's record; once the
+/// final record is durable it waits for the scheduler's exit message.
 using task_actor = fetch_listener_actor::extend_with<torrent_listener_actor>::extend<
     // Full status with live figures.
     caf::replies_to<atom::status>::with<task_status>,
-    // Stops the transfer (keeping the partial file) and quits; replies with
-    // the paused record, which the scheduler persists.
+    // Stops the transfer (keeping the partial file), writes the paused
+    // record and replies with it once durable. A task that ended already
+    // replies with its final record.
     caf::replies_to<atom::pause>::with<task_record>,
-    // Stops the transfer and quits; replies with the cancelled record. `true`
-    // also deletes the partial file.
+    // Stops the transfer, writes the cancelled record and replies with it
+    // once durable; `true` also deletes the partial file. A task that ended
+    // already replies with its final record.
     caf::replies_to<atom::cancel, bool>::with<task_record>,
     // Timer: the backoff before the next attempt has passed.
     caf::reacts_to<atom::retry>,
-    // From the task's fsync worker: the file is durable (empty text) or not.
+    // From the disk pool: the file is durable (empty text) or not.
     caf::reacts_to<atom::finalize, std::string>,
     // From the task's hashing worker: the torrent's wanted files, hashed
     // and durable, or an error text.
@@ -180,7 +184,8 @@ using task_actor = fetch_listener_actor::extend_with<torrent_listener_actor>::ex
 
 /// Owns the task actors (actors/scheduler.cpp): spawns one per active task,
 /// monitors it, limits concurrent downloads and keeps a FIFO of waiting
-/// tasks. Waiting, paused and ended tasks live in LMDB only. Every request
+/// tasks. Waiting, paused and ended tasks live in LMDB only, written by the
+/// scheduler; requests on one task run one after the other. Every request
 /// names the calling user; another user's task answers `ec::not_found`.
 /// User 0 is the trusted internal caller (signed links) and sees all tasks.
 using scheduler_actor = caf::typed_actor<
@@ -202,8 +207,9 @@ using scheduler_actor = caf::typed_actor<
     caf::replies_to<atom::counters, user_id>::with<state_counters>,
     // From a task actor: its latest figures, for listings.
     caf::reacts_to<atom::progress, fetch_progress>,
-    // From a task actor that ended on its own (finished or failed): its final
-    // record. The task quits right after; the scheduler persists the record.
+    // From a task actor whose final record is durable (it ended on its own,
+    // or was paused or cancelled): the scheduler takes the record over and
+    // lets the actor go.
     caf::reacts_to<atom::done, task_record>>;
 
 } // namespace skyhaul

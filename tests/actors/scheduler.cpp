@@ -12,6 +12,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/disk_pool.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/store.hpp"
 #include "protocol/settings.hpp"
@@ -107,6 +108,7 @@ struct fixture {
   std::unique_ptr<caf::actor_system> sys;
   std::unique_ptr<storage::lmdb_env> db;
   std::unique_ptr<storage::blob_store> blobs;
+  std::unique_ptr<disk_pool> disk;
   std::shared_ptr<fetch_control> ctl = std::make_shared<fetch_control>();
   store_actor store;
   http_fetch_actor fetch;
@@ -128,12 +130,14 @@ struct fixture {
   void start() {
     db = std::make_unique<storage::lmdb_env>(dir + "/db", 64 << 20);
     blobs = std::make_unique<storage::blob_store>(dir);
+    disk = std::make_unique<disk_pool>(2);
     store = spawn_store(*sys, db.get(), blobs.get());
     fetch = sys->spawn(fake_fetch, ctl);
     task_deps deps;
     deps.cfg = &cfg;
     deps.db = db.get();
     deps.blobs = blobs.get();
+    deps.disk = disk.get();
     deps.store = store;
     deps.fetch = fetch;
     sched = spawn_scheduler(*sys, deps);
@@ -155,6 +159,7 @@ struct fixture {
     store = nullptr;
     fetch = nullptr;
     sched = nullptr;
+    disk.reset();
     db.reset();
   }
 
@@ -253,7 +258,7 @@ BOOST_AUTO_TEST_CASE(a_task_downloads_verifies_and_stores_its_object) {
   std::ifstream in{blobs->blob_path(f.blob)};
   std::string content((std::istreambuf_iterator<char>(in)), {});
   BOOST_CHECK_EQUAL(content, "hello world");
-  // The partial folder goes on a detached worker: wait for it, bounded.
+  // The partial folder goes on the disk pool: wait for it, bounded.
   auto deadline = std::chrono::steady_clock::now() + 10s;
   while (std::filesystem::exists(blobs->partial_dir(seq))
          && std::chrono::steady_clock::now() < deadline)
@@ -453,6 +458,153 @@ BOOST_AUTO_TEST_CASE(a_task_actor_that_dies_fails_its_task_visibly) {
   BOOST_CHECK(st->rec.error_message.find("died") != std::string::npos);
   // Its slot went to the next task in the queue.
   BOOST_CHECK(ctl->wait([&] { return ctl->running.count(seqs[2]) == 1; }));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+namespace {
+
+/// The number of threads of this process.
+size_t thread_count() {
+  std::ifstream in{"/proc/self/status"};
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind("Threads:", 0) == 0)
+      return std::stoul(line.substr(8));
+  return 0;
+}
+
+/// Whether the task's record in LMDB (not any reply) is in state `s`.
+bool stored_as(storage::lmdb_env& db, task_seq seq, task_state s) {
+  auto t = db.read();
+  auto rec = storage::get_task(t, seq);
+  return rec && rec->state == s;
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(single_writer_suite, fixture)
+
+BOOST_AUTO_TEST_CASE(an_accepted_reply_means_the_record_is_committed) {
+  auto seq = create(1, spec());
+  // Read from LMDB at once: nothing may lag behind a reply.
+  BOOST_CHECK(storage::get_task(db->read(), seq).has_value());
+  BOOST_REQUIRE(ctl->wait([&] { return ctl->running.count(seq) == 1; }));
+  BOOST_REQUIRE(!call(atom::pause_v, 1, seq));
+  BOOST_CHECK(stored_as(*db, seq, task_state::paused));
+  BOOST_REQUIRE(!call(atom::resume_v, 1, seq));
+  BOOST_CHECK(stored_as(*db, seq, task_state::waiting)
+              || stored_as(*db, seq, task_state::downloading));
+  BOOST_REQUIRE(ctl->wait([&] { return ctl->running.count(seq) == 1; }));
+  BOOST_REQUIRE(!simple(atom::cancel_v, 1, seq));
+  BOOST_CHECK(stored_as(*db, seq, task_state::cancelled));
+  // Cancelling twice is fine; resuming a cancelled task is not.
+  BOOST_CHECK(!simple(atom::cancel_v, 1, seq));
+  BOOST_CHECK(code_of(call(atom::resume_v, 1, seq)) == ec::invalid_state);
+}
+
+BOOST_AUTO_TEST_CASE(a_burst_of_requests_on_one_task_acts_in_order) {
+  auto seq = create(1, spec());
+  BOOST_REQUIRE(ctl->wait([&] { return ctl->running.count(seq) == 1; }));
+  // Sent without waiting for replies: each must act on the record the
+  // one before left, live task or not.
+  caf::scoped_actor self{*sys};
+  std::vector<caf::error> replies;
+  auto collect = [&](auto handle) {
+    handle.receive([&](caf::ok_atom) { replies.emplace_back(); },
+                   [&](caf::error& err) { replies.push_back(err); });
+  };
+  auto p1 = self->request(sched, 10s, atom::pause_v, user_id{1}, seq);
+  auto r1 = self->request(sched, 10s, atom::resume_v, user_id{1}, seq);
+  auto p2 = self->request(sched, 10s, atom::pause_v, user_id{1}, seq);
+  auto c1 = self->request(sched, 10s, atom::cancel_v, user_id{1}, seq);
+  auto p3 = self->request(sched, 10s, atom::pause_v, user_id{1}, seq);
+  collect(std::move(p1));
+  collect(std::move(r1));
+  collect(std::move(p2));
+  collect(std::move(c1));
+  collect(std::move(p3));
+  BOOST_REQUIRE_EQUAL(replies.size(), 5u);
+  for (size_t i = 0; i < 4; ++i)
+    BOOST_CHECK_MESSAGE(!replies[i], "reply " << i << ": "
+                                              << caf::to_string(replies[i]));
+  // The last pause came after the cancel.
+  BOOST_CHECK(code_of(replies[4]) == ec::invalid_state);
+  BOOST_CHECK(stored_as(*db, seq, task_state::cancelled));
+  BOOST_CHECK(status(1, seq)->rec.state == task_state::cancelled);
+}
+
+BOOST_AUTO_TEST_CASE(remove_of_a_live_task_stops_it_and_deletes_the_record) {
+  auto seq = create(1, spec());
+  BOOST_REQUIRE(ctl->wait([&] { return ctl->running.count(seq) == 1; }));
+  std::filesystem::create_directories(blobs->partial_dir(seq));
+  std::ofstream{blobs->partial_file(seq)} << "some";
+  caf::scoped_actor self{*sys};
+  caf::error err;
+  self->request(sched, 10s, atom::remove_v, user_id{1}, seq, true)
+    .receive([](caf::ok_atom) {}, [&](caf::error& e) { err = e; });
+  BOOST_REQUIRE(!err);
+  BOOST_CHECK(!storage::get_task(db->read(), seq).has_value());
+  BOOST_CHECK(code_of(status(1, seq).error()) == ec::not_found);
+  BOOST_CHECK(ctl->wait([&] {
+    return std::count(ctl->stopped.begin(), ctl->stopped.end(), seq) == 1;
+  }));
+  // Its slot is free again.
+  auto next = create(1, spec("n"));
+  BOOST_CHECK(ctl->wait([&] { return ctl->running.count(next) == 1; }));
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_delete_uses_a_bounded_number_of_threads) {
+  constexpr size_t n = 300;
+  std::vector<task_seq> seqs;
+  auto paused = spec();
+  paused.start_paused = true;
+  for (size_t i = 0; i < n; ++i) {
+    auto seq = create(1, paused);
+    std::filesystem::create_directories(blobs->partial_dir(seq));
+    std::ofstream{blobs->partial_file(seq)} << "partial bytes";
+    seqs.push_back(seq);
+  }
+  // Every worker waits at a gate, so each removal must wait in the queue.
+  std::mutex gate_mtx;
+  std::condition_variable gate_cv;
+  bool open = false;
+  for (size_t i = 0; i < disk->threads(); ++i)
+    disk->submit([&] {
+      std::unique_lock<std::mutex> guard{gate_mtx};
+      gate_cv.wait(guard, [&] { return open; });
+    });
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (disk->pending() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(1ms);
+  BOOST_REQUIRE_EQUAL(disk->pending(), 0u);
+  auto before = thread_count();
+  caf::scoped_actor self{*sys};
+  for (auto seq : seqs)
+    self->request(sched, 10s, atom::remove_v, user_id{1}, seq, true)
+      .receive([](caf::ok_atom) {},
+               [](caf::error& e) { BOOST_FAIL(caf::to_string(e)); });
+  // Every removal is queued, none got a thread of its own.
+  BOOST_CHECK_EQUAL(disk->pending(), n);
+  BOOST_CHECK_LE(thread_count(), before);
+  {
+    std::lock_guard<std::mutex> guard{gate_mtx};
+    open = true;
+  }
+  gate_cv.notify_all();
+  auto left = [&] {
+    return std::count_if(seqs.begin(), seqs.end(), [&](task_seq seq) {
+      return std::filesystem::exists(blobs->partial_dir(seq));
+    });
+  };
+  deadline = std::chrono::steady_clock::now() + 30s;
+  while (left() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(5ms);
+  BOOST_CHECK_EQUAL(left(), 0);
+  BOOST_CHECK_LE(thread_count(), before);
+  auto t = db->read();
+  for (auto seq : seqs)
+    BOOST_CHECK(!storage::get_task(t, seq));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,0 +1,55 @@
+#pragma once
+
+// Group commit as plain code: the writes that queued up while the last
+// commit ran go into one durable transaction. The store actor only batches
+// and replies; what a batch does is decided here.
+
+#include "protocol/error.hpp"
+
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace skyhaul::storage {
+class blob_store;
+class lmdb_env;
+class txn;
+} // namespace skyhaul::storage
+
+namespace skyhaul::storage::rules {
+
+/// A write a rule turns down (a bucket that holds objects, a task without a
+/// callback): its nested transaction is dropped and its caller learns
+/// `code` and `what()`; the rest of the batch goes on.
+struct refusal : std::runtime_error {
+  refusal(ec code, const std::string& msg)
+      : std::runtime_error(msg), code(code) {
+  }
+  ec code;
+};
+
+/// Blobs whose last reference went inside a write; their files are
+/// removed after the commit, unless a later write referenced them again.
+using orphan_list = std::vector<std::string>;
+
+/// One write of a batch and, once the batch ran, its outcome.
+struct batch_write {
+  using apply_fn = std::function<void(txn&, orphan_list&)>;
+  batch_write(apply_fn f) : apply(std::move(f)) {
+  }
+  apply_fn apply;
+  /// `ec::none` when the write is durable.
+  ec code = ec::none;
+  std::string error;
+};
+
+/// Applies every write in order in one transaction, each in a nested
+/// transaction of its own so that one failing write does not sink the
+/// others, commits (durably), then removes the blob files no longer
+/// referenced. When the commit itself fails, every write fails with it and
+/// no file is removed.
+void commit_batch(lmdb_env& db, const blob_store& blobs,
+                  std::vector<batch_write>& batch);
+
+} // namespace skyhaul::storage::rules

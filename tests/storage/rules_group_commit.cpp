@@ -1,0 +1,138 @@
+#define BOOST_TEST_MODULE storage_rules
+#include <boost/test/unit_test.hpp>
+
+#include "storage/object_table.hpp"
+#include "storage/rules/group_commit.hpp"
+#include "storage/rules/object_commit.hpp"
+#include "storage/task_table.hpp"
+#include "tests/storage/rules_fixture.hpp"
+
+using namespace skyhaul;
+using namespace skyhaul::storage;
+using namespace skyhaul::test;
+
+namespace {
+
+rules::batch_write put(const task_record& rec) {
+  return {[rec](txn& t, rules::orphan_list&) { put_task(t, rec); }};
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(group_commit_rules, rules_fixture)
+
+BOOST_AUTO_TEST_CASE(a_failing_write_does_not_sink_the_others) {
+  std::vector<rules::batch_write> batch;
+  batch.push_back(put(make_task(1, 7, task_state::waiting)));
+  batch.push_back({[](txn& t, rules::orphan_list&) {
+    // Written, then refused: none of it may stay.
+    put_task(t, make_task(2, 7, task_state::waiting));
+    throw rules::refusal(ec::invalid_state, "no");
+  }});
+  batch.push_back({[](txn&, rules::orphan_list&) {
+    throw std::runtime_error("disk on fire");
+  }});
+  batch.push_back(put(make_task(3, 7, task_state::paused)));
+  rules::commit_batch(*db, blobs, batch);
+  BOOST_CHECK(batch[0].code == ec::none);
+  BOOST_CHECK(batch[1].code == ec::invalid_state);
+  BOOST_CHECK_EQUAL(batch[1].error, "no");
+  BOOST_CHECK(batch[2].code == ec::internal_error);
+  BOOST_CHECK_EQUAL(batch[2].error, "disk on fire");
+  BOOST_CHECK(batch[3].code == ec::none);
+  auto t = db->read();
+  BOOST_CHECK(get_task(t, 1));
+  BOOST_CHECK(!get_task(t, 2));
+  BOOST_CHECK(get_task(t, 3));
+  auto c = get_counters(t, 7);
+  BOOST_CHECK_EQUAL(c.counts[static_cast<size_t>(task_state::waiting)], 1u);
+  BOOST_CHECK_EQUAL(c.counts[static_cast<size_t>(task_state::paused)], 1u);
+}
+
+BOOST_AUTO_TEST_CASE(writes_of_one_batch_see_each_other_in_order) {
+  std::vector<rules::batch_write> batch;
+  batch.push_back(put(make_task(5, 7, task_state::waiting)));
+  batch.push_back({[](txn& t, rules::orphan_list&) {
+    auto rec = get_task(t, 5);
+    BOOST_REQUIRE(rec);
+    rec->state = task_state::downloading;
+    put_task(t, *rec);
+  }});
+  rules::commit_batch(*db, blobs, batch);
+  auto t = db->read();
+  BOOST_CHECK(get_task(t, 5)->state == task_state::downloading);
+}
+
+BOOST_AUTO_TEST_CASE(a_blob_orphaned_and_referenced_again_stays) {
+  // Key a holds blob X; the batch overwrites a (X loses its last
+  // reference), then stores X under key b: X must survive the sweep.
+  object_commit first;
+  first.owner = 7;
+  first.bucket = "b";
+  first.file = make_file("a", "X", 3);
+  first.source_path = partial(1, "xxx");
+  {
+    std::vector<rules::batch_write> batch;
+    batch.push_back({[&](txn& t, rules::orphan_list& o) {
+      rules::store_object(t, blobs, first, o);
+    }});
+    rules::commit_batch(*db, blobs, batch);
+    BOOST_REQUIRE(batch[0].code == ec::none);
+  }
+  BOOST_REQUIRE(blob_file("blobX"));
+  auto over = first;
+  over.file = make_file("a", "Y", 3);
+  over.source_path = partial(2, "yyy");
+  auto again = first;
+  again.file.key = "b";
+  again.source_path.clear();
+  std::vector<rules::batch_write> batch;
+  batch.push_back({[&](txn& t, rules::orphan_list& o) {
+    rules::store_object(t, blobs, over, o);
+  }});
+  batch.push_back({[&](txn& t, rules::orphan_list& o) {
+    rules::store_object(t, blobs, again, o);
+  }});
+  rules::commit_batch(*db, blobs, batch);
+  BOOST_CHECK(batch[0].code == ec::none);
+  BOOST_CHECK(batch[1].code == ec::none);
+  BOOST_CHECK(blob_file("blobX"));
+  BOOST_CHECK(blob_file("blobY"));
+  auto t = db->read();
+  BOOST_CHECK_EQUAL(blob_refs(t, "blobX"), 1u);
+  BOOST_CHECK_EQUAL(blob_refs(t, "blobY"), 1u);
+}
+
+BOOST_AUTO_TEST_CASE(orphans_of_a_refused_write_are_not_swept) {
+  object_commit c;
+  c.owner = 7;
+  c.bucket = "b";
+  c.file = make_file("a", "X", 3);
+  c.source_path = partial(1, "xxx");
+  {
+    std::vector<rules::batch_write> batch;
+    batch.push_back({[&](txn& t, rules::orphan_list& o) {
+      rules::store_object(t, blobs, c, o);
+    }});
+    rules::commit_batch(*db, blobs, batch);
+  }
+  // The erase is rolled back, so the blob keeps its reference and file.
+  std::vector<rules::batch_write> batch;
+  batch.push_back({[](txn& t, rules::orphan_list& o) {
+    erase_object(t, "b", "a", o);
+    throw rules::refusal(ec::invalid_state, "changed my mind");
+  }});
+  rules::commit_batch(*db, blobs, batch);
+  BOOST_CHECK(batch[0].code == ec::invalid_state);
+  BOOST_CHECK(blob_file("blobX"));
+  auto t = db->read();
+  BOOST_CHECK(get_object(t, "b", "a"));
+}
+
+BOOST_AUTO_TEST_CASE(an_empty_batch_is_fine) {
+  std::vector<rules::batch_write> batch;
+  rules::commit_batch(*db, blobs, batch);
+  BOOST_CHECK(batch.empty());
+}
+
+BOOST_AUTO_TEST_SUITE_END()
