@@ -10,6 +10,7 @@
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "base/base64.hpp"
+#include "base/http_date.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/bucket_table.hpp"
 #include "storage/lmdb_env.hpp"
@@ -775,7 +776,7 @@ BOOST_AUTO_TEST_CASE(every_route_refuses_strangers_in_its_faces_shape) {
   }
   auto aws_wrong = std::map<std::string, std::string>{
       {"Authorization", "AWS AKIANOSUCHKEY00000:c2lnbmF0dXJl"},
-      {"Date", http::format_http_date(std::time(nullptr))}};
+      {"Date", skyhaul::format_http_date(std::time(nullptr))}};
   auto api_wrong = std::map<std::string, std::string>{
       {"Authorization", "Bearer sk_wrong"}};
   // What each face makes of the router's 405: S3 answers every operation
