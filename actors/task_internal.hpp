@@ -45,6 +45,9 @@ struct task_state_t {
   /// earlier attempt fires before it and is ignored. Monotonic, like the
   /// timer itself: a wall clock set back must not make the timeout vanish.
   std::chrono::steady_clock::time_point metadata_due;
+  /// Torrent: how often the files read back failed the torrent's hashes
+  /// and the torrent was checked again.
+  uint32_t rechecks = 0;
 };
 
 using task_ptr = task_actor::stateful_pointer<task_state_t>;

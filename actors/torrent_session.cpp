@@ -1,22 +1,25 @@
+// The torrent session actor: one lt::session, its alerts pumped into values
+// and routed to the torrent of each task, resume data to the store. How a
+// torrent is configured and added is in torrent_settings.cpp and
+// torrent_add.cpp; the record of each torrent is torrent_entry.hpp.
+
 #include "actors/torrent_session.hpp"
 
+#include "actors/torrent_add.hpp"
 #include "actors/torrent_alerts.hpp"
+#include "actors/torrent_entry.hpp"
 #include "actors/torrent_meta.hpp"
+#include "actors/torrent_settings.hpp"
 #include "protocol/settings.hpp"
-#include "protocol/source.hpp"
 
 #include <caf/all.hpp>
 #include <filesystem>
-#include <libtorrent/add_torrent_params.hpp>
 #include <libtorrent/alert.hpp>
 #include <libtorrent/ip_filter.hpp>
-#include <libtorrent/magnet_uri.hpp>
-#include <libtorrent/read_resume_data.hpp>
 #include <libtorrent/session.hpp>
 #include <libtorrent/session_params.hpp>
 #include <libtorrent/settings_pack.hpp>
 #include <libtorrent/torrent_info.hpp>
-#include <algorithm>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -28,60 +31,20 @@ namespace {
 constexpr auto store_timeout = std::chrono::seconds(60);
 constexpr auto tick_interval = std::chrono::seconds(1);
 
-using ok_promise = caf::typed_response_promise<caf::ok_atom>;
-
-/// A torrent of one task, from the add until libtorrent removed it.
-struct torrent_entry {
-  task_seq seq = 0;
-  torrent_listener_actor listener;
-  caf::actor_addr task;
-  /// Invalid until libtorrent accepted the add.
-  lt::torrent_handle handle;
-  std::string info_hash;
-  std::string save_path;
-  std::vector<std::string> wanted;
-  /// The layout and selection, once the metadata is known.
-  bool have_layout = false;
-  torrent_layout layout;
-  /// Added from a magnet link without metadata; once the metadata is in,
-  /// the torrent is removed and added again with its files chosen, so no
-  /// piece of an unwanted file is ever asked for.
-  bool magnet_phase = false;
-  bool readd_pending = false;
-  lt::add_torrent_params readd;
-  bool recheck = false;
-  /// The reply to the task's `start`, until libtorrent answers.
-  bool start_pending = false;
-  ok_promise start_rp;
-  bool done_sent = false;
-  /// Every wanted piece is verified: the index of the flushing save whose
-  /// answer tells the task (0: not yet).
-  uint64_t flush_at = 0;
-  /// Resume data saves asked for and answered, in order; answers from
-  /// index `clean_from` on were asked for at a clean stop.
-  uint64_t saves_asked = 0;
-  uint64_t saves_answered = 0;
-  uint64_t clean_from = UINT64_MAX;
-  /// Stopping: pausing (clean save, then remove) or removing.
-  bool pausing = false;
-  bool removing = false;
-  /// Pause or remove asked for before libtorrent answered the add.
-  bool stop_after_add = false;
-  bool delete_files = false;
-  std::vector<ok_promise> on_removed;
-  /// Seeding after the task stored the files; the folder goes at the end.
-  bool seeding = false;
-  int64_t seed_start_ms = 0;
-  uint64_t uploaded = 0;
-};
-
 struct session_state {
   static inline const char* name = "torrent_session";
   const settings* cfg = nullptr;
   store_actor store;
   std::unique_ptr<lt::session> ses;
   std::map<task_seq, torrent_entry> entries;
+  /// Routing: alerts that name the info-hash go through `by_hash`, the
+  /// others through `by_handle` (ordered by libtorrent's own handle
+  /// order, which stays stable after the torrent is gone). Either way the
+  /// alert's handle must be the entry's current one: an alert of a handle
+  /// that was removed (a magnet link's first add) never counts for the
+  /// torrent added after it.
   std::unordered_map<std::string, task_seq> by_hash;
+  std::map<lt::torrent_handle, task_seq> by_handle;
   int64_t last_resume_ms = 0;
   /// A graceful stop in progress: the tasks whose clean save is awaited.
   bool flushing = false;
@@ -96,73 +59,6 @@ struct session_state {
 
 using session_ptr = torrent_session_actor::stateful_pointer<session_state>;
 
-lt::settings_pack make_settings(const settings& cfg) {
-  lt::settings_pack p;
-  p.set_str(lt::settings_pack::listen_interfaces, cfg.bt_listen);
-  p.set_bool(lt::settings_pack::enable_dht, cfg.bt_dht);
-  p.set_bool(lt::settings_pack::enable_lsd, cfg.bt_lsd);
-  p.set_bool(lt::settings_pack::enable_upnp, cfg.bt_port_mapping);
-  p.set_bool(lt::settings_pack::enable_natpmp, cfg.bt_port_mapping);
-  int policy = lt::settings_pack::pe_enabled;
-  if (cfg.bt_encryption == "forced")
-    policy = lt::settings_pack::pe_forced;
-  else if (cfg.bt_encryption == "disabled")
-    policy = lt::settings_pack::pe_disabled;
-  p.set_int(lt::settings_pack::out_enc_policy, policy);
-  p.set_int(lt::settings_pack::in_enc_policy, policy);
-  // uTP's LEDBAT yields to any other traffic: right for a desktop on a
-  // home line, a brake for a download server (on loopback, 20x slower).
-  p.set_bool(lt::settings_pack::enable_outgoing_utp, cfg.bt_utp);
-  p.set_bool(lt::settings_pack::enable_incoming_utp, cfg.bt_utp);
-  p.set_int(lt::settings_pack::connections_limit,
-            static_cast<int>(cfg.bt_connections_limit));
-  p.set_int(lt::settings_pack::download_rate_limit,
-            static_cast<int>(std::min<uint64_t>(cfg.bt_download_limit,
-                                                INT32_MAX)));
-  p.set_int(lt::settings_pack::upload_rate_limit,
-            static_cast<int>(std::min<uint64_t>(cfg.bt_upload_limit,
-                                                INT32_MAX)));
-  p.set_int(lt::settings_pack::alert_mask,
-            lt::alert_category::status | lt::alert_category::error
-                | lt::alert_category::storage);
-  p.set_int(lt::settings_pack::alert_queue_size, 10000);
-  p.set_int(lt::settings_pack::stop_tracker_timeout, 1);
-  p.set_str(lt::settings_pack::user_agent, "Skyhaul/0.1");
-  p.set_str(lt::settings_pack::peer_fingerprint, "-SK0010-");
-  // Peers behind one address (a LAN, a test on loopback) are still peers.
-  p.set_bool(lt::settings_pack::allow_multiple_connections_per_ip, true);
-  // Tasks are queued by the scheduler; libtorrent's own queue stays out.
-  p.set_int(lt::settings_pack::active_downloads, -1);
-  p.set_int(lt::settings_pack::active_seeds, -1);
-  p.set_int(lt::settings_pack::active_limit, -1);
-  // Room for fast local swarms: more bytes in flight to and from disk.
-  p.set_int(lt::settings_pack::max_queued_disk_bytes, 16 << 20);
-  p.set_int(lt::settings_pack::send_buffer_watermark, 4 << 20);
-  p.set_int(lt::settings_pack::hashing_threads, 2);
-  p.set_int(lt::settings_pack::aio_threads, 4);
-  return p;
-}
-
-/// Loopback, private, link-local and other non-public ranges.
-lt::ip_filter private_filter() {
-  lt::ip_filter f;
-  auto block = [&](const char* first, const char* last) {
-    f.add_rule(lt::make_address(first), lt::make_address(last),
-               lt::ip_filter::blocked);
-  };
-  block("0.0.0.0", "0.255.255.255");
-  block("10.0.0.0", "10.255.255.255");
-  block("100.64.0.0", "100.127.255.255");
-  block("127.0.0.0", "127.255.255.255");
-  block("169.254.0.0", "169.254.255.255");
-  block("172.16.0.0", "172.31.255.255");
-  block("192.168.0.0", "192.168.255.255");
-  block("::", "::1");
-  block("fc00::", "fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
-  block("fe80::", "febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
-  return f;
-}
-
 torrent_entry* find(session_ptr self, task_seq seq) {
   auto i = self->state.entries.find(seq);
   return i == self->state.entries.end() ? nullptr : &i->second;
@@ -173,13 +69,35 @@ torrent_entry* find_hash(session_ptr self, const std::string& hash) {
   return i == self->state.by_hash.end() ? nullptr : find(self, i->second);
 }
 
+/// The entry whose current handle is `h`.
 torrent_entry* find_handle(session_ptr self, const lt::torrent_handle& h) {
-  if (!h.is_valid())
+  auto i = self->state.by_handle.find(h);
+  if (i == self->state.by_handle.end())
     return nullptr;
-  for (auto& kvp : self->state.entries)
-    if (kvp.second.handle == h)
-      return &kvp.second;
-  return nullptr;
+  auto* e = find(self, i->second);
+  return e != nullptr && e->handle == h ? e : nullptr;
+}
+
+/// The entry of `hash` when `h` is its current handle.
+torrent_entry* find_current(session_ptr self, const std::string& hash,
+                            const lt::torrent_handle& h) {
+  auto* e = find_hash(self, hash);
+  return e != nullptr && e->handle.is_valid() && e->handle == h ? e : nullptr;
+}
+
+void set_handle(session_ptr self, torrent_entry& e, lt::torrent_handle h) {
+  auto& st = self->state;
+  if (auto i = st.by_handle.find(e.handle);
+      i != st.by_handle.end() && i->second == e.seq)
+    st.by_handle.erase(i);
+  e.handle = std::move(h);
+  // Counts of saves and flushes belong to one handle: answers to an old
+  // one are dropped.
+  e.saves_asked = e.saves_answered = 0;
+  e.flushes_asked = e.flushes_answered = 0;
+  e.done_flush = e.clean_flush = 0;
+  if (e.handle.is_valid())
+    st.by_handle[e.handle] = e.seq;
 }
 
 void forget(session_ptr self, task_seq seq) {
@@ -190,19 +108,26 @@ void forget(session_ptr self, task_seq seq) {
   auto j = st.by_hash.find(i->second.info_hash);
   if (j != st.by_hash.end() && j->second == seq)
     st.by_hash.erase(j);
+  auto k = st.by_handle.find(i->second.handle);
+  if (k != st.by_handle.end() && k->second == seq)
+    st.by_handle.erase(k);
   st.entries.erase(i);
 }
 
-/// Tells the task how its torrent ended; once.
+/// Tells the task how its torrent ended; once, and never after a stop.
 void report_done(session_ptr self, torrent_entry& e, ec code,
                  std::string msg) {
-  if (e.done_sent || e.seeding)
+  if (!before_done(e.phase))
     return;
-  e.done_sent = true;
+  e.phase = torrent_phase::done;
   torrent_result res;
   res.seq = e.seq;
   res.code = code;
   res.message = std::move(msg);
+  if (code == ec::none && e.ti) {
+    auto info = e.ti->info_section();
+    res.info_section.assign(info.data(), static_cast<size_t>(info.size()));
+  }
   self->send(e.listener, atom::done_v, std::move(res));
 }
 
@@ -215,22 +140,41 @@ void flush_answered(session_ptr self, task_seq seq) {
 }
 
 /// Asks for resume data; periodic saves only when something changed.
-/// `clean` marks a stop (its answer and every later one count as clean);
-/// `flush` only has libtorrent write its buffers first, as a clean save
-/// does, without making the torrent count as stopped.
-void save_resume(torrent_entry& e, bool clean, bool periodic = false,
-                 bool flush = false) {
+/// `clean` marks a stop (its answer and every later one count as clean).
+void save_resume(torrent_entry& e, bool clean, bool periodic = false) {
   if (!e.handle.is_valid())
     return;
   ++e.saves_asked;
   if (clean && e.clean_from == UINT64_MAX)
     e.clean_from = e.saves_asked;
   auto flags = lt::torrent_handle::save_info_dict;
-  if (clean || flush)
+  if (clean)
     flags |= lt::torrent_handle::flush_disk_cache;
   if (periodic)
     flags |= lt::torrent_handle::only_if_modified;
   e.handle.save_resume_data(flags);
+}
+
+/// Has libtorrent write every block it queued for `e` so far; the answer is
+/// a `cache_flushed_alert`, and the index returned counts it.
+uint64_t flush(torrent_entry& e) {
+  e.handle.flush_cache();
+  return ++e.flushes_asked;
+}
+
+/// A save that counts as clean: resume data that lists a piece whose
+/// writes never reached the file would skip the recheck after a crash, so
+/// the writes are flushed first (see `on_update`) when there may be any.
+void clean_save(torrent_entry& e) {
+  if (!e.handle.is_valid())
+    return;
+  if (!e.have_layout || e.phase == torrent_phase::magnet) {
+    // No piece was asked for yet (and without metadata there is no
+    // storage to flush, so no alert would come).
+    save_resume(e, true);
+    return;
+  }
+  e.clean_flush = flush(e);
 }
 
 void remove_now(session_ptr self, torrent_entry& e) {
@@ -242,26 +186,20 @@ void remove_now(session_ptr self, torrent_entry& e) {
 
 /// A clean stop: clean resume data, stored, then the torrent goes.
 void pause_entry(session_ptr self, torrent_entry& e) {
-  if (e.pausing || e.removing)
+  if (stopping(e.phase))
     return;
-  e.pausing = true;
-  if (!e.handle.is_valid()) {
-    e.stop_after_add = true;
-    return;
-  }
-  save_resume(e, true);
+  e.phase = torrent_phase::pausing;
+  // Before the add answers, `on_added` goes on from here.
+  clean_save(e);
 }
 
 void remove_entry(session_ptr self, torrent_entry& e, bool delete_files) {
   e.delete_files = e.delete_files || delete_files;
-  if (e.removing)
+  if (e.phase == torrent_phase::removing)
     return;
-  e.removing = true;
-  if (!e.handle.is_valid()) {
-    e.stop_after_add = true;
-    return;
-  }
-  remove_now(self, e);
+  e.phase = torrent_phase::removing;
+  if (e.handle.is_valid())
+    remove_now(self, e);
 }
 
 void send_meta(session_ptr self, torrent_entry& e) {
@@ -274,7 +212,7 @@ void send_meta(session_ptr self, torrent_entry& e) {
 
 void on_added(session_ptr self, torrent_event& ev) {
   auto* e = find_hash(self, ev.info_hash);
-  if (e == nullptr) {
+  if (e == nullptr || e->handle.is_valid()) {
     // A task that went while its add was in flight.
     if (ev.code == ec::none && ev.handle.is_valid())
       self->state.ses->remove_torrent(ev.handle);
@@ -285,37 +223,40 @@ void on_added(session_ptr self, torrent_event& ev) {
                    ? "the torrent " + ev.info_hash
                          + " is already being downloaded"
                    : "libtorrent refused the torrent: " + ev.message;
-    if (e->start_pending) {
-      e->start_pending = false;
+    if (e->start_rp.pending())
       e->start_rp.deliver(make_error(ev.code, msg));
-    } else {
+    else
       report_done(self, *e, ev.code, msg);
-    }
+    for (auto& rp : e->on_removed)
+      rp.deliver(caf::ok_atom_v);
+    flush_answered(self, e->seq);
     forget(self, e->seq);
     return;
   }
-  e->handle = ev.handle;
+  set_handle(self, *e, ev.handle);
   if (e->recheck) {
     // Pieces the resume data lists may never have reached the disk.
     e->recheck = false;
     e->handle.force_recheck();
   }
-  if (e->start_pending) {
-    e->start_pending = false;
+  if (e->start_rp.pending())
     e->start_rp.deliver(caf::ok_atom_v);
-  }
-  if (e->stop_after_add) {
-    if (e->removing)
-      remove_now(self, *e);
-    else if (e->pausing)
-      save_resume(*e, true);
+  if (e->phase == torrent_phase::removing) {
+    remove_now(self, *e);
     return;
   }
-  if (e->have_layout) {
-    send_meta(self, *e);
-    // The metadata is on disk before any piece: a restart needs no swarm.
-    save_resume(*e, false);
+  if (e->phase == torrent_phase::pausing) {
+    clean_save(*e);
+    return;
   }
+  if (!e->have_layout) {
+    e->phase = torrent_phase::magnet;
+    return;
+  }
+  e->phase = torrent_phase::downloading;
+  send_meta(self, *e);
+  // The metadata is on disk before any piece: a restart needs no swarm.
+  save_resume(*e, false);
 }
 
 /// The metadata of a magnet link is in (carried by a resume-data save):
@@ -337,8 +278,8 @@ void on_magnet_metadata(session_ptr self, torrent_entry& e,
   if (auto err = layout_of(*ti, e.wanted, e.layout))
     return fail(code_of(err), message_of(err));
   e.have_layout = true;
-  e.magnet_phase = false;
-  e.readd_pending = true;
+  e.ti = ti;
+  e.phase = torrent_phase::readding;
   e.readd.ti = std::const_pointer_cast<lt::torrent_info>(ti);
   e.readd.file_priorities.clear();
   for (auto p : e.layout.priorities)
@@ -348,22 +289,17 @@ void on_magnet_metadata(session_ptr self, torrent_entry& e,
 }
 
 void on_resume(session_ptr self, torrent_event& ev) {
-  auto* e = find_handle(self, ev.handle);
+  // A failed save names no info-hash.
+  auto* e = ev.info_hash.empty()
+                ? find_handle(self, ev.handle)
+                : find_current(self, ev.info_hash, ev.handle);
   if (e == nullptr)
     return;
   auto index = ++e->saves_answered;
   auto clean = index >= e->clean_from;
-  if (e->magnet_phase && ev.ti && ev.code == ec::none && !e->pausing
-      && !e->removing) {
+  if (e->phase == torrent_phase::magnet && ev.ti && ev.code == ec::none) {
     on_magnet_metadata(self, *e, ev.ti);
     return;
-  }
-  if (e->flush_at != 0 && index >= e->flush_at && !e->done_sent) {
-    if (ev.code == ec::none)
-      report_done(self, *e, ec::none, {});
-    else
-      report_done(self, *e, ec::internal_error,
-                  "the torrent's data could not be flushed: " + ev.message);
   }
   auto seq = e->seq;
   auto after = [self, seq, clean] {
@@ -371,8 +307,8 @@ void on_resume(session_ptr self, torrent_event& ev) {
     if (e == nullptr || !clean)
       return;
     flush_answered(self, seq);
-    if (e->pausing && !e->removing) {
-      e->removing = true;
+    if (e->phase == torrent_phase::pausing) {
+      e->phase = torrent_phase::removing;
       remove_now(self, *e);
     }
   };
@@ -390,15 +326,15 @@ void on_removed(session_ptr self, torrent_event& ev) {
   auto* e = find_hash(self, ev.info_hash);
   if (e == nullptr)
     return;
-  if (e->readd_pending && !e->pausing && !e->removing) {
-    e->readd_pending = false;
-    e->handle = lt::torrent_handle{};
+  if (e->phase == torrent_phase::readding) {
+    set_handle(self, *e, lt::torrent_handle{});
+    e->phase = torrent_phase::adding;
     self->state.ses->async_add_torrent(e->readd);
     return;
   }
   for (auto& rp : e->on_removed)
     rp.deliver(caf::ok_atom_v);
-  if (e->seeding) {
+  if (e->seeded) {
     // The files live on as hard links in the blob store; the folder goes.
     auto path = e->save_path;
     self->spawn<caf::detached>([path](caf::event_based_actor*) {
@@ -412,11 +348,12 @@ void on_removed(session_ptr self, torrent_event& ev) {
 
 void on_update(session_ptr self, torrent_event& ev) {
   for (auto& s : ev.statuses) {
-    auto* e = find_handle(self, s.handle);
+    auto* e = find_current(self, s.info_hash, s.handle);
     if (e == nullptr)
       continue;
     e->uploaded = s.uploaded;
-    if (e->seeding || e->pausing || e->removing || e->readd_pending)
+    if (stopping(e->phase) || e->phase == torrent_phase::seeding
+        || e->phase == torrent_phase::readding)
       continue;
     torrent_progress p;
     p.seq = e->seq;
@@ -426,7 +363,8 @@ void on_update(session_ptr self, torrent_event& ev) {
     p.peers = s.peers;
     p.seeds = s.seeds;
     p.checking = s.checking;
-    if (e->have_layout && !e->magnet_phase) {
+    auto files = e->have_layout && e->phase != torrent_phase::magnet;
+    if (files) {
       p.file_done = file_done(e->layout.spans, e->layout.piece_length,
                               s.pieces);
       p.wanted_total = e->layout.meta.wanted;
@@ -434,21 +372,44 @@ void on_update(session_ptr self, torrent_event& ev) {
         if (e->layout.meta.files[i].wanted)
           p.wanted_done += p.file_done[i];
     }
-    auto complete = e->have_layout && !e->magnet_phase && !s.checking
-                    && !s.pieces.empty() && p.wanted_done == p.wanted_total;
+    auto complete = files && !s.checking && !s.pieces.empty()
+                    && p.wanted_done == p.wanted_total;
     self->send(e->listener, atom::progress_v, std::move(p));
-    if (complete && !e->done_sent && e->flush_at == 0) {
-      // Verified pieces may still sit in libtorrent's write buffers: the
-      // task reads the files only after a save that flushes them.
-      save_resume(*e, false, false, true);
-      e->flush_at = e->saves_asked;
+    if (complete && e->phase == torrent_phase::downloading) {
+      // A piece counts as had once its hash passed, and libtorrent 2.0
+      // hashes a piece from its store buffer while the writes of its
+      // blocks may still wait in the disk queue. A resume-data save with
+      // `flush_disk_cache` does not wait for them: it only issues a
+      // release of the files and posts its alert at once. `flush_cache()`
+      // is a fence job behind every write queued so far, and its
+      // `cache_flushed_alert` comes once they all reached the files.
+      e->phase = torrent_phase::flushing;
+      e->done_flush = flush(*e);
     }
   }
 }
 
+/// Every write queued before a flush reached the files.
+void on_flushed(session_ptr self, torrent_event& ev) {
+  auto* e = find_handle(self, ev.handle);
+  if (e == nullptr)
+    return;
+  auto index = ++e->flushes_answered;
+  if (e->clean_flush != 0 && index >= e->clean_flush) {
+    e->clean_flush = 0;
+    save_resume(*e, true);
+  }
+  if (e->phase != torrent_phase::flushing || index < e->done_flush)
+    return;
+  report_done(self, *e, ec::none, {});
+  // The resume data says every wanted piece is there: a restart before the
+  // objects are stored needs no swarm.
+  save_resume(*e, false);
+}
+
 void on_error(session_ptr self, torrent_event& ev) {
   auto* e = find_handle(self, ev.handle);
-  if (e == nullptr || e->pausing || e->removing)
+  if (e == nullptr || stopping(e->phase))
     return;
   report_done(self, *e, ev.code, ev.message);
   remove_entry(self, *e, false);
@@ -489,6 +450,9 @@ void pump(session_ptr self) {
       case k::update:
         on_update(self, ev);
         break;
+      case k::flushed:
+        on_flushed(self, ev);
+        break;
     }
   }
 }
@@ -498,7 +462,7 @@ void check_seeding(session_ptr self) {
   auto now = now_ms();
   for (auto& kvp : self->state.entries) {
     auto& e = kvp.second;
-    if (!e.seeding || e.removing)
+    if (e.phase != torrent_phase::seeding)
       continue;
     bool over = cfg.bt_seed == "time"
                   ? now - e.seed_start_ms
@@ -509,80 +473,6 @@ void check_seeding(session_ptr self) {
     if (over || cfg.bt_seed == "stop")
       remove_entry(self, e, false);
   }
-}
-
-// -- adding -------------------------------------------------------------------
-
-caf::error make_params(session_ptr self, const torrent_add& req,
-                       torrent_entry& e, lt::add_torrent_params& p) {
-  auto& cfg = *self->state.cfg;
-  std::shared_ptr<const lt::torrent_info> ti;
-  if (!req.metainfo.empty()) {
-    if (auto err = parse_metainfo(req.metainfo, cfg.bt_max_torrent_size, ti))
-      return err;
-  } else {
-    if (!magnet_info_hash(req.magnet))
-      return make_error(ec::invalid_uri, "the magnet link has no usable "
-                                         "info-hash");
-    lt::error_code err;
-    p = lt::parse_magnet_uri(req.magnet, err);
-    if (err)
-      return make_error(ec::invalid_uri, "bad magnet link: " + err.message());
-  }
-  if (!req.resume.empty()) {
-    lt::error_code err;
-    auto r = lt::read_resume_data({req.resume.data(),
-                                   static_cast<long>(req.resume.size())},
-                                  err);
-    auto same = !err
-                && (ti ? r.info_hashes == ti->info_hashes()
-                       : r.info_hashes == p.info_hashes);
-    if (same) {
-      // Peers and trackers of a magnet link stay with the torrent.
-      auto peers = std::move(p.peers);
-      auto trackers = std::move(p.trackers);
-      p = std::move(r);
-      p.peers.insert(p.peers.end(), peers.begin(), peers.end());
-      for (auto& t : trackers)
-        if (std::find(p.trackers.begin(), p.trackers.end(), t)
-            == p.trackers.end())
-          p.trackers.push_back(t);
-      e.recheck = req.recheck;
-      if (!ti && p.ti)
-        if (unsafe_torrent_paths(*p.ti).empty())
-          ti = p.ti;
-    }
-  }
-  if (ti) {
-    if (auto err = layout_of(*ti, req.files, e.layout))
-      return err;
-    e.have_layout = true;
-    p.ti = std::const_pointer_cast<lt::torrent_info>(ti);
-    p.file_priorities.clear();
-    for (auto prio : e.layout.priorities)
-      p.file_priorities.push_back(lt::download_priority_t{prio});
-    p.flags &= ~lt::torrent_flags::default_dont_download;
-    e.info_hash = e.layout.meta.info_hash;
-  } else {
-    p.ti.reset();
-    // Nothing is downloaded before the files are chosen.
-    p.flags |= lt::torrent_flags::default_dont_download;
-    e.magnet_phase = true;
-    e.info_hash = hash_hex(p.info_hashes);
-  }
-  p.save_path = req.save_path;
-  p.flags &= ~(lt::torrent_flags::auto_managed | lt::torrent_flags::paused
-               | lt::torrent_flags::upload_mode
-               | lt::torrent_flags::stop_when_ready);
-  p.flags |= lt::torrent_flags::duplicate_is_error;
-  p.download_limit = static_cast<int>(
-      std::min<uint64_t>(req.download_limit, INT32_MAX));
-  p.upload_limit
-      = static_cast<int>(std::min<uint64_t>(req.upload_limit, INT32_MAX));
-  p.max_connections = static_cast<int>(cfg.bt_torrent_connections_limit);
-  if (e.magnet_phase)
-    e.readd = p;
-  return caf::none;
 }
 
 caf::result<caf::ok_atom> start(session_ptr self, torrent_add& req,
@@ -600,7 +490,7 @@ caf::result<caf::ok_atom> start(session_ptr self, torrent_add& req,
   e.save_path = req.save_path;
   e.wanted = req.files;
   lt::add_torrent_params p;
-  if (auto err = make_params(self, req, e, p))
+  if (auto err = make_params(*st.cfg, req, e, p))
     return err;
   if (auto* other = find_hash(self, e.info_hash))
     return make_error(ec::invalid_state,
@@ -609,7 +499,6 @@ caf::result<caf::ok_atom> start(session_ptr self, torrent_add& req,
                           + format_tid(other->seq));
   std::error_code err;
   std::filesystem::create_directories(req.save_path, err);
-  e.start_pending = true;
   e.start_rp = self->make_response_promise<caf::ok_atom>();
   auto rp = e.start_rp;
   self->monitor(listener);
@@ -617,6 +506,43 @@ caf::result<caf::ok_atom> start(session_ptr self, torrent_add& req,
   st.entries.emplace(e.seq, std::move(e));
   st.ses->async_add_torrent(std::move(p));
   return rp;
+}
+
+/// Graceful stop: a clean save of every torrent still in the session.
+caf::result<caf::ok_atom> flush_all(session_ptr self) {
+  auto& st = self->state;
+  st.flushing = true;
+  st.flush_rp = self->make_response_promise<caf::ok_atom>();
+  auto rp = st.flush_rp;
+  for (auto& kvp : st.entries) {
+    auto& e = kvp.second;
+    if (e.phase == torrent_phase::seeding
+        || e.phase == torrent_phase::removing || !e.handle.is_valid())
+      continue;
+    st.flush_waiting.insert(e.seq);
+    clean_save(e);
+  }
+  if (st.flush_waiting.empty())
+    st.flush_rp.deliver(caf::ok_atom_v);
+  return rp;
+}
+
+void tick(session_ptr self) {
+  auto& st = self->state;
+  st.ses->post_torrent_updates(lt::torrent_handle::query_pieces);
+  auto now = now_ms();
+  if (now - st.last_resume_ms
+      >= int64_t{st.cfg->bt_resume_interval_s} * 1000) {
+    st.last_resume_ms = now;
+    for (auto& kvp : st.entries) {
+      auto& e = kvp.second;
+      if (!stopping(e.phase) && e.phase != torrent_phase::seeding
+          && e.phase != torrent_phase::readding)
+        save_resume(e, false, true);
+    }
+  }
+  check_seeding(self);
+  self->delayed_send(self, tick_interval, caf::tick_atom_v);
 }
 
 torrent_session_actor::behavior_type
@@ -640,7 +566,8 @@ torrent_session(session_ptr self, const settings* cfg, store_actor store) {
   self->set_down_handler([=](caf::down_msg& msg) {
     // A task that dies (crash, shutdown) leaves its torrent resumable.
     for (auto& kvp : self->state.entries)
-      if (kvp.second.task == msg.source && !kvp.second.seeding)
+      if (kvp.second.task == msg.source
+          && kvp.second.phase != torrent_phase::seeding)
         pause_entry(self, kvp.second);
   });
   return {
@@ -664,50 +591,22 @@ torrent_session(session_ptr self, const settings* cfg, store_actor store) {
           return caf::ok_atom_v;
         auto rp = self->make_response_promise<caf::ok_atom>();
         e->on_removed.push_back(rp);
-        e->done_sent = true;
         remove_entry(self, *e, delete_files);
         return rp;
       },
       [=](atom::seed, task_seq seq) {
         if (auto* e = find(self, seq)) {
-          e->seeding = true;
-          e->done_sent = true;
+          e->seeded = true;
           e->seed_start_ms = now_ms();
+          if (!stopping(e->phase))
+            e->phase = torrent_phase::seeding;
         }
       },
       [=](atom::flush) -> caf::result<caf::ok_atom> {
-        auto& st = self->state;
-        st.flushing = true;
-        st.flush_rp = self->make_response_promise<caf::ok_atom>();
-        auto rp = st.flush_rp;
-        for (auto& kvp : st.entries) {
-          auto& e = kvp.second;
-          if (e.seeding || e.removing || !e.handle.is_valid())
-            continue;
-          st.flush_waiting.insert(e.seq);
-          save_resume(e, true);
-        }
-        if (st.flush_waiting.empty())
-          st.flush_rp.deliver(caf::ok_atom_v);
-        return rp;
+        return flush_all(self);
       },
       [=](atom::wake) { pump(self); },
-      [=](caf::tick_atom) {
-        auto& st = self->state;
-        st.ses->post_torrent_updates(lt::torrent_handle::query_pieces);
-        auto now = now_ms();
-        if (now - st.last_resume_ms
-            >= int64_t{st.cfg->bt_resume_interval_s} * 1000) {
-          st.last_resume_ms = now;
-          for (auto& kvp : st.entries) {
-            auto& e = kvp.second;
-            if (!e.seeding && !e.pausing && !e.removing && !e.readd_pending)
-              save_resume(e, false, true);
-          }
-        }
-        check_seeding(self);
-        self->delayed_send(self, tick_interval, caf::tick_atom_v);
-      },
+      [=](caf::tick_atom) { tick(self); },
   };
 }
 

@@ -1,0 +1,78 @@
+#include "actors/torrent_settings.hpp"
+
+#include "protocol/settings.hpp"
+
+#include <algorithm>
+#include <libtorrent/alert.hpp>
+#include <libtorrent/ip_filter.hpp>
+#include <libtorrent/settings_pack.hpp>
+
+namespace skyhaul {
+
+lt::settings_pack make_settings(const settings& cfg) {
+  lt::settings_pack p;
+  p.set_str(lt::settings_pack::listen_interfaces, cfg.bt_listen);
+  p.set_bool(lt::settings_pack::enable_dht, cfg.bt_dht);
+  p.set_bool(lt::settings_pack::enable_lsd, cfg.bt_lsd);
+  p.set_bool(lt::settings_pack::enable_upnp, cfg.bt_port_mapping);
+  p.set_bool(lt::settings_pack::enable_natpmp, cfg.bt_port_mapping);
+  int policy = lt::settings_pack::pe_enabled;
+  if (cfg.bt_encryption == "forced")
+    policy = lt::settings_pack::pe_forced;
+  else if (cfg.bt_encryption == "disabled")
+    policy = lt::settings_pack::pe_disabled;
+  p.set_int(lt::settings_pack::out_enc_policy, policy);
+  p.set_int(lt::settings_pack::in_enc_policy, policy);
+  // uTP's LEDBAT yields to any other traffic: right for a desktop on a
+  // home line, a brake for a download server (on loopback, 20x slower).
+  p.set_bool(lt::settings_pack::enable_outgoing_utp, cfg.bt_utp);
+  p.set_bool(lt::settings_pack::enable_incoming_utp, cfg.bt_utp);
+  p.set_int(lt::settings_pack::connections_limit,
+            static_cast<int>(cfg.bt_connections_limit));
+  p.set_int(lt::settings_pack::download_rate_limit,
+            static_cast<int>(std::min<uint64_t>(cfg.bt_download_limit,
+                                                INT32_MAX)));
+  p.set_int(lt::settings_pack::upload_rate_limit,
+            static_cast<int>(std::min<uint64_t>(cfg.bt_upload_limit,
+                                                INT32_MAX)));
+  p.set_int(lt::settings_pack::alert_mask,
+            lt::alert_category::status | lt::alert_category::error
+                | lt::alert_category::storage);
+  p.set_int(lt::settings_pack::alert_queue_size, 10000);
+  p.set_int(lt::settings_pack::stop_tracker_timeout, 1);
+  p.set_str(lt::settings_pack::user_agent, "Skyhaul/0.1");
+  p.set_str(lt::settings_pack::peer_fingerprint, "-SK0010-");
+  // Peers behind one address (a LAN, a test on loopback) are still peers.
+  p.set_bool(lt::settings_pack::allow_multiple_connections_per_ip, true);
+  // Tasks are queued by the scheduler; libtorrent's own queue stays out.
+  p.set_int(lt::settings_pack::active_downloads, -1);
+  p.set_int(lt::settings_pack::active_seeds, -1);
+  p.set_int(lt::settings_pack::active_limit, -1);
+  // Room for fast local swarms: more bytes in flight to and from disk.
+  p.set_int(lt::settings_pack::max_queued_disk_bytes, 16 << 20);
+  p.set_int(lt::settings_pack::send_buffer_watermark, 4 << 20);
+  p.set_int(lt::settings_pack::hashing_threads, 2);
+  p.set_int(lt::settings_pack::aio_threads, 4);
+  return p;
+}
+
+lt::ip_filter private_filter() {
+  lt::ip_filter f;
+  auto block = [&](const char* first, const char* last) {
+    f.add_rule(lt::make_address(first), lt::make_address(last),
+               lt::ip_filter::blocked);
+  };
+  block("0.0.0.0", "0.255.255.255");
+  block("10.0.0.0", "10.255.255.255");
+  block("100.64.0.0", "100.127.255.255");
+  block("127.0.0.0", "127.255.255.255");
+  block("169.254.0.0", "169.254.255.255");
+  block("172.16.0.0", "172.31.255.255");
+  block("192.168.0.0", "192.168.255.255");
+  block("::", "::1");
+  block("fc00::", "fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+  block("fe80::", "febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff");
+  return f;
+}
+
+} // namespace skyhaul
