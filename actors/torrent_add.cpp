@@ -43,7 +43,16 @@ caf::error make_params(const settings& cfg, const torrent_add& req,
         if (std::find(p.trackers.begin(), p.trackers.end(), t)
             == p.trackers.end())
           p.trackers.push_back(t);
-      e.recheck = req.recheck;
+      if (req.recheck) {
+        // Pieces the resume data lists may never have reached the disk, or
+        // failed their hash when read back: none counts until libtorrent
+        // read it again. Without them no state update can show the torrent
+        // complete before the recheck (forced once the add is in) began.
+        p.have_pieces.clear();
+        p.verified_pieces.clear();
+        p.unfinished_pieces.clear();
+        e.recheck = true;
+      }
       if (!ti && p.ti)
         if (unsafe_torrent_paths(*p.ti).empty())
           ti = p.ti;
