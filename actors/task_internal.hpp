@@ -51,6 +51,9 @@ struct task_state_t {
   bool settled = false;
   /// Stop requests that came before the final record was durable.
   std::vector<caf::typed_response_promise<task_record>> waiting;
+  /// Torrent: how often the files read back failed the torrent's hashes
+  /// and the torrent was checked again.
+  uint32_t rechecks = 0;
 };
 
 using task_ptr = task_actor::stateful_pointer<task_state_t>;

@@ -22,6 +22,7 @@ torrent_event make(torrent_event::kind what, const lt::torrent_alert* a) {
 torrent_status_value status_value(const lt::torrent_status& st) {
   torrent_status_value v;
   v.handle = st.handle;
+  v.info_hash = hash_hex(st.info_hashes);
   v.download_rate = static_cast<uint64_t>(std::max(0, st.download_payload_rate));
   v.upload_rate = static_cast<uint64_t>(std::max(0, st.upload_payload_rate));
   v.uploaded = static_cast<uint64_t>(std::max<int64_t>(0, st.total_payload_upload));
@@ -61,6 +62,8 @@ std::optional<torrent_event> to_event(const lt::alert* a) {
     ev.info_hash = hash_hex(p->info_hashes);
     return ev;
   }
+  if (auto p = lt::alert_cast<lt::cache_flushed_alert>(a))
+    return make(k::flushed, p);
   if (auto p = lt::alert_cast<lt::metadata_received_alert>(a))
     return make(k::metadata, p);
   if (auto p = lt::alert_cast<lt::save_resume_data_alert>(a)) {

@@ -20,6 +20,8 @@ namespace skyhaul {
 /// One torrent of a state update.
 struct torrent_status_value {
   lt::torrent_handle handle;
+  /// Lower-case hex info-hash (the v1 one, or the v2 one without v1).
+  std::string info_hash;
   uint64_t download_rate = 0;
   uint64_t upload_rate = 0;
   /// Payload bytes uploaded since the torrent was added.
@@ -50,6 +52,9 @@ struct torrent_event {
     error,
     /// state_update_alert (`statuses`).
     update,
+    /// cache_flushed_alert: every write libtorrent had queued for the
+    /// torrent when `flush_cache()` was called has reached its file.
+    flushed,
   };
   kind what = kind::update;
   lt::torrent_handle handle;

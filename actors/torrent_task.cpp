@@ -5,21 +5,18 @@
 #include "actors/task_internal.hpp"
 
 #include "actors/torrent_files.hpp"
+#include "actors/torrent_verify.hpp"
 #include "protocol/object_key.hpp"
 #include "protocol/settings.hpp"
 #include "protocol/source.hpp"
 #include "storage/blob_store.hpp"
-#include "storage/digest.hpp"
-#include "storage/fsync_file.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/torrent_table.hpp"
 
 #include <caf/all.hpp>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <unistd.h>
 
 namespace skyhaul::detail {
 
@@ -27,6 +24,11 @@ namespace {
 
 /// How often a task whose torrent another task has looks again.
 constexpr auto busy_retry = std::chrono::seconds(2);
+
+/// Rounds of "read back, find a bad piece, recheck, download again" before
+/// the task gives up: a peer that keeps sending bad data is banned by
+/// libtorrent, so more rounds mean the disk itself is failing.
+constexpr uint32_t max_rechecks = 3;
 
 /// Where a torrent task's `.torrent` is fetched to.
 std::string metainfo_path(task_ptr self) {
@@ -158,6 +160,9 @@ torrent_add make_add(task_ptr self) {
       a.recheck = !r->clean;
     }
   }
+  // The files failed the torrent's hashes: libtorrent checks every piece
+  // again and fetches the bad ones.
+  a.recheck = a.recheck || st.rechecks > 0;
   a.download_limit = cfg.bt_task_download_limit;
   a.upload_limit = cfg.bt_task_upload_limit;
   return a;
@@ -348,43 +353,58 @@ void on_progress(task_ptr self, torrent_progress& p) {
   self->send(st.deps.scheduler, atom::progress_v, std::move(fp));
 }
 
-/// Hashes and fsyncs the wanted files on a detached worker: reading a large
-/// file blocks, and cooperative actors must not.
-void hash_files(task_ptr self) {
+/// Reads the wanted files back on a detached worker (reading a large file
+/// blocks, and cooperative actors must not): their digests, fsync, and
+/// every piece checked against `info_section`'s hashes. Bytes that fail
+/// come back as a `done` with `ec::checksum_mismatch`, never as files.
+void hash_files(task_ptr self, std::string info_section) {
   auto& st = self->state;
   st.at = phase::hashing;
   st.speed = 0;
   auto folder = st.deps.blobs->partial_dir(st.rec.seq);
-  auto wanted = wanted_files(self);
+  std::vector<std::string> wanted;
+  for (auto& f : wanted_files(self))
+    wanted.push_back(f.path);
+  auto seq = st.rec.seq;
   auto me = caf::actor_cast<task_actor>(self);
-  self->spawn<caf::detached>([folder, wanted, me](caf::event_based_actor*) {
-    std::vector<file_record> out;
-    std::string err;
-    storage::digest_set ds;
-    for (auto& f : wanted) {
-      auto path = folder + "/" + f.path;
-      auto n = storage::feed_file(ds, path);
-      auto d = ds.finish();
-      if (n != f.size) {
-        err = "the torrent file '" + f.path + "' has " + std::to_string(n)
-              + " of " + std::to_string(f.size) + " bytes on disk";
-        break;
-      }
-      err = storage::fsync_file(path, f.size == 0);
-      if (!err.empty())
-        break;
-      file_record r;
-      r.name = f.path;
-      r.size = f.size;
-      r.md5 = std::move(d.md5);
-      r.sha1 = std::move(d.sha1);
-      r.crc32 = std::move(d.crc32);
-      r.blob = r.sha1;
-      r.content_type = content_type_for(f.path);
-      out.push_back(std::move(r));
+  self->spawn<caf::detached>([=](caf::event_based_actor*) {
+    auto res = check_torrent_files(info_section, folder, wanted);
+    if (res.corrupt) {
+      torrent_result r;
+      r.seq = seq;
+      r.code = ec::checksum_mismatch;
+      r.message = std::move(res.error);
+      caf::anon_send(me, atom::done_v, std::move(r));
+      return;
     }
-    caf::anon_send(me, atom::finalize_v, std::move(out), std::move(err));
+    caf::anon_send(me, atom::finalize_v, std::move(res.files),
+                   std::move(res.error));
   });
+}
+
+/// The files read back do not match the torrent: the torrent leaves the
+/// session and comes back with a recheck, which finds the bad pieces and
+/// downloads them again; bounded.
+void recheck(task_ptr self, const std::string& why) {
+  auto& st = self->state;
+  if (++st.rechecks > max_rechecks) {
+    fail(self, ec::checksum_mismatch,
+         why + " (still after " + std::to_string(max_rechecks)
+             + " rechecks)");
+    return;
+  }
+  st.at = phase::backoff;
+  self->request(st.deps.torrents, std::chrono::seconds(60), atom::remove_v,
+                st.rec.seq, false)
+      .then(
+          [=](caf::ok_atom) {
+            if (self->state.at == phase::backoff)
+              start_swarm(self);
+          },
+          [=](caf::error& err) {
+            fail(self, ec::internal_error,
+                 "the torrent did not stop: " + message_of(err));
+          });
 }
 
 void on_hashed(task_ptr self, std::vector<file_record>& files,
@@ -454,12 +474,18 @@ task_actor::behavior_type torrent_task(task_ptr self) {
       },
       [=](atom::done, torrent_result& r) {
         auto& st = self->state;
-        if (st.at != phase::swarm || r.seq != st.rec.seq)
+        if (r.seq != st.rec.seq)
+          return;
+        if (st.at == phase::hashing && r.code == ec::checksum_mismatch) {
+          recheck(self, r.message);
+          return;
+        }
+        if (st.at != phase::swarm)
           return;
         if (r.code != ec::none)
           fail(self, r.code, r.message);
         else
-          hash_files(self);
+          hash_files(self, std::move(r.info_section));
       },
       [=](atom::finalize, std::vector<file_record>& files, std::string& err) {
         if (self->state.at == phase::hashing)

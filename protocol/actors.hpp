@@ -48,13 +48,16 @@ using torrent_listener_actor = caf::typed_actor<
     // About once a second while the torrent changes.
     caf::reacts_to<atom::progress, torrent_progress>,
     // Every wanted piece is verified on disk, or the torrent failed. Sent
-    // once per add unless the torrent was paused or removed first.
+    // once per add unless the torrent was paused or removed first. A torrent
+    // task's hashing worker sends one with `ec::checksum_mismatch` when the
+    // files read back fail the torrent's hashes (actors/torrent_task.cpp).
     caf::reacts_to<atom::done, torrent_result>>;
 
-/// One `lt::session` for every torrent (actors/torrent_session.cpp). Only
-/// libtorrent's asynchronous calls are used; alerts become value messages
-/// routed by info-hash to the task that added the torrent. Resume data goes
-/// to the store.
+/// One `lt::session` for every torrent (actors/torrent_session.cpp; the
+/// alerts in actors/torrent_events.cpp). Only libtorrent's asynchronous
+/// calls are used; alerts become value messages routed by info-hash and
+/// handle to the task that added the torrent. Resume data goes to the
+/// store.
 using torrent_session_actor = caf::typed_actor<
     // Adds the torrent of a task and monitors the task (a task that dies
     // has its torrent paused). Replies once libtorrent accepted it; errors:

@@ -104,11 +104,14 @@ struct torrent_result {
   task_seq seq = 0;
   ec code = ec::none;
   std::string message;
+  /// The bencoded info dictionary, when `code == ec::none`: the task checks
+  /// every piece it reads back against the hashes in it.
+  std::string info_section;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, torrent_result& x) {
-  return f(x.seq, x.code, x.message);
+  return f(x.seq, x.code, x.message, x.info_section);
 }
 
 /// Where the metadata of a torrent task is.

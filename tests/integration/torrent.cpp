@@ -5,6 +5,7 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
@@ -293,6 +294,54 @@ BOOST_AUTO_TEST_CASE(kill_9_then_resume_data_then_pause_and_resume) {
   body = d.await_status(tid, ended(), 60s);
   BOOST_REQUIRE_MESSAGE(state_of(body) == "finished", body);
   check_stored(d, tid, body, t, "big.bin", "big.bin");
+}
+
+BOOST_AUTO_TEST_CASE(bytes_that_rot_while_paused_are_found_and_fetched_again) {
+  scratch s{"skyhaul-bt"};
+  const uint64_t size = 2 << 20;
+  auto t = make_torrent(s.dir + "/data", "rot.bin", {{"rot.bin", size}});
+  seeder seed{t, s.dir + "/data"};
+  server_process d{flags({"--bt-task-download-limit=300000"})};
+  d.start();
+  auto tid = create(d, R"({"url":)"
+                         + json_string(t.magnet + "&x.pe=" + seed.peer())
+                         + "}");
+  auto body = d.await_status(tid, done_at_least(512 << 10), 60s);
+  BOOST_REQUIRE_MESSAGE(done_at_least(512 << 10)(body), body);
+  // A pause stores clean resume data once every write is in the file: on
+  // resume libtorrent trusts the pieces it lists without reading them.
+  BOOST_REQUIRE_EQUAL(d.api("PUT", "/task/tid/" + tid + "?act=pause").status,
+                      200);
+  // The disk rots meanwhile: every 16 KiB block that holds data gets a bad
+  // byte, so every piece libtorrent has is wrong on disk.
+  auto path = d.data_dir() + "/partial/" + tid + "/rot.bin";
+  std::string bytes;
+  {
+    std::ifstream in{path, std::ios::binary};
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  BOOST_REQUIRE_EQUAL(bytes.size(), size);
+  size_t flipped = 0;
+  for (size_t at = 0; at < bytes.size(); at += 16384) {
+    auto end = std::min(bytes.size(), at + 16384);
+    if (std::all_of(bytes.begin() + at, bytes.begin() + end,
+                    [](char c) { return c == 0; }))
+      continue;
+    bytes[at + 7] = static_cast<char>(bytes[at + 7] ^ 0x5a);
+    ++flipped;
+  }
+  BOOST_REQUIRE_GE(flipped, 16u);
+  {
+    std::fstream out{path, std::ios::in | std::ios::out | std::ios::binary};
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+  // The read back before storing finds the bad pieces, a recheck fetches
+  // them again, and only the seeded bytes are stored.
+  BOOST_REQUIRE_EQUAL(d.api("PUT", "/task/tid/" + tid + "?act=resume").status,
+                      200);
+  body = d.await_status(tid, ended(), 90s);
+  BOOST_REQUIRE_MESSAGE(state_of(body) == "finished", body);
+  check_stored(d, tid, body, t, "rot.bin", "rot.bin");
 }
 
 BOOST_AUTO_TEST_CASE(seeding_goes_on_from_the_stored_inodes) {
