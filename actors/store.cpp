@@ -148,14 +148,14 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
         });
       },
       [=](atom::create, std::string& name, user_id owner, acl_spec& acl) {
-        auto res = std::make_shared<storage::bucket_created>();
-        return enqueue<uint8_t>(
+        auto res = std::make_shared<bucket_created>();
+        return enqueue<bucket_outcome>(
             self,
             [name = std::move(name), owner, acl = std::move(acl),
              res](storage::txn& t, rules::orphan_list&) {
               *res = storage::create_bucket(t, name, owner, acl, now_ms());
             },
-            [res] { return static_cast<uint8_t>(*res); });
+            [res] { return bucket_outcome{*res}; });
       },
       [=](atom::remove, std::string& name) {
         return enqueue_ok(self, [name = std::move(name)](storage::txn& t,

@@ -147,9 +147,8 @@ void submit(svc_ptr svc, const user_record& user, request& req,
   auto r = std::make_shared<request>(req);
   ask(
       *svc->sys, svc->store,
-      [svc, user, spec, r, respond](uint8_t outcome) mutable {
-        if (static_cast<storage::bucket_created>(outcome)
-            == storage::bucket_created::taken) {
+      [svc, user, spec, r, respond](bucket_outcome outcome) mutable {
+        if (outcome.what == bucket_created::taken) {
           // Another user made it between our read and our write.
           respond(s3_error(409, "BucketAlreadyExists",
                            "the bucket belongs to another user", r->path));

@@ -188,21 +188,21 @@ void create_bucket(const svc_ptr& svc, const caller_ptr& caller, request& req,
   auto resource = req.path;
   ask(
       *svc->sys, svc->store,
-      [respond, name, resource](uint8_t res) {
-        switch (static_cast<storage::bucket_created>(res)) {
-        case storage::bucket_created::created: {
+      [respond, name, resource](bucket_outcome res) {
+        switch (res.what) {
+        case bucket_created::created: {
           auto r = empty_reply(200);
           r.headers.emplace_back("Location", "/" + name);
           respond(std::move(r));
           return;
         }
-        case storage::bucket_created::already_yours:
+        case bucket_created::already_yours:
           respond(s3_error(409, "BucketAlreadyOwnedByYou",
                            "Your previous request to create the named bucket "
                            "succeeded and you already own it.",
                            resource));
           return;
-        case storage::bucket_created::taken:
+        case bucket_created::taken:
           respond(s3_error(409, "BucketAlreadyExists",
                            "The requested bucket name is not available.",
                            resource));

@@ -1,10 +1,31 @@
 #pragma once
 
-// The table of contents of Skyhaul: every actor interface and every message
-// it takes. A handler of any message here is found in actors/<name>.cpp.
+// The table of contents of Skyhaul: every actor interface, every message it
+// takes, and the file whose behaviour handles it (named in the comment above
+// each interface). The messages' types are one header each in protocol/.
+//
+// Who runs where:
+// - actors/runtime.cpp wires everything: it opens LMDB and the blob store,
+//   starts the one curl loop, the disk pool, and spawns store, http_fetch,
+//   torrent_session, callback, uploader and scheduler; the scheduler spawns
+//   one task actor per active task.
+// - Blocking work never runs in a cooperative actor. Its owners: the curl
+//   loop's thread (actors/curl_loop.cpp) carries every fetch
+//   (actors/fetch_job.cpp), callback POST and replica upload
+//   (actors/s3_upload.cpp); the disk pool's threads (actors/disk_pool.cpp)
+//   fsync finished files and remove partial folders; each torrent task
+//   reads its files back on a detached worker (actors/torrent_verify.cpp);
+//   the store's transactions are plain functions (storage/rules/) run by
+//   the store actor; libtorrent's own threads do its disk and network I/O.
+// - The faces (http/) change state only through these interfaces, but read
+//   it straight from LMDB: a status of a task without a live actor, lists,
+//   counters, users and keys, buckets and objects come from read-only
+//   transactions on the listener threads (LMDB readers never block the one
+//   writer), so only live figures and writes cost a message.
 
 #include "protocol/acl.hpp"
 #include "protocol/atoms.hpp"
+#include "protocol/bucket.hpp"
 #include "protocol/callback.hpp"
 #include "protocol/fetch.hpp"
 #include "protocol/ids.hpp"
@@ -31,9 +52,9 @@ using fetch_listener_actor = caf::typed_actor<
     // unless the transfer was stopped.
     caf::reacts_to<atom::done, fetch_result>>;
 
-/// One curl multi loop on its own thread, carrying many transfers at once
-/// (actors/http_fetch.cpp). Bodies stream into partial files and are hashed
-/// (MD5, SHA-1, CRC32) as they arrive.
+/// Downloads over HTTP(S) (actors/http_fetch.cpp): each transfer is a job
+/// on the process's one curl loop (actors/fetch_job.cpp). Bodies stream
+/// into partial files and are hashed (MD5, SHA-1, CRC32) as they arrive.
 using http_fetch_actor = caf::typed_actor<
     // Starts a transfer; progress and the result go to the listener.
     caf::reacts_to<atom::start, fetch_request, fetch_listener_actor>,
@@ -85,8 +106,8 @@ using torrent_session_actor = caf::typed_actor<
     caf::reacts_to<caf::tick_atom>>;
 
 /// Delivers callbacks (actors/callback.cpp): loads the owed events from the
-/// outbox at start, POSTs them signed through a curl multi loop on its own
-/// thread, retries with backoff and reports every attempt to the store.
+/// outbox at start, POSTs them signed as jobs on the one curl loop, retries
+/// with backoff (actors/backoff.cpp) and reports every attempt to the store.
 using callback_actor = caf::typed_actor<
     // From the store, after a commit: event `id` is owed (new or redelivered).
     caf::reacts_to<atom::wake, uint64_t>,
@@ -96,12 +117,10 @@ using callback_actor = caf::typed_actor<
     // Timer: the next attempt may be due.
     caf::reacts_to<caf::tick_atom>>;
 
-/// The only writer of LMDB (actors/store.cpp). Group commit: everything
-/// queued while a commit runs goes into the next transaction, and every
-/// reply comes after its transaction is durable.
 /// Replicates stored objects to the configured IDCs (actors/uploader.cpp):
 /// loads the owed jobs from LMDB at start and on `wake`, uploads a few at a
-/// time on detached workers and reports each outcome to the store.
+/// time as chains of signed requests on the one curl loop
+/// (actors/s3_upload.cpp) and reports each outcome to the store.
 using uploader_actor = caf::typed_actor<
     // From the store, after a commit that made replicas owed.
     caf::reacts_to<atom::wake>,
@@ -110,6 +129,10 @@ using uploader_actor = caf::typed_actor<
     // Timer: the next attempt may be due.
     caf::reacts_to<caf::tick_atom>>;
 
+/// The only writer of LMDB (actors/store.cpp; the transaction bodies are
+/// plain functions in storage/rules/). Group commit: everything queued
+/// while a commit runs goes into the next transaction, and every reply
+/// comes after its transaction is durable.
 using store_actor = caf::typed_actor<
     // Inserts or replaces a task record with its indexes and counters. A move
     // into finished or failed with the matching callback URL set writes the
@@ -121,10 +144,10 @@ using store_actor = caf::typed_actor<
     caf::replies_to<atom::commit, object_commit>::with<object_commit_result>,
     // Removes bucket/key; the blob goes with its last reference.
     caf::replies_to<atom::erase, std::string, std::string>::with<caf::ok_atom>,
-    // Creates a bucket for a user with an ACL; replies with a
-    // `storage::bucket_created` value (created, already yours, taken).
+    // Creates a bucket for a user with an ACL; replies what happened
+    // (created, already yours, taken by another user).
     caf::replies_to<atom::create, std::string, user_id,
-                    acl_spec>::with<uint8_t>,
+                    acl_spec>::with<bucket_outcome>,
     // Removes an empty bucket: `ec::not_found` when it does not exist,
     // `ec::invalid_state` when it holds objects.
     caf::replies_to<atom::remove, std::string>::with<caf::ok_atom>,
@@ -160,8 +183,11 @@ using store_actor = caf::typed_actor<
     // Internal: commits what queued up since the last commit.
     caf::reacts_to<caf::tick_atom>>;
 
-/// One actor per live task (actors/task.cpp): the state machine, progress,
-/// retries with backoff, verification and the final store of its objects.
+/// One actor per live task: the state machine, progress, retries with
+/// backoff, verification and the final store of its objects. The behaviour
+/// and the HTTP side are in actors/task.cpp, the BitTorrent side (metainfo,
+/// the torrent in the session, reading the files back, storing them) in
+/// actors/torrent_task.cpp; both use actors/task_helpers.cpp.
 /// While it lives it is the only writer of its task's record; once the
 /// final record is durable it waits for the scheduler's exit message.
 using task_actor = fetch_listener_actor::extend_with<torrent_listener_actor>::extend<
@@ -185,7 +211,8 @@ using task_actor = fetch_listener_actor::extend_with<torrent_listener_actor>::ex
     // Timer: the metadata of a magnet link did not come in time.
     caf::reacts_to<atom::timeout>>;
 
-/// Owns the task actors (actors/scheduler.cpp): spawns one per active task,
+/// Owns the task actors (actors/scheduler.cpp; its writes of tasks without
+/// an actor in actors/scheduler_ops.cpp): spawns one per active task,
 /// monitors it, limits concurrent downloads and keeps a FIFO of waiting
 /// tasks. Waiting, paused and ended tasks live in LMDB only, written by the
 /// scheduler; requests on one task run one after the other. Every request

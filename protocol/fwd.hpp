@@ -23,6 +23,7 @@ struct task_spec;
 struct task_status;
 struct user_record;
 struct acl_spec;
+struct bucket_outcome;
 struct callback_event;
 struct delivery_attempt;
 struct replica_job;
@@ -38,6 +39,7 @@ struct torrent_view;
 CAF_BEGIN_TYPE_ID_BLOCK(skyhaul, caf::first_custom_type_id)
 
 CAF_ADD_TYPE_ID(skyhaul, (skyhaul::acl_spec))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::bucket_outcome))
 CAF_ADD_TYPE_ID(skyhaul, (skyhaul::fetch_progress))
 CAF_ADD_TYPE_ID(skyhaul, (skyhaul::fetch_request))
 CAF_ADD_TYPE_ID(skyhaul, (skyhaul::fetch_result))

@@ -3,6 +3,7 @@
 // storage/object_table; a bucket goes only when it holds none.
 
 #include "protocol/acl.hpp"
+#include "protocol/bucket.hpp"
 #include "protocol/ids.hpp"
 #include "storage/lmdb_env.hpp"
 
@@ -19,15 +20,6 @@ struct bucket_info {
   user_id owner = 0;
   acl_spec acl;
   int64_t created_ms = 0;
-};
-
-/// What `create_bucket` did.
-enum class bucket_created : uint8_t {
-  created,
-  /// The caller owns it already; nothing changed.
-  already_yours,
-  /// Another user owns it; nothing changed.
-  taken,
 };
 
 /// Creates `name` for `owner` unless it exists.
