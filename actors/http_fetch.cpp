@@ -5,6 +5,7 @@
 #include <caf/all.hpp>
 
 #include "actors/fetch_job.hpp"
+#include "base/percent.hpp"
 
 namespace skyhaul {
 
@@ -29,30 +30,6 @@ http_fetch(http_fetch_actor::stateful_pointer<http_fetch_state> self,
     },
     [=](atom::stop, task_seq seq) { jobs->stop(seq); },
   };
-}
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
-std::string percent_decode(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0
-        && hex_value(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
 }
 
 /// Keeps the last path segment and drops what could not be a file name.
@@ -88,7 +65,7 @@ std::string file_name_from(const std::string& cd, const std::string& url) {
       v = v.substr(0, v.find(';'));
       auto q = v.find("''");
       if (q != std::string::npos)
-        return sanitise(percent_decode(v.substr(q + 2)));
+        return sanitise(url_decode(v.substr(q + 2), false));
     }
     auto plain = cd.find("filename=");
     if (plain != std::string::npos) {
@@ -112,8 +89,8 @@ std::string file_name_from(const std::string& cd, const std::string& url) {
   }
   path = path.substr(0, path.find_first_of("?#"));
   auto last = path.find_last_of('/');
-  return sanitise(percent_decode(
-    last == std::string::npos ? path : path.substr(last + 1)));
+  return sanitise(url_decode(
+    last == std::string::npos ? path : path.substr(last + 1), false));
 }
 
 } // namespace skyhaul
