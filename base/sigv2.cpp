@@ -39,18 +39,6 @@ std::string unfold(std::string_view v) {
   return out.substr(first, out.find_last_not_of(" \t") - first + 1);
 }
 
-std::map<std::string, std::string>
-lower_names(const std::map<std::string, std::string>& headers) {
-  std::map<std::string, std::string> out;
-  for (auto& [k, v] : headers) {
-    auto name = k;
-    for (auto& c : name)
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    out[name] = v;
-  }
-  return out;
-}
-
 const std::string& get(const std::map<std::string, std::string>& m,
                        const std::string& name) {
   static const std::string none;
@@ -107,7 +95,7 @@ std::string
 sigv2_canonical_amz_headers(const std::map<std::string, std::string>& headers,
                             std::string_view skip) {
   std::string out;
-  for (auto& [name, value] : lower_names(headers)) {
+  for (auto& [name, value] : lower_header_names(headers)) {
     if (name.compare(0, 6, "x-amz-") != 0 || name == skip)
       continue;
     out += name;
@@ -186,7 +174,7 @@ sigv2_sign(const std::string& method, const std::string& target,
            const std::map<std::string, std::string>& headers,
            const std::string& access_key, const std::string& secret_key,
            int64_t now_s) {
-  auto all = lower_names(headers);
+  auto all = lower_header_names(headers);
   auto q = target.find('?');
   auto path = std::string_view{target}.substr(0, q);
   auto query = q == std::string::npos ? std::string_view{}

@@ -89,13 +89,7 @@ names_to_sign(const std::map<std::string, std::string>& headers) {
 
 std::map<std::string, std::string>
 lower_names(const std::map<std::string, std::string>& headers) {
-  std::map<std::string, std::string> out;
-  for (auto& [k, v] : headers) {
-    auto name = k;
-    for (auto& c : name)
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    out[name] = v;
-  }
+  auto out = lower_header_names(headers);
   if (out.count("host") == 0)
     throw std::invalid_argument("SigV4 signing needs a host header");
   return out;
@@ -110,6 +104,18 @@ void split_target(const std::string& target, std::string_view& path,
 }
 
 } // namespace
+
+std::map<std::string, std::string>
+lower_header_names(const std::map<std::string, std::string>& headers) {
+  std::map<std::string, std::string> out;
+  for (auto& [k, v] : headers) {
+    auto name = k;
+    for (auto& c : name)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    out[name] = v;
+  }
+  return out;
+}
 
 std::string sigv4_scope::str() const {
   return date + '/' + region + '/' + service + "/aws4_request";

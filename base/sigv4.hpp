@@ -36,6 +36,11 @@ struct sigv4_scope {
   std::string str() const;
 };
 
+/// `headers` with lower-case names (a later duplicate in another case
+/// wins), as both signature versions canonicalise them.
+std::map<std::string, std::string>
+lower_header_names(const std::map<std::string, std::string>& headers);
+
 /// The canonical URI of S3: the raw path of a target decoded and encoded
 /// once again, with no normalisation of `.`, `..` or `//`.
 std::string sigv4_canonical_uri(std::string_view raw_path);
