@@ -53,6 +53,27 @@ parse_range(const std::string& h, uint64_t size, bool& unsatisfiable) {
   return std::pair{first, std::min(last, size - 1)};
 }
 
+bool apply_range(reply& r, const std::string& range, uint64_t size) {
+  if (range.empty())
+    return true;
+  bool unsatisfiable = false;
+  auto rg = parse_range(range, size, unsatisfiable);
+  if (!rg)
+    return !unsatisfiable;
+  r.status = 206;
+  r.file_offset = rg->first;
+  r.file_length = rg->second - rg->first + 1;
+  r.headers.emplace_back("Content-Range",
+                         "bytes " + std::to_string(rg->first) + "-"
+                           + std::to_string(rg->second) + "/"
+                           + std::to_string(size));
+  return true;
+}
+
+void unsatisfiable_range(reply& bad, uint64_t size) {
+  bad.headers.emplace_back("Content-Range", "bytes */" + std::to_string(size));
+}
+
 bool etag_matches(const std::string& inm, const std::string& etag) {
   size_t pos = 0;
   while (pos < inm.size()) {
@@ -142,23 +163,11 @@ void download(std::shared_ptr<const services> svc_ptr, request& req,
       r.file_path = path;
       r.file_offset = 0;
       r.file_length = size;
-      bool unsatisfiable = false;
-      if (!range.empty()) {
-        if (auto rg = parse_range(range, size, unsatisfiable)) {
-          r.status = 206;
-          r.file_offset = rg->first;
-          r.file_length = rg->second - rg->first + 1;
-          r.headers.emplace_back("Content-Range",
-                                 "bytes " + std::to_string(rg->first) + "-"
-                                   + std::to_string(rg->second) + "/"
-                                   + std::to_string(size));
-        } else if (unsatisfiable) {
-          reply bad = json_error(416, "the range is past the end of the file");
-          bad.headers.emplace_back("Content-Range",
-                                   "bytes */" + std::to_string(size));
-          respond(std::move(bad));
-          return;
-        }
+      if (!apply_range(r, range, size)) {
+        reply bad = json_error(416, "the range is past the end of the file");
+        unsatisfiable_range(bad, size);
+        respond(std::move(bad));
+        return;
       }
       respond(std::move(r));
     },

@@ -17,6 +17,15 @@ namespace skyhaul::http {
 std::optional<std::pair<uint64_t, uint64_t>>
 parse_range(const std::string& header, uint64_t size, bool& unsatisfiable);
 
+/// Narrows the file reply `r` of a `size`-byte file to the `Range` header
+/// `range` (206 with Content-Range; unchanged for no or an ignorable
+/// header). False when the range is unsatisfiable: the caller answers 416
+/// in its face's shape, with `unsatisfiable_range` on that reply.
+bool apply_range(reply& r, const std::string& range, uint64_t size);
+
+/// Adds the `Content-Range: bytes */size` a 416 reply carries.
+void unsatisfiable_range(reply& bad, uint64_t size);
+
 
 /// True when an `If-None-Match` header value names `etag` (a list, weak
 /// tags and `*` included).

@@ -4,6 +4,18 @@
 
 namespace skyhaul::http {
 
+namespace {
+
+/// A reply of `status` whose body is the JSON in `buf`.
+reply body_reply(unsigned status, const rapidjson::StringBuffer& buf) {
+  reply r;
+  r.status = status;
+  r.body = buf.GetString();
+  return r;
+}
+
+} // namespace
+
 reply json_error(unsigned status, const std::string& msg) {
   rapidjson::StringBuffer buf;
   json_writer w{buf};
@@ -11,10 +23,7 @@ reply json_error(unsigned status, const std::string& msg) {
   put(w, "status", "error");
   put(w, "errmsg", msg);
   w.EndObject();
-  reply r;
-  r.status = status;
-  r.body = buf.GetString();
-  return r;
+  return body_reply(status, buf);
 }
 
 reply offcloud_error(unsigned status, const std::string& msg) {
@@ -23,10 +32,7 @@ reply offcloud_error(unsigned status, const std::string& msg) {
   w.StartObject();
   put(w, "error", msg);
   w.EndObject();
-  reply r;
-  r.status = status;
-  r.body = buf.GetString();
-  return r;
+  return body_reply(status, buf);
 }
 
 reply community_error(unsigned status, const std::string& msg) {
@@ -38,10 +44,7 @@ reply community_error(unsigned status, const std::string& msg) {
   w.Key("data");
   w.Null();
   w.EndObject();
-  reply r;
-  r.status = status;
-  r.body = buf.GetString();
-  return r;
+  return body_reply(status, buf);
 }
 
 reply json_error(const caf::error& err) {

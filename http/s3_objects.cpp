@@ -133,24 +133,12 @@ void get_object(const svc_ptr& svc, const caller_ptr& caller, request& req,
   }
   r.file_path = path;
   r.file_length = size;
-  if (auto& range = req.header("range"); !range.empty()) {
-    bool unsatisfiable = false;
-    if (auto rg = parse_range(range, size, unsatisfiable)) {
-      r.status = 206;
-      r.file_offset = rg->first;
-      r.file_length = rg->second - rg->first + 1;
-      r.headers.emplace_back("Content-Range",
-                             "bytes " + std::to_string(rg->first) + "-"
-                                 + std::to_string(rg->second) + "/"
-                                 + std::to_string(size));
-    } else if (unsatisfiable) {
-      auto bad = error(req, 416, "InvalidRange",
-                       "The requested range is not satisfiable");
-      bad.headers.emplace_back("Content-Range",
-                               "bytes */" + std::to_string(size));
-      respond(std::move(bad));
-      return;
-    }
+  if (!apply_range(r, req.header("range"), size)) {
+    auto bad = error(req, 416, "InvalidRange",
+                     "The requested range is not satisfiable");
+    unsatisfiable_range(bad, size);
+    respond(std::move(bad));
+    return;
   }
   respond(std::move(r));
 }
