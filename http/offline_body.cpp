@@ -3,6 +3,7 @@
 #include "http/validate.hpp"
 #include "protocol/error.hpp"
 
+#include <charconv>
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 #include <set>
@@ -10,6 +11,19 @@
 namespace skyhaul::http {
 
 namespace {
+
+/// Reads a string of decimal digits that fits an int64_t; false for
+/// anything else (empty, a sign, other characters, too large).
+bool digits_to_int64(const std::string& s, int64_t& out) {
+  if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos)
+    return false;
+  int64_t n = 0;
+  auto [end, err] = std::from_chars(s.data(), s.data() + s.size(), n);
+  if (err != std::errc{} || end != s.data() + s.size())
+    return false;
+  out = n;
+  return true;
+}
 
 caf::error bad(std::string msg) {
   return make_error(ec::invalid_argument, std::move(msg));
@@ -103,12 +117,7 @@ caf::error parse_offline_body(const std::string& body,
       // so a string of digits is taken too.
       if (v.IsInt64() && v.GetInt64() >= 0) {
         spec.size = v.GetInt64();
-      } else if (v.IsString() && v.GetStringLength() > 0
-                 && v.GetStringLength() <= 19
-                 && str(v).find_first_not_of("0123456789")
-                        == std::string::npos) {
-        spec.size = std::stoll(str(v));
-      } else {
+      } else if (!v.IsString() || !digits_to_int64(str(v), spec.size)) {
         return bad("Size must be a non-negative integer");
       }
     } else if (name == "ACLs") {

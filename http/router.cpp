@@ -84,7 +84,7 @@ router::mounted& router::mounted::add(std::string method, std::string pattern,
   }
   while (!literal.empty() && literal.back().empty())
     literal.pop_back();
-  if (r.face_of(literal) != face_ || r.prefixes_.empty())
+  if (r.face_of(literal) != face_)
     throw std::logic_error(method + " " + pattern + " is not under a prefix of"
                            + " face " + f.name);
   bool claimed = false;

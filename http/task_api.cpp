@@ -359,13 +359,12 @@ void mount_task_api(router& r, svc_ptr svc) {
         });
   // An uploaded torrent, base64 or multipart, may exceed the usual limit.
   auto upload = task_upload_rule(svc->cfg->bt_max_torrent_size);
-  auto listener_limit = r.listener_body_limit();
+  // The upload limit lets a body in as a possible upload; one that carries
+  // none has the limit of a body without, by the same rule.
+  auto plain_limit = body_limit(upload, r.listener_body_limit(), true, false);
   m.add(
     "POST", "/task", access::required,
     authed([=](const user_record& u, request& req, responder rsp) {
-      // The upload limit let the body in as a possible upload; one that
-      // carries none has the limit of a body without, by the same rule.
-      auto plain_limit = body_limit(upload, listener_limit, true, false);
       task_spec spec;
       if (auto err = parse_task_request(req.body, req.header("content-type"),
                                         u.id, svc->cfg->bt_max_torrent_size,

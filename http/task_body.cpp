@@ -169,6 +169,10 @@ caf::error parse_task_request(const std::string& body,
     // Before parsing anything else: the part may be huge.
     if (spec.torrent.size() > max_torrent)
       return too_large(max_torrent);
+    if (task_part.size() > max_plain_body)
+      return make_error(ec::too_large, "the 'task' part is larger than "
+                                         + std::to_string(max_plain_body)
+                                         + " bytes");
   }
   rapidjson::Document doc;
   doc.Parse(json.data(), json.size());
