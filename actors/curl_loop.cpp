@@ -70,6 +70,8 @@ void curl_loop::add(std::unique_ptr<curl_job> job) {
     return;
   apply_defaults(easy, *job);
   if (!job->prepare(easy)) {
+    // Its owner still hears how it ended, so nothing waits for it.
+    job->finished(easy, CURLE_FAILED_INIT);
     curl_easy_cleanup(easy);
     return;
   }

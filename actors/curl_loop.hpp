@@ -50,7 +50,7 @@ public:
 
   /// Sets the options of this transfer (URL, method, callbacks, timeouts)
   /// on `easy`, which has the defaults already. Returns false to give up;
-  /// the job is then destroyed without `finished`.
+  /// the job then gets `finished` with `CURLE_FAILED_INIT` and goes.
   virtual bool prepare(CURL* easy) = 0;
 
   /// The transfer ended; `easy` still answers `curl_easy_getinfo`. When

@@ -13,14 +13,12 @@ namespace {
 
 struct http_fetch_state {
   static inline const char* name = "http_fetch";
-  std::shared_ptr<fetch_jobs> jobs;
 };
 
 http_fetch_actor::behavior_type
 http_fetch(http_fetch_actor::stateful_pointer<http_fetch_state> self,
            std::shared_ptr<curl_loop> loop, uint64_t global_rate_limit) {
   auto jobs = std::make_shared<fetch_jobs>(std::move(loop), global_rate_limit);
-  self->state.jobs = jobs;
   // The transfers end with the actor, whatever ends the actor, and their
   // files are closed when it is gone.
   self->attach_functor([jobs] { jobs->close(); });

@@ -43,11 +43,12 @@ void start_ready(sched_ptr self) {
     auto rec = load(self, seq);
     if (!rec || rec->state != task_state::waiting)
       continue;
+    auto owner = rec->owner;
     auto handle = spawn_task(self->system(), std::move(*rec), st.deps);
     self->monitor(handle);
     live_task lt;
     lt.handle = handle;
-    lt.owner = rec->owner;
+    lt.owner = owner;
     st.live.emplace(seq, std::move(lt));
   }
 }
