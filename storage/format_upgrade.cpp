@@ -9,6 +9,7 @@
 #include <lmdb.h>
 
 #include "protocol/codec.hpp"
+#include "storage/fsync_file.hpp"
 #include "storage/legacy_format.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/rows.hpp"
@@ -173,14 +174,6 @@ void upgrade_value(txn& t, table tbl, const std::string& key,
 }
 
 /// A fresh folder beside `dir` for its copy.
-std::string free_backup_dir(const std::string& dir) {
-  auto base = legacy_backup_dir(dir);
-  auto path = base;
-  for (int i = 2; std::filesystem::exists(path); ++i)
-    path = base + "." + std::to_string(i);
-  return path;
-}
-
 void copy_aside(lmdb_env& env, const std::string& to) {
   auto tmp = to + ".tmp";
   std::filesystem::remove_all(tmp);
@@ -189,12 +182,24 @@ void copy_aside(lmdb_env& env, const std::string& to) {
   if (rc != MDB_SUCCESS)
     throw lmdb_error("cannot copy the database aside to " + tmp + ": "
                      + mdb_strerror(rc));
+  // The copy is the way back: durable before the upgrade commits, and
+  // complete wherever it has its final name.
+  auto parent = std::filesystem::path{to}.parent_path().string();
+  for (auto& path : {tmp + "/data.mdb", tmp})
+    if (auto err = fsync_file(path); !err.empty())
+      throw lmdb_error("cannot keep the copy aside: " + err);
   std::filesystem::rename(tmp, to);
+  if (auto err = fsync_file(parent.empty() ? "." : parent); !err.empty())
+    throw lmdb_error("cannot keep the copy aside: " + err);
 }
 
 void upgrade_format_0(lmdb_env& env, const std::string& dir) {
-  auto backup = free_backup_dir(dir);
-  copy_aside(env, backup);
+  // A copy under the final name is complete (see copy_aside): an upgrade
+  // that did not commit left the database as it was, so it is reused
+  // rather than joined by another full copy on every retry.
+  auto backup = legacy_backup_dir(dir);
+  if (!std::filesystem::exists(backup))
+    copy_aside(env, backup);
   auto t = env.write();
   // Another process may have upgraded it since it was found to be format 0.
   if (t.get(table::meta, format_key))
