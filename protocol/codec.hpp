@@ -17,6 +17,7 @@
 // depth: a reader leaves the fields after the end of a struct's bytes at
 // their defaults, and skips bytes after the last field it knows.
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -99,18 +100,22 @@ private:
 };
 
 /// Reads fields written by `record_writer` from one struct's bytes: fields
-/// past their end keep their defaults, bytes past the known fields are
-/// skipped. `ok()` is false on malformed bytes.
+/// past their end keep their defaults (an older minor format), bytes past
+/// the known fields are skipped (a newer one). `complete` says the bytes
+/// are of this format or newer, so every known field must be there: a
+/// record cut short is malformed, not taken for an older one. `ok()` is
+/// false on malformed bytes.
 class record_reader {
 public:
   using result_type = bool;
 
-  record_reader(const char* first, const char* last) : p_(first), end_(last) {
+  record_reader(const char* first, const char* last, bool complete = false)
+      : p_(first), end_(last), complete_(complete) {
   }
 
   template <class... Ts>
   bool operator()(Ts&... xs) {
-    ((ok_ = ok_ && (p_ == end_ || read(xs))), ...);
+    ((ok_ = ok_ && (p_ == end_ ? !complete_ : read(xs))), ...);
     p_ = end_;
     return ok_;
   }
@@ -121,6 +126,9 @@ public:
       if (p_ == end_)
         return false;
       auto byte = static_cast<unsigned char>(*p_++);
+      // The tenth byte holds the last bit of 64: anything more is malformed.
+      if (shift == 63 && byte > 1)
+        return false;
       x |= static_cast<uint64_t>(byte & 0x7f) << shift;
       if ((byte & 0x80) == 0)
         return true;
@@ -174,7 +182,8 @@ private:
       if (!varint(n) || n > static_cast<uint64_t>(end_ - p_))
         return false;
       x.clear();
-      x.reserve(n);
+      // Bounded: a count of empty blocks is cheap to write, elements are not.
+      x.reserve(std::min<uint64_t>(n, 1024));
       for (uint64_t i = 0; i < n; ++i) {
         x.emplace_back();
         if (!read(x.back()))
@@ -184,7 +193,7 @@ private:
     } else {
       if (!varint(n) || n > static_cast<uint64_t>(end_ - p_))
         return false;
-      record_reader sub{p_, p_ + n};
+      record_reader sub{p_, p_ + n, complete_};
       p_ += n;
       return inspect(sub, x) && sub.ok();
     }
@@ -192,6 +201,7 @@ private:
 
   const char* p_;
   const char* end_;
+  bool complete_;
   bool ok_ = true;
 };
 
@@ -243,7 +253,8 @@ bool decode(std::string_view bytes, T& x) {
     else
       return false;
   }
-  record_reader r{body.data(), body.data() + body.size()};
+  record_reader r{body.data(), body.data() + body.size(),
+                  minor >= format::minor};
   return inspect(r, x) && r.ok();
 }
 

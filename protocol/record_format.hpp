@@ -19,7 +19,9 @@ namespace skyhaul {
 ///       static constexpr const char* table = "tasks"; // named in errors
 ///     };
 ///
-/// Appending a field at the end of `inspect` is compatible: bump `minor`.
+/// Appending a field at the end of `inspect` is compatible: bump `minor`
+/// (of every stored type that holds the changed struct, since a record of
+/// the current minor must carry every field its reader knows).
 /// Older readers skip the field, newer readers give older records the
 /// field's default. Anything else (removing, reordering or retyping a
 /// field) is incompatible: bump `major` and give the specialization

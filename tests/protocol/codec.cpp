@@ -42,10 +42,11 @@ BOOST_AUTO_TEST_CASE(decode_rejects_garbage) {
   task_record rec;
   rec.spec.url = "http://example.com/a.bin";
   auto bytes = encode(rec);
+  // A record of the current format cut anywhere, at a field boundary
+  // too, is malformed: only an older minor may lack fields.
   for (size_t n = 3; n < bytes.size(); ++n)
-    if (decode(std::string_view{bytes.data(), n}, out))
-      // A cut at a field boundary is an older record, never a misread one.
-      BOOST_CHECK(out.spec.url.empty() || out.spec.url == rec.spec.url);
+    BOOST_CHECK_MESSAGE(!decode(std::string_view{bytes.data(), n}, out),
+                        "a cut at " << n << " of " << bytes.size());
   // A string longer than the bytes left.
   BOOST_CHECK(!decode(std::string_view{"\x01\x00\x01\x02\x7f", 5}, out));
 }
