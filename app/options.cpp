@@ -1,6 +1,7 @@
 #include "app/options.hpp"
 
 #include "app/idc_options.hpp"
+#include "app/plan_options.hpp"
 #include "base/net_policy.hpp"
 
 #include <cstdlib>
@@ -156,6 +157,11 @@ const std::map<std::string, setter>& options() {
       {"bt-metadata-timeout", num(&settings::bt_metadata_timeout_s)},
       {"bt-max-torrent-size", num(&settings::bt_max_torrent_size)},
       {"bt-resume-interval", num(&settings::bt_resume_interval_s)},
+      // The Offcloud face (plans and cors_origins: config file only).
+      {"default-plan", str(&settings::default_plan)},
+      {"session-ttl", num(&settings::session_ttl_s)},
+      {"login-max-failures", num(&settings::login_max_failures)},
+      {"login-window", num(&settings::login_window_s)},
   };
   return opts;
 }
@@ -189,6 +195,14 @@ void load_file(settings& s, const std::string& path) {
     std::string key = m.name.GetString();
     if (key == "idcs") {
       s.idcs = parse_idcs(m.value);
+      continue;
+    }
+    if (key == "plans") {
+      s.plans = parse_plans(m.value);
+      continue;
+    }
+    if (dashed(key) == "cors-origins") {
+      s.cors_origins = parse_cors_origins(m.value);
       continue;
     }
     if (dashed(key) == "allow-network" && m.value.IsArray()) {
