@@ -2,6 +2,7 @@
 
 #include "actors/backoff.hpp"
 #include "actors/curl_loop.hpp"
+#include "actors/timeouts.hpp"
 #include "base/crypto.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/outbox_table.hpp"
@@ -22,8 +23,6 @@ namespace {
 
 /// Deliveries in flight at once; a slow receiver holds one slot only.
 constexpr size_t max_in_flight = 64;
-
-constexpr auto store_timeout = std::chrono::seconds(60);
 
 /// One POST to make.
 struct delivery_job {
