@@ -192,7 +192,7 @@ void start_swarm(task_ptr self) {
   persist_quietly(self);
   auto listener = caf::actor_cast<torrent_listener_actor>(self);
   auto magnet = st.rec.spec.torrent.empty();
-  self->request(st.deps.torrents, std::chrono::seconds(60), atom::start_v,
+  self->request(st.deps.torrents, session_timeout, atom::start_v,
                 make_add(self), listener)
       .then(
           [=](caf::ok_atom) {
@@ -321,7 +321,7 @@ void on_meta(task_ptr self, torrent_meta& m) {
     if (entry && cached_files(*entry, st.rec.spec.files)) {
       st.at = phase::storing;
       auto hash = m.info_hash;
-      self->request(st.deps.torrents, std::chrono::seconds(60), atom::remove_v,
+      self->request(st.deps.torrents, session_timeout, atom::remove_v,
                     st.rec.seq, true)
           .then([=](caf::ok_atom) { cached_or_again(self, hash); },
                 [=](caf::error&) { cached_or_again(self, hash); });
@@ -394,7 +394,7 @@ void recheck(task_ptr self, const std::string& why) {
     return;
   }
   st.at = phase::backoff;
-  self->request(st.deps.torrents, std::chrono::seconds(60), atom::remove_v,
+  self->request(st.deps.torrents, session_timeout, atom::remove_v,
                 st.rec.seq, false)
       .then(
           [=](caf::ok_atom) {
@@ -428,7 +428,7 @@ void on_hashed(task_ptr self, std::vector<file_record>& files,
     commit_from(self, std::move(files), std::move(sources), 0, true);
     return;
   }
-  self->request(st.deps.torrents, std::chrono::seconds(60), atom::remove_v,
+  self->request(st.deps.torrents, session_timeout, atom::remove_v,
                 st.rec.seq, false)
       .then(
           [=](caf::ok_atom) mutable {
@@ -525,7 +525,7 @@ task_actor::behavior_type torrent_task(task_ptr self) {
         }
         // Settles once the clean resume data is stored and the torrent
         // left the session, so a quick resume finds it gone.
-        self->request(st.deps.torrents, std::chrono::seconds(60),
+        self->request(st.deps.torrents, session_timeout,
                       atom::pause_v, st.rec.seq)
             .then([=](caf::ok_atom) { settle(self, task_state::paused); },
                   [=](caf::error& err) { give_up(self, err); });
@@ -543,7 +543,7 @@ task_actor::behavior_type torrent_task(task_ptr self) {
             remove_partial_later(self->state.deps, self->state.rec.seq);
           settle(self, task_state::cancelled);
         };
-        self->request(st.deps.torrents, std::chrono::seconds(60),
+        self->request(st.deps.torrents, session_timeout,
                       atom::remove_v, st.rec.seq, del_file)
             .then([=](caf::ok_atom) { finish(); },
                   [=](caf::error&) { finish(); });
