@@ -290,6 +290,15 @@ void with_live(const svc_ptr& svc, user_id uid, std::vector<task_record> recs,
   }
 }
 
+void with_current(const svc_ptr& svc, task_record rec,
+                  std::function<void(const task_record&)> fn) {
+  if (rec.state != task_state::downloading)
+    return fn(rec);
+  auto owner = rec.owner;
+  with_live(svc, owner, {std::move(rec)},
+            [fn](std::vector<task_status> live) { fn(live.front().rec); });
+}
+
 std::vector<task_record> newest_tasks(const services& svc, user_id uid,
                                       uint64_t page, uint32_t size) {
   auto t = svc.db->read();

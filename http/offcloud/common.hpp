@@ -118,6 +118,12 @@ namespace skyhaul::http::offcloud {
 void with_live(const svc_ptr& svc, user_id uid, std::vector<task_record> recs,
                std::function<void(std::vector<task_status>)> done);
 
+/// Calls `fn` with `rec` as its task actor knows it when it is
+/// downloading (the actor is ahead of the record: it may have just ended),
+/// else with `rec` at once.
+void with_current(const svc_ptr& svc, task_record rec,
+                  std::function<void(const task_record&)> fn);
+
 /// The newest-first page `page` (from 0) of `size` of the user's tasks.
 std::vector<task_record> newest_tasks(const services& svc, user_id uid,
                                       uint64_t page, uint32_t size);

@@ -95,9 +95,35 @@ reply arrived_part(const services& svc, const task_record& rec,
   return r;
 }
 
+/// Answers `file` of `rec`; `head` carries the request's Range and
+/// If-None-Match.
+void resolve(const svc_ptr& svc, const task_record& rec,
+             const std::string& file, const request& head, responder respond) {
+  const file_record* f = numbered(rec, file);
+  if (f == nullptr)
+    f = named(rec, file);
+  if (f == nullptr && serve_archive_entry(svc, rec, file, head, respond))
+    return;
+  if (f == nullptr && rec.files.empty() && !is_terminal(rec.state)
+      && source_of(rec.spec) == source_kind::http)
+    return respond(arrived_part(*svc, rec, head.header("range")));
+  if (f == nullptr) {
+    if (rec.state != task_state::finished)
+      return respond(offcloud_error(
+          409, std::string{"the request is not downloaded yet: "}
+                   + status_word(rec)));
+    if (rec.files.size() > 1 && file == display_name(rec))
+      return respond(offcloud_error(
+          400, "the request is a folder: explore it for its files"));
+    return respond(offcloud_error(404, "no such file in the request: " + file));
+  }
+  respond(file_reply(*svc, *f, head.header("range"),
+                     head.header("if-none-match"), face_error));
+}
+
 void serve(const svc_ptr& svc, request& req, responder respond) {
   auto& rid = req.params.at("rid");
-  auto& file = req.params.at("file");
+  auto file = req.params.at("file");
   auto seq = parse_request_id(rid);
   if (!seq)
     return respond(offcloud_error(404, "Request not found: " + rid));
@@ -120,32 +146,16 @@ void serve(const svc_ptr& svc, request& req, responder respond) {
   }
   if (!rec || (uid != 0 && rec->owner != uid))
     return respond(offcloud_error(404, "Request not found: " + rid));
-  const file_record* f = numbered(*rec, file);
-  if (f == nullptr)
-    f = named(*rec, file);
-  if (f == nullptr && serve_archive_entry(svc, *rec, file, req, respond))
-    return;
-  if (f == nullptr && rec->files.empty() && !is_terminal(rec->state)
-      && source_of(rec->spec) == source_kind::http) {
-    auto range = req.header("range");
-    with_live(svc, rec->owner, {std::move(*rec)},
-              [svc, range, respond](std::vector<task_status> live) {
-                respond(arrived_part(*svc, live.front().rec, range));
-              });
-    return;
-  }
-  if (f == nullptr) {
-    if (rec->state != task_state::finished)
-      return respond(offcloud_error(
-          409, std::string{"the request is not downloaded yet: "}
-                   + status_word(*rec)));
-    if (rec->files.size() > 1 && file == display_name(*rec))
-      return respond(offcloud_error(
-          400, "the request is a folder: explore it for its files"));
-    return respond(offcloud_error(404, "no such file in the request: " + file));
-  }
-  respond(file_reply(*svc, *f, req.header("range"),
-                     req.header("if-none-match"), face_error));
+  request head;
+  for (auto name : {"range", "if-none-match"})
+    if (auto& v = req.header(name); !v.empty())
+      head.headers[name] = v;
+  // Its actor knows more than its record: the bytes so far, or that it
+  // just finished and stored its files.
+  with_current(svc, std::move(*rec),
+               [svc, file, head, respond](const task_record& cur) {
+                 resolve(svc, cur, file, head, respond);
+               });
 }
 
 /// One file an explore call lists: its number (from 1), its path, its
@@ -229,10 +239,13 @@ void explore(const svc_ptr& svc, const user_record& u, request& req,
   if (!rec)
     return;
   bool detailed = req.arg("format") == "detailed";
-  list_files(svc, *rec, base_url(*svc, req), respond,
-             [detailed](std::vector<listed_file> files, responder rsp) {
-               rsp(explore_reply(files, detailed));
-             });
+  auto base = base_url(*svc, req);
+  with_current(svc, std::move(*rec), [=](const task_record& cur) {
+    list_files(svc, cur, base, respond,
+               [detailed](std::vector<listed_file> files, responder rsp) {
+                 rsp(explore_reply(files, detailed));
+               });
+  });
 }
 
 void list(const svc_ptr& svc, const user_record& u, request& req,
@@ -240,14 +253,17 @@ void list(const svc_ptr& svc, const user_record& u, request& req,
   auto rec = owned_param(*svc, u, req, "id", respond);
   if (!rec)
     return;
-  list_files(svc, *rec, base_url(*svc, req), respond,
-             [](std::vector<listed_file> files, responder rsp) {
-               reply r;
-               r.content_type = "text/plain; charset=utf-8";
-               for (auto& lf : files)
-                 r.body += lf.url + "\n";
-               rsp(std::move(r));
-             });
+  auto base = base_url(*svc, req);
+  with_current(svc, std::move(*rec), [=](const task_record& cur) {
+    list_files(svc, cur, base, respond,
+               [](std::vector<listed_file> files, responder rsp) {
+                 reply r;
+                 r.content_type = "text/plain; charset=utf-8";
+                 for (auto& lf : files)
+                   r.body += lf.url + "\n";
+                 rsp(std::move(r));
+               });
+  });
 }
 
 } // namespace
