@@ -273,8 +273,16 @@ void with_live(const svc_ptr& svc, user_id uid, std::vector<task_record> recs,
   // Runs on CAF workers, concurrently: the last answer renders.
   auto one = [g](size_t i, task_status* ts) {
     std::unique_lock<std::mutex> guard{g->mtx};
-    if (ts != nullptr)
-      g->out[i] = std::move(*ts);
+    auto& mine = g->out[i];
+    if (ts != nullptr && is_terminal(ts->rec.state)) {
+      // The actor has ended but its final record is not durable yet: the
+      // face says so only once it is, so that what a client does next
+      // (download, explore) finds the record it was told of.
+      mine.rec.done_bytes = ts->rec.done_bytes;
+      mine.rec.total_bytes = ts->rec.total_bytes;
+    } else if (ts != nullptr) {
+      mine = std::move(*ts);
+    }
     if (--g->left > 0)
       return;
     guard.unlock();

@@ -114,13 +114,14 @@ namespace skyhaul::http::offcloud {
 
 /// Turns stored records into statuses with live figures: a downloading
 /// task's figures come from the scheduler (its record lags), every other
-/// one is answered by its record. `done` runs once, on any thread.
+/// one is answered by its record. The state stays the record's until the
+/// record itself has ended, so that what a client does next (download,
+/// explore, retry) finds what it was told. `done` runs once, on any thread.
 void with_live(const svc_ptr& svc, user_id uid, std::vector<task_record> recs,
                std::function<void(std::vector<task_status>)> done);
 
-/// Calls `fn` with `rec` as its task actor knows it when it is
-/// downloading (the actor is ahead of the record: it may have just ended),
-/// else with `rec` at once.
+/// Calls `fn` with `rec` and, when it is downloading, its live figures
+/// (see `with_live`); else with `rec` at once.
 void with_current(const svc_ptr& svc, task_record rec,
                   std::function<void(const task_record&)> fn);
 
