@@ -43,10 +43,7 @@ const proxy_config* find_proxy(const std::vector<proxy_config>& proxies,
 }
 
 std::string task_proxy_id(const settings& cfg, const task_spec& spec) {
-  // A task's own choice arrives with task_spec::proxy_id; until then the
-  // configured default decides for every task.
-  (void)spec;
-  return cfg.default_proxy;
+  return spec.proxy_id.empty() ? cfg.default_proxy : spec.proxy_id;
 }
 
 std::string torrent_proxy_refusal(const settings& cfg, const std::string& id) {

@@ -258,6 +258,38 @@ BOOST_AUTO_TEST_CASE(socks5_proxies_carry_downloads) {
   }
 }
 
+BOOST_AUTO_TEST_CASE(a_task_chooses_its_proxy_over_the_default) {
+  origin org;
+  tinyproxy tiny;
+  microsocks socks;
+  config_file cfg{R"({"proxies":[)" + proxy_entry("tiny", tiny.url()) + ","
+                  + proxy_entry("socks", "socks5://" + socks.address())
+                  + R"(],"default_proxy":"tiny"})"};
+  server_process d{
+      {strict, "--allow-network", "127.0.0.0/8", "--config", cfg.path}};
+  d.start();
+  auto port = std::to_string(org.port());
+  // The Task API's `proxy` field (beyond the seed) picks one.
+  auto body = download(d, org.url("/file/801"), R"(,"proxy":"socks")");
+  BOOST_REQUIRE_MESSAGE(state_of(body) == "finished", body);
+  BOOST_CHECK_MESSAGE(contains(socks.log(), "connected to 127.0.0.1:" + port),
+                      socks.log());
+  BOOST_CHECK(!contains(tiny.log(), "/file/801"));
+  // Without it, the default.
+  body = download(d, org.url("/file/802"));
+  BOOST_REQUIRE_MESSAGE(state_of(body) == "finished", body);
+  BOOST_CHECK_MESSAGE(contains(tiny.log(), port + "/file/802"), tiny.log());
+  // An id the configuration lacks fails the task when it fetches, and no
+  // byte goes anywhere.
+  body = download(d, org.url("/file/803"), R"(,"proxy":"nope")");
+  BOOST_CHECK_MESSAGE(state_of(body) == "failed", body);
+  BOOST_CHECK_MESSAGE(
+      contains(json_field(body, "task.error.message"), "unknown proxy 'nope'"),
+      body);
+  BOOST_CHECK(!contains(org.log(), "/file/803"));
+  BOOST_CHECK(!contains(tiny.log(), "/file/803"));
+}
+
 BOOST_AUTO_TEST_CASE(a_download_without_a_proxy_goes_direct) {
   origin org;
   tinyproxy tiny;
