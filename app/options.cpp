@@ -2,6 +2,7 @@
 
 #include "app/idc_options.hpp"
 #include "app/proxy_options.hpp"
+#include "app/plan_options.hpp"
 #include "base/net_policy.hpp"
 
 #include <cstdlib>
@@ -159,6 +160,11 @@ const std::map<std::string, setter>& options() {
       {"bt-metadata-timeout", num(&settings::bt_metadata_timeout_s)},
       {"bt-max-torrent-size", num(&settings::bt_max_torrent_size)},
       {"bt-resume-interval", num(&settings::bt_resume_interval_s)},
+      // The Offcloud face (plans and cors_origins: config file only).
+      {"default-plan", str(&settings::default_plan)},
+      {"session-ttl", num(&settings::session_ttl_s)},
+      {"login-max-failures", num(&settings::login_max_failures)},
+      {"login-window", num(&settings::login_window_s)},
   };
   return opts;
 }
@@ -196,6 +202,14 @@ void load_file(settings& s, const std::string& path) {
     }
     if (key == "proxies") {
       s.proxies = parse_proxies(m.value);
+      continue;
+    }
+    if (key == "plans") {
+      s.plans = parse_plans(m.value);
+      continue;
+    }
+    if (dashed(key) == "cors-origins") {
+      s.cors_origins = parse_cors_origins(m.value);
       continue;
     }
     if (dashed(key) == "allow-network" && m.value.IsArray()) {

@@ -1,5 +1,6 @@
 #include "http/listeners.hpp"
 
+#include "http/offcloud/offcloud.hpp"
 #include "http/offline_api.hpp"
 #include "http/router.hpp"
 #include "http/s3_api.hpp"
@@ -12,6 +13,7 @@ standard_listeners(std::shared_ptr<const services> svc) {
   auto& cfg = *svc->cfg;
   auto api = std::make_shared<router>(cfg.max_body_bytes);
   mount_task_api(*api, svc);
+  mount_offcloud(*api, svc);
   auto offline = std::make_shared<router>(cfg.max_body_bytes);
   mount_offline_api(*offline, svc);
   auto s3 = std::make_shared<router>(cfg.max_body_bytes);

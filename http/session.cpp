@@ -136,6 +136,12 @@ private:
     head_.method = std::string{msg.method_string()};
     head_.target = std::string{msg.target()};
     parse_target(head_.target, head_.path, head_.query);
+    {
+      beast::error_code peer_ec;
+      auto ep = socket_.remote_endpoint(peer_ec);
+      if (!peer_ec)
+        head_.peer = ep.address().to_string();
+    }
     for (auto& field : msg)
       head_.headers[ascii_lower(
         {field.name_string().data(), field.name_string().size()})]

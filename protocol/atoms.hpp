@@ -34,3 +34,7 @@ CAF_ADD_ATOM(skyhaul, skyhaul::atom, meta, "meta")
 CAF_ADD_ATOM(skyhaul, skyhaul::atom, seed, "seed")
 CAF_ADD_ATOM(skyhaul, skyhaul::atom, resumedata, "resumedata")
 CAF_ADD_ATOM(skyhaul, skyhaul::atom, timeout, "timeout")
+
+// Login sessions (the Offcloud face).
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, login, "login")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, logout, "logout")

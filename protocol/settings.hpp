@@ -1,6 +1,7 @@
 #pragma once
 
 #include "protocol/idc.hpp"
+#include "protocol/plan.hpp"
 
 #include <cstdint>
 #include <string>
@@ -133,6 +134,22 @@ struct settings {
   uint64_t bt_max_torrent_size = 16 << 20;
   /// Seconds between periodic saves of resume data.
   uint32_t bt_resume_interval_s = 30;
+
+  // The Offcloud face.
+  /// Plans (config file only: `plans`); with none, every user has the
+  /// built-in plan that allows everything.
+  std::vector<plan_config> plans;
+  /// The plan of users who name none; "" for the first plan.
+  std::string default_plan;
+  /// Origins whose browsers may call the face with credentials (config
+  /// file only: `cors_origins`); "*" allows any origin.
+  std::vector<std::string> cors_origins;
+  /// Lifetime of a login session.
+  uint32_t session_ttl_s = 14 * 86400;
+  /// Failed logins allowed per account and per client address within
+  /// `login_window_s` before further tries answer 429.
+  uint32_t login_max_failures = 5;
+  uint32_t login_window_s = 900;
 };
 
 } // namespace skyhaul

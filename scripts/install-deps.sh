@@ -12,6 +12,7 @@ pkgs+=(tinyproxy microsocks)  # proxy tests: an HTTP and a SOCKS5 proxy
 missing=()
 # npm may come with a nodejs from elsewhere; Debian's package otherwise.
 command -v npm >/dev/null || pkgs+=(npm)
+pkgs+=(python3-requests)  # the Offcloud tests' client, written as debrid managers write theirs
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
     || missing+=("$p")

@@ -13,6 +13,7 @@
 #include "storage/legacy_format.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/rows.hpp"
+#include "storage/session_table.hpp"
 
 namespace skyhaul::storage {
 
@@ -169,6 +170,8 @@ void upgrade_value(txn& t, table tbl, const std::string& key,
     }
     case table::torrent_cache:
       return t.put(tbl, key, legacy_record<cached_torrent>(tbl, key, v));
+    case table::sessions: // newer than format 0: never in such a database
+      break;
   }
   bad_legacy(tbl, key);
 }
@@ -237,6 +240,7 @@ std::vector<stored_format> current_formats() {
     format_of<delivery_attempt>(), format_of<replica_job>(),
     format_of<acl_spec>(),       format_of<resume_entry>(),
     format_of<cached_torrent>(),
+    format_of<session_record>(),
   };
 }
 

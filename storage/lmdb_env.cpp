@@ -30,6 +30,7 @@ constexpr const char* table_names[num_tables] = {
   "blobs",    "buckets",    "meta",        "outbox",
   "deliveries", "replicas", "bucket_acls", "resume",
   "torrent_cache",
+  "sessions",
 };
 
 } // namespace

@@ -41,9 +41,10 @@ enum class table : uint8_t {
   bucket_acls,    // bucket -> acl_spec
   resume,         // task seq(8) -> resume_entry (storage/torrent_table)
   torrent_cache,  // info-hash hex -> cached_torrent (storage/torrent_table)
+  sessions,       // sha256(token) hex -> session_record (storage/session_table)
 };
 
-constexpr size_t num_tables = 17;
+constexpr size_t num_tables = 18;
 
 /// The LMDB name of `t`, for messages.
 const char* table_name(table t);

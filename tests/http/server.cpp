@@ -723,7 +723,10 @@ namespace {
 std::string sample_path(const std::string& pattern) {
   static const std::map<std::string, std::string> samples{
       {":tid", format_tid(5)}, {":op", "pause"},    {":bucket", "walk-bucket"},
-      {"*key", "dir/a.bin"},   {"*file", "a.bin"}};
+      {"*key", "dir/a.bin"},   {"*file", "a.bin"},
+      // The Offcloud face's request ids and preflight paths.
+      {":id", "000000000000000000000005"},
+      {":rid", "000000000000000000000005"}};
   std::string out;
   for (auto& seg : http::split_path(pattern)) {
     out += "/";
@@ -751,6 +754,13 @@ bool in_face_shape(const std::string& face, const response& res) {
     return !doc.HasParseError() && doc.IsObject() && doc.HasMember("status")
            && doc["status"] == "error" && doc.HasMember("errmsg")
            && doc["errmsg"].IsString()
+           && res.headers[bhttp::field::content_type] == "application/json";
+  }
+  if (face == "offcloud" || face == "offcloud-upload") {
+    rapidjson::Document doc;
+    doc.Parse(res.body.c_str(), res.body.size());
+    return !doc.HasParseError() && doc.IsObject() && doc.HasMember("error")
+           && doc["error"].IsString()
            && res.headers[bhttp::field::content_type] == "application/json";
   }
   if (face == "s3" || face == "offline")
@@ -782,7 +792,8 @@ BOOST_AUTO_TEST_CASE(every_route_refuses_strangers_in_its_faces_shape) {
   // What each face makes of the router's 405: S3 answers every operation
   // it does not do (PutObject, POST ?delete...) with 501 NotImplemented.
   const std::map<std::string, unsigned> status_405{
-      {"task", 405}, {"offline", 405}, {"s3", 501}};
+      {"task", 405}, {"offline", 405}, {"s3", 501},
+      {"offcloud", 405}, {"offcloud-upload", 405}};
   std::set<std::string> open_routes;
   size_t walked = 0;
   for (auto& l : listeners) {
@@ -793,10 +804,19 @@ BOOST_AUTO_TEST_CASE(every_route_refuses_strangers_in_its_faces_shape) {
       auto what = l.name + " " + route.method + " " + route.pattern;
       auto path = sample_path(route.pattern);
       ++walked;
-      if (route.auth == http::access::open) {
+      if (route.auth == http::access::open && route.method == "OPTIONS"
+          && route.face.rfind("offcloud", 0) == 0) {
+        // The Offcloud faces' CORS preflights: open, and nothing but 204.
+        client c{bound[l.name]};
+        auto res = c.call(bhttp::verb::options, path);
+        BOOST_CHECK_MESSAGE(res.status == 204u, what << " -> " << res.status);
+        BOOST_CHECK_MESSAGE(res.body.empty(), what << " -> " << res.body);
+      } else if (route.auth == http::access::open) {
         open_routes.insert(what);
       } else {
-        auto& forged = route.face == "task" ? api_wrong : aws_wrong;
+        // The api listener's faces take api keys; the others signatures.
+        bool keyed = l.name == "api";
+        auto& forged = keyed ? api_wrong : aws_wrong;
         for (bool anonymous : {true, false}) {
           client c{bound[l.name]};
           auto res = c.call(verb_of(route.method), path, {},
@@ -809,12 +829,12 @@ BOOST_AUTO_TEST_CASE(every_route_refuses_strangers_in_its_faces_shape) {
                               what << " -> " << res.body);
           // A forged signature is refused as such, not let through as an
           // anonymous caller that the ACL happens to stop.
-          if (!anonymous && route.face != "task")
+          if (!anonymous && !keyed)
             BOOST_CHECK_MESSAGE(res.body.find("InvalidAccessKeyId")
                                   != std::string::npos,
                                 what << " forged -> " << res.body);
         }
-        if (route.face == "task") {
+        if (keyed) {
           // The other way to present a key: ?key=.
           client c{bound[l.name]};
           auto sep = path.find('?') == std::string::npos ? "?" : "&";
@@ -855,7 +875,14 @@ BOOST_AUTO_TEST_CASE(every_route_refuses_strangers_in_its_faces_shape) {
   // The public routes, each on purpose: a new one must be added here.
   BOOST_CHECK(open_routes
               == (std::set<std::string>{"api GET /healthz",
-                                        "api GET /download/:tid/*file"}));
+                                        "api GET /download/:tid/*file",
+                                        // Offcloud: logging in and out,
+                                        // its signed links.
+                                        "api POST /api/login",
+                                        "api POST /api/logout",
+                                        "api GET /api/check",
+                                        "api POST /api/check",
+                                        "api GET /cloud/download/:rid/*file"}));
 }
 
 BOOST_AUTO_TEST_CASE(stop_closes_listeners_and_is_idempotent) {
