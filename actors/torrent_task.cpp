@@ -2,6 +2,7 @@
 // the swarm), the torrent in the session, hashing the wanted files, and
 // storing them as objects. The HTTP side of a task is in actors/task.cpp.
 
+#include "actors/proxy_route.hpp"
 #include "actors/task_internal.hpp"
 
 #include "actors/torrent_files.hpp"
@@ -242,6 +243,7 @@ void start_metainfo_fetch(task_ptr self) {
   auto req = make_fetch_request(cfg, st.rec.seq, st.rec.spec.url,
                                 metainfo_path(self));
   req.max_size = static_cast<int64_t>(cfg.bt_max_torrent_size);
+  req.proxy_id = task_proxy_id(cfg, st.rec.spec);
   self->send(st.deps.fetch, atom::start_v, std::move(req),
              caf::actor_cast<fetch_listener_actor>(self));
 }
@@ -249,6 +251,12 @@ void start_metainfo_fetch(task_ptr self) {
 /// Starts (or restarts after a backoff) whatever comes next.
 void begin(task_ptr self) {
   auto& st = self->state;
+  if (auto why = torrent_proxy_refusal(
+        *st.deps.cfg, task_proxy_id(*st.deps.cfg, st.rec.spec));
+      !why.empty()) {
+    fail(self, ec::invalid_argument, why);
+    return;
+  }
   if (st.rec.spec.torrent.empty()
       && source_of(st.rec.spec) == source_kind::torrent_url)
     start_metainfo_fetch(self);

@@ -1,6 +1,7 @@
 #include "app/options.hpp"
 
 #include "app/idc_options.hpp"
+#include "app/proxy_options.hpp"
 #include "app/plan_options.hpp"
 #include "base/net_policy.hpp"
 
@@ -137,6 +138,8 @@ const std::map<std::string, setter>& options() {
       {"callback-retry-base-ms", num(&settings::callback_retry_base_ms)},
       {"callback-retry-max-ms", num(&settings::callback_retry_max_ms)},
       {"replica-max-tries", num(&settings::replica_max_tries)},
+      {"default-proxy", str(&settings::default_proxy)},
+      {"bt-proxy", str(&settings::bt_proxy)},
       {"bt-listen", str(&settings::bt_listen)},
       {"bt-dht", flag(&settings::bt_dht)},
       {"bt-lsd", flag(&settings::bt_lsd)},
@@ -195,6 +198,10 @@ void load_file(settings& s, const std::string& path) {
     std::string key = m.name.GetString();
     if (key == "idcs") {
       s.idcs = parse_idcs(m.value);
+      continue;
+    }
+    if (key == "proxies") {
+      s.proxies = parse_proxies(m.value);
       continue;
     }
     if (key == "plans") {
@@ -313,6 +320,7 @@ settings load_settings(const std::vector<std::string>& args, command& cmd) {
   if (cmd.what == command::user_passwd && !cmd.password_stdin)
     throw std::invalid_argument("user passwd reads the password from stdin: "
                                 "pass --password-stdin");
+  check_proxy_choices(s);
   return s;
 }
 

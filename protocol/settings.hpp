@@ -9,6 +9,21 @@
 
 namespace skyhaul {
 
+/// A proxy downloads may go through (config file `proxies`, checked at
+/// start by app/proxy_options.cpp). `url` is
+/// `SCHEME://[USER[:PASSWORD]@]HOST:PORT` with a scheme of `http`,
+/// `https`, `socks5` (names resolved here) or `socks5h` (names resolved
+/// by the proxy); the other fields are its parts, credentials decoded.
+struct proxy_config {
+  std::string id, name, region, url;
+  std::string scheme, host, user, password;
+  uint16_t port = 0;
+
+  bool is_socks() const {
+    return scheme == "socks5" || scheme == "socks5h";
+  }
+};
+
 /// The effective configuration: defaults, then the config file, then the
 /// environment (`SKYHAUL_*`), then the command line. Plain data, shared
 /// read-only by every component after start.
@@ -75,6 +90,16 @@ struct settings {
   /// Tries of one replica upload before it is reported failed for good;
   /// the first failure is reported in the success callback at once.
   uint32_t replica_max_tries = 8;
+
+  // Proxies (config file only: `proxies`, `default_proxy`, `bt_proxy`).
+  /// What a task's `proxy_id` chooses from.
+  std::vector<proxy_config> proxies;
+  /// The proxy of a task that names none; empty: direct.
+  std::string default_proxy;
+  /// The SOCKS5 proxy libtorrent's peer and tracker connections go
+  /// through; session-wide, so a torrent task may only choose this one
+  /// among the SOCKS5 proxies. Empty: direct.
+  std::string bt_proxy;
 
   // BitTorrent (the torrent_session actor).
   /// libtorrent's `listen_interfaces`: comma-separated `host:port` items.
