@@ -34,6 +34,8 @@ const char* config_json = R"({
     {"name": "onelink", "links_per_day": 1}
   ],
   "default_plan": "full",
+  "proxies": [{"id": "p1", "name": "Local", "region": "eu",
+               "url": "http://127.0.0.1:9"}],
   "cors_origins": ["http://app.example"],
   "login_max_failures": 3,
   "login_window": 600
@@ -283,4 +285,27 @@ BOOST_FIXTURE_TEST_CASE(not_available_for_each_plan_flag, fixture) {
   auto ok = oc::post(d, "/cloud", oc::form({{"url", src}}), full.api_key);
   BOOST_CHECK(json_field(ok.body, "not_available").empty());
   BOOST_CHECK_EQUAL(json_field(ok.body, "requestId").size(), 24u);
+}
+
+BOOST_FIXTURE_TEST_CASE(proxies_listed_and_chosen, fixture) {
+  auto u = make("gil");
+  for (auto path : {"/proxy", "/proxy/list"}) {
+    auto res = oc::post(d, path, {}, u.api_key);
+    auto doc = oc::parse(res.body);
+    BOOST_REQUIRE_MESSAGE(doc.IsArray() && doc.Size() == 1, res.body);
+    BOOST_CHECK_EQUAL(doc[0]["id"].GetString(), std::string{"p1"});
+    BOOST_CHECK_EQUAL(doc[0]["region"].GetString(), std::string{"eu"});
+    BOOST_CHECK(!doc[0].HasMember("url"));
+  }
+  auto src = org.url("/file/100");
+  auto ok = oc::post(d, "/cloud", oc::form({{"url", src}, {"proxyId", "p1"}}),
+                     u.api_key);
+  BOOST_CHECK_EQUAL(json_field(ok.body, "requestId").size(), 24u);
+  auto bad = oc::post(d, "/cloud", oc::form({{"url", src}, {"proxyId", "p9"}}),
+                      u.api_key);
+  BOOST_CHECK_EQUAL(bad.status, 400);
+  BOOST_CHECK(!json_field(bad.body, "error").empty());
+  // A plan without proxies sees none.
+  auto np = make("hal", "noproxy");
+  BOOST_CHECK_EQUAL(oc::post(d, "/proxy", {}, np.api_key).body, "[]");
 }
