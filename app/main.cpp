@@ -1,7 +1,8 @@
-// skyhauld: the Skyhaul daemon, and `skyhauld user add`.
+// skyhauld: the Skyhaul daemon, and the user commands (app/user_commands).
 
 #include "actors/runtime.hpp"
 #include "app/options.hpp"
+#include "app/user_commands.hpp"
 #include "http/listeners.hpp"
 #include "http/server.hpp"
 #include "storage/lmdb_env.hpp"
@@ -22,38 +23,6 @@ namespace {
 
 using namespace skyhaul;
 
-std::string json_escape(const std::string& s) {
-  std::string out;
-  for (auto c : s) {
-    switch (c) {
-    case '"':
-      out += "\\\"";
-      break;
-    case '\\':
-      out += "\\\\";
-      break;
-    default:
-      if (static_cast<unsigned char>(c) < 0x20) {
-        char buf[8];
-        std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-        out += buf;
-      } else {
-        out += c;
-      }
-    }
-  }
-  return out;
-}
-
-std::string user_json(const storage::new_user& u) {
-  auto& r = u.rec;
-  return "{\"id\":" + std::to_string(r.id) + ",\"name\":\""
-         + json_escape(r.name) + "\",\"api_key\":\"" + u.api_key
-         + "\",\"access_key\":\"" + r.access_key + "\",\"secret_key\":\""
-         + r.secret_key + "\",\"callback_secret\":\"" + r.callback_secret
-         + "\"}";
-}
-
 /// Writes `path` atomically (temp file, fsync, rename) with `mode`.
 void write_file(const std::string& path, const std::string& text, mode_t mode) {
   auto tmp = path + ".tmp";
@@ -67,24 +36,6 @@ void write_file(const std::string& path, const std::string& text, mode_t mode) {
   if (n != static_cast<ssize_t>(text.size())
       || ::rename(tmp.c_str(), path.c_str()) != 0)
     throw std::runtime_error("cannot write " + path);
-}
-
-int user_add(const settings& cfg, const command& cmd) {
-  // LMDB allows one writer across processes: this works beside a running
-  // daemon, which reads the new credentials on their first use.
-  storage::lmdb_env db{cfg.data_dir + "/db", cfg.map_size};
-  auto t = db.write();
-  if (storage::find_user_by_name(t, cmd.name)) {
-    std::cerr << "skyhauld: user exists: " << cmd.name << "\n";
-    return 1;
-  }
-  auto u = storage::make_user(storage::next_user_id(t), cmd.name, cmd.admin,
-                              cmd.level);
-  u.rec.may_cancel_offline = cmd.may_cancel_offline;
-  storage::put_user(t, u.rec);
-  t.commit();
-  std::cout << user_json(u) << std::endl;
-  return 0;
 }
 
 /// On the first start, an admin and its credentials in admin.json (0600).
@@ -186,7 +137,9 @@ int main(int argc, char** argv) {
       std::cout << skyhaul::usage();
       return 0;
     case skyhaul::command::user_add:
-      return user_add(cfg, cmd);
+    case skyhaul::command::user_passwd:
+    case skyhaul::command::user_credential:
+      return skyhaul::run_user_command(cfg, cmd);
     case skyhaul::command::serve:
       return serve(cfg);
     }

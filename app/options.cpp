@@ -245,7 +245,7 @@ settings load_settings(const std::vector<std::string>& args, command& cmd) {
       value = key.substr(eq + 1);
       key = key.substr(0, eq);
     } else if (key == "allow-private-networks" || key == "admin"
-               || key == "may-cancel-offline") {
+               || key == "may-cancel-offline" || key == "password-stdin") {
       value = "true";
     } else if (i + 1 < args.size()) {
       value = args[++i];
@@ -259,8 +259,11 @@ settings load_settings(const std::vector<std::string>& args, command& cmd) {
   }
   if (!positional.empty()) {
     if (positional.size() == 3 && positional[0] == "user"
-        && positional[1] == "add") {
-      cmd.what = command::user_add;
+        && (positional[1] == "add" || positional[1] == "passwd"
+            || positional[1] == "credential")) {
+      cmd.what = positional[1] == "add"      ? command::user_add
+                 : positional[1] == "passwd" ? command::user_passwd
+                                             : command::user_credential;
       cmd.name = positional[2];
     } else {
       throw std::invalid_argument("unknown command: " + positional[0]);
@@ -278,12 +281,24 @@ settings load_settings(const std::vector<std::string>& args, command& cmd) {
       settings tmp;
       num (&settings::max_active)(tmp, value);
       cmd.level = tmp.max_active;
+    } else if (cmd.what == command::user_add && key == "email") {
+      cmd.email = value;
+    } else if (cmd.what == command::user_add && key == "plan") {
+      cmd.plan = value;
+    } else if ((cmd.what == command::user_add
+                || cmd.what == command::user_passwd)
+               && key == "password-stdin") {
+      cmd.password_stdin = value != "false";
     } else {
       apply(s, key, value);
     }
   }
-  if (cmd.what == command::user_add && cmd.name.empty())
-    throw std::invalid_argument("user add needs a name");
+  if (cmd.what != command::serve && cmd.what != command::help
+      && cmd.name.empty())
+    throw std::invalid_argument("user commands need a name");
+  if (cmd.what == command::user_passwd && !cmd.password_stdin)
+    throw std::invalid_argument("user passwd reads the password from stdin: "
+                                "pass --password-stdin");
   return s;
 }
 
@@ -294,7 +309,10 @@ const char* usage() {
          "                [--OPTION VALUE ...]\n"
          "       skyhauld user add NAME [--admin] [--level N] "
          "[--may-cancel-offline]\n"
-         "                --data-dir DIR\n";
+         "                [--email EMAIL] [--password-stdin] [--plan NAME]"
+         " --data-dir DIR\n"
+         "       skyhauld user passwd NAME --password-stdin --data-dir DIR\n"
+         "       skyhauld user credential NAME --data-dir DIR\n";
 }
 
 } // namespace skyhaul

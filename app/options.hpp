@@ -9,11 +9,17 @@ namespace skyhaul {
 
 /// What the command line asks for.
 struct command {
-  enum kind { serve, user_add, help } what = serve;
-  /// `user add NAME`: the name, admin flag and level.
+  enum kind { serve, user_add, user_passwd, user_credential, help } what
+      = serve;
+  /// `user add|passwd|credential NAME`: the name; for `add` the admin flag,
+  /// level, e-mail, plan and whether a password comes on stdin.
   std::string name;
   bool admin = false;
   uint32_t level = 0;
+  std::string email;
+  std::string plan;
+  /// `--password-stdin`: the first line of stdin is the password.
+  bool password_stdin = false;
   /// May cancel tasks with the Offline API's DELETE.
   bool may_cancel_offline = false;
 };

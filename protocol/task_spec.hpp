@@ -42,13 +42,23 @@ struct task_spec {
   /// Create the task in the paused state.
   bool start_paused = false;
   face origin = face::task_api;
+  // Appended in task_record format 1.1 (older records read these as empty):
+  /// The configured proxy (`settings::proxies`) this task's transfers go
+  /// through; "" means none.
+  std::string proxy_id;
+  /// The caller's remote account that receives every stored file; 0 means
+  /// none.
+  uint64_t remote_account = 0;
+  /// Folder path on the remote account.
+  std::string remote_folder;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_spec& x) {
   return f(x.url, x.bucket, x.key, x.target, x.md5, x.sha1, x.crc32, x.size,
            x.rule, x.acl, x.success_callback_url, x.failure_callback_url,
-           x.torrent, x.files, x.start_paused, x.origin);
+           x.torrent, x.files, x.start_paused, x.origin, x.proxy_id,
+           x.remote_account, x.remote_folder);
 }
 
 } // namespace skyhaul

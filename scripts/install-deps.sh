@@ -5,7 +5,7 @@ set -euo pipefail
 pkgs=(cmake ninja-build g++ ccache pkg-config python3
       libcaf-dev libtorrent-rasterbar-dev liblmdb-dev libboost-dev
       libboost-test-dev libboost-system-dev libcurl4-openssl-dev rapidjson-dev
-      libssl-dev libarchive-dev zlib1g-dev curl nginx-light aria2
+      libssl-dev libsodium-dev libarchive-dev zlib1g-dev curl nginx-light aria2
       s3cmd python3-boto3 python3-libtorrent opentracker transmission-cli)
 missing=()
 # npm may come with a nodejs from elsewhere; Debian's package otherwise.

@@ -260,8 +260,10 @@ BOOST_AUTO_TEST_CASE(a_database_of_a_newer_major_makes_the_daemon_refuse) {
     auto t = db.write();
     auto f = *t.get_as<st::database_format>(st::table::meta, "format");
     for (auto& r : f.records)
-      if (r.table == "tasks")
+      if (r.table == "tasks") {
         r.major = 2;
+        r.minor = 0;
+      }
     t.put(st::table::meta, "format", f);
     t.commit();
   }

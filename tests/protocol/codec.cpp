@@ -59,7 +59,8 @@ BOOST_AUTO_TEST_CASE(every_record_starts_with_its_format) {
   BOOST_REQUIRE(read_header(bytes, major, minor, body));
   BOOST_CHECK_EQUAL(major, record_format<task_record>::major);
   BOOST_CHECK_EQUAL(minor, record_format<task_record>::minor);
-  BOOST_CHECK_EQUAL(bytes.substr(0, 2), std::string("\x01\x00", 2));
+  // The header is two varints: major and minor.
+  BOOST_CHECK_EQUAL(bytes.substr(0, 2), std::string("\x01\x01", 2));
 }
 
 namespace {
@@ -242,4 +243,69 @@ BOOST_AUTO_TEST_CASE(errors_carry_code_and_message) {
   BOOST_CHECK_EQUAL(message_of(err), "no such task");
   BOOST_CHECK_EQUAL(http_status(ec::invalid_state), 409u);
   BOOST_CHECK(code_of(caf::error{}) == ec::none);
+}
+
+namespace {
+
+/// task_spec and task_record as format 1.0 wrote them, before the spec's
+/// proxy and remote account fields.
+struct task_spec_1_0 {
+  task_spec s;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_spec_1_0& x) {
+  auto& s = x.s;
+  return f(s.url, s.bucket, s.key, s.target, s.md5, s.sha1, s.crc32, s.size,
+           s.rule, s.acl, s.success_callback_url, s.failure_callback_url,
+           s.torrent, s.files, s.start_paused, s.origin);
+}
+
+struct task_record_1_0 {
+  task_record r;
+  task_spec_1_0 spec;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_record_1_0& x) {
+  auto& r = x.r;
+  return f(r.seq, r.owner, x.spec, r.state, r.error, r.error_message,
+           r.done_bytes, r.total_bytes, r.created_ms, r.updated_ms,
+           r.file_name, r.validator, r.info_hash, r.torrent_name,
+           r.torrent_files, r.tries, r.files);
+}
+
+} // namespace
+
+namespace skyhaul {
+template <>
+struct record_format<task_record_1_0> : format_version<1, 0> {
+  static constexpr const char* table = "tasks";
+};
+} // namespace skyhaul
+
+BOOST_AUTO_TEST_CASE(a_task_of_format_1_0_reads_without_proxy_or_remote) {
+  task_record_1_0 old;
+  old.r.seq = 77;
+  old.spec.s.url = "http://example.com/a";
+  old.r.file_name = "a";
+  task_record out;
+  out.spec.proxy_id = "stale";
+  out.spec.remote_account = 9;
+  BOOST_REQUIRE(decode(encode(old), out));
+  BOOST_CHECK_EQUAL(out.seq, 77u);
+  BOOST_CHECK_EQUAL(out.spec.url, "http://example.com/a");
+  BOOST_CHECK_EQUAL(out.file_name, "a");
+  BOOST_CHECK_EQUAL(out.spec.proxy_id, "");
+  BOOST_CHECK_EQUAL(out.spec.remote_account, 0u);
+  BOOST_CHECK_EQUAL(out.spec.remote_folder, "");
+  // And a record of today's format round-trips the new fields.
+  out.spec.proxy_id = "eu";
+  out.spec.remote_account = 3;
+  out.spec.remote_folder = "films/new";
+  task_record again;
+  BOOST_REQUIRE(decode(encode(out), again));
+  BOOST_CHECK_EQUAL(again.spec.proxy_id, "eu");
+  BOOST_CHECK_EQUAL(again.spec.remote_account, 3u);
+  BOOST_CHECK_EQUAL(again.spec.remote_folder, "films/new");
 }

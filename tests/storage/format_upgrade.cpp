@@ -43,6 +43,47 @@ std::string caf_bytes(T x) {
   return std::string(buf.begin(), buf.end());
 }
 
+/// Records with the fields they had in format 0 (106f43b), for CAF to
+/// write as that binary did: the fields appended since are left out.
+struct spec_v0 {
+  task_spec s;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, spec_v0& x) {
+  auto& s = x.s;
+  return f(s.url, s.bucket, s.key, s.target, s.md5, s.sha1, s.crc32, s.size,
+           s.rule, s.acl, s.success_callback_url, s.failure_callback_url,
+           s.torrent, s.files, s.start_paused, s.origin);
+}
+
+struct task_v0 {
+  task_record r;
+  spec_v0 spec;
+  explicit task_v0(const task_record& rec) : r(rec), spec{rec.spec} {}
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_v0& x) {
+  auto& r = x.r;
+  return f(r.seq, r.owner, x.spec, r.state, r.error, r.error_message,
+           r.done_bytes, r.total_bytes, r.created_ms, r.updated_ms,
+           r.file_name, r.validator, r.info_hash, r.torrent_name,
+           r.torrent_files, r.tries, r.files);
+}
+
+struct user_v0 {
+  user_record u;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, user_v0& x) {
+  auto& u = x.u;
+  return f(u.id, u.name, u.admin, u.level, u.api_key_hash, u.access_key,
+           u.secret_key, u.callback_secret, u.created_ms,
+           u.may_cancel_offline);
+}
+
 std::string read_file(const std::string& path) {
   std::ifstream in{path};
   std::stringstream buf;
@@ -78,10 +119,10 @@ BOOST_AUTO_TEST_CASE(the_format_0_reader_reads_cafs_bytes) {
   rec.files[1].idc_ok = {"east"};
   rec.files[1].size = 1ull << 40;
   task_record out;
-  BOOST_REQUIRE(legacy_decode(caf_bytes(rec), out));
+  BOOST_REQUIRE(legacy_decode(caf_bytes(task_v0{rec}), out));
   BOOST_CHECK(encode(out) == encode(rec));
-  BOOST_CHECK(!legacy_decode(caf_bytes(rec) + "x", out));
-  BOOST_CHECK(!legacy_decode(caf_bytes(rec).substr(1), out));
+  BOOST_CHECK(!legacy_decode(caf_bytes(task_v0{rec}) + "x", out));
+  BOOST_CHECK(!legacy_decode(caf_bytes(task_v0{rec}).substr(1), out));
 
   user_record u;
   u.id = 5;
@@ -91,7 +132,7 @@ BOOST_AUTO_TEST_CASE(the_format_0_reader_reads_cafs_bytes) {
   u.created_ms = -3;
   u.may_cancel_offline = true;
   user_record u_out;
-  BOOST_REQUIRE(legacy_decode(caf_bytes(u), u_out));
+  BOOST_REQUIRE(legacy_decode(caf_bytes(user_v0{u}), u_out));
   BOOST_CHECK(encode(u_out) == encode(u));
 
   callback_event ev;
@@ -249,8 +290,10 @@ BOOST_AUTO_TEST_CASE(a_database_of_a_newer_major_is_refused) {
     auto t = env.write();
     auto f = *t.get_as<database_format>(table::meta, "format");
     for (auto& r : f.records)
-      if (r.table == "tasks")
+      if (r.table == "tasks") {
         r.major = 2;
+        r.minor = 0;
+      }
     t.put(table::meta, "format", f);
     t.put(table::tasks, be64(1), task_record_v2{"?"});
     t.commit();

@@ -142,4 +142,72 @@ BOOST_AUTO_TEST_CASE(users_are_found_by_key_only_with_the_right_key) {
   BOOST_CHECK_EQUAL(u.rec.access_key.size(), 21u);
 }
 
+BOOST_AUTO_TEST_CASE(users_are_found_by_email_and_passkey_and_rotate) {
+  new_user u;
+  {
+    auto t = env->write();
+    u = make_user(next_user_id(t), "bob", false, 1);
+    u.rec.email = normalize_email(" Bob@Example.ORG ");
+    put_user(t, u.rec);
+    t.commit();
+  }
+  BOOST_CHECK_EQUAL(u.rec.email, "bob@example.org");
+  BOOST_CHECK_EQUAL(u.rec.passkey.size(), 32u);
+  BOOST_CHECK(credential_matches(u.rec, u.credential));
+  BOOST_CHECK(!credential_matches(u.rec, u.credential + "x"));
+  BOOST_CHECK(!credential_matches(u.rec, ""));
+  {
+    auto t = env->read();
+    auto by_mail = find_user_by_email(t, "BOB@example.org");
+    BOOST_REQUIRE(by_mail);
+    BOOST_CHECK_EQUAL(by_mail->name, "bob");
+    BOOST_CHECK(!find_user_by_email(t, "bob@example.net"));
+    BOOST_CHECK(!find_user_by_email(t, "not an address"));
+    auto by_key = find_user_by_passkey(t, u.rec.passkey);
+    BOOST_REQUIRE(by_key);
+    BOOST_CHECK_EQUAL(by_key->id, u.rec.id);
+    BOOST_CHECK(!find_user_by_passkey(t, ""));
+  }
+  // A rotated credential and passkey replace the old ones.
+  auto old = u.rec;
+  auto fresh = rotate_credential(u.rec);
+  {
+    auto t = env->write();
+    put_user(t, u.rec);
+    t.commit();
+  }
+  auto t = env->read();
+  BOOST_CHECK(!find_user_by_passkey(t, old.passkey));
+  BOOST_CHECK(find_user_by_passkey(t, u.rec.passkey));
+  auto stored = get_user(t, u.rec.id);
+  BOOST_REQUIRE(stored);
+  BOOST_CHECK(credential_matches(*stored, fresh));
+  BOOST_CHECK(!credential_matches(*stored, u.credential));
+}
+
+BOOST_AUTO_TEST_CASE(an_email_belongs_to_one_user) {
+  auto t = env->write();
+  auto a = make_user(next_user_id(t), "carol", false, 1);
+  a.rec.email = "carol@example.org";
+  put_user(t, a.rec);
+  auto b = make_user(next_user_id(t), "dave", false, 1);
+  b.rec.email = "carol@example.org";
+  BOOST_CHECK_THROW(put_user(t, b.rec), std::invalid_argument);
+  // Its owner may put the record again, and give the address up.
+  BOOST_CHECK_NO_THROW(put_user(t, a.rec));
+  a.rec.email.clear();
+  put_user(t, a.rec);
+  BOOST_CHECK(!find_user_by_email(t, "carol@example.org"));
+  BOOST_CHECK_NO_THROW(put_user(t, b.rec));
+}
+
+BOOST_AUTO_TEST_CASE(emails_are_checked_for_shape) {
+  BOOST_CHECK_EQUAL(normalize_email("a@b"), "a@b");
+  BOOST_CHECK_EQUAL(normalize_email("@b"), "");
+  BOOST_CHECK_EQUAL(normalize_email("a@"), "");
+  BOOST_CHECK_EQUAL(normalize_email("a@b@c"), "");
+  BOOST_CHECK_EQUAL(normalize_email("a b@c"), "");
+  BOOST_CHECK_EQUAL(normalize_email(std::string(250, 'a') + "@b.cd"), "");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -121,6 +121,9 @@ user parse_user(const std::string& json) {
   u.api_key = json_field(json, "api_key");
   u.access_key = json_field(json, "access_key");
   u.secret_key = json_field(json, "secret_key");
+  u.credential = json_field(json, "credential");
+  u.passkey = json_field(json, "passkey");
+  u.email = json_field(json, "email");
   return u;
 }
 
@@ -204,9 +207,20 @@ int server_process::stop(int sig) {
 }
 
 user server_process::add_user(const std::string& name,
-                              const std::string& flags) {
-  auto cmd = std::string{SKYHAULD_PATH} + " user add " + name + " " + flags
-             + " --data-dir " + dir_;
+                              const std::string& flags,
+                              const std::string& stdin_text) {
+  return parse_user(user_command("add " + name + " " + flags, stdin_text));
+}
+
+std::string server_process::user_command(const std::string& args,
+                                         const std::string& stdin_text) {
+  auto input = dir_ + "/user-command.stdin";
+  {
+    std::ofstream f{input, std::ios::trunc};
+    f << stdin_text;
+  }
+  auto cmd = std::string{SKYHAULD_PATH} + " user " + args + " --data-dir "
+             + dir_ + " < " + input;
   std::string out;
   if (auto* p = ::popen(cmd.c_str(), "r")) {
     char buf[512];
@@ -215,7 +229,7 @@ user server_process::add_user(const std::string& name,
       out.append(buf, n);
     ::pclose(p);
   }
-  return parse_user(out);
+  return out;
 }
 
 std::string server_process::url(const std::string& listener) const {

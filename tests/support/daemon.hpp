@@ -35,6 +35,10 @@ struct user {
   std::string api_key;
   std::string access_key;
   std::string secret_key;
+  /// The community face's `credential` header and the tracker passkey.
+  std::string credential;
+  std::string passkey;
+  std::string email;
 };
 
 class server_process {
@@ -55,8 +59,14 @@ public:
     stop(9);
   }
 
-  /// Runs `skyhauld user add NAME [FLAGS]` against the data dir.
-  user add_user(const std::string& name, const std::string& flags = {});
+  /// Runs `skyhauld user add NAME [FLAGS]` against the data dir, with
+  /// `stdin_text` on its stdin (for `--password-stdin`).
+  user add_user(const std::string& name, const std::string& flags = {},
+                const std::string& stdin_text = {});
+
+  /// Runs `skyhauld user ARGS` against the data dir; its stdout.
+  std::string user_command(const std::string& args,
+                           const std::string& stdin_text = {});
 
   /// The admin from admin.json.
   const user& admin() const {
