@@ -30,6 +30,8 @@ constexpr const char* table_names[num_tables] = {
   "blobs",    "buckets",    "meta",        "outbox",
   "deliveries", "replicas", "bucket_acls", "resume",
   "torrent_cache",
+  "posts", "threads", "post_hashes", "metainfo", "levels", "figures",
+  "torrent_counters",
 };
 
 } // namespace
