@@ -9,6 +9,7 @@
 #include "storage/post_table.hpp"
 #include "storage/user_table.hpp"
 
+#include <algorithm>
 #include <caf/all.hpp>
 #include <iostream>
 #include <memory>
@@ -289,9 +290,9 @@ tracker_actor::behavior_type tracker(tracker_ptr self, const settings* cfg,
       [=](caf::tick_atom) {
         expire(self);
         flush(self);
-        self->delayed_send(self,
-                           std::chrono::milliseconds(
-                               self->state.cfg->tracker_flush_ms),
+        // At least 50 ms apart: `--tracker-flush-ms=0` must not spin.
+        auto every = std::max<uint32_t>(self->state.cfg->tracker_flush_ms, 50);
+        self->delayed_send(self, std::chrono::milliseconds(every),
                            caf::tick_atom_v);
       },
   };

@@ -723,7 +723,9 @@ namespace {
 std::string sample_path(const std::string& pattern) {
   static const std::map<std::string, std::string> samples{
       {":tid", format_tid(5)}, {":op", "pause"},    {":bucket", "walk-bucket"},
-      {"*key", "dir/a.bin"},   {"*file", "a.bin"}};
+      {"*key", "dir/a.bin"},   {"*file", "a.bin"},
+      {":pid", "5"},           {":lid", "3"},       {":uid", "7"},
+      {":passkey", std::string(32, '0')}};
   std::string out;
   for (auto& seg : http::split_path(pattern)) {
     out += "/";
@@ -760,6 +762,17 @@ bool in_face_shape(const std::string& face, const response& res) {
                == 0
            && res.body.find("<RequestId>") != std::string::npos
            && res.headers[bhttp::field::content_type] == "application/xml";
+  if (face == "community") {
+    rapidjson::Document doc;
+    doc.Parse(res.body.c_str(), res.body.size());
+    return !doc.HasParseError() && doc.IsObject() && doc.HasMember("status")
+           && doc["status"] == "FAIL" && doc.HasMember("message")
+           && doc["message"].IsString() && doc.HasMember("data")
+           && doc["data"].IsNull()
+           && res.headers[bhttp::field::content_type] == "application/json";
+  }
+  if (face == "tracker")
+    return res.status == 200u && res.body.rfind("d14:failure reason", 0) == 0;
   BOOST_ERROR("the test knows no error shape of face " << face);
   return false;
 }
@@ -779,10 +792,13 @@ BOOST_AUTO_TEST_CASE(every_route_refuses_strangers_in_its_faces_shape) {
       {"Date", skyhaul::format_http_date(std::time(nullptr))}};
   auto api_wrong = std::map<std::string, std::string>{
       {"Authorization", "Bearer sk_wrong"}};
+  auto community_wrong = std::map<std::string, std::string>{
+      {"id", "1"}, {"credential", "wrong"}};
   // What each face makes of the router's 405: S3 answers every operation
   // it does not do (PutObject, POST ?delete...) with 501 NotImplemented.
   const std::map<std::string, unsigned> status_405{
-      {"task", 405}, {"offline", 405}, {"s3", 501}};
+      {"task", 405}, {"offline", 405}, {"s3", 501}, {"community", 405},
+      {"tracker", 200}};
   std::set<std::string> open_routes;
   size_t walked = 0;
   for (auto& l : listeners) {
@@ -796,7 +812,9 @@ BOOST_AUTO_TEST_CASE(every_route_refuses_strangers_in_its_faces_shape) {
       if (route.auth == http::access::open) {
         open_routes.insert(what);
       } else {
-        auto& forged = route.face == "task" ? api_wrong : aws_wrong;
+        auto& forged = route.face == "task"        ? api_wrong
+                       : route.face == "community" ? community_wrong
+                                                   : aws_wrong;
         for (bool anonymous : {true, false}) {
           client c{bound[l.name]};
           auto res = c.call(verb_of(route.method), path, {},
@@ -809,7 +827,7 @@ BOOST_AUTO_TEST_CASE(every_route_refuses_strangers_in_its_faces_shape) {
                               what << " -> " << res.body);
           // A forged signature is refused as such, not let through as an
           // anonymous caller that the ACL happens to stop.
-          if (!anonymous && route.face != "task")
+          if (!anonymous && (route.face == "s3" || route.face == "offline"))
             BOOST_CHECK_MESSAGE(res.body.find("InvalidAccessKeyId")
                                   != std::string::npos,
                                 what << " forged -> " << res.body);
@@ -855,7 +873,9 @@ BOOST_AUTO_TEST_CASE(every_route_refuses_strangers_in_its_faces_shape) {
   // The public routes, each on purpose: a new one must be added here.
   BOOST_CHECK(open_routes
               == (std::set<std::string>{"api GET /healthz",
-                                        "api GET /download/:tid/*file"}));
+                                        "api GET /download/:tid/*file",
+                                        "api GET /announce/:passkey",
+                                        "api GET /scrape/:passkey"}));
 }
 
 BOOST_AUTO_TEST_CASE(stop_closes_listeners_and_is_idempotent) {
