@@ -2,6 +2,7 @@
 
 #include "actors/backoff.hpp"
 #include "actors/curl_loop.hpp"
+#include "actors/timeouts.hpp"
 #include "base/crypto.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/outbox_table.hpp"
@@ -22,8 +23,6 @@ namespace {
 
 /// Deliveries in flight at once; a slow receiver holds one slot only.
 constexpr size_t max_in_flight = 64;
-
-constexpr auto store_timeout = std::chrono::seconds(60);
 
 /// One POST to make.
 struct delivery_job {
@@ -118,6 +117,9 @@ private:
 struct owed_event {
   callback_event ev;
   bool in_flight = false;
+  /// The round of the attempt in flight: a redeliver during the attempt
+  /// starts a new round, which that attempt does not count for.
+  uint32_t flight_round = 0;
 };
 
 struct callback_state {
@@ -159,6 +161,7 @@ void add(cb_ptr self, callback_event ev) {
 void start(cb_ptr self, owed_event& o) {
   auto& st = self->state;
   o.in_flight = true;
+  o.flight_round = o.ev.round;
   ++st.in_flight;
   std::optional<user_record> owner;
   {
@@ -221,6 +224,14 @@ void settle(cb_ptr self, delivery_attempt& a, bool retryable) {
   o.in_flight = false;
   --st.in_flight;
   auto& ev = o.ev;
+  if (o.flight_round != ev.round) {
+    // Redelivered while this attempt ran: the attempt is logged, and the
+    // new round makes its own delivery, whatever this one's outcome.
+    st.due.emplace(ev.next_ms, ev.id);
+    self->request(st.store, store_timeout, caf::put_atom_v, a, ev)
+        .then([](caf::ok_atom) {}, [](caf::error&) {});
+    return;
+  }
   ++ev.tries;
   auto now = now_ms();
   auto window_end = ev.window_start_ms + int64_t{cfg.callback_window_s} * 1000;

@@ -27,6 +27,7 @@ curl_defaults curl_defaults::from(const settings& cfg) {
   curl_defaults d;
   d.policy = base::net_policy::from_settings(cfg.allow_private_networks,
                                              cfg.allow_networks);
+  d.proxies = cfg.proxies;
   d.connect_timeout_s = static_cast<long>(cfg.connect_timeout_s);
   d.low_speed_limit = static_cast<long>(cfg.low_speed_limit);
   d.low_speed_time_s = static_cast<long>(cfg.low_speed_time_s);

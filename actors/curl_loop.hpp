@@ -18,6 +18,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 namespace skyhaul {
 
@@ -31,6 +32,8 @@ struct curl_defaults {
   /// environment's proxy variables are ignored: a proxy would hide the
   /// target from the network policy.
   std::string proxy;
+  /// The configured proxies a job may choose (by id) instead.
+  std::vector<proxy_config> proxies;
   long connect_timeout_s = 15;
   /// Abort a transfer slower than this many bytes/s for this long: the
   /// bound on every job, which may add a total timeout of its own.

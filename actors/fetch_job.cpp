@@ -1,6 +1,7 @@
 #include "actors/fetch_job.hpp"
 
 #include "actors/http_fetch.hpp"
+#include "actors/proxy_route.hpp"
 #include "protocol/text.hpp"
 #include "storage/digest.hpp"
 
@@ -12,6 +13,7 @@
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <filesystem>
+#include <thread>
 #include <unistd.h>
 
 namespace skyhaul {
@@ -56,10 +58,20 @@ struct transfer : curl_job {
   uint64_t speed = 0;
   /// Extra request headers (If-Range); freed with the transfer.
   curl_slist* headers = nullptr;
+  /// The proxy of this transfer (the loop's list outlives it); nullptr:
+  /// direct.
+  const proxy_config* proxy = nullptr;
+  /// A socks5 proxy's checked origin addresses (CURLOPT_RESOLVE).
+  std::string pins;
+  curl_slist* resolve = nullptr;
+  /// Through a proxy under a policy: redirects are followed here, each
+  /// target checked first, not by curl.
+  bool check_redirects = false;
 
   ~transfer() override {
     close_file();
     curl_slist_free_all(headers);
+    curl_slist_free_all(resolve);
     if (owner) {
       auto i = owner->running_.find(req.seq);
       if (i != owner->running_.end() && i->second == this)
@@ -84,6 +96,9 @@ struct transfer : curl_job {
 
   const base::net_policy* policy() const override;
   bool prepare(CURL* e) override;
+  /// Starts the next hop of a redirect that `check_redirects` keeps from
+  /// curl; true when it did (or failed the transfer in `forced`: false).
+  bool follow(CURL* e, CURLcode code);
   void finished(CURL* e, CURLcode code) override;
   void tick(clock_type::time_point now) override;
 };
@@ -243,11 +258,17 @@ size_t write_cb(char* p, size_t size, size_t n, void* ud) {
   return len;
 }
 
+const base::net_policy everything{true};
+
+/// The policy a request's connections are checked against.
+const base::net_policy& policy_of(const fetch_request& req,
+                                  const curl_loop& loop) {
+  return req.allow_private ? everything : loop.defaults().policy;
+}
+
 } // namespace
 
-
 const base::net_policy* transfer::policy() const {
-  static const base::net_policy everything{true};
   return req.allow_private ? &everything : nullptr;
 }
 
@@ -276,11 +297,43 @@ bool transfer::prepare(CURL* e) {
       curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
     }
   }
+  if (proxy) {
+    apply_proxy(e, *proxy, pins, resolve);
+    if (check_redirects)
+      curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+  }
   return true;
 }
 
-void transfer::finished(CURL*, CURLcode code) {
+bool transfer::follow(CURL* e, CURLcode code) {
+  if (!check_redirects || code != CURLE_OK || forced != ec::none
+      || status < 300 || status >= 400)
+    return false;
+  char* next = nullptr;
+  curl_easy_getinfo(e, CURLINFO_REDIRECT_URL, &next);
+  if (!next)
+    return false;
+  if (req.max_redirects == 0) {
+    forced = ec::download_source_exception;
+    forced_message = "more than the allowed redirects";
+    return false;
+  }
+  // The next hop is a new request of the same task, through the same
+  // origin check; this transfer goes without a result.
+  auto hop = req;
+  hop.url = next;
+  --hop.max_redirects;
+  close_file();
+  owner->running_.erase(req.seq);
+  auto jobs = owner;
+  jobs->add(*jobs->loop_, std::move(hop), who);
+  return true;
+}
+
+void transfer::finished(CURL* e, CURLcode code) {
   auto& t = *this;
+  if (follow(e, code))
+    return;
   fetch_result res;
   res.seq = t.req.seq;
   res.http_status = static_cast<uint32_t>(t.status);
@@ -293,6 +346,9 @@ void transfer::finished(CURL*, CURLcode code) {
     // the name worked.
     t.forced = ec::blocked_address;
     t.forced_message = refusal();
+    // Through a proxy, the only connection Skyhaul opens is to the proxy.
+    if (t.proxy)
+      t.forced_message = "proxy '" + t.proxy->id + "': " + refusal();
   }
   if (t.forced != ec::none) {
     res.code = t.forced;
@@ -374,6 +430,7 @@ void fetch_jobs::start(fetch_request req, fetch_listener_actor who) {
 void fetch_jobs::stop(task_seq seq) {
   auto self = shared_from_this();
   loop_->post([self, seq](curl_loop& loop) {
+    self->checking_.erase(seq);
     auto i = self->running_.find(seq);
     if (i == self->running_.end())
       return;
@@ -383,24 +440,77 @@ void fetch_jobs::stop(task_seq seq) {
 }
 
 void fetch_jobs::close() {
+  closed_ = true;
   loop_->drop(this);
+}
+
+void fetch_jobs::fail(const fetch_request& req, const fetch_listener_actor& who,
+                      ec code, std::string msg, bool transient) {
+  fetch_result res;
+  res.seq = req.seq;
+  res.code = code;
+  res.message = std::move(msg);
+  res.transient = transient;
+  caf::anon_send(who, atom::done_v, std::move(res));
+  rebalance();
 }
 
 void fetch_jobs::add(curl_loop& loop, fetch_request req,
                      fetch_listener_actor who) {
   if (auto i = running_.find(req.seq); i != running_.end())
     loop.remove(i->second);
+  checking_.erase(req.seq);
+  const proxy_config* proxy = nullptr;
+  if (!req.proxy_id.empty()) {
+    proxy = find_proxy(loop.defaults().proxies, req.proxy_id);
+    if (!proxy)
+      return fail(req, who, ec::invalid_argument,
+                  "unknown proxy '" + req.proxy_id
+                    + "': the configuration has no proxy of that id");
+  }
+  auto& policy = policy_of(req, loop);
+  if (!proxy || policy.allows_everything())
+    return launch(loop, std::move(req), std::move(who), proxy, {}, false);
+  // Resolving blocks: a thread of its own does it, and the loop goes on.
+  // A stop, a newer start or the close meanwhile makes its answer stale.
+  auto gen = ++generation_;
+  checking_[req.seq] = gen;
+  std::thread{[self = shared_from_this(), req = std::move(req),
+               who = std::move(who), policy, gen]() mutable {
+    bool unresolved = false;
+    std::string pins;
+    auto refusal = check_origin(req.url, policy, unresolved, pins);
+    self->loop_->post([self, req = std::move(req), who = std::move(who), gen,
+                       refusal = std::move(refusal), unresolved,
+                       pins = std::move(pins)](curl_loop& loop) mutable {
+      auto i = self->checking_.find(req.seq);
+      if (self->closed_ || i == self->checking_.end() || i->second != gen)
+        return;
+      self->checking_.erase(i);
+      if (!refusal.empty())
+        return self->fail(req, who,
+                          unresolved ? ec::download_source_exception
+                                     : ec::blocked_address,
+                          std::move(refusal), unresolved);
+      auto* proxy = find_proxy(loop.defaults().proxies, req.proxy_id);
+      self->launch(loop, std::move(req), std::move(who), proxy,
+                   std::move(pins), true);
+    });
+  }}.detach();
+}
+
+void fetch_jobs::launch(curl_loop& loop, fetch_request req,
+                        fetch_listener_actor who, const proxy_config* proxy,
+                        std::string pins, bool check_redirects) {
   auto t = std::make_unique<transfer>();
   t->group = this;
   t->req = std::move(req);
   t->who = std::move(who);
+  t->proxy = proxy;
+  t->pins = std::move(pins);
+  t->check_redirects = check_redirects;
   auto fail_now = [&](ec code, std::string msg) {
-    fetch_result res;
-    res.seq = t->req.seq;
-    res.code = code;
-    res.message = std::move(msg);
-    caf::anon_send(t->who, atom::done_v, std::move(res));
-    rebalance();
+    fail(t->req, t->who, code, std::move(msg));
   };
   std::error_code err;
   std::filesystem::create_directories(

@@ -6,6 +6,7 @@
 #include "actors/curl_loop.hpp"
 #include "protocol/actors.hpp"
 
+#include <atomic>
 #include <memory>
 #include <unordered_map>
 
@@ -34,12 +35,26 @@ private:
   friend struct transfer;
 
   // Loop thread only.
+  /// Finds the request's proxy and, through one under a network policy,
+  /// checks the origin first (see actors/proxy_route.hpp).
   void add(curl_loop& loop, fetch_request req, fetch_listener_actor who);
+  /// Starts the transfer itself.
+  void launch(curl_loop& loop, fetch_request req, fetch_listener_actor who,
+              const proxy_config* proxy, std::string pins,
+              bool check_redirects);
+  /// Ends a request that never started a transfer.
+  void fail(const fetch_request& req, const fetch_listener_actor& who, ec code,
+            std::string msg, bool transient = false);
   void rebalance();
 
   std::shared_ptr<curl_loop> loop_;
   uint64_t global_rate_limit_;
   std::unordered_map<task_seq, transfer*> running_;
+  /// Origin checks under way, by seq: the generation whose answer counts.
+  std::unordered_map<task_seq, uint64_t> checking_;
+  uint64_t generation_ = 0;
+  /// Set by `close`: answers of origin checks are dropped from then on.
+  std::atomic<bool> closed_{false};
 };
 
 } // namespace skyhaul

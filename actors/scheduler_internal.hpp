@@ -5,6 +5,7 @@
 // (actors/scheduler_ops.cpp).
 
 #include "actors/scheduler.hpp"
+#include "actors/timeouts.hpp"
 
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
@@ -19,7 +20,6 @@
 
 namespace skyhaul::sched {
 
-constexpr auto store_timeout = std::chrono::seconds(60);
 constexpr auto task_timeout = std::chrono::seconds(30);
 
 struct live_task {

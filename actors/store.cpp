@@ -13,6 +13,7 @@
 #include "storage/rules/object_commit.hpp"
 #include "storage/rules/replicas.hpp"
 #include "storage/rules/transfers.hpp"
+#include "storage/rules/sessions.hpp"
 #include "storage/user_table.hpp"
 
 #include <caf/all.hpp>
@@ -225,6 +226,21 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
         return enqueue_ok(self, [b = std::move(b)](storage::txn& t,
                                                    rules::orphan_list&) {
           rules::apply_transfers(t, b);
+        });
+      },
+      [=](atom::login, std::string& key, user_id user, int64_t expires_ms) {
+        return enqueue_ok(self, [key = std::move(key), user, expires_ms](
+                                    storage::txn& t, rules::orphan_list&) {
+          auto now = now_ms();
+          rules::open_session(t, key,
+                              storage::session_record{user, now, expires_ms},
+                              now);
+        });
+      },
+      [=](atom::logout, std::string& key) {
+        return enqueue_ok(self, [key = std::move(key)](storage::txn& t,
+                                                       rules::orphan_list&) {
+          rules::close_session(t, key);
         });
       },
       [=](atom::flush) -> caf::result<caf::ok_atom> {

@@ -1,5 +1,6 @@
 #include "actors/task.hpp"
 
+#include "actors/proxy_route.hpp"
 #include "actors/task_internal.hpp"
 
 #include "protocol/settings.hpp"
@@ -125,6 +126,7 @@ fetch_request make_fetch(task_ptr self) {
                                 st.deps.blobs->partial_file(st.rec.seq));
   req.offset = storage::file_size_or_zero(req.path);
   req.validator = st.rec.validator;
+  req.proxy_id = task_proxy_id(*st.deps.cfg, st.rec.spec);
   if (st.rec.spec.size >= 0
       && (req.max_size < 0 || st.rec.spec.size < req.max_size))
     // A larger body can only fail the size check: stop it early.

@@ -7,14 +7,14 @@
 #include "actors/task.hpp"
 
 #include <caf/stateful_actor.hpp>
+#include "actors/timeouts.hpp"
+
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 #include <chrono>
 #include <vector>
 
 namespace skyhaul::detail {
-
-constexpr auto store_timeout = std::chrono::seconds(60);
 
 /// Where a live task is in its life; guards against late messages.
 enum class phase {

@@ -3,6 +3,7 @@
 
 #include "actors/torrent_session_state.hpp"
 
+#include "actors/timeouts.hpp"
 #include "actors/torrent_meta.hpp"
 #include "protocol/settings.hpp"
 
@@ -14,8 +15,6 @@
 namespace skyhaul::torrent_session_impl {
 
 namespace {
-
-constexpr auto store_timeout = std::chrono::seconds(60);
 
 void on_added(session_ptr self, torrent_event& ev) {
   auto* e = find_hash(self, ev.info_hash);

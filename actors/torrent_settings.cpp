@@ -1,6 +1,7 @@
 #include "actors/torrent_settings.hpp"
 
 #include "actors/net_policy.hpp"
+#include "actors/proxy_route.hpp"
 #include "protocol/settings.hpp"
 
 #include <algorithm>
@@ -54,6 +55,22 @@ lt::settings_pack make_settings(const settings& cfg) {
   p.set_int(lt::settings_pack::send_buffer_watermark, 4 << 20);
   p.set_int(lt::settings_pack::hashing_threads, 2);
   p.set_int(lt::settings_pack::aio_threads, 4);
+  // libtorrent has one proxy for the whole session: `bt_proxy`, a SOCKS5
+  // proxy (checked at start) for peers and trackers alike.
+  if (auto* proxy = find_proxy(cfg.proxies, cfg.bt_proxy)) {
+    p.set_int(lt::settings_pack::proxy_type,
+              proxy->user.empty() ? lt::settings_pack::socks5
+                                  : lt::settings_pack::socks5_pw);
+    p.set_str(lt::settings_pack::proxy_hostname, proxy->host);
+    p.set_int(lt::settings_pack::proxy_port, proxy->port);
+    p.set_str(lt::settings_pack::proxy_username, proxy->user);
+    p.set_str(lt::settings_pack::proxy_password, proxy->password);
+    // socks5h: tracker names are resolved by the proxy.
+    p.set_bool(lt::settings_pack::proxy_hostnames,
+               proxy->scheme == "socks5h");
+    p.set_bool(lt::settings_pack::proxy_peer_connections, true);
+    p.set_bool(lt::settings_pack::proxy_tracker_connections, true);
+  }
   return p;
 }
 

@@ -2,6 +2,7 @@
 // the swarm), the torrent in the session, hashing the wanted files, and
 // storing them as objects. The HTTP side of a task is in actors/task.cpp.
 
+#include "actors/proxy_route.hpp"
 #include "actors/task_internal.hpp"
 
 #include "actors/torrent_files.hpp"
@@ -192,7 +193,7 @@ void start_swarm(task_ptr self) {
   persist_quietly(self);
   auto listener = caf::actor_cast<torrent_listener_actor>(self);
   auto magnet = st.rec.spec.torrent.empty();
-  self->request(st.deps.torrents, std::chrono::seconds(60), atom::start_v,
+  self->request(st.deps.torrents, session_timeout, atom::start_v,
                 make_add(self), listener)
       .then(
           [=](caf::ok_atom) {
@@ -242,6 +243,7 @@ void start_metainfo_fetch(task_ptr self) {
   auto req = make_fetch_request(cfg, st.rec.seq, st.rec.spec.url,
                                 metainfo_path(self));
   req.max_size = static_cast<int64_t>(cfg.bt_max_torrent_size);
+  req.proxy_id = task_proxy_id(cfg, st.rec.spec);
   self->send(st.deps.fetch, atom::start_v, std::move(req),
              caf::actor_cast<fetch_listener_actor>(self));
 }
@@ -249,6 +251,12 @@ void start_metainfo_fetch(task_ptr self) {
 /// Starts (or restarts after a backoff) whatever comes next.
 void begin(task_ptr self) {
   auto& st = self->state;
+  if (auto why = torrent_proxy_refusal(
+        *st.deps.cfg, task_proxy_id(*st.deps.cfg, st.rec.spec));
+      !why.empty()) {
+    fail(self, ec::invalid_argument, why);
+    return;
+  }
   if (st.rec.spec.torrent.empty()
       && source_of(st.rec.spec) == source_kind::torrent_url)
     start_metainfo_fetch(self);
@@ -321,7 +329,7 @@ void on_meta(task_ptr self, torrent_meta& m) {
     if (entry && cached_files(*entry, st.rec.spec.files)) {
       st.at = phase::storing;
       auto hash = m.info_hash;
-      self->request(st.deps.torrents, std::chrono::seconds(60), atom::remove_v,
+      self->request(st.deps.torrents, session_timeout, atom::remove_v,
                     st.rec.seq, true)
           .then([=](caf::ok_atom) { cached_or_again(self, hash); },
                 [=](caf::error&) { cached_or_again(self, hash); });
@@ -394,7 +402,7 @@ void recheck(task_ptr self, const std::string& why) {
     return;
   }
   st.at = phase::backoff;
-  self->request(st.deps.torrents, std::chrono::seconds(60), atom::remove_v,
+  self->request(st.deps.torrents, session_timeout, atom::remove_v,
                 st.rec.seq, false)
       .then(
           [=](caf::ok_atom) {
@@ -428,7 +436,7 @@ void on_hashed(task_ptr self, std::vector<file_record>& files,
     commit_from(self, std::move(files), std::move(sources), 0, true);
     return;
   }
-  self->request(st.deps.torrents, std::chrono::seconds(60), atom::remove_v,
+  self->request(st.deps.torrents, session_timeout, atom::remove_v,
                 st.rec.seq, false)
       .then(
           [=](caf::ok_atom) mutable {
@@ -525,7 +533,7 @@ task_actor::behavior_type torrent_task(task_ptr self) {
         }
         // Settles once the clean resume data is stored and the torrent
         // left the session, so a quick resume finds it gone.
-        self->request(st.deps.torrents, std::chrono::seconds(60),
+        self->request(st.deps.torrents, session_timeout,
                       atom::pause_v, st.rec.seq)
             .then([=](caf::ok_atom) { settle(self, task_state::paused); },
                   [=](caf::error& err) { give_up(self, err); });
@@ -543,7 +551,7 @@ task_actor::behavior_type torrent_task(task_ptr self) {
             remove_partial_later(self->state.deps, self->state.rec.seq);
           settle(self, task_state::cancelled);
         };
-        self->request(st.deps.torrents, std::chrono::seconds(60),
+        self->request(st.deps.torrents, session_timeout,
                       atom::remove_v, st.rec.seq, del_file)
             .then([=](caf::ok_atom) { finish(); },
                   [=](caf::error&) { finish(); });

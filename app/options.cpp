@@ -1,6 +1,8 @@
 #include "app/options.hpp"
 
 #include "app/idc_options.hpp"
+#include "app/proxy_options.hpp"
+#include "app/plan_options.hpp"
 #include "base/net_policy.hpp"
 
 #include <cstdlib>
@@ -136,6 +138,8 @@ const std::map<std::string, setter>& options() {
       {"callback-retry-base-ms", num(&settings::callback_retry_base_ms)},
       {"callback-retry-max-ms", num(&settings::callback_retry_max_ms)},
       {"replica-max-tries", num(&settings::replica_max_tries)},
+      {"default-proxy", str(&settings::default_proxy)},
+      {"bt-proxy", str(&settings::bt_proxy)},
       {"bt-listen", str(&settings::bt_listen)},
       {"bt-dht", flag(&settings::bt_dht)},
       {"bt-lsd", flag(&settings::bt_lsd)},
@@ -162,6 +166,11 @@ const std::map<std::string, setter>& options() {
       {"tracker-max-peers", num(&settings::tracker_max_peers)},
       {"tracker-flush-ms", num(&settings::tracker_flush_ms)},
       {"tracker-url", str(&settings::tracker_url)},
+      // The Offcloud face (plans and cors_origins: config file only).
+      {"default-plan", str(&settings::default_plan)},
+      {"session-ttl", num(&settings::session_ttl_s)},
+      {"login-max-failures", num(&settings::login_max_failures)},
+      {"login-window", num(&settings::login_window_s)},
   };
   return opts;
 }
@@ -195,6 +204,18 @@ void load_file(settings& s, const std::string& path) {
     std::string key = m.name.GetString();
     if (key == "idcs") {
       s.idcs = parse_idcs(m.value);
+      continue;
+    }
+    if (key == "proxies") {
+      s.proxies = parse_proxies(m.value);
+      continue;
+    }
+    if (key == "plans") {
+      s.plans = parse_plans(m.value);
+      continue;
+    }
+    if (dashed(key) == "cors-origins") {
+      s.cors_origins = parse_cors_origins(m.value);
       continue;
     }
     if (dashed(key) == "allow-network" && m.value.IsArray()) {
@@ -305,6 +326,7 @@ settings load_settings(const std::vector<std::string>& args, command& cmd) {
   if (cmd.what == command::user_passwd && !cmd.password_stdin)
     throw std::invalid_argument("user passwd reads the password from stdin: "
                                 "pass --password-stdin");
+  check_proxy_choices(s);
   return s;
 }
 

@@ -13,6 +13,13 @@
 // aria2-add     aria2.addUri [token, [uri], {"pause":"true"}]
 // aria2-status  adds --tasks paused downloads, then aria2.tellStatus(gid)
 // health        GET /healthz (a baseline for the HTTP layer alone)
+// oc-status     creates --tasks paused tasks (Task API), then the Offcloud
+//               face's POST /api/cloud/status requestId=<24 hex> of them,
+//               form-encoded, round-robin
+// oc-cache      POST /api/cache with 100 form-encoded hashes[i]: every
+//               --cache-stride-th of the --cached hashes `%040x` of 1..N
+//               (what benchmarks/offcloud_seed.cpp stores), half of them
+//               cached and half unknown
 //
 // The set-up phase of the status modes (creating the tasks/gids to query)
 // is bounded by --tasks requests and by 600 s; it prints nothing.
@@ -110,9 +117,12 @@ struct options {
   size_t tasks = 1000;
   size_t threads = 1;
   double timeout = 30; // seconds per request (and per connect)
+  uint64_t cached = 100000; // oc-cache: how many hashes are cached
 };
 
-enum class mode_kind { create, status, aria2_add, aria2_status, health };
+enum class mode_kind {
+  create, status, aria2_add, aria2_status, health, oc_status, oc_cache
+};
 
 bool parse_mode(const std::string& s, mode_kind& m) {
   if (s == "create")
@@ -125,6 +135,10 @@ bool parse_mode(const std::string& s, mode_kind& m) {
     m = mode_kind::aria2_status;
   else if (s == "health")
     m = mode_kind::health;
+  else if (s == "oc-status")
+    m = mode_kind::oc_status;
+  else if (s == "oc-cache")
+    m = mode_kind::oc_cache;
   else
     return false;
   return true;
@@ -137,6 +151,8 @@ const char* mode_name(mode_kind m) {
   case mode_kind::aria2_add: return "aria2-add";
   case mode_kind::aria2_status: return "aria2-status";
   case mode_kind::health: return "health";
+  case mode_kind::oc_status: return "oc-status";
+  case mode_kind::oc_cache: return "oc-cache";
   }
   return "?";
 }
@@ -422,7 +438,8 @@ private:
   /// Points out_ at the bytes of request number n. Nothing is allocated:
   /// the varying requests are assembled in req_, sized once for the longest.
   void render(uint64_t n) {
-    if (st_.mode == mode_kind::create || st_.mode == mode_kind::health) {
+    if (st_.mode == mode_kind::create || st_.mode == mode_kind::health
+        || st_.mode == mode_kind::oc_cache) {
       out_ = st_.fixed.data();
       out_len_ = st_.fixed.size();
       return;
@@ -433,7 +450,7 @@ private:
       p += len;
     };
     auto put_s = [&put](const std::string& s) { put(s.data(), s.size()); };
-    if (st_.mode == mode_kind::status) {
+    if (st_.mode == mode_kind::status || st_.mode == mode_kind::oc_status) {
       put_s(st_.head);
       put_s(st_.ids[n % st_.ids.size()]);
       put_s(st_.tail);
@@ -724,6 +741,10 @@ private:
       return contains(body_, "\"result\":") && !contains(body_, "\"error\":{");
     if (st_.mode == mode_kind::health)
       return true;
+    if (st_.mode == mode_kind::oc_status)
+      return contains(body_, "\"requestId\"") && !contains(body_, "\"error\"");
+    if (st_.mode == mode_kind::oc_cache)
+      return contains(body_, "\"cachedItems\":[\"");
     return contains(body_, "\"status\":\"success\"");
   }
 
@@ -838,6 +859,31 @@ void prepare_requests(run_state& st, const options& opt) {
     st.head = "GET /task/tid/";
     st.tail = "/status HTTP/1.1\r\n" + host + auth + "\r\n";
     break;
+  case mode_kind::oc_status:
+    // requestId = "0000" + the 20-digit tid: 24 hex digits, a fixed length.
+    st.head = "POST /api/cloud/status?key=" + opt.key + " HTTP/1.1\r\n" + host
+              + "Content-Type: application/x-www-form-urlencoded\r\n"
+                "Content-Length: 34\r\n\r\nrequestId=0000";
+    break;
+  case mode_kind::oc_cache: {
+    std::string body;
+    auto stride = std::max<uint64_t>(1, opt.cached / 50);
+    for (int i = 0; i < 100; ++i) {
+      // Even places: cached hashes spread over the table; odd: unknown.
+      uint64_t x = i % 2 == 0 ? 1 + (uint64_t(i / 2) * stride) % opt.cached
+                              : (uint64_t{0xfeed} << 40) + uint64_t(i);
+      char hash[41];
+      std::snprintf(hash, sizeof hash, "%040llx",
+                    static_cast<unsigned long long>(x));
+      body += (i ? "&" : "") + std::string{"hashes%5B"} + std::to_string(i)
+              + "%5D=" + hash;
+    }
+    st.fixed = "POST /api/cache?key=" + opt.key + " HTTP/1.1\r\n" + host
+               + "Content-Type: application/x-www-form-urlencoded\r\n"
+                 "Content-Length: "
+               + std::to_string(body.size()) + "\r\n\r\n" + body;
+    break;
+  }
   case mode_kind::aria2_add:
   case mode_kind::aria2_status: {
     std::string token = "\"token:" + opt.secret + "\",";
@@ -983,10 +1029,11 @@ std::vector<address> resolve(const options& opt) {
 void usage() {
   std::cerr
     << "usage: loadgen --url http://HOST:PORT[/jsonrpc] --mode "
-       "create|status|aria2-add|aria2-status|health\n"
+       "create|status|aria2-add|aria2-status|health|oc-status|oc-cache\n"
        "               [--key API_KEY] [--secret RPC_SECRET]\n"
        "               [--connections 64] [--duration 10] [--requests N]\n"
-       "               [--tasks 1000] [--threads 1] [--timeout 30]\n";
+       "               [--tasks 1000] [--threads 1] [--timeout 30]\n"
+       "               [--cached 100000]\n";
 }
 
 } // namespace
@@ -1036,6 +1083,8 @@ int main(int argc, char** argv) {
         opt.threads = std::max<size_t>(1, std::stoul(v));
       } else if (k == "--timeout") {
         opt.timeout = std::stod(v);
+      } else if (k == "--cached") {
+        opt.cached = std::max<uint64_t>(1, std::stoull(v));
       } else {
         std::cerr << "loadgen: unknown option " << k << "\n";
         usage();
@@ -1051,9 +1100,10 @@ int main(int argc, char** argv) {
       return 2;
     }
     auto addrs = resolve(opt);
-    if (m == mode_kind::status || m == mode_kind::aria2_status) {
-      auto maker = m == mode_kind::status ? mode_kind::create
-                                          : mode_kind::aria2_add;
+    if (m == mode_kind::status || m == mode_kind::aria2_status
+        || m == mode_kind::oc_status) {
+      auto maker = m == mode_kind::aria2_status ? mode_kind::aria2_add
+                                                : mode_kind::create;
       // Set-up phase: bounded by --tasks and by 600 s.
       auto ids = run(ok, opt, addrs, maker, {}, 600, opt.tasks, true, false);
       if (ids.size() < opt.tasks) {

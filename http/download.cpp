@@ -97,6 +97,37 @@ bool etag_matches(const std::string& inm, const std::string& etag) {
   return false;
 }
 
+reply file_reply(const services& svc, const file_record& f,
+                 const std::string& range, const std::string& inm,
+                 const error_fn& error) {
+  auto path = svc.blobs->blob_path(f.blob);
+  std::error_code err;
+  auto size = std::filesystem::file_size(path, err);
+  if (err)
+    return error(404, "the file is gone: " + f.name);
+  reply r;
+  auto etag = "\"" + (f.md5.empty() ? f.blob : f.md5) + "\"";
+  r.content_type = f.content_type.empty() ? "application/octet-stream"
+                                          : f.content_type;
+  r.headers = {{"ETag", etag},
+               {"Last-Modified", format_http_date(f.last_modified_ms / 1000)},
+               {"Accept-Ranges", "bytes"}};
+  if (!inm.empty() && etag_matches(inm, etag)) {
+    r.status = 304;
+    r.content_type.clear();
+    return r;
+  }
+  r.file_path = path;
+  r.file_offset = 0;
+  r.file_length = size;
+  if (!apply_range(r, range, size)) {
+    reply bad = error(416, "the range is past the end of the file");
+    unsatisfiable_range(bad, size);
+    return bad;
+  }
+  return r;
+}
+
 void download(std::shared_ptr<const services> svc_ptr, request& req,
               responder respond) {
   auto& svc = *svc_ptr;
@@ -127,7 +158,6 @@ void download(std::shared_ptr<const services> svc_ptr, request& req,
   ask(
     *svc.sys, svc.scheduler,
     [=](task_status& ts) {
-      auto* blobs = svc_ptr->blobs;
       // By name first: a key may equal another file's name.
       const file_record* f = nullptr;
       for (auto& x : ts.rec.files)
@@ -140,36 +170,10 @@ void download(std::shared_ptr<const services> svc_ptr, request& req,
         respond(json_error(404, "no such file in task " + tid + ": " + file));
         return;
       }
-      auto path = blobs->blob_path(f->blob);
-      std::error_code err;
-      auto size = std::filesystem::file_size(path, err);
-      if (err) {
-        respond(json_error(404, "the file is gone: " + file));
-        return;
-      }
-      reply r;
-      auto etag = "\"" + (f->md5.empty() ? f->blob : f->md5) + "\"";
-      r.content_type = f->content_type.empty() ? "application/octet-stream"
-                                               : f->content_type;
-      r.headers = {{"ETag", etag},
-                   {"Last-Modified", format_http_date(f->last_modified_ms / 1000)},
-                   {"Accept-Ranges", "bytes"}};
-      if (!inm.empty() && etag_matches(inm, etag)) {
-        r.status = 304;
-        r.content_type.clear();
-        respond(std::move(r));
-        return;
-      }
-      r.file_path = path;
-      r.file_offset = 0;
-      r.file_length = size;
-      if (!apply_range(r, range, size)) {
-        reply bad = json_error(416, "the range is past the end of the file");
-        unsatisfiable_range(bad, size);
-        respond(std::move(bad));
-        return;
-      }
-      respond(std::move(r));
+      respond(file_reply(*svc_ptr, *f, range, inm,
+                         [](unsigned status, const std::string& msg) {
+                           return json_error(status, msg);
+                         }));
     },
     [respond](caf::error& err) { respond(json_error(err)); },
     atom::status_v, uid, *seq);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -8,6 +9,7 @@
 
 #include "http/message.hpp"
 #include "http/services.hpp"
+#include "protocol/file_record.hpp"
 
 namespace skyhaul::http {
 
@@ -30,6 +32,18 @@ void unsatisfiable_range(reply& bad, uint64_t size);
 /// True when an `If-None-Match` header value names `etag` (a list, weak
 /// tags and `*` included).
 bool etag_matches(const std::string& if_none_match, const std::string& etag);
+
+/// Renders an error in a face's shape.
+using error_fn = std::function<reply(unsigned status, const std::string& msg)>;
+
+/// The reply that streams the stored file `f` from its blob, with ETag,
+/// Last-Modified, `If-None-Match` (304) and a single `Range` (206) as
+/// `range` and `if_none_match` ask; a gone blob answers 404 and an
+/// unsatisfiable range 416 through `error`. Every face's file downloads
+/// go through it.
+reply file_reply(const services& svc, const file_record& f,
+                 const std::string& range, const std::string& if_none_match,
+                 const error_fn& error);
 
 /// `GET`/`HEAD /download/<tid>/<file>`: a signed link or the owner's key.
 /// The file is streamed from its blob, never loaded whole.

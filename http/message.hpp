@@ -24,9 +24,9 @@ struct request {
   std::map<std::string, std::string> query;
   std::map<std::string, std::string> headers;
   std::string body;
-  /// The peer's address as text ("" when unknown): the tracker hands it
-  /// out to other peers.
-  std::string remote;
+  /// The client's address as the connection sees it (no port); "" when
+  /// unknown. Rate limits key on it.
+  std::string peer;
   /// Filled by the router from the path pattern, e.g. {"tid", "..."}.
   std::map<std::string, std::string> params;
 

@@ -42,25 +42,12 @@ const char* offline_state(task_state s) {
   return "TASK_UNDO";
 }
 
-reply error_of(const caf::error& err, const request& req) {
-  auto code = code_of(err);
-  return s3_error(s3_status(code), s3_code(code), message_of(err), req.path);
-}
-
 /// The Offline API's authentication: S3 signatures, no anonymous access.
 auth_outcome authenticate_offline(const services& svc, const request& req) {
-  auto auth = authenticate_s3(svc, req, now_s());
-  auth_outcome out;
-  if (auth.ok()) {
-    out.user = std::make_shared<const user_record>(std::move(*auth.user));
-    return out;
-  }
-  out.anonymous = auth.anonymous;
-  out.refusal = auth.anonymous
-                  ? s3_error(403, "AccessDenied",
-                             "the Offline API needs a signed request", req.path)
-                  : s3_auth_error(auth, req);
-  return out;
+  return signed_caller(svc, req, now_s(), [](const request& r) {
+    return s3_error(403, "AccessDenied",
+                    "the Offline API needs a signed request", r.path);
+  });
 }
 
 /// The Offline API's error shape: S3's XML, with the seed's codes.
@@ -103,9 +90,7 @@ void create_task(svc_ptr svc, const user_record& user, task_spec spec,
         respond(std::move(r));
       },
       [respond, resource](caf::error& err) {
-        auto code = code_of(err);
-        respond(s3_error(s3_status(code), s3_code(code), message_of(err),
-                         resource));
+        respond(s3_error_of(err, resource));
       },
       atom::create_v, user.id, std::move(spec));
 }
@@ -126,7 +111,7 @@ void submit(svc_ptr svc, const user_record& user, request& req,
     if (malformed)
       respond(s3_error(400, "MalformedJSON", message_of(err), req.path));
     else
-      respond(error_of(err, req));
+      respond(s3_error_of(err, req.path));
     return;
   }
   std::optional<storage::bucket_info> info;
@@ -157,9 +142,7 @@ void submit(svc_ptr svc, const user_record& user, request& req,
         create_task(svc, user, std::move(spec), *r, std::move(respond));
       },
       [respond, resource](caf::error& err) {
-        auto code = code_of(err);
-        respond(s3_error(s3_status(code), s3_code(code), message_of(err),
-                         resource));
+        respond(s3_error_of(err, resource));
       },
       atom::create_v, bucket, user.id, acl_spec{});
 }
@@ -189,12 +172,10 @@ void with_task(svc_ptr svc, const user_record& user, task_seq seq, request& req,
         fn(ts, respond);
       },
       [respond, resource](caf::error& err) {
-        auto code = code_of(err);
-        if (code == ec::not_found)
+        if (code_of(err) == ec::not_found)
           respond(s3_error(404, "NoSuchKey", "no such task", resource));
         else
-          respond(s3_error(s3_status(code), s3_code(code), message_of(err),
-                           resource));
+          respond(s3_error_of(err, resource));
       },
       atom::status_v, user.admin ? user_id{0} : user.id, seq);
 }
@@ -251,9 +232,7 @@ void cancel(svc_ptr svc, const user_record& user, request& req,
                     respond(std::move(r));
                   },
                   [respond, resource](caf::error& err) {
-                    auto code = code_of(err);
-                    respond(s3_error(s3_status(code), s3_code(code),
-                                     message_of(err), resource));
+                    respond(s3_error_of(err, resource));
                   },
                   atom::cancel_v, caller, ts.rec.seq);
             });

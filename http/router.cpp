@@ -214,6 +214,8 @@ void router::dispatch(request& req, responder respond, admission adm) const {
   req.params = std::move(adm.params);
   if (f.stamp)
     respond = f.stamp(std::move(respond));
+  if (f.stamp_for)
+    respond = f.stamp_for(req, std::move(respond));
   try {
     if (f.screen)
       if (auto refused = f.screen(req)) {

@@ -75,6 +75,9 @@ struct face {
   /// Wraps the responder of every routed request, e.g. to give each S3
   /// reply a request id.
   std::function<responder(responder)> stamp;
+  /// Like `stamp`, for a wrapper that needs the request, e.g. to answer a
+  /// browser's `Origin` with CORS headers.
+  std::function<responder(const request&, responder)> stamp_for;
 };
 
 /// A route's handler; `caller` is set on `access::required` routes, and on

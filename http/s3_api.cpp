@@ -128,15 +128,7 @@ std::optional<reply> screen(const request& req) {
 /// S3's authentication: a signature when one is given; anonymous callers
 /// go on where ACLs let them.
 auth_outcome authenticate_caller(const services& svc, const request& req) {
-  auto res = authenticate_s3(svc, req, std::time(nullptr));
-  auth_outcome out;
-  if (res.ok()) {
-    out.user = std::make_shared<const user_record>(std::move(*res.user));
-    return out;
-  }
-  out.anonymous = res.anonymous;
-  out.refusal = res.anonymous ? access_denied(req) : s3_auth_error(res, req);
-  return out;
+  return signed_caller(svc, req, std::time(nullptr), access_denied);
 }
 
 /// The face's error shape for the router's and the transport's errors.

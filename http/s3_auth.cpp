@@ -529,4 +529,19 @@ reply s3_auth_error(const s3_auth_result& r, const request& req) {
   return s3_error(r.status, r.code, r.message, req.path);
 }
 
+auth_outcome signed_caller(const services& svc, const request& req,
+                           int64_t now_s,
+                           reply (*anonymous_refusal)(const request&)) {
+  auto res = authenticate_s3(svc, req, now_s);
+  auth_outcome out;
+  if (res.ok()) {
+    out.user = std::make_shared<const user_record>(std::move(*res.user));
+    return out;
+  }
+  out.anonymous = res.anonymous;
+  out.refusal = res.anonymous ? anonymous_refusal(req)
+                              : s3_auth_error(res, req);
+  return out;
+}
+
 } // namespace skyhaul::http

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "http/message.hpp"
+#include "http/router.hpp"
 #include "protocol/user_record.hpp"
 
 namespace skyhaul::http {
@@ -44,5 +45,13 @@ s3_auth_result authenticate_s3(const services& svc, const request& req,
 
 /// The S3 XML error reply for a failed result.
 reply s3_auth_error(const s3_auth_result& r, const request& req);
+
+/// A signed-request face's authentication (`face::authenticate`) as the
+/// S3 and Offline faces share it: the signer, or the refusal of a bad
+/// signature; a request without credentials is anonymous and, where its
+/// route requires a caller, answered with `anonymous_refusal`.
+auth_outcome signed_caller(const services& svc, const request& req,
+                           int64_t now_s,
+                           reply (*anonymous_refusal)(const request&));
 
 } // namespace skyhaul::http

@@ -1,9 +1,10 @@
 #include "http/s3_error.hpp"
 
 #include "base/crypto.hpp"
+#include "protocol/error.hpp"
 
+#include <caf/error.hpp>
 #include <cctype>
-
 
 namespace skyhaul::http {
 
@@ -52,6 +53,11 @@ reply s3_error(unsigned status, const std::string& code,
            + "</Resource><RequestId>" + id + "</RequestId></Error>";
   r.headers.emplace_back("x-amz-request-id", id);
   return r;
+}
+
+reply s3_error_of(const caf::error& err, const std::string& resource) {
+  auto code = code_of(err);
+  return s3_error(s3_status(code), s3_code(code), message_of(err), resource);
 }
 
 } // namespace skyhaul::http

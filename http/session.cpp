@@ -50,10 +50,6 @@ public:
           std::shared_ptr<const router> face, deadlines limits)
     : socket_(std::move(socket)), timer_(socket_.get_executor()),
       ctx_(std::move(ctx)), face_(std::move(face)), limits_(limits) {
-    beast::error_code ec;
-    auto ep = socket_.remote_endpoint(ec);
-    if (!ec)
-      remote_ = ep.address().to_string();
   }
 
   void run() {
@@ -140,7 +136,12 @@ private:
     head_.method = std::string{msg.method_string()};
     head_.target = std::string{msg.target()};
     parse_target(head_.target, head_.path, head_.query);
-    head_.remote = remote_;
+    {
+      beast::error_code peer_ec;
+      auto ep = socket_.remote_endpoint(peer_ec);
+      if (!peer_ec)
+        head_.peer = ep.address().to_string();
+    }
     for (auto& field : msg)
       head_.headers[ascii_lower(
         {field.name_string().data(), field.name_string().size()})]
@@ -410,8 +411,6 @@ private:
   /// The request being read, from its header on; once it is dispatched,
   /// only its method and path stay, for the errors of its answer.
   request head_;
-  /// The peer's address, read once per connection.
-  std::string remote_;
   /// What the router decided from that header.
   admission adm_;
   /// The reply being written.

@@ -50,6 +50,9 @@ std::string* string_field(const std::string& name, task_spec& spec,
     return &spec.success_callback_url;
   if (name == "failure_callback_url")
     return &spec.failure_callback_url;
+  // Beyond the seed: the id of a configured proxy (settings::proxies).
+  if (name == "proxy")
+    return &spec.proxy_id;
   return nullptr;
 }
 

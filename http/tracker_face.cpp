@@ -98,7 +98,7 @@ std::string parse_announce(const request& req, announce_request& a,
     return "Invalid peer_id";
   if (!has_port || !has_left)
     return "Missing port or left";
-  auto addr = base::parse_address(req.remote);
+  auto addr = base::parse_address(req.peer);
   if (!addr)
     return "Unknown peer address";
   auto ip = base::unmapped(*addr);

@@ -191,6 +191,13 @@ using store_actor = caf::typed_actor<
     // From the tracker: a batch of transfer figures
     // (storage/rules/transfers.cpp).
     caf::replies_to<atom::account, transfer_batch>::with<caf::ok_atom>,
+    // Opens a login session: SHA-256 hex of its token, its user, its expiry
+    // (ms since the epoch); sweeps some expired sessions on the way
+    // (storage/rules/sessions.cpp).
+    caf::replies_to<atom::login, std::string, user_id,
+                    int64_t>::with<caf::ok_atom>,
+    // Revokes the session stored under a token's SHA-256 hex.
+    caf::replies_to<atom::logout, std::string>::with<caf::ok_atom>,
     // Internal: commits what queued up since the last commit.
     caf::reacts_to<caf::tick_atom>>;
 

@@ -41,3 +41,7 @@ CAF_ADD_ATOM(skyhaul, skyhaul::atom, announce, "announce")
 CAF_ADD_ATOM(skyhaul, skyhaul::atom, scrape, "scrape")
 CAF_ADD_ATOM(skyhaul, skyhaul::atom, forget, "forget")
 CAF_ADD_ATOM(skyhaul, skyhaul::atom, fetch, "fetch")
+
+// Login sessions (the Offcloud face).
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, login, "login")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, logout, "logout")

@@ -29,13 +29,17 @@ struct fetch_request {
   uint32_t low_speed_limit = 1;
   uint32_t low_speed_time_s = 60;
   uint32_t max_redirects = 10;
+  /// The configured proxy to go through (`settings::proxies`); empty:
+  /// direct. An id the configuration lacks fails the fetch.
+  std::string proxy_id;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, fetch_request& x) {
   return f(x.seq, x.url, x.path, x.offset, x.validator, x.max_size,
            x.rate_limit, x.allow_private, x.connect_timeout_s,
-           x.low_speed_limit, x.low_speed_time_s, x.max_redirects);
+           x.low_speed_limit, x.low_speed_time_s, x.max_redirects,
+           x.proxy_id);
 }
 
 /// Progress of a transfer, sent to the task at most a few times a second

@@ -1,12 +1,28 @@
 #pragma once
 
 #include "protocol/idc.hpp"
+#include "protocol/plan.hpp"
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace skyhaul {
+
+/// A proxy downloads may go through (config file `proxies`, checked at
+/// start by app/proxy_options.cpp). `url` is
+/// `SCHEME://[USER[:PASSWORD]@]HOST:PORT` with a scheme of `http`,
+/// `https`, `socks5` (names resolved here) or `socks5h` (names resolved
+/// by the proxy); the other fields are its parts, credentials decoded.
+struct proxy_config {
+  std::string id, name, region, url;
+  std::string scheme, host, user, password;
+  uint16_t port = 0;
+
+  bool is_socks() const {
+    return scheme == "socks5" || scheme == "socks5h";
+  }
+};
 
 /// The effective configuration: defaults, then the config file, then the
 /// environment (`SKYHAUL_*`), then the command line. Plain data, shared
@@ -75,6 +91,16 @@ struct settings {
   /// the first failure is reported in the success callback at once.
   uint32_t replica_max_tries = 8;
 
+  // Proxies (config file only: `proxies`, `default_proxy`, `bt_proxy`).
+  /// What a task's `proxy_id` chooses from.
+  std::vector<proxy_config> proxies;
+  /// The proxy of a task that names none; empty: direct.
+  std::string default_proxy;
+  /// The SOCKS5 proxy libtorrent's peer and tracker connections go
+  /// through; session-wide, so a torrent task may only choose this one
+  /// among the SOCKS5 proxies. Empty: direct.
+  std::string bt_proxy;
+
   // BitTorrent (the torrent_session actor).
   /// libtorrent's `listen_interfaces`: comma-separated `host:port` items.
   std::string bt_listen = "0.0.0.0:6881,[::]:6881";
@@ -122,6 +148,21 @@ struct settings {
   /// `https://tracker.example/announce`; empty: `http://<Host>/announce`
   /// from the request that downloads it.
   std::string tracker_url;
+  // The Offcloud face.
+  /// Plans (config file only: `plans`); with none, every user has the
+  /// built-in plan that allows everything.
+  std::vector<plan_config> plans;
+  /// The plan of users who name none; "" for the first plan.
+  std::string default_plan;
+  /// Origins whose browsers may call the face with credentials (config
+  /// file only: `cors_origins`); "*" allows any origin.
+  std::vector<std::string> cors_origins;
+  /// Lifetime of a login session.
+  uint32_t session_ttl_s = 14 * 86400;
+  /// Failed logins allowed per account and per client address within
+  /// `login_window_s` before further tries answer 429.
+  uint32_t login_max_failures = 5;
+  uint32_t login_window_s = 900;
 };
 
 } // namespace skyhaul

@@ -7,9 +7,12 @@ pkgs=(cmake ninja-build g++ ccache pkg-config python3
       libboost-test-dev libboost-system-dev libcurl4-openssl-dev rapidjson-dev
       libssl-dev libsodium-dev libarchive-dev zlib1g-dev curl nginx-light aria2
       s3cmd python3-boto3 python3-libtorrent opentracker transmission-cli)
+pkgs+=(zip p7zip-full zstd)  # archive tests: archives made by the real tools
+pkgs+=(tinyproxy microsocks)  # proxy tests: an HTTP and a SOCKS5 proxy
 missing=()
 # npm may come with a nodejs from elsewhere; Debian's package otherwise.
 command -v npm >/dev/null || pkgs+=(npm)
+pkgs+=(python3-requests)  # the Offcloud tests' client, written as debrid managers write theirs
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
     || missing+=("$p")

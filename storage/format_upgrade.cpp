@@ -15,6 +15,7 @@
 #include "storage/rows.hpp"
 #include "storage/level_table.hpp"
 #include "storage/post_table.hpp"
+#include "storage/session_table.hpp"
 
 namespace skyhaul::storage {
 
@@ -179,6 +180,7 @@ void upgrade_value(txn& t, table tbl, const std::string& key,
     case table::levels:
     case table::figures:
     case table::torrent_counters:
+    case table::sessions: // newer than format 0: never in such a database
       break;
   }
   bad_legacy(tbl, key);
@@ -251,6 +253,7 @@ std::vector<stored_format> current_formats() {
     format_of<post_record>(),    format_of<thread_record>(),
     format_of<metainfo_record>(), format_of<level_record>(),
     format_of<user_figures>(),   format_of<torrent_counter>(),
+    format_of<session_record>(),
   };
 }
 

@@ -30,6 +30,7 @@ constexpr const char* table_names[num_tables] = {
   "blobs",    "buckets",    "meta",        "outbox",
   "deliveries", "replicas", "bucket_acls", "resume",
   "torrent_cache",
+  "sessions",
   "posts", "threads", "post_hashes", "metainfo", "levels", "figures",
   "torrent_counters",
 };

@@ -41,6 +41,7 @@ enum class table : uint8_t {
   bucket_acls,    // bucket -> acl_spec
   resume,         // task seq(8) -> resume_entry (storage/torrent_table)
   torrent_cache,  // info-hash hex -> cached_torrent (storage/torrent_table)
+  sessions,       // sha256(token) hex -> session_record (storage/session_table)
   // The community face and its tracker (storage/post_table,
   // storage/level_table).
   posts,            // ~pid(8), newest first -> post_record
@@ -52,7 +53,7 @@ enum class table : uint8_t {
   torrent_counters, // uid(8) info-hash(20) -> torrent_counter
 };
 
-constexpr size_t num_tables = 24;
+constexpr size_t num_tables = 25;
 
 /// The LMDB name of `t`, for messages.
 const char* table_name(table t);

@@ -726,6 +726,9 @@ std::string sample_path(const std::string& pattern) {
       {"*key", "dir/a.bin"},   {"*file", "a.bin"},
       {":pid", "5"},           {":lid", "3"},       {":uid", "7"},
       {":passkey", std::string(32, '0')}};
+      // The Offcloud face's request ids and preflight paths.
+      {":id", "000000000000000000000005"},
+      {":rid", "000000000000000000000005"}};
   std::string out;
   for (auto& seg : http::split_path(pattern)) {
     out += "/";
@@ -753,6 +756,13 @@ bool in_face_shape(const std::string& face, const response& res) {
     return !doc.HasParseError() && doc.IsObject() && doc.HasMember("status")
            && doc["status"] == "error" && doc.HasMember("errmsg")
            && doc["errmsg"].IsString()
+           && res.headers[bhttp::field::content_type] == "application/json";
+  }
+  if (face == "offcloud" || face == "offcloud-upload") {
+    rapidjson::Document doc;
+    doc.Parse(res.body.c_str(), res.body.size());
+    return !doc.HasParseError() && doc.IsObject() && doc.HasMember("error")
+           && doc["error"].IsString()
            && res.headers[bhttp::field::content_type] == "application/json";
   }
   if (face == "s3" || face == "offline")
@@ -797,7 +807,8 @@ BOOST_AUTO_TEST_CASE(every_route_refuses_strangers_in_its_faces_shape) {
   // What each face makes of the router's 405: S3 answers every operation
   // it does not do (PutObject, POST ?delete...) with 501 NotImplemented.
   const std::map<std::string, unsigned> status_405{
-      {"task", 405}, {"offline", 405}, {"s3", 501}, {"community", 405},
+      {"task", 405}, {"offline", 405}, {"s3", 501},
+      {"offcloud", 405}, {"offcloud-upload", 405}, {"community", 405},
       {"tracker", 200}};
   std::set<std::string> open_routes;
   size_t walked = 0;
@@ -809,12 +820,22 @@ BOOST_AUTO_TEST_CASE(every_route_refuses_strangers_in_its_faces_shape) {
       auto what = l.name + " " + route.method + " " + route.pattern;
       auto path = sample_path(route.pattern);
       ++walked;
-      if (route.auth == http::access::open) {
+      if (route.auth == http::access::open && route.method == "OPTIONS"
+          && route.face.rfind("offcloud", 0) == 0) {
+        // The Offcloud faces' CORS preflights: open, and nothing but 204.
+        client c{bound[l.name]};
+        auto res = c.call(bhttp::verb::options, path);
+        BOOST_CHECK_MESSAGE(res.status == 204u, what << " -> " << res.status);
+        BOOST_CHECK_MESSAGE(res.body.empty(), what << " -> " << res.body);
+      } else if (route.auth == http::access::open) {
         open_routes.insert(what);
       } else {
-        auto& forged = route.face == "task"        ? api_wrong
-                       : route.face == "community" ? community_wrong
-                                                   : aws_wrong;
+        // The api listener's faces take api keys (the community face its
+        // id and credential headers); the others signatures.
+        bool keyed = l.name == "api";
+        auto& forged = route.face == "community" ? community_wrong
+                       : keyed                   ? api_wrong
+                                                 : aws_wrong;
         for (bool anonymous : {true, false}) {
           client c{bound[l.name]};
           auto res = c.call(verb_of(route.method), path, {},
@@ -827,12 +848,12 @@ BOOST_AUTO_TEST_CASE(every_route_refuses_strangers_in_its_faces_shape) {
                               what << " -> " << res.body);
           // A forged signature is refused as such, not let through as an
           // anonymous caller that the ACL happens to stop.
-          if (!anonymous && (route.face == "s3" || route.face == "offline"))
+          if (!anonymous && !keyed)
             BOOST_CHECK_MESSAGE(res.body.find("InvalidAccessKeyId")
                                   != std::string::npos,
                                 what << " forged -> " << res.body);
         }
-        if (route.face == "task") {
+        if (keyed) {
           // The other way to present a key: ?key=.
           client c{bound[l.name]};
           auto sep = path.find('?') == std::string::npos ? "?" : "&";
@@ -875,7 +896,14 @@ BOOST_AUTO_TEST_CASE(every_route_refuses_strangers_in_its_faces_shape) {
               == (std::set<std::string>{"api GET /healthz",
                                         "api GET /download/:tid/*file",
                                         "api GET /announce/:passkey",
-                                        "api GET /scrape/:passkey"}));
+                                        "api GET /scrape/:passkey",
+                                        // Offcloud: logging in and out,
+                                        // its signed links.
+                                        "api POST /api/login",
+                                        "api POST /api/logout",
+                                        "api GET /api/check",
+                                        "api POST /api/check",
+                                        "api GET /cloud/download/:rid/*file"}));
 }
 
 BOOST_AUTO_TEST_CASE(stop_closes_listeners_and_is_idempotent) {

@@ -175,6 +175,28 @@ BOOST_AUTO_TEST_CASE(retried_until_delivered_signed_and_logged) {
   BOOST_CHECK_MESSAGE(log2.find("\"attempt\":5") != std::string::npos, log2);
 }
 
+BOOST_AUTO_TEST_CASE(a_redeliver_during_an_attempt_delivers_again) {
+  // The first attempt stalls (within the timeout) and then succeeds; a
+  // redeliver that comes in meanwhile still gets a delivery of its own.
+  receiver rcv{0, 1, 0.7};
+  auto tid = create(d, R"({"url":")" + org.url("/file/100?name=r")
+                           + R"(","bucket":"cbs","key":"in/r",)"
+                           + R"("success_callback_url":")" + rcv.url("/hook")
+                           + R"("})");
+  auto hits = rcv.await([](auto& hs) { return !hs.empty(); }, 10s);
+  BOOST_REQUIRE_EQUAL(hits.size(), 1u);
+  auto again = d.api("POST", "/task/tid/" + tid + "/callbacks/redeliver");
+  BOOST_REQUIRE_EQUAL(again.status, 200);
+  hits = rcv.await(answered_200(1), 10s);
+  BOOST_REQUIRE_EQUAL(hits.size(), 2u);
+  BOOST_CHECK_EQUAL(hits[0].answer, "hang");
+  BOOST_CHECK_EQUAL(hits[1].answer, "200");
+  BOOST_CHECK_EQUAL(hits[1].headers["x-skyhaul-event-id"],
+                    hits[0].headers["x-skyhaul-event-id"]);
+  auto log = await_log(d, tid, logged("delivered", 2));
+  BOOST_CHECK_MESSAGE(log.find("\"attempt\":2") != std::string::npos, log);
+}
+
 BOOST_AUTO_TEST_CASE(failure_callback_for_a_missing_source) {
   receiver rcv{0, 0, 1.0};
   auto source = org.url("/status/404");
