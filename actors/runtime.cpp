@@ -3,15 +3,18 @@
 #include "base/crypto.hpp"
 
 #include "actors/callback.hpp"
+#include "actors/community.hpp"
 #include "actors/curl_loop.hpp"
 #include "actors/disk_pool.hpp"
 #include "actors/http_fetch.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/store.hpp"
 #include "actors/torrent_session.hpp"
+#include "actors/tracker.hpp"
 #include "actors/uploader.hpp"
 #include "base/sigv4.hpp"
 #include "storage/blob_store.hpp"
+#include "storage/level_table.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/rows.hpp"
 #include "storage/task_table.hpp"
@@ -69,6 +72,7 @@ runtime::runtime(caf::actor_system& sys, settings cfg)
       link_secret_ = random_hex(32);
       t.put(storage::table::meta, "link_secret", text_row{link_secret_});
     }
+    storage::seed_levels(t);
     t.commit();
   }
   std::vector<std::string> idcs;
@@ -110,6 +114,8 @@ runtime::runtime(caf::actor_system& sys, settings cfg)
   deps.fetch = fetch_;
   deps.torrents = torrents_;
   scheduler_ = spawn_scheduler(sys_, deps);
+  tracker_ = spawn_tracker(sys_, &cfg_, db_.get(), store_);
+  community_ = spawn_community(sys_, db_.get(), store_, tracker_, scheduler_);
   sweep_partials(*disk_, db_.get(), blobs_.get());
 }
 
@@ -122,6 +128,14 @@ void runtime::shutdown() {
     return;
   stopped_ = true;
   caf::scoped_actor self{sys_};
+  // The community goes first; the tracker's last figures reach the store
+  // before the store's final flush below.
+  self->send_exit(community_, caf::exit_reason::user_shutdown);
+  self->wait_for(community_);
+  self->request(tracker_, std::chrono::seconds(30), atom::flush_v)
+      .receive([](caf::ok_atom) {}, [](caf::error&) {});
+  self->send_exit(tracker_, caf::exit_reason::user_shutdown);
+  self->wait_for(tracker_);
   // Tasks keep their state in LMDB and their bytes on disk: stopping the
   // scheduler (and with it, its linked-by-monitor tasks) loses nothing.
   self->send_exit(scheduler_, caf::exit_reason::user_shutdown);

@@ -22,7 +22,7 @@ class disk_pool;
 class runtime {
 public:
   /// Opens the data directory and spawns store, http_fetch, the torrent
-  /// session, callback, uploader and scheduler.
+  /// session, callback, uploader, scheduler, tracker and community.
   /// Throws std::runtime_error when the data directory cannot be used.
   runtime(caf::actor_system& sys, settings cfg);
   ~runtime();
@@ -42,6 +42,12 @@ public:
   }
   store_actor store() const {
     return store_;
+  }
+  tracker_actor tracker() const {
+    return tracker_;
+  }
+  community_actor community() const {
+    return community_;
   }
   storage::lmdb_env& db() {
     return *db_;
@@ -70,6 +76,8 @@ private:
   callback_actor callback_;
   uploader_actor uploader_;
   scheduler_actor scheduler_;
+  tracker_actor tracker_;
+  community_actor community_;
   std::string link_secret_;
   bool stopped_ = false;
 };

@@ -8,9 +8,11 @@
 #include "storage/outbox_table.hpp"
 #include "storage/rules/buckets.hpp"
 #include "storage/rules/commit_task.hpp"
+#include "storage/rules/community.hpp"
 #include "storage/rules/group_commit.hpp"
 #include "storage/rules/object_commit.hpp"
 #include "storage/rules/replicas.hpp"
+#include "storage/rules/transfers.hpp"
 #include "storage/rules/sessions.hpp"
 #include "storage/user_table.hpp"
 
@@ -209,6 +211,21 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
         return enqueue_ok(self, [seq, data = std::move(data),
                                  clean](storage::txn& t, rules::orphan_list&) {
           rules::store_resume(t, seq, data, clean);
+        });
+      },
+      [=](atom::community, community_write& w) {
+        auto out = std::make_shared<community_outcome>();
+        return enqueue<community_outcome>(
+            self,
+            [w = std::move(w), out](storage::txn& t, rules::orphan_list&) {
+              *out = rules::apply_community(t, w, now_ms());
+            },
+            [out] { return *out; });
+      },
+      [=](atom::account, transfer_batch& b) {
+        return enqueue_ok(self, [b = std::move(b)](storage::txn& t,
+                                                   rules::orphan_list&) {
+          rules::apply_transfers(t, b);
         });
       },
       [=](atom::login, std::string& key, user_id user, int64_t expires_ms) {

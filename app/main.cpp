@@ -95,6 +95,8 @@ int serve(const settings& cfg) {
   svc->sys = &sys;
   svc->scheduler = rt.scheduler();
   svc->store = rt.store();
+  svc->tracker = rt.tracker();
+  svc->community = rt.community();
   svc->db = &rt.db();
   svc->blobs = &rt.blobs();
   svc->cfg = &rt.cfg();

@@ -160,6 +160,12 @@ const std::map<std::string, setter>& options() {
       {"bt-metadata-timeout", num(&settings::bt_metadata_timeout_s)},
       {"bt-max-torrent-size", num(&settings::bt_max_torrent_size)},
       {"bt-resume-interval", num(&settings::bt_resume_interval_s)},
+      // The community face's tracker.
+      {"tracker-interval", num(&settings::tracker_interval_s)},
+      {"tracker-min-interval", num(&settings::tracker_min_interval_s)},
+      {"tracker-max-peers", num(&settings::tracker_max_peers)},
+      {"tracker-flush-ms", num(&settings::tracker_flush_ms)},
+      {"tracker-url", str(&settings::tracker_url)},
       // The Offcloud face (plans and cors_origins: config file only).
       {"default-plan", str(&settings::default_plan)},
       {"session-ttl", num(&settings::session_ttl_s)},

@@ -1,5 +1,8 @@
 #include "http/listeners.hpp"
 
+#include "http/community/face.hpp"
+#include "http/tracker_face.hpp"
+
 #include "http/offcloud/offcloud.hpp"
 #include "http/offline_api.hpp"
 #include "http/router.hpp"
@@ -13,6 +16,8 @@ standard_listeners(std::shared_ptr<const services> svc) {
   auto& cfg = *svc->cfg;
   auto api = std::make_shared<router>(cfg.max_body_bytes);
   mount_task_api(*api, svc);
+  mount_community(*api, svc);
+  mount_tracker(*api, svc);
   mount_offcloud(*api, svc);
   auto offline = std::make_shared<router>(cfg.max_body_bytes);
   mount_offline_api(*offline, svc);

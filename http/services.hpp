@@ -20,6 +20,9 @@ struct services {
   scheduler_actor scheduler;
   /// The only LMDB writer: buckets and object deletes go through it.
   store_actor store;
+  /// The community face's writes and fetches, and its tracker.
+  community_actor community;
+  tracker_actor tracker;
   storage::lmdb_env* db = nullptr;
   const storage::blob_store* blobs = nullptr;
   const settings* cfg = nullptr;

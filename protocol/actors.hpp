@@ -8,7 +8,8 @@
 // - actors/runtime.cpp wires everything: it opens LMDB and the blob store,
 //   starts the one curl loop, the disk pool, and spawns store, http_fetch,
 //   torrent_session, callback, uploader and scheduler; the scheduler spawns
-//   one task actor per active task.
+//   one task actor per active task. The tracker and the community actor
+//   (the community face's) come last, after the scheduler.
 // - Blocking work never runs in a cooperative actor. Its owners: the curl
 //   loop's thread (actors/curl_loop.cpp) carries every fetch
 //   (actors/fetch_job.cpp), callback POST and replica upload
@@ -24,6 +25,9 @@
 //   writer), so only live figures and writes cost a message.
 
 #include "protocol/acl.hpp"
+#include "protocol/announce.hpp"
+#include "protocol/community_write.hpp"
+#include "protocol/transfer_batch.hpp"
 #include "protocol/atoms.hpp"
 #include "protocol/bucket.hpp"
 #include "protocol/callback.hpp"
@@ -180,6 +184,13 @@ using store_actor = caf::typed_actor<
                     bool>::with<caf::ok_atom>,
     // Replies once everything queued before it is durable (graceful stop).
     caf::replies_to<atom::flush>::with<caf::ok_atom>,
+    // From the community actor: a post, thread, metainfo or level write,
+    // checked against the stored state in its transaction
+    // (storage/rules/community.cpp).
+    caf::replies_to<atom::community, community_write>::with<community_outcome>,
+    // From the tracker: a batch of transfer figures
+    // (storage/rules/transfers.cpp).
+    caf::replies_to<atom::account, transfer_batch>::with<caf::ok_atom>,
     // Opens a login session: SHA-256 hex of its token, its user, its expiry
     // (ms since the epoch); sweeps some expired sessions on the way
     // (storage/rules/sessions.cpp).
@@ -248,5 +259,39 @@ using scheduler_actor = caf::typed_actor<
     // or was paused or cancelled): the scheduler takes the record over and
     // lets the actor go.
     caf::reacts_to<atom::done, task_record>>;
+
+// -- the community face (seed 003) and its private tracker ------------------
+
+/// The private tracker (actors/tracker.cpp): swarms live in its memory and
+/// expire; passkeys, posts and levels are read from LMDB (and cached a few
+/// seconds); transfer figures go to the store in batches
+/// (`atom::account`), not one write per announce. The edge
+/// (http/tracker_face.cpp) parses and renders; this actor decides.
+using tracker_actor = caf::typed_actor<
+    // An announce: the swarm's peers, or a failure reason (unknown passkey
+    // or torrent, level below the post's minLevel).
+    caf::replies_to<atom::announce, announce_request>::with<announce_reply>,
+    // Counts of the named torrents (all the caller may see when none).
+    caf::replies_to<atom::scrape, scrape_request>::with<scrape_reply>,
+    // From the community actor: the post of raw info-hash `ih` changed or
+    // went; cached facts about it go (and its swarm, when deleted: `true`).
+    caf::reacts_to<atom::forget, std::string, bool>,
+    // Replies once every figure counted so far is durable (graceful stop).
+    caf::replies_to<atom::flush>::with<caf::ok_atom>,
+    // Timer: expires peers and flushes the figures.
+    caf::reacts_to<caf::tick_atom>>;
+
+/// Owns posts, threads, levels and metainfo (actors/community.cpp): writes
+/// go through the store (checked in the transaction), and the tracker
+/// hears of every post that changes or goes. Reads come from LMDB at the
+/// edge (http/community/).
+using community_actor = caf::typed_actor<
+    // A write; replies what it made.
+    caf::replies_to<atom::community, community_write>::with<community_outcome>,
+    // An offline download of post `pid`'s torrent for `user`, level-gated
+    // like the metainfo download and announcing with the user's passkey to
+    // the tracker at the given announce base URL; replies the task.
+    caf::replies_to<atom::fetch, user_id, uint64_t, task_spec,
+                    std::string>::with<task_seq>>;
 
 } // namespace skyhaul

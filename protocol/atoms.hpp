@@ -34,6 +34,13 @@ CAF_ADD_ATOM(skyhaul, skyhaul::atom, meta, "meta")
 CAF_ADD_ATOM(skyhaul, skyhaul::atom, seed, "seed")
 CAF_ADD_ATOM(skyhaul, skyhaul::atom, resumedata, "resumedata")
 CAF_ADD_ATOM(skyhaul, skyhaul::atom, timeout, "timeout")
+// The community face and its tracker.
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, community, "community")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, account, "account")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, announce, "announce")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, scrape, "scrape")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, forget, "forget")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, fetch, "fetch")
 
 // Login sessions (the Offcloud face).
 CAF_ADD_ATOM(skyhaul, skyhaul::atom, login, "login")

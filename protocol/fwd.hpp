@@ -33,6 +33,14 @@ struct torrent_meta;
 struct torrent_progress;
 struct torrent_result;
 struct torrent_view;
+// The community face and its tracker.
+struct announce_reply;
+struct announce_request;
+struct community_outcome;
+struct community_write;
+struct scrape_reply;
+struct scrape_request;
+struct transfer_batch;
 
 } // namespace skyhaul
 
@@ -63,5 +71,13 @@ CAF_ADD_TYPE_ID(skyhaul, (skyhaul::torrent_progress))
 CAF_ADD_TYPE_ID(skyhaul, (skyhaul::torrent_result))
 CAF_ADD_TYPE_ID(skyhaul, (skyhaul::torrent_view))
 CAF_ADD_TYPE_ID(skyhaul, (std::vector<skyhaul::file_record>))
+// The community face and its tracker.
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::announce_reply))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::announce_request))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::community_outcome))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::community_write))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::scrape_reply))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::scrape_request))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::transfer_batch))
 
 CAF_END_TYPE_ID_BLOCK(skyhaul)

@@ -135,6 +135,19 @@ struct settings {
   /// Seconds between periodic saves of resume data.
   uint32_t bt_resume_interval_s = 30;
 
+  // The community face's private tracker (actors/tracker.cpp).
+  /// What announces answer as `interval` and `min interval`; a peer not
+  /// heard from for two intervals leaves its swarm.
+  uint32_t tracker_interval_s = 1800;
+  uint32_t tracker_min_interval_s = 60;
+  /// Most peers in one announce reply.
+  uint32_t tracker_max_peers = 200;
+  /// How often counted transfer figures are written (one transaction).
+  uint32_t tracker_flush_ms = 2000;
+  /// The announce base URL put into served metainfo, e.g.
+  /// `https://tracker.example/announce`; empty: `http://<Host>/announce`
+  /// from the request that downloads it.
+  std::string tracker_url;
   // The Offcloud face.
   /// Plans (config file only: `plans`); with none, every user has the
   /// built-in plan that allows everything.

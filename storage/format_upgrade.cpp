@@ -13,6 +13,8 @@
 #include "storage/legacy_format.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/rows.hpp"
+#include "storage/level_table.hpp"
+#include "storage/post_table.hpp"
 #include "storage/session_table.hpp"
 
 namespace skyhaul::storage {
@@ -170,6 +172,14 @@ void upgrade_value(txn& t, table tbl, const std::string& key,
     }
     case table::torrent_cache:
       return t.put(tbl, key, legacy_record<cached_torrent>(tbl, key, v));
+    // Format 1 made these: a format 0 database has no rows in them.
+    case table::posts:
+    case table::threads:
+    case table::post_hashes:
+    case table::metainfo:
+    case table::levels:
+    case table::figures:
+    case table::torrent_counters:
     case table::sessions: // newer than format 0: never in such a database
       break;
   }
@@ -240,6 +250,9 @@ std::vector<stored_format> current_formats() {
     format_of<delivery_attempt>(), format_of<replica_job>(),
     format_of<acl_spec>(),       format_of<resume_entry>(),
     format_of<cached_torrent>(),
+    format_of<post_record>(),    format_of<thread_record>(),
+    format_of<metainfo_record>(), format_of<level_record>(),
+    format_of<user_figures>(),   format_of<torrent_counter>(),
     format_of<session_record>(),
   };
 }

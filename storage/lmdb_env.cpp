@@ -31,6 +31,8 @@ constexpr const char* table_names[num_tables] = {
   "deliveries", "replicas", "bucket_acls", "resume",
   "torrent_cache",
   "sessions",
+  "posts", "threads", "post_hashes", "metainfo", "levels", "figures",
+  "torrent_counters",
 };
 
 } // namespace

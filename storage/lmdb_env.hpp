@@ -42,9 +42,18 @@ enum class table : uint8_t {
   resume,         // task seq(8) -> resume_entry (storage/torrent_table)
   torrent_cache,  // info-hash hex -> cached_torrent (storage/torrent_table)
   sessions,       // sha256(token) hex -> session_record (storage/session_table)
+  // The community face and its tracker (storage/post_table,
+  // storage/level_table).
+  posts,            // ~pid(8), newest first -> post_record
+  threads,          // pid(8) tid(8) -> thread_record
+  post_hashes,      // info-hash hex -> count_row (the pid)
+  metainfo,         // pid(8) -> metainfo_record
+  levels,           // lid(8) -> level_record
+  figures,          // uid(8) -> user_figures
+  torrent_counters, // uid(8) info-hash(20) -> torrent_counter
 };
 
-constexpr size_t num_tables = 18;
+constexpr size_t num_tables = 25;
 
 /// The LMDB name of `t`, for messages.
 const char* table_name(table t);

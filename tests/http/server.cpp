@@ -724,6 +724,8 @@ std::string sample_path(const std::string& pattern) {
   static const std::map<std::string, std::string> samples{
       {":tid", format_tid(5)}, {":op", "pause"},    {":bucket", "walk-bucket"},
       {"*key", "dir/a.bin"},   {"*file", "a.bin"},
+      {":pid", "5"},           {":lid", "3"},       {":uid", "7"},
+      {":passkey", std::string(32, '0')}};
       // The Offcloud face's request ids and preflight paths.
       {":id", "000000000000000000000005"},
       {":rid", "000000000000000000000005"}};
@@ -770,6 +772,17 @@ bool in_face_shape(const std::string& face, const response& res) {
                == 0
            && res.body.find("<RequestId>") != std::string::npos
            && res.headers[bhttp::field::content_type] == "application/xml";
+  if (face == "community") {
+    rapidjson::Document doc;
+    doc.Parse(res.body.c_str(), res.body.size());
+    return !doc.HasParseError() && doc.IsObject() && doc.HasMember("status")
+           && doc["status"] == "FAIL" && doc.HasMember("message")
+           && doc["message"].IsString() && doc.HasMember("data")
+           && doc["data"].IsNull()
+           && res.headers[bhttp::field::content_type] == "application/json";
+  }
+  if (face == "tracker")
+    return res.status == 200u && res.body.rfind("d14:failure reason", 0) == 0;
   BOOST_ERROR("the test knows no error shape of face " << face);
   return false;
 }
@@ -789,11 +802,14 @@ BOOST_AUTO_TEST_CASE(every_route_refuses_strangers_in_its_faces_shape) {
       {"Date", skyhaul::format_http_date(std::time(nullptr))}};
   auto api_wrong = std::map<std::string, std::string>{
       {"Authorization", "Bearer sk_wrong"}};
+  auto community_wrong = std::map<std::string, std::string>{
+      {"id", "1"}, {"credential", "wrong"}};
   // What each face makes of the router's 405: S3 answers every operation
   // it does not do (PutObject, POST ?delete...) with 501 NotImplemented.
   const std::map<std::string, unsigned> status_405{
       {"task", 405}, {"offline", 405}, {"s3", 501},
-      {"offcloud", 405}, {"offcloud-upload", 405}};
+      {"offcloud", 405}, {"offcloud-upload", 405}, {"community", 405},
+      {"tracker", 200}};
   std::set<std::string> open_routes;
   size_t walked = 0;
   for (auto& l : listeners) {
@@ -814,9 +830,12 @@ BOOST_AUTO_TEST_CASE(every_route_refuses_strangers_in_its_faces_shape) {
       } else if (route.auth == http::access::open) {
         open_routes.insert(what);
       } else {
-        // The api listener's faces take api keys; the others signatures.
+        // The api listener's faces take api keys (the community face its
+        // id and credential headers); the others signatures.
         bool keyed = l.name == "api";
-        auto& forged = keyed ? api_wrong : aws_wrong;
+        auto& forged = route.face == "community" ? community_wrong
+                       : keyed                   ? api_wrong
+                                                 : aws_wrong;
         for (bool anonymous : {true, false}) {
           client c{bound[l.name]};
           auto res = c.call(verb_of(route.method), path, {},
@@ -876,6 +895,8 @@ BOOST_AUTO_TEST_CASE(every_route_refuses_strangers_in_its_faces_shape) {
   BOOST_CHECK(open_routes
               == (std::set<std::string>{"api GET /healthz",
                                         "api GET /download/:tid/*file",
+                                        "api GET /announce/:passkey",
+                                        "api GET /scrape/:passkey",
                                         // Offcloud: logging in and out,
                                         // its signed links.
                                         "api POST /api/login",
