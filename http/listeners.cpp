@@ -1,5 +1,6 @@
 #include "http/listeners.hpp"
 
+#include "http/offcloud/remote_face.hpp"
 #include "http/offline_api.hpp"
 #include "http/router.hpp"
 #include "http/s3_api.hpp"
@@ -12,6 +13,8 @@ standard_listeners(std::shared_ptr<const services> svc) {
   auto& cfg = *svc->cfg;
   auto api = std::make_shared<router>(cfg.max_body_bytes);
   mount_task_api(*api, svc);
+  // Until the Offcloud face mounts the remote routes itself.
+  mount_remote_face(*api, svc);
   auto offline = std::make_shared<router>(cfg.max_body_bytes);
   mount_offline_api(*offline, svc);
   auto s3 = std::make_shared<router>(cfg.max_body_bytes);

@@ -33,6 +33,9 @@ struct torrent_meta;
 struct torrent_progress;
 struct torrent_result;
 struct torrent_view;
+struct remote_account;
+struct push_job;
+struct push_attempt;
 
 } // namespace skyhaul
 
@@ -63,5 +66,8 @@ CAF_ADD_TYPE_ID(skyhaul, (skyhaul::torrent_progress))
 CAF_ADD_TYPE_ID(skyhaul, (skyhaul::torrent_result))
 CAF_ADD_TYPE_ID(skyhaul, (skyhaul::torrent_view))
 CAF_ADD_TYPE_ID(skyhaul, (std::vector<skyhaul::file_record>))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::remote_account))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::push_job))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::push_attempt))
 
 CAF_END_TYPE_ID_BLOCK(skyhaul)

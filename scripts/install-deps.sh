@@ -7,6 +7,7 @@ pkgs=(cmake ninja-build g++ ccache pkg-config python3
       libboost-test-dev libboost-system-dev libcurl4-openssl-dev rapidjson-dev
       libssl-dev libsodium-dev libarchive-dev zlib1g-dev curl nginx-light aria2
       s3cmd python3-boto3 python3-libtorrent opentracker transmission-cli)
+pkgs+=(python3-pyftpdlib python3-openssl openssh-server openssh-client openssl)  # remote pushes: FTP/FTPS and SFTP servers of the tests
 missing=()
 # npm may come with a nodejs from elsewhere; Debian's package otherwise.
 command -v npm >/dev/null || pkgs+=(npm)

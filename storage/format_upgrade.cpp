@@ -10,6 +10,8 @@
 
 #include "protocol/codec.hpp"
 #include "storage/fsync_file.hpp"
+#include "protocol/push.hpp"
+#include "protocol/remote_account.hpp"
 #include "storage/legacy_format.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/rows.hpp"
@@ -169,6 +171,12 @@ void upgrade_value(txn& t, table tbl, const std::string& key,
     }
     case table::torrent_cache:
       return t.put(tbl, key, legacy_record<cached_torrent>(tbl, key, v));
+    // Tables younger than format 0: a database of that age has no rows.
+    case table::remote_accounts:
+    case table::remote_ids:
+    case table::push_jobs:
+    case table::push_outcomes:
+      break;
   }
   bad_legacy(tbl, key);
 }
@@ -237,6 +245,8 @@ std::vector<stored_format> current_formats() {
     format_of<delivery_attempt>(), format_of<replica_job>(),
     format_of<acl_spec>(),       format_of<resume_entry>(),
     format_of<cached_torrent>(),
+    format_of<remote_account>(), format_of<push_job>(),
+    format_of<push_outcome>(),
   };
 }
 

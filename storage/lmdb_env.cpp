@@ -30,6 +30,7 @@ constexpr const char* table_names[num_tables] = {
   "blobs",    "buckets",    "meta",        "outbox",
   "deliveries", "replicas", "bucket_acls", "resume",
   "torrent_cache",
+  "remote_accounts", "remote_ids", "push_jobs", "push_outcomes",
 };
 
 } // namespace

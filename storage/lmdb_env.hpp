@@ -41,9 +41,15 @@ enum class table : uint8_t {
   bucket_acls,    // bucket -> acl_spec
   resume,         // task seq(8) -> resume_entry (storage/torrent_table)
   torrent_cache,  // info-hash hex -> cached_torrent (storage/torrent_table)
+  // Remote accounts and pushes (storage/remote_account_table,
+  // storage/push_table).
+  remote_accounts, // owner(8) id(8) -> remote_account
+  remote_ids,      // id(8) -> user_key_row (the owner)
+  push_jobs,       // push seq(8) -> push_job owed
+  push_outcomes,   // task seq(8) file(4) -> push_outcome
 };
 
-constexpr size_t num_tables = 17;
+constexpr size_t num_tables = 21;
 
 /// The LMDB name of `t`, for messages.
 const char* table_name(table t);
