@@ -7,12 +7,13 @@
 #include "actors/curl_loop.hpp"
 #include "actors/disk_pool.hpp"
 #include "actors/http_fetch.hpp"
+#include "actors/pusher.hpp"
 #include "actors/scheduler.hpp"
 #include "actors/store.hpp"
 #include "actors/torrent_session.hpp"
 #include "actors/tracker.hpp"
 #include "actors/uploader.hpp"
-#include "base/sigv4.hpp"
+#include "base/secretbox.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/level_table.hpp"
 #include "storage/lmdb_env.hpp"
@@ -75,11 +76,13 @@ runtime::runtime(caf::actor_system& sys, settings cfg)
     storage::seed_levels(t);
     t.commit();
   }
+  secrets_ = std::make_shared<const base::secretbox>(
+      base::secretbox::from_key_file(cfg_.data_dir + "/secret.key"));
   std::vector<std::string> idcs;
   for (auto& idc : cfg_.idcs)
     idcs.push_back(idc.name);
   store_ = spawn_store(sys_, db_.get(), blobs_.get(), idcs,
-                       cfg_.replica_max_tries);
+                       cfg_.replica_max_tries, cfg_.push_max_tries);
   curl_ = std::make_shared<curl_loop>(curl_defaults::from(cfg_));
   fetch_ = spawn_http_fetch(sys_, curl_, cfg_);
   // Named before any task can end: the store wakes it from then on, and it
@@ -89,21 +92,13 @@ runtime::runtime(caf::actor_system& sys, settings cfg)
   if (!cfg_.idcs.empty()) {
     uploader_ = spawn_uploader(
         sys_, cfg_, db_.get(), blobs_.get(), store_, curl_,
-        [](const idc_config& idc) -> request_signer {
-          return [idc](const std::string& method, const std::string& path,
-                       const std::string& query,
-                       const std::map<std::string, std::string>& headers,
-                       const std::string& payload_hash) {
-            auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                           std::chrono::system_clock::now().time_since_epoch())
-                           .count();
-            return skyhaul::sigv4_sign(
-                method, query.empty() ? path : path + "?" + query, headers,
-                payload_hash, idc.access_key, idc.secret_key, idc.region, now);
-          };
-        });
+        sigv4_signer);
     caf::anon_send(store_, atom::notify_v, uploader_);
   }
+  // Loads the pushes an earlier run left owed itself.
+  pusher_ = spawn_pusher(sys_, cfg_, db_.get(), blobs_.get(), store_, curl_,
+                         secrets_);
+  caf::anon_send(store_, atom::notify_v, pusher_);
   torrents_ = spawn_torrent_session(sys_, &cfg_, store_);
   task_deps deps;
   deps.cfg = &cfg_;
@@ -152,6 +147,9 @@ void runtime::shutdown() {
     self->send_exit(uploader_, caf::exit_reason::user_shutdown);
     self->wait_for(uploader_);
   }
+  // Pushes in flight abort; their jobs stay owed in LMDB.
+  self->send_exit(pusher_, caf::exit_reason::user_shutdown);
+  self->wait_for(pusher_);
   // Deliveries in flight are dropped; their events stay in the outbox.
   self->send_exit(callback_, caf::exit_reason::user_shutdown);
   self->wait_for(callback_);

@@ -12,6 +12,10 @@ class blob_store;
 class lmdb_env;
 } // namespace skyhaul::storage
 
+namespace skyhaul::base {
+class secretbox;
+} // namespace skyhaul::base
+
 namespace skyhaul {
 
 class curl_loop;
@@ -22,7 +26,7 @@ class disk_pool;
 class runtime {
 public:
   /// Opens the data directory and spawns store, http_fetch, the torrent
-  /// session, callback, uploader, scheduler, tracker and community.
+  /// session, callback, uploader, pusher, scheduler, tracker and community.
   /// Throws std::runtime_error when the data directory cannot be used.
   runtime(caf::actor_system& sys, settings cfg);
   ~runtime();
@@ -56,6 +60,12 @@ public:
     return *blobs_;
   }
 
+  /// Seals and opens the secrets of remote accounts; its key is created
+  /// on first start (`<data>/secret.key`, mode 0600).
+  std::shared_ptr<const base::secretbox> secrets() const {
+    return secrets_;
+  }
+
   /// The key of signed download links, created on first start.
   const std::string& link_secret() const {
     return link_secret_;
@@ -75,6 +85,8 @@ private:
   torrent_session_actor torrents_;
   callback_actor callback_;
   uploader_actor uploader_;
+  pusher_actor pusher_;
+  std::shared_ptr<const base::secretbox> secrets_;
   scheduler_actor scheduler_;
   tracker_actor tracker_;
   community_actor community_;

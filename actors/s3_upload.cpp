@@ -4,9 +4,11 @@
 #include "base/base64.hpp"
 #include "base/crypto.hpp"
 #include "base/hex.hpp"
+#include "base/sigv4.hpp"
 #include "protocol/text.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cctype>
 #include <cstdio>
 #include <curl/curl.h>
@@ -357,6 +359,20 @@ private:
 };
 
 } // namespace
+
+request_signer sigv4_signer(const idc_config& idc) {
+  return [idc](const std::string& method, const std::string& path,
+               const std::string& query,
+               const std::map<std::string, std::string>& headers,
+               const std::string& payload_hash) {
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    return sigv4_sign(method, query.empty() ? path : path + "?" + query,
+                      headers, payload_hash, idc.access_key, idc.secret_key,
+                      idc.region, now);
+  };
+}
 
 std::string encode_key(const std::string& key) {
   static constexpr char digits[] = "0123456789ABCDEF";

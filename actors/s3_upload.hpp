@@ -24,6 +24,10 @@ using request_signer
         const std::map<std::string, std::string>& headers,
         const std::string& payload_sha256)>;
 
+/// The signer of SigV4 requests with `idc`'s keys and region, dated when
+/// each request is sent.
+request_signer sigv4_signer(const idc_config& idc);
+
 /// The file to upload and what the remote must confirm.
 struct upload_source {
   std::string path;

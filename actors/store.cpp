@@ -11,6 +11,7 @@
 #include "storage/rules/community.hpp"
 #include "storage/rules/group_commit.hpp"
 #include "storage/rules/object_commit.hpp"
+#include "storage/rules/pushes.hpp"
 #include "storage/rules/replicas.hpp"
 #include "storage/rules/transfers.hpp"
 #include "storage/rules/sessions.hpp"
@@ -44,11 +45,18 @@ struct store_state {
   std::vector<std::string> idcs;
   /// Tries of a replica before it fails for good.
   uint32_t replica_max_tries = 8;
+  /// Woken after commits that make pushes owed.
+  pusher_actor pusher;
+  /// Tries of a push before it fails for good.
+  uint32_t push_max_tries = 8;
   /// When callbacks are owed and how their bodies read.
   rules::callback_policy callbacks{callback_due, make_callback_event};
 };
 
 using store_ptr = store_actor::stateful_pointer<store_state>;
+
+/// Remote accounts one user may have.
+constexpr size_t max_remote_accounts = 32;
 
 /// Tells the callback actor that event `id` is owed; called after the commit.
 void wake(store_ptr self, uint64_t id) {
@@ -103,11 +111,13 @@ void commit_queue(store_ptr self) {
 store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
                                  const storage::blob_store* blobs,
                                  std::vector<std::string> idcs,
-                                 uint32_t replica_max_tries) {
+                                 uint32_t replica_max_tries,
+                                 uint32_t push_max_tries) {
   self->state.db = db;
   self->state.blobs = blobs;
   self->state.idcs = std::move(idcs);
   self->state.replica_max_tries = replica_max_tries;
+  self->state.push_max_tries = push_max_tries;
   return {
       [=](caf::put_atom, task_record& rec) {
         auto out = std::make_shared<rules::task_commit>();
@@ -123,6 +133,8 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
               wake(self, out->event);
               if (out->replicas && self->state.uploader)
                 self->send(self->state.uploader, atom::wake_v);
+              if (out->pushes && self->state.pusher)
+                self->send(self->state.pusher, atom::wake_v);
               return caf::ok_atom_v;
             });
       },
@@ -188,6 +200,32 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
               wake(self, out->event);
               return out->again;
             });
+      },
+      [=](atom::create, remote_account& acc) {
+        auto id = std::make_shared<uint64_t>(0);
+        return enqueue<uint64_t>(
+            self,
+            [acc = std::move(acc), id](storage::txn& t, rules::orphan_list&) {
+              *id = rules::add_account(t, acc, max_remote_accounts, now_ms());
+            },
+            [id] { return *id; });
+      },
+      [=](atom::remove, user_id owner, uint64_t id) {
+        return enqueue_ok(self,
+                          [owner, id](storage::txn& t, rules::orphan_list&) {
+                            rules::remove_account(t, owner, id);
+                          });
+      },
+      [=](atom::notify, pusher_actor& p) { self->state.pusher = p; },
+      [=](atom::pushed, push_attempt& a) {
+        auto again = std::make_shared<bool>(false);
+        return enqueue<bool>(
+            self,
+            [self, a = std::move(a), again](storage::txn& t,
+                                            rules::orphan_list&) {
+              *again = rules::record_push(t, a, self->state.push_max_tries);
+            },
+            [again] { return *again; });
       },
       [=](caf::put_atom, delivery_attempt& a, callback_event& ev) {
         return enqueue_ok(self, [a = std::move(a), ev = std::move(ev)](
@@ -256,9 +294,9 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
 store_actor spawn_store(caf::actor_system& sys, storage::lmdb_env* db,
                         const storage::blob_store* blobs,
                         std::vector<std::string> idcs,
-                        uint32_t replica_max_tries) {
+                        uint32_t replica_max_tries, uint32_t push_max_tries) {
   return sys.spawn<caf::detached>(store, db, blobs, std::move(idcs),
-                                  replica_max_tries);
+                                  replica_max_tries, push_max_tries);
 }
 
 } // namespace skyhaul

@@ -2,13 +2,13 @@
 
 #include "actors/backoff.hpp"
 #include "actors/curl_loop.hpp"
+#include "actors/job_queue.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/replica_table.hpp"
 
 #include <caf/all.hpp>
 #include <map>
-#include <set>
 
 namespace skyhaul {
 
@@ -33,11 +33,8 @@ struct uploader_state {
   const storage::blob_store* blobs = nullptr;
   store_actor store;
   std::map<std::string, request_signer> signers;
-  /// Jobs waiting for their time, and the ids of the running ones.
-  std::map<uint64_t, replica_job> waiting;
-  std::set<uint64_t> running;
-  /// Due time of the pending tick, 0 for none.
-  int64_t tick_at = 0;
+  /// Jobs waiting for their time and the running ones.
+  job_queue<replica_job> jobs{max_running};
   /// Carries the uploads; those running when the uploader quits abort.
   std::shared_ptr<curl_loop> loop;
 };
@@ -56,13 +53,11 @@ void load(uploader_ptr self) {
   auto& st = self->state;
   auto t = st.db->read();
   for (auto& job : storage::list_replicas(t))
-    if (st.running.count(job.id) == 0 && st.waiting.count(job.id) == 0)
-      st.waiting.emplace(job.id, std::move(job));
+    st.jobs.offer(std::move(job));
 }
 
 void start(uploader_ptr self, replica_job job) {
   auto& st = self->state;
-  st.running.insert(job.id);
   auto* idc = find_idc(st.idcs, job.idc);
   auto me = caf::actor_cast<uploader_actor>(self);
   if (idc == nullptr) {
@@ -92,26 +87,13 @@ void start(uploader_ptr self, replica_job job) {
 
 /// Starts what is due and sets a timer for the next one.
 void schedule(uploader_ptr self) {
-  auto& st = self->state;
-  auto now = now_ms();
-  int64_t next = 0;
-  for (auto i = st.waiting.begin(); i != st.waiting.end();) {
-    if (i->second.next_ms <= now && st.running.size() < max_running) {
-      auto job = std::move(i->second);
-      i = st.waiting.erase(i);
-      start(self, std::move(job));
-      continue;
-    }
-    auto due = std::max(i->second.next_ms, now + 50);
-    if (next == 0 || due < next)
-      next = due;
-    ++i;
-  }
-  if (next != 0 && (st.tick_at == 0 || next < st.tick_at)) {
-    st.tick_at = next;
-    self->delayed_send(self, std::chrono::milliseconds(next - now),
+  auto delay = self->state.jobs.run_due(now_ms(), [&](replica_job& job) {
+    start(self, std::move(job));
+    return true;
+  });
+  if (delay >= 0)
+    self->delayed_send(self, std::chrono::milliseconds(delay),
                        caf::tick_atom_v);
-  }
 }
 
 /// Backoff after `tries` failed attempts: 2 s doubling up to 10 minutes,
@@ -159,23 +141,23 @@ spawn_uploader(caf::actor_system& sys, const settings& cfg,
                         job, err)
               .then(
                   [=](bool again) {
-                    self->state.running.erase(id);
                     if (again) {
                       auto j = job;
                       j.reported = true;
-                      self->state.waiting.emplace(id, std::move(j));
+                      self->state.jobs.again(std::move(j));
+                    } else {
+                      self->state.jobs.finish(id);
                     }
                     schedule(self);
                   },
                   [=](caf::error&) {
                     // Not recorded: the job stays owed in LMDB; try it again.
-                    self->state.running.erase(id);
-                    self->state.waiting.emplace(id, job);
+                    self->state.jobs.again(job);
                     schedule(self);
                   });
         },
         [=](caf::tick_atom) {
-          self->state.tick_at = 0;
+          self->state.jobs.ticked();
           schedule(self);
         },
     };

@@ -101,6 +101,7 @@ int serve(const settings& cfg) {
   svc->blobs = &rt.blobs();
   svc->cfg = &rt.cfg();
   svc->link_secret = rt.link_secret();
+  svc->secrets = rt.secrets();
   // Each listener with its faces: api (Task API), offline, s3.
   auto listeners = http::standard_listeners(svc);
   http::server srv{rt.cfg(), listeners};

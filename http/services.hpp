@@ -4,12 +4,17 @@
 #include "protocol/settings.hpp"
 
 #include <caf/fwd.hpp>
+#include <memory>
 #include <string>
 
 namespace skyhaul::storage {
 class blob_store;
 class lmdb_env;
 } // namespace skyhaul::storage
+
+namespace skyhaul::base {
+class secretbox;
+} // namespace skyhaul::base
 
 namespace skyhaul::http {
 
@@ -28,6 +33,8 @@ struct services {
   const settings* cfg = nullptr;
   /// HMAC key of signed download links.
   std::string link_secret;
+  /// Seals the secrets of remote accounts before they go to the store.
+  std::shared_ptr<const base::secretbox> secrets;
 };
 
 } // namespace skyhaul::http

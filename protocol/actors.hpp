@@ -7,13 +7,14 @@
 // Who runs where:
 // - actors/runtime.cpp wires everything: it opens LMDB and the blob store,
 //   starts the one curl loop, the disk pool, and spawns store, http_fetch,
-//   torrent_session, callback, uploader and scheduler; the scheduler spawns
-//   one task actor per active task. The tracker and the community actor
-//   (the community face's) come last, after the scheduler.
+//   torrent_session, callback, uploader, pusher and scheduler; the
+//   scheduler spawns one task actor per active task. The tracker and the
+//   community actor (the community face's) come last, after the scheduler.
 // - Blocking work never runs in a cooperative actor. Its owners: the curl
 //   loop's thread (actors/curl_loop.cpp) carries every fetch
-//   (actors/fetch_job.cpp), callback POST and replica upload
-//   (actors/s3_upload.cpp); the disk pool's threads (actors/disk_pool.cpp)
+//   (actors/fetch_job.cpp), callback POST, replica upload
+//   (actors/s3_upload.cpp) and push to a remote account
+//   (actors/push_transfer.cpp); the disk pool's threads (actors/disk_pool.cpp)
 //   fsync finished files and remove partial folders; each torrent task
 //   reads its files back on a detached worker (actors/torrent_verify.cpp);
 //   the store's transactions are plain functions (storage/rules/) run by
@@ -34,6 +35,8 @@
 #include "protocol/fetch.hpp"
 #include "protocol/ids.hpp"
 #include "protocol/object_commit.hpp"
+#include "protocol/push.hpp"
+#include "protocol/remote_account.hpp"
 #include "protocol/replica.hpp"
 #include "protocol/task_query.hpp"
 #include "protocol/task_record.hpp"
@@ -133,6 +136,19 @@ using uploader_actor = caf::typed_actor<
     // Timer: the next attempt may be due.
     caf::reacts_to<caf::tick_atom>>;
 
+/// Pushes finished tasks' files to their owners' remote accounts
+/// (actors/pusher.cpp): loads the owed jobs from LMDB at start and on
+/// `wake`, runs a few at a time as jobs on the one curl loop (FTP, FTPS,
+/// SFTP, WebDAV in actors/push_job.cpp, S3 through actors/s3_upload.cpp),
+/// retries with backoff and reports each attempt to the store.
+using pusher_actor = caf::typed_actor<
+    // From the store, after a commit that made pushes owed.
+    caf::reacts_to<atom::wake>,
+    // From a transfer: an attempt at a job ended.
+    caf::reacts_to<atom::done, push_attempt>,
+    // Timer: the next attempt may be due.
+    caf::reacts_to<caf::tick_atom>>;
+
 /// The only writer of LMDB (actors/store.cpp; the transaction bodies are
 /// plain functions in storage/rules/). Group commit: everything queued
 /// while a commit runs goes into the next transaction, and every reply
@@ -170,6 +186,20 @@ using store_actor = caf::typed_actor<
     // callback once the task's last first attempt is in, and replies whether
     // the job should be tried again.
     caf::replies_to<atom::replicated, replica_job, std::string>::with<bool>,
+    // Adds a remote account for its owner; replies its id.
+    // `ec::quota_exceeded` when the owner has too many.
+    caf::replies_to<atom::create, remote_account>::with<uint64_t>,
+    // Removes remote account `id` of the user; `ec::not_found` when the
+    // user has no such account.
+    caf::replies_to<atom::remove, user_id, uint64_t>::with<caf::ok_atom>,
+    // Names the pusher, woken after each commit that makes pushes owed. A
+    // task record that moves into finished and names a remote account gets
+    // one push job per file in the same transaction.
+    caf::reacts_to<atom::notify, pusher_actor>,
+    // The outcome of an attempt at a push: records the file's outcome, the
+    // account's usage and pinned host key, and replies whether the job
+    // should be tried again.
+    caf::replies_to<atom::pushed, push_attempt>::with<bool>,
     // Appends an attempt to its event's delivery log and stores the event's
     // new schedule (pending) or takes it out of the outbox (delivered or
     // failed).

@@ -45,3 +45,4 @@ CAF_ADD_ATOM(skyhaul, skyhaul::atom, fetch, "fetch")
 // Login sessions (the Offcloud face).
 CAF_ADD_ATOM(skyhaul, skyhaul::atom, login, "login")
 CAF_ADD_ATOM(skyhaul, skyhaul::atom, logout, "logout")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, pushed, "pushed")

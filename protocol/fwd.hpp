@@ -41,6 +41,9 @@ struct community_write;
 struct scrape_reply;
 struct scrape_request;
 struct transfer_batch;
+struct remote_account;
+struct push_job;
+struct push_attempt;
 
 } // namespace skyhaul
 
@@ -79,5 +82,8 @@ CAF_ADD_TYPE_ID(skyhaul, (skyhaul::community_write))
 CAF_ADD_TYPE_ID(skyhaul, (skyhaul::scrape_reply))
 CAF_ADD_TYPE_ID(skyhaul, (skyhaul::scrape_request))
 CAF_ADD_TYPE_ID(skyhaul, (skyhaul::transfer_batch))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::remote_account))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::push_job))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::push_attempt))
 
 CAF_END_TYPE_ID_BLOCK(skyhaul)

@@ -100,6 +100,20 @@ struct settings {
   /// through; session-wide, so a torrent task may only choose this one
   /// among the SOCKS5 proxies. Empty: direct.
   std::string bt_proxy;
+  // Pushes to remote accounts (actors/pusher.cpp).
+  /// Tries of one file's push before it fails for good.
+  uint32_t push_max_tries = 8;
+  /// First retry delay of a push; doubles with every attempt, with jitter,
+  /// up to `push_retry_max_ms`.
+  uint32_t push_retry_base_ms = 2000;
+  uint32_t push_retry_max_ms = 600000;
+  /// Files of at least this size go to S3 accounts as multipart uploads,
+  /// in parts of `push_part_size` (S3: at least 5 MiB).
+  uint64_t push_multipart_threshold = uint64_t{64} << 20;
+  uint64_t push_part_size = uint64_t{16} << 20;
+  /// CA bundle that TLS pushes (FTPS, WebDAV and S3 over https) verify
+  /// servers against; empty: the system's.
+  std::string push_ca_file;
 
   // BitTorrent (the torrent_session actor).
   /// libtorrent's `listen_interfaces`: comma-separated `host:port` items.

@@ -9,6 +9,7 @@ pkgs=(cmake ninja-build g++ ccache pkg-config python3
       s3cmd python3-boto3 python3-libtorrent opentracker transmission-cli)
 pkgs+=(zip p7zip-full zstd)  # archive tests: archives made by the real tools
 pkgs+=(tinyproxy microsocks)  # proxy tests: an HTTP and a SOCKS5 proxy
+pkgs+=(python3-pyftpdlib python3-openssl openssh-server openssh-client openssl)  # remote pushes: FTP/FTPS and SFTP servers of the tests
 missing=()
 # npm may come with a nodejs from elsewhere; Debian's package otherwise.
 command -v npm >/dev/null || pkgs+=(npm)

@@ -10,6 +10,8 @@
 
 #include "protocol/codec.hpp"
 #include "storage/fsync_file.hpp"
+#include "protocol/push.hpp"
+#include "protocol/remote_account.hpp"
 #include "storage/legacy_format.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/rows.hpp"
@@ -181,6 +183,11 @@ void upgrade_value(txn& t, table tbl, const std::string& key,
     case table::figures:
     case table::torrent_counters:
     case table::sessions: // newer than format 0: never in such a database
+    // Tables younger than format 0: a database of that age has no rows.
+    case table::remote_accounts:
+    case table::remote_ids:
+    case table::push_jobs:
+    case table::push_outcomes:
       break;
   }
   bad_legacy(tbl, key);
@@ -254,6 +261,8 @@ std::vector<stored_format> current_formats() {
     format_of<metainfo_record>(), format_of<level_record>(),
     format_of<user_figures>(),   format_of<torrent_counter>(),
     format_of<session_record>(),
+    format_of<remote_account>(), format_of<push_job>(),
+    format_of<push_outcome>(),
   };
 }
 

@@ -33,6 +33,7 @@ constexpr const char* table_names[num_tables] = {
   "sessions",
   "posts", "threads", "post_hashes", "metainfo", "levels", "figures",
   "torrent_counters",
+  "remote_accounts", "remote_ids", "push_jobs", "push_outcomes",
 };
 
 } // namespace

@@ -51,9 +51,15 @@ enum class table : uint8_t {
   levels,           // lid(8) -> level_record
   figures,          // uid(8) -> user_figures
   torrent_counters, // uid(8) info-hash(20) -> torrent_counter
+  // Remote accounts and pushes (storage/remote_account_table,
+  // storage/push_table).
+  remote_accounts, // owner(8) id(8) -> remote_account
+  remote_ids,      // id(8) -> user_key_row (the owner)
+  push_jobs,       // push seq(8) -> push_job owed
+  push_outcomes,   // task seq(8) file(4) -> push_outcome
 };
 
-constexpr size_t num_tables = 25;
+constexpr size_t num_tables = 29;
 
 /// The LMDB name of `t`, for messages.
 const char* table_name(table t);

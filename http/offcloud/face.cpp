@@ -13,10 +13,7 @@
 
 // Remote accounts are mounted on this face by their own file once it is
 // there (the accounts' routes are its own, the pushes' routes are here).
-#if __has_include("http/offcloud/remote_accounts.hpp")
 #include "http/offcloud/remote_accounts.hpp"
-#define SKYHAUL_REMOTE_ACCOUNTS 1
-#endif
 
 namespace skyhaul::http {
 
@@ -90,9 +87,7 @@ void mount_offcloud(router& r, std::shared_ptr<const services> svc) {
   mount_cache(m, svc);
   mount_remote(m, svc);
   mount_proxies(m, svc);
-#ifdef SKYHAUL_REMOTE_ACCOUNTS
   mount_remote_accounts(m, svc);
-#endif
   auto up = r.mount(offcloud_face(svc, "offcloud-upload", {"/torrent"}, false));
   mount_upload(up, svc);
   // Browsers ask before a call with credentials: every path of the two

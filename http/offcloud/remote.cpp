@@ -12,10 +12,7 @@
 
 #include <caf/all.hpp>
 
-#if __has_include("storage/remote_account_table.hpp")
 #include "storage/remote_account_table.hpp"
-#define SKYHAUL_REMOTE_TABLE 1
-#endif
 
 namespace skyhaul::http::offcloud {
 
@@ -26,17 +23,9 @@ constexpr size_t max_folder = 1024;
 
 /// Whether account `id` exists and is `u`'s.
 bool account_of(const services& svc, const user_record& u, uint64_t id) {
-#ifdef SKYHAUL_REMOTE_TABLE
   auto t = svc.db->read();
   auto acc = storage::get_remote_account(t, id);
   return acc && acc->owner == u.id;
-#else
-  // INTEGRATION: without the remote-account table no account exists.
-  (void) svc;
-  (void) u;
-  (void) id;
-  return false;
-#endif
 }
 
 std::optional<uint64_t> account_id(const std::string& v) {

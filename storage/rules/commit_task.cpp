@@ -1,5 +1,7 @@
 #include "storage/rules/commit_task.hpp"
 
+#include "storage/push_table.hpp"
+#include "storage/rules/pushes.hpp"
 #include "storage/rules/replicas.hpp"
 #include "storage/task_table.hpp"
 #include "storage/torrent_table.hpp"
@@ -21,6 +23,7 @@ task_commit commit_task(txn& t, const task_record& rec,
       remember_torrent(t, rec);
   }
   out.replicas = owe_replicas(t, before, rec, idcs, now_ms);
+  out.pushes = owe_pushes(t, before, rec, now_ms);
   auto kind = cb.due ? cb.due(before, rec) : std::nullopt;
   if (kind && *kind == callback_kind::success && out.replicas)
     kind = std::nullopt;
@@ -32,6 +35,7 @@ task_commit commit_task(txn& t, const task_record& rec,
 void erase_task_record(txn& t, task_seq seq) {
   erase_task(t, seq);
   erase_resume(t, seq);
+  erase_push_outcomes(t, seq);
 }
 
 void store_resume(txn& t, task_seq seq, const std::string& data, bool clean) {

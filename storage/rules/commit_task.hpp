@@ -23,11 +23,14 @@ struct task_commit {
   uint64_t event = 0;
   /// Replica jobs were owed: the uploader has work.
   bool replicas = false;
+  /// Push jobs were owed: the pusher has work.
+  bool pushes = false;
 };
 
 /// Inserts or replaces `rec` with its indexes and counters. A move into an
 /// end state drops the torrent resume row; into finished it also feeds the
-/// info-hash cache and owes one replica per concrete file and IDC. The
+/// info-hash cache and owes one replica per concrete file and IDC, and one
+/// push per file when the task names a remote account. The
 /// callback the transition owes is written in the same transaction, so a
 /// crash keeps both or neither; with replicas owed, the success callback
 /// waits for their first attempts (`record_replica`), so it can name the
@@ -36,7 +39,8 @@ task_commit commit_task(txn& t, const task_record& rec,
                         const std::vector<std::string>& idcs,
                         const callback_policy& cb, int64_t now_ms);
 
-/// Removes a task record with its indexes, counters and resume row.
+/// Removes a task record with its indexes, counters, resume row and push
+/// outcomes.
 void erase_task_record(txn& t, task_seq seq);
 
 /// Stores the libtorrent resume data of `seq`, unless the task ended (or

@@ -9,14 +9,11 @@
 #include "tests/support/task_calls.hpp"
 #include "tests/support/origin.hpp"
 #include "tests/support/receiver.hpp"
+#include "tests/support/s3rver.hpp"
 
 #include <chrono>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
-#include <signal.h>
-#include <sstream>
-#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
@@ -25,71 +22,6 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 namespace {
-
-/// s3rver on a free loopback port with bucket `mirror`.
-class s3rver {
-public:
-  explicit s3rver(int port = 0) {
-    dir_ = fs::temp_directory_path()
-           / ("skyhaul-s3rver-" + std::to_string(::getpid()) + "-"
-              + std::to_string(++count_));
-    fs::create_directories(dir_);
-    // Its log goes to a file: a pipe nobody drains would stall it.
-    auto log = (dir_ / "log").string();
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      auto fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(fd, 1);
-      ::execl(SKYHAUL_S3RVER, SKYHAUL_S3RVER, "-d", (dir_ / "data").c_str(),
-              "-a", "127.0.0.1", "-p", std::to_string(port).c_str(),
-              "--configure-bucket", "mirror", nullptr);
-      ::_exit(127);
-    }
-    std::string text;
-    auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (text.find('\n', text.find("listening on")) == std::string::npos
-           && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(20ms);
-      std::ifstream in{log};
-      text.assign(std::istreambuf_iterator<char>{in}, {});
-    }
-    auto at = text.find("127.0.0.1:");
-    if (at == std::string::npos)
-      throw std::runtime_error("s3rver did not start: " + text);
-    port_ = std::stoi(text.substr(at + 10));
-  }
-
-  ~s3rver() {
-    ::kill(pid_, SIGTERM);
-    int status;
-    ::waitpid(pid_, &status, 0);
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  int port() const {
-    return port_;
-  }
-
-  std::string endpoint() const {
-    return "http://127.0.0.1:" + std::to_string(port_);
-  }
-
-  /// The bytes s3rver stored for bucket/key, or "" when it has none.
-  std::string object(const std::string& bucket, const std::string& key) const {
-    std::ifstream in{dir_ / "data" / bucket / (key + "._S3rver_object"),
-                     std::ios::binary};
-    std::stringstream buf;
-    buf << in.rdbuf();
-    return buf.str();
-  }
-
-private:
-  static inline int count_ = 0;
-  fs::path dir_;
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
 
 /// A config file naming two IDCs: a working s3rver and a closed port.
 std::string write_config(const std::string& dir, const s3rver& s3) {
