@@ -1,7 +1,5 @@
 #include "http/offcloud/archives.hpp"
 
-#if __has_include("storage/archive_cache.hpp")
-#define SKYHAUL_ARCHIVES 1
 #include "http/download.hpp"
 #include "storage/archive.hpp"
 #include "storage/archive_cache.hpp"
@@ -9,11 +7,8 @@
 
 #include <caf/all.hpp>
 #include <filesystem>
-#endif
 
 namespace skyhaul::http::offcloud {
-
-#ifdef SKYHAUL_ARCHIVES
 
 namespace {
 
@@ -117,20 +112,5 @@ bool serve_archive_entry(const svc_ptr& svc, const task_record& rec,
   });
   return true;
 }
-
-#else
-
-bool with_archive_files(const svc_ptr&, const task_record&, responder,
-                        std::function<void(std::vector<archive_file>,
-                                           responder)>) {
-  return false;
-}
-
-bool serve_archive_entry(const svc_ptr&, const task_record&,
-                         const std::string&, const request&, responder&) {
-  return false;
-}
-
-#endif
 
 } // namespace skyhaul::http::offcloud
