@@ -10,7 +10,6 @@
 
 namespace skyhaul::http::offcloud {
 
-
 namespace {
 
 /// Runs `fn` on a thread of its own (it blocks on decompression).
@@ -113,6 +112,5 @@ bool serve_archive_entry(const svc_ptr& svc, const task_record& rec,
   });
   return true;
 }
-
 
 } // namespace skyhaul::http::offcloud

@@ -21,7 +21,7 @@ struct archive_file {
 
 /// Lists the archive of `rec` (finished, one file) and hands the files to
 /// `done`, or answers `{"error":"Bad archive"}` (a plain file, or an
-/// archive refused) itself. False when this build reads no archives.
+/// archive refused) itself. False when `rec` has not exactly one file.
 bool with_archive_files(
     const svc_ptr& svc, const task_record& rec, responder respond,
     std::function<void(std::vector<archive_file>, responder)> done);
