@@ -12,6 +12,8 @@
 
 #include <caf/all.hpp>
 
+#include "http/offcloud/remote_accounts.hpp"
+#include "storage/push_table.hpp"
 #include "storage/remote_account_table.hpp"
 
 namespace skyhaul::http::offcloud {
@@ -95,6 +97,28 @@ void status(const svc_ptr& svc, const user_record& u, request& req,
   with_live(svc, u.id, {std::move(*rec)},
             [svc, base, respond](std::vector<task_status> all) {
               auto& ts = all.front();
+              std::vector<push_outcome> pushes;
+              {
+                auto t = svc->db->read();
+                pushes = storage::push_status(t, ts.rec.seq);
+              }
+              // A remote request is downloaded once every file is on the
+              // account: until then a finished download is still at work
+              // (pushing), and a push that failed for good fails it.
+              if (ts.rec.state == task_state::finished) {
+                bool all_done = !pushes.empty() || ts.rec.files.empty();
+                for (auto& p : pushes) {
+                  if (p.state == push_state::failed) {
+                    ts.rec.state = task_state::failed;
+                    ts.rec.error_message = "push failed: " + p.error;
+                    all_done = false;
+                    break;
+                  }
+                  all_done = all_done && p.state == push_state::done;
+                }
+                if (!all_done && ts.rec.state == task_state::finished)
+                  ts.rec.state = task_state::downloading;
+              }
               respond(json_reply([&](json_writer& w) {
                 w.StartObject();
                 w.Key("status");
@@ -103,8 +127,8 @@ void status(const svc_ptr& svc, const user_record& u, request& req,
                 w.Key("remoteOptionId");
                 w.Uint64(ts.rec.spec.remote_account);
                 put(w, "folderId", ts.rec.spec.remote_folder);
-                // INTEGRATION: the push progress per file (the remote
-                // engine's summary of this task) belongs here.
+                // Per file: queued, retrying, done or failed, with bytes.
+                write_push_status(w, pushes);
                 w.EndObject();
                 w.EndObject();
               }));

@@ -725,7 +725,7 @@ std::string sample_path(const std::string& pattern) {
       {":tid", format_tid(5)}, {":op", "pause"},    {":bucket", "walk-bucket"},
       {"*key", "dir/a.bin"},   {"*file", "a.bin"},
       {":pid", "5"},           {":lid", "3"},       {":uid", "7"},
-      {":passkey", std::string(32, '0')}};
+      {":passkey", std::string(32, '0')},
       // The Offcloud face's request ids and preflight paths.
       {":id", "000000000000000000000005"},
       {":rid", "000000000000000000000005"}};
