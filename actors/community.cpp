@@ -1,5 +1,7 @@
 #include "actors/community.hpp"
 
+#include "actors/timeouts.hpp"
+
 #include "base/hex.hpp"
 #include "base/metainfo.hpp"
 #include "storage/community_gate.hpp"
@@ -21,9 +23,6 @@ struct community_state {
 };
 
 using community_ptr = community_actor::stateful_pointer<community_state>;
-
-/// How long a write may wait for the store.
-constexpr auto store_timeout = std::chrono::seconds(30);
 
 /// The tracker's cached facts of a post that changed go; a deleted post's
 /// swarm goes with them.

@@ -4,6 +4,7 @@
 #include "actors/curl_loop.hpp"
 #include "actors/job_queue.hpp"
 #include "actors/push_transfer.hpp"
+#include "actors/timeouts.hpp"
 #include "base/secretbox.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/lmdb_env.hpp"
@@ -21,9 +22,6 @@ namespace {
 
 /// Pushes running at once.
 constexpr size_t max_running = 4;
-
-/// Longest wait for the store to record an attempt.
-constexpr auto store_timeout = std::chrono::seconds(60);
 
 struct pusher_state {
   static inline const char* name = "pusher";

@@ -1,6 +1,7 @@
 #include "actors/tracker.hpp"
 
 #include "actors/tracker_ledger.hpp"
+#include "actors/timeouts.hpp"
 #include "actors/tracker_swarm.hpp"
 #include "base/hex.hpp"
 #include "base/net_policy.hpp"
@@ -221,7 +222,7 @@ void flush(tracker_ptr self) {
   }
   st.flushing = true;
   auto batch = st.ledger->take();
-  self->request(st.store, std::chrono::seconds(30), atom::account_v, batch)
+  self->request(st.store, store_timeout, atom::account_v, batch)
       .then(
           [self](caf::ok_atom) {
             self->state.flushing = false;

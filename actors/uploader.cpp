@@ -3,6 +3,7 @@
 #include "actors/backoff.hpp"
 #include "actors/curl_loop.hpp"
 #include "actors/job_queue.hpp"
+#include "actors/timeouts.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/replica_table.hpp"
@@ -19,9 +20,6 @@ constexpr size_t max_running = 4;
 
 /// Longest wait before a request to an IDC gives up (large parts included).
 constexpr long request_timeout_s = 600;
-
-/// Longest wait for the store to record an outcome.
-constexpr auto store_timeout = std::chrono::seconds(60);
 
 struct uploader_state {
   static inline const char* name = "uploader";

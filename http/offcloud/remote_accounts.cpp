@@ -3,6 +3,7 @@
 #include "base/percent.hpp"
 #include "base/secretbox.hpp"
 #include "http/bridge.hpp"
+#include "http/offcloud/fields.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/remote_account_table.hpp"
 
@@ -14,22 +15,19 @@ namespace skyhaul::http {
 namespace {
 
 using svc_ptr = std::shared_ptr<const services>;
-using fields = std::map<std::string, std::string>;
+using offcloud::fields;
 
 const std::string& field(const fields& f, const std::string& name) {
-  static const std::string none;
-  auto i = f.find(name);
-  return i == f.end() ? none : i->second;
+  return f.get(name);
 }
 
 /// The first of `names` that is present.
 const std::string& any_field(const fields& f,
                              std::initializer_list<const char*> names) {
-  static const std::string none;
   for (auto* n : names)
-    if (f.count(n) > 0)
-      return f.at(n);
-  return none;
+    if (f.has(n))
+      return f.get(n);
+  return f.get("");
 }
 
 bool has_control(const std::string& s, bool newlines_ok = false) {
@@ -267,7 +265,7 @@ void list_accounts(const services& svc, const user_record& user, responder respo
 /// Reads the fields of `req`, answering 400 itself when it cannot.
 std::optional<fields> fields_or_400(const request& req, responder& respond) {
   std::string why;
-  auto f = offcloud_fields(req, why);
+  auto f = offcloud::read_fields(req, why);
   if (!f)
     respond(offcloud_error(400, why));
   return f;
@@ -337,71 +335,7 @@ void remove_account(svc_ptr svc, const user_record& user, request& req,
       atom::remove_v, user.id, static_cast<uint64_t>(std::stoull(text)));
 }
 
-/// Adds the JSON members of `obj` to `out`; false for a nested value.
-bool json_members(const rapidjson::Value& obj, fields& out) {
-  for (auto& m : obj.GetObject()) {
-    std::string name{m.name.GetString(), m.name.GetStringLength()};
-    auto& v = m.value;
-    if (v.IsString())
-      out[name].assign(v.GetString(), v.GetStringLength());
-    else if (v.IsInt64())
-      out[name] = std::to_string(v.GetInt64());
-    else if (v.IsUint64())
-      out[name] = std::to_string(v.GetUint64());
-    else if (v.IsBool())
-      out[name] = v.GetBool() ? "true" : "false";
-    else if (!v.IsNull())
-      return false;
-  }
-  return true;
-}
-
 } // namespace
-
-std::optional<fields> offcloud_fields(const request& req, std::string& why,
-                                      size_t max_fields) {
-  fields out = req.query;
-  auto body = req.body;
-  auto type = req.header("content-type");
-  auto first = body.find_first_not_of(" \t\r\n");
-  if (first != std::string::npos && body[first] == '{'
-      && type.find("x-www-form-urlencoded") == std::string::npos) {
-    rapidjson::Document doc;
-    doc.Parse(body.c_str(), body.size());
-    if (doc.HasParseError() || !doc.IsObject()
-        || doc.MemberCount() > max_fields || !json_members(doc, out)) {
-      why = "the body must be a JSON object of strings and numbers";
-      return std::nullopt;
-    }
-  } else if (first != std::string::npos) {
-    size_t at = 0;
-    size_t count = 0;
-    while (at <= body.size()) {
-      auto end = body.find('&', at);
-      if (end == std::string::npos)
-        end = body.size();
-      auto pair = body.substr(at, end - at);
-      at = end + 1;
-      if (pair.empty())
-        continue;
-      if (++count > max_fields) {
-        why = "the form has more than " + std::to_string(max_fields)
-              + " fields";
-        return std::nullopt;
-      }
-      auto eq = pair.find('=');
-      auto name = url_decode(pair.substr(0, eq), true);
-      out[name] = eq == std::string::npos
-                      ? std::string{}
-                      : url_decode(pair.substr(eq + 1), true);
-    }
-  }
-  if (out.size() > max_fields) {
-    why = "the call has more than " + std::to_string(max_fields) + " fields";
-    return std::nullopt;
-  }
-  return out;
-}
 
 void write_push_status(json_writer& w, const std::vector<push_outcome>& outs) {
   w.Key("push");

@@ -25,13 +25,6 @@ namespace skyhaul::http {
 void mount_remote_accounts(router::mounted& m,
                            std::shared_ptr<const services> svc);
 
-/// The fields of an Offcloud call: the query, then a form (urlencoded) or
-/// JSON object body; a body field wins over a query one. JSON numbers and
-/// booleans become their text. Nullopt (and `why`) for a body that is
-/// neither, or has more than `max_fields` fields.
-std::optional<std::map<std::string, std::string>>
-offcloud_fields(const request& req, std::string& why, size_t max_fields = 64);
-
 /// Writes `"push":[{file, path, state, bytes, size, tries, error}]`, one
 /// item per file of a remote request, as `/api/remote/status` shows them.
 void write_push_status(json_writer& w, const std::vector<push_outcome>& outs);
