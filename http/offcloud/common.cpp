@@ -307,6 +307,22 @@ void with_current(const svc_ptr& svc, task_record rec,
             [fn](std::vector<task_status> live) { fn(live.front().rec); });
 }
 
+void retry_failed(const svc_ptr& svc, user_id uid, task_record rec,
+                  responder respond) {
+  with_current(svc, std::move(rec), [svc, uid, respond](const task_record& cur) {
+    if (cur.state != task_state::failed)
+      return respond(offcloud_error(
+          409, std::string{"only a failed request can be retried; this one "
+                           "is "}
+                   + status_word(cur)));
+    ask(
+        *svc->sys, svc->scheduler,
+        [respond](caf::ok_atom) { respond(success_reply()); },
+        [respond](caf::error& err) { respond(actor_error(err)); },
+        atom::resume_v, uid, cur.seq);
+  });
+}
+
 std::vector<task_record> newest_tasks(const services& svc, user_id uid,
                                       uint64_t page, uint32_t size) {
   auto t = svc.db->read();

@@ -125,6 +125,12 @@ void with_live(const svc_ptr& svc, user_id uid, std::vector<task_record> recs,
 void with_current(const svc_ptr& svc, task_record rec,
                   std::function<void(const task_record&)> fn);
 
+/// Puts `rec` (the caller `uid`'s) back into the queue when it failed, as
+/// `retry` asks; answers success, 409 for a request that did not fail, or
+/// the scheduler's error.
+void retry_failed(const svc_ptr& svc, user_id uid, task_record rec,
+                  responder respond);
+
 /// The newest-first page `page` (from 0) of `size` of the user's tasks.
 std::vector<task_record> newest_tasks(const services& svc, user_id uid,
                                       uint64_t page, uint32_t size);

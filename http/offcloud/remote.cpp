@@ -143,19 +143,7 @@ void retry(const svc_ptr& svc, const user_record& u, request& req,
   if (rec->spec.remote_account == 0)
     return respond(offcloud_error(404, "not a remote request: "
                                            + req.params.at("id")));
-  auto uid = u.id;
-  with_current(svc, std::move(*rec), [svc, uid, respond](const task_record& cur) {
-    if (cur.state != task_state::failed)
-      return respond(offcloud_error(
-          409, std::string{"only a failed request can be retried; this one "
-                           "is "}
-                   + status_word(cur)));
-    ask(
-        *svc->sys, svc->scheduler,
-        [respond](caf::ok_atom) { respond(success_reply()); },
-        [respond](caf::error& err) { respond(actor_error(err)); },
-        atom::resume_v, uid, cur.seq);
-  });
+  retry_failed(svc, u.id, std::move(*rec), std::move(respond));
 }
 
 } // namespace
