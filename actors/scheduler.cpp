@@ -373,6 +373,8 @@ scheduler_actor::behavior_type scheduler(sched_ptr self, task_deps deps) {
       },
       [=](atom::progress, fetch_progress& p) {
         auto& st = self->state;
+        // The store makes progress events of them (at most one a second).
+        self->send(st.deps.store, atom::progress_v, p);
         if (auto i = st.live.find(p.seq); i != st.live.end())
           i->second.last = std::move(p);
       },
