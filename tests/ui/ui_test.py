@@ -110,12 +110,20 @@ class ui_test:
             return None
         return float(r.find_element(By.CSS_SELECTOR, ".progress").get_attribute("aria-valuenow") or 0)
 
-    def add_urls(self, text):
+    def add_urls(self, text, options=None):
         self.q("#add-open").click()
         self.wait("the add dialog", lambda: self.q("#add-dialog").get_attribute("open") is not None)
         box = self.q("#add-urls")
         box.clear()
         box.send_keys(text)
+        if options:
+            details = self.q("#add-dialog details")
+            if details.get_attribute("open") is None:
+                details.find_element(By.TAG_NAME, "summary").click()
+            for field, value in options.items():
+                el = self.q("#" + field)
+                el.clear()
+                el.send_keys(value)
         self.q("#add-submit").click()
         self.wait("the add dialog to close", lambda: self.q("#add-dialog").get_attribute("open") is None)
 
@@ -238,9 +246,16 @@ class ui_test:
         self.wait("the task table again", lambda: self.qs("#tasks"), 10)
 
     def url_progress(self):
-        url = self.origin + "/slow/3000000?bps=700000&name=slow.bin"
-        self.add_urls(url)
+        """Two URLs at once with options: one slow enough to watch, one that
+        fails; then the failure in words and the callback log."""
+        slow = self.origin + "/slow/3000000?bps=700000&name=slow.bin"
+        missing = self.origin + "/status/404"
+        # The origin answers POST with 501: every callback is a failed attempt.
+        hook = self.origin + "/hook"
+        self.add_urls(slow + "\n" + missing, {"opt-bucket": "media", "opt-target": "ui",
+                                              "opt-success-cb": hook, "opt-failure-cb": hook})
         tid = self.newest_tid("/slow/3000000")
+        bad = self.newest_tid("/status/404")
         self.wait("the new row", lambda: self.row(tid) is not None, 10)
         seen = set()
 
@@ -254,6 +269,20 @@ class ui_test:
         self.wait("the task to finish", lambda: self.row_state(tid) == "finished", 30)
         self.check(self.row_percent(tid) == 100.0, "a finished bar is full")
         self.check(len(seen) >= 2, "the bar showed at least two values between 0 and 100: %s" % sorted(seen))
+        self.wait("the failed one", lambda: self.row_state(bad) == "failed", 20)
+        # The failure in words, on the task's page.
+        self.q('#tasks tr[data-tid="%s"] td.title a' % bad).click()
+        self.wait("the error in words", lambda: "does not exist" in self.q("#task-error").text, 10)
+        self.d.back()
+        # The finished one: its object under the target, its callback log.
+        self.wait("the table", lambda: self.row(tid) is not None, 10)
+        self.q('#tasks tr[data-tid="%s"] td.title a' % tid).click()
+        self.wait("the file's object", lambda: "media/ui/slow.bin" in self.q("#task-files").text, 10)
+        self.wait("a logged callback attempt", lambda: "501" in self.q("#task-callbacks").text, 20)
+        self.q("#task-redeliver").click()
+        self.wait("the redeliver", lambda: "queued again" in self.q("#toasts").text, 10)
+        self.d.get(self.base + "/#/tasks")
+        self.wait("the table", lambda: self.row(tid) is not None, 10)
         self.finished_tid = tid
 
     def pause_resume_delete(self):
@@ -283,7 +312,7 @@ class ui_test:
         self.check(gone.status == 404, "the deleted task is gone, got %d" % gone.status)
 
     def torrent_choice(self):
-        torrent, made = self.procs.start_swarm("pack", [("pack/a.bin", 300000), ("pack/b.bin", 200000)])
+        torrent, made = self.procs.start_swarm("pack", [("a.bin", 300000), ("b.bin", 200000)])
         self.q("#add-open").click()
         self.wait("the add dialog", lambda: self.q("#add-dialog").get_attribute("open") is not None)
         self.q("#add-torrent").send_keys(torrent)
