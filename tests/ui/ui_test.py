@@ -26,7 +26,9 @@ try:
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
-    from selenium.common.exceptions import WebDriverException
+    from selenium.common.exceptions import (NoSuchElementException,
+                                            StaleElementReferenceException,
+                                            WebDriverException)
 except ImportError as e:
     sys.exit("FAIL: python3-selenium is missing (%s); scripts/install-deps.sh installs it" % e)
 
@@ -68,7 +70,11 @@ class ui_test:
 
     def wait(self, what, pred, timeout=20):
         try:
-            return WebDriverWait(self.d, timeout, poll_frequency=0.05).until(lambda d: pred())
+            # The pages re-render rows as events come: an element may go
+            # stale between finding and reading it; the next poll finds anew.
+            return WebDriverWait(self.d, timeout, poll_frequency=0.05,
+                                 ignored_exceptions=[NoSuchElementException, StaleElementReferenceException]
+                                 ).until(lambda d: pred())
         except Exception as e:
             raise AssertionError("timed out after %d s: %s (%s)" % (timeout, what, type(e).__name__))
 
@@ -284,6 +290,7 @@ class ui_test:
         self.d.get(self.base + "/#/tasks")
         self.wait("the table", lambda: self.row(tid) is not None, 10)
         self.finished_tid = tid
+        self.failed_tid = bad
 
     def pause_resume_delete(self):
         url = self.origin + "/slow/40000000?bps=1000000"
@@ -340,6 +347,35 @@ class ui_test:
         href = self.q("#task-files a").get_attribute("href")
         got = http("GET", href)
         self.check(got.status == 200 and len(got.body) == 300000, "the file's link serves it")
+
+    def search_sort_batch(self):
+        """Search, sort by name, then select two tasks and delete them in
+        one batch (their objects stay)."""
+        self.d.get(self.base + "/#/tasks")
+        names = lambda: [a.text for a in self.qs("#tasks td.title a")]
+        self.wait("three tasks", lambda: len(names()) == 3, 10)
+        self.q("#f-search").send_keys("slow")
+        self.wait("the search", lambda: names() == ["slow.bin"], 10)
+        self.check("matching" in self.q("#pager-text").text, "the pager counts matches")
+        self.q("#f-search").clear()
+        self.q("#f-search").send_keys(" ")
+        self.wait("the search cleared", lambda: len(names()) == 3, 10)
+        self.q('button.sort[data-col="title"]').click()
+        self.wait("sorted by name", lambda: names() == sorted(names(), key=str.lower), 5)
+        self.q('button.sort[data-col="title"]').click()
+        self.wait("sorted by name, descending", lambda: names() == sorted(names(), key=str.lower, reverse=True), 5)
+        pick = [self.finished_tid, self.failed_tid]
+        for tid in pick:
+            self.row(tid).find_element(By.CSS_SELECTOR, "input[type=checkbox]").click()
+        self.wait("two selected", lambda: "2 selected" in self.q(".toolbar").text, 5)
+        self.q(".toolbar").find_element(By.XPATH, ".//button[text()='Delete selected']").click()
+        self.wait("the confirm dialog", lambda: self.qs("dialog[open] button.danger"))
+        self.q("dialog[open] button.danger").click()
+        self.wait("both rows gone", lambda: all(self.row(t) is None for t in pick), 10)
+        auth = {"Authorization": "Bearer " + self.alice["api_key"]}
+        for tid in pick:
+            self.check(http("GET", self.base + "/task/tid/%s/status" % tid, headers=auth).status == 404,
+                       "batch-deleted task %s is gone" % tid)
 
     def widths_and_dark(self):
         self.d.get(self.base + "/#/tasks")
@@ -402,7 +438,7 @@ class ui_test:
             self.d = start_browser()
             try:
                 steps = [self.sign_in_password, self.csrf, self.csrf_in_browser, self.url_progress, self.pause_resume_delete,
-                         self.torrent_choice, self.widths_and_dark, self.other_pages, self.sign_in_key]
+                         self.torrent_choice, self.search_sort_batch, self.widths_and_dark, self.other_pages, self.sign_in_key]
                 for step in steps:
                     t0 = time.monotonic()
                     try:

@@ -18,9 +18,20 @@ export function tasks_view(root) {
   let more = false;
 
   const state_select = h("select", { id: "f-state", onchange: () => { view.state = state_select.value; view.offset = 0; load(); } });
+  // A search looks through the newest 1000 tasks (the list's largest
+  // page), then pages through the matches here.
+  let search_timer = 0;
   const search = h("input", { id: "f-search", type: "search", placeholder: "Title, URL or tid", value: view.search,
-    oninput: () => { view.search = search.value.trim().toLowerCase(); render(); } });
-  const size_select = h("select", { id: "f-size", onchange: () => { view.limit = Number(size_select.value); view.offset = 0; load(); } },
+    oninput: () => {
+      clearTimeout(search_timer);
+      search_timer = setTimeout(() => {
+        const was = !!view.search;
+        view.search = search.value.trim().toLowerCase();
+        view.offset = 0;
+        if (was || view.search) load();
+      }, 250);
+    } });
+  const size_select = h("select", { id: "f-size", onchange: () => { view.limit = Number(size_select.value); view.offset = 0; if (view.search) render(); else load(); } },
     PAGE_SIZES.map((n) => h("option", { value: String(n), selected: n === view.limit }, String(n))));
   const sel_info = h("span.muted", { "aria-live": "polite" });
   const b_pause = h("button.ghost", { type: "button", onclick: () => batch("pause") }, "Pause selected");
@@ -30,8 +41,12 @@ export function tasks_view(root) {
     onchange: () => { for (const tid of visible()) all_box.checked ? selected.add(tid) : selected.delete(tid); render(); } });
   const tbody = h("tbody");
   const pager_text = h("span.muted", { id: "pager-text" });
-  const b_prev = h("button.ghost", { type: "button", onclick: () => { view.offset = Math.max(0, view.offset - view.limit); load(); } }, "‹ Previous");
-  const b_next = h("button.ghost", { type: "button", onclick: () => { view.offset += view.limit; load(); } }, "Next ›");
+  const turn = (by) => {
+    view.offset = Math.max(0, view.offset + by);
+    if (view.search) render(); else load();
+  };
+  const b_prev = h("button.ghost", { type: "button", onclick: () => turn(-view.limit) }, "‹ Previous");
+  const b_next = h("button.ghost", { type: "button", onclick: () => turn(view.limit) }, "Next ›");
 
   const sort_button = (col, label) => h("button.sort", { type: "button", dataset: { col },
     onclick: () => { view.dir = view.sort === col ? -view.dir : 1; view.sort = col; render(); } }, label);
@@ -51,14 +66,20 @@ export function tasks_view(root) {
       h("button", { type: "button", id: "add-open", onclick: () => open_add(), "aria-keyshortcuts": "a" }, "Add downloads")),
     h("div.toolbar", { role: "search" },
       h("label", {}, "State", state_select),
-      h("label", {}, "Search this page", search),
+      h("label", {}, "Search", search),
       h("label", {}, "Per page", size_select),
       h("span.spacer"),
       sel_info, b_pause, b_resume, b_delete),
     h("div.table-wrap", {}, h("table.cards", { id: "tasks" }, head, tbody)),
     h("div.row.pager", {}, b_prev, pager_text, b_next));
 
+  /** The tids shown, in order: the server's page, or a page of the matches. */
   function visible() {
+    const all = matching();
+    return view.search ? all.slice(view.offset, view.offset + view.limit) : all;
+  }
+
+  function matching() {
     let list = [...rows.values()].map((r) => r.task);
     if (view.search) {
       list = list.filter((t) => [title_of(t), t.url, t.tid, t.bucket, t.key].some(
@@ -129,17 +150,18 @@ export function tasks_view(root) {
     fill(tbody, order.map((tid) => rows.get(tid).tr));
     if (!order.length) {
       tbody.append(h("tr", {}, h("td", { colspan: "9", class: "muted" },
-        view.search ? "No task on this page matches." : "No tasks yet. Add a URL, a magnet link or a .torrent file.")));
+        view.search ? "No task matches." : "No tasks yet. Add a URL, a magnet link or a .torrent file.")));
     }
     for (const tid of order) paint(rows.get(tid));
     for (const b of head.querySelectorAll("button.sort")) {
       const th = b.parentElement;
       th.setAttribute("aria-sort", b.dataset.col === view.sort ? (view.dir > 0 ? "ascending" : "descending") : "none");
     }
-    const first = rows.size ? view.offset + 1 : 0;
-    pager_text.textContent = `${first}–${view.offset + rows.size} of ${total_in_state}`;
+    const total = view.search ? matching().length : total_in_state;
+    const first = order.length ? view.offset + 1 : 0;
+    pager_text.textContent = `${first}–${view.offset + order.length} of ${total}` + (view.search ? " matching" : "");
     b_prev.disabled = view.offset === 0;
-    b_next.disabled = !more;
+    b_next.disabled = view.search ? view.offset + view.limit >= total : !more;
     update_selection();
   }
 
@@ -165,7 +187,7 @@ export function tasks_view(root) {
 
   async function load() {
     try {
-      const q = { limit: view.limit, offset: view.offset };
+      const q = view.search ? { limit: 1000, offset: 0 } : { limit: view.limit, offset: view.offset };
       if (view.state !== "all") q.state = view.state;
       const [list] = await Promise.all([call("GET", "/task/list", { query: q }), counters()]);
       const tasks = list.detail || list.tasks || [];
