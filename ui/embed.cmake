@@ -1,8 +1,8 @@
 # Writes a C++ source holding the web UI's files as byte arrays, so the
 # daemon serves them from its own binary: nothing to install beside it,
 # nothing fetched at build or run time.
-#   cmake -DSRC=<ui dir> -DOUT=<file.cpp> -DFILES=<a|b|c> -P embed.cmake
-string(REPLACE "|" ";" files "${FILES}")
+#   cmake -DSRC=<ui dir> -DOUT=<file.cpp> -DFILES=<a,b,c> -P embed.cmake
+string(REPLACE "," ";" files "${FILES}")
 set(body "// Generated from ui/ by ui/embed.cmake; do not edit.\n")
 string(APPEND body "#include \"http/ui_face.hpp\"\n\nnamespace skyhaul::http {\n\nnamespace {\n\n")
 set(table "")
