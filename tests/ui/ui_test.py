@@ -320,6 +320,7 @@ class ui_test:
 
     def torrent_choice(self):
         torrent, made = self.procs.start_swarm("pack", [("a.bin", 300000), ("b.bin", 200000)])
+        self.torrent_path, self.made = torrent, made
         self.q("#add-open").click()
         self.wait("the add dialog", lambda: self.q("#add-dialog").get_attribute("open") is not None)
         self.q("#add-torrent").send_keys(torrent)
@@ -416,7 +417,28 @@ class ui_test:
         self.d.get(self.base + "/#/remote")
         self.wait("the remote accounts", lambda: "No remote account" in self.q("#remote-accounts").text, 10)
         self.d.get(self.base + "/#/community")
-        self.wait("the community posts", lambda: self.qs("#posts p, #posts .post"), 10)
+        self.wait("the community posts", lambda: "No posts found" in self.q("#posts").text, 10)
+        # A post, a rated reply, its .torrent, and a fetch into my bucket.
+        self.q("#post-title").send_keys("A pack of two files")
+        self.q("#post-content").send_keys("Made for the UI test.")
+        self.q("#post-create button[type=submit]").click()
+        self.wait("the post's page", lambda: "/#/community/post/" in self.d.current_url, 10)
+        self.wait("the post", lambda: self.q("h1").text == "A pack of two files", 10)
+        self.q("#reply-content").send_keys("Works for me")
+        self.q("#reply-rate option[value='4']").click()
+        self.q("#reply-form button[type=submit]").click()
+        self.wait("the reply", lambda: "Works for me" in self.q("#threads").text, 10)
+        self.wait("the rating", lambda: "rated 4.00" in (self.q("main .stars").get_attribute("aria-label") or ""), 10)
+        self.q("#post-torrent").send_keys(self.torrent_path)
+        self.q("#post-torrent").find_element(By.XPATH, "ancestor::form//button").click()
+        self.wait("the post's info-hash", lambda: self.made["info_hash"].upper() in self.q("main").text, 10)
+        self.shot("community-post-1280")
+        self.q("#post-fetch").click()
+        self.wait("the fetched task's page", lambda: "/#/task/" in self.d.current_url, 10)
+        self.d.get(self.base + "/#/community")
+        self.q("#post-search").send_keys("pack")
+        self.q("#post-search").find_element(By.XPATH, "ancestor::form//button").click()
+        self.wait("the search finds the post", lambda: "A pack of two files" in self.q("#posts").text, 10)
 
     def sign_in_key(self):
         self.q("#signout").click()
@@ -438,7 +460,7 @@ class ui_test:
             self.d = start_browser()
             try:
                 steps = [self.sign_in_password, self.csrf, self.csrf_in_browser, self.url_progress, self.pause_resume_delete,
-                         self.torrent_choice, self.search_sort_batch, self.widths_and_dark, self.other_pages, self.sign_in_key]
+                         self.torrent_choice, self.widths_and_dark, self.search_sort_batch, self.other_pages, self.sign_in_key]
                 for step in steps:
                     t0 = time.monotonic()
                     try:
