@@ -223,7 +223,9 @@ void object(const services& svc, const user_record& u, request& req,
   r.headers.emplace_back("Content-Disposition",
                          "attachment; filename*=UTF-8''" + url_encode(name));
   r.headers.emplace_back("Accept-Ranges", "bytes");
+  // Never a page of the UI's origin, whatever the object holds.
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  r.headers.emplace_back("Content-Security-Policy", "sandbox");
   r.file_path = path;
   r.file_length = size;
   if (!apply_range(r, req.header("range"), size)) {

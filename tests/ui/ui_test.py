@@ -348,6 +348,10 @@ class ui_test:
         href = self.q("#task-files a").get_attribute("href")
         got = http("GET", href)
         self.check(got.status == 200 and len(got.body) == 300000, "the file's link serves it")
+        # Served on the UI's origin, a downloaded page must not act as it.
+        self.check(got.headers.get("content-security-policy") == "sandbox"
+                   and got.headers.get("x-content-type-options") == "nosniff",
+                   "downloads are sandboxed: %s" % got.headers)
 
     def search_sort_batch(self):
         """Search, sort by name, then select two tasks and delete them in

@@ -24,6 +24,8 @@ let cleanup = null;
 function apply_theme(theme) {
   if (theme) document.documentElement.dataset.theme = theme;
   else delete document.documentElement.dataset.theme;
+  const dark = theme ? theme === "dark" : matchMedia("(prefers-color-scheme: dark)").matches;
+  document.getElementById("theme").setAttribute("aria-pressed", String(dark));
 }
 apply_theme(localStorage.getItem("skyhaul.theme"));
 document.getElementById("theme").addEventListener("click", () => {

@@ -179,6 +179,9 @@ export function task_view(root, tid) {
     }
   }
 
+  // A torrent's per-file figures are not in the progress events: its
+  // status is read again as they come, at most every two seconds.
+  let last_read = 0;
   const off = events.on((type, d) => {
     if (type === "reset") return load_all();
     if (!d || d.tid !== tid || !status) return;
@@ -188,6 +191,10 @@ export function task_view(root, tid) {
       if (d.peers !== undefined) status.peers = d.peers;
       if (status.state === "waiting") status.state = "downloading";
       paint();
+      if (status.torrent && Date.now() - last_read > 2000) {
+        last_read = Date.now();
+        load_status().catch(() => {});
+      }
     } else if (type === "task.state") {
       load_status().catch(() => {});
       if (d.state === "finished" || d.state === "failed") load_info().catch(() => {});
