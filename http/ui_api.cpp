@@ -62,7 +62,8 @@ bool own_bucket(const storage::txn& t, const user_record& u,
   return true;
 }
 
-/// `?key=` checked as S3 checks object keys; answers itself when bad.
+/// The object key (`?name=`: `?key=` is the api key's place), checked as
+/// S3 checks object keys; answers itself when bad.
 bool good_key(const std::string& key, responder& respond) {
   if (auto bad = check_object_key(key)) {
     respond(json_error(400, "key: " + *bad));
@@ -195,7 +196,7 @@ void objects(const services& svc, const user_record& u, request& req,
 void object(const services& svc, const user_record& u, request& req,
             responder respond) {
   auto& bucket = req.arg("bucket");
-  auto& key = req.arg("key");
+  auto& key = req.arg("name");
   std::optional<storage::object_entry> obj;
   {
     auto t = svc.db->read();
@@ -238,7 +239,7 @@ void object(const services& svc, const user_record& u, request& req,
 void delete_object(const services& svc, const user_record& u, request& req,
                    responder respond) {
   auto bucket = req.arg("bucket");
-  auto key = req.arg("key");
+  auto key = req.arg("name");
   {
     auto t = svc.db->read();
     if (!own_bucket(t, u, bucket, respond) || !good_key(key, respond))

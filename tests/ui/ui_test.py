@@ -417,9 +417,36 @@ class ui_test:
         self.wait("the bucket list", lambda: self.qs("#buckets a"), 10)
         self.qs("#buckets a")[0].click()
         self.wait("the objects", lambda: self.qs("#objects tbody tr"), 10)
+        # Folders first: open one until a file shows.
+        for _ in range(3):
+            if self.qs("#objects a.button"):
+                break
+            self.q("#objects td.title a").click()
+            self.wait("the folder's objects", lambda: self.qs("#objects a.button") or self.qs("#objects td.title a"), 10)
         self.shot("buckets-1280")
+        link = self.q("#objects a.button").get_attribute("href")
+        size = self.d.execute_async_script(
+            "const done = arguments[1]; fetch(arguments[0]).then(r => r.ok ? r.arrayBuffer() : null)"
+            ".then(b => done(b ? b.byteLength : -1), () => done(-2));", link)
+        self.check(size > 0, "the object's link downloads it with the cookie (%d bytes)" % size)
+        rows = len(self.qs("#objects tbody tr"))
+        self.q("#objects tbody tr button.ghost[aria-label^='Delete']").click()
+        self.wait("the confirm dialog", lambda: self.qs("dialog[open] button.danger"))
+        self.q("dialog[open] button.danger").click()
+        self.wait("the object gone", lambda: len(self.qs("#objects tbody tr")) == rows - 1
+                  or "Empty" in self.q("#objects").text, 10)
         self.d.get(self.base + "/#/remote")
         self.wait("the remote accounts", lambda: "No remote account" in self.q("#remote-accounts").text, 10)
+        self.q("#ra-host").send_keys("127.0.0.1")
+        self.q("#ra-port").send_keys("2121")
+        self.q("#ra-username").send_keys("ui")
+        self.q("#ra-password").send_keys("secret-pass")
+        self.q("#remote-add button[type=submit]").click()
+        self.wait("the added account", lambda: "127.0.0.1:2121" in self.q("#remote-accounts").text, 10)
+        self.q("#remote-accounts button[aria-label^='Remove']").click()
+        self.wait("the confirm dialog", lambda: self.qs("dialog[open] button.danger"))
+        self.q("dialog[open] button.danger").click()
+        self.wait("the account removed", lambda: "No remote account" in self.q("#remote-accounts").text, 10)
         self.d.get(self.base + "/#/community")
         self.wait("the community posts", lambda: "No posts found" in self.q("#posts").text, 10)
         # A post, a rated reply, its .torrent, and a fetch into my bucket.

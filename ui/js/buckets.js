@@ -34,7 +34,7 @@ export function objects_view(root, bucket, prefix) {
       h("thead", {}, h("tr", {}, h("th", {}, "Name"), h("th.num", {}, "Size"), h("th", {}, "Modified"), h("th", {}, "MD5"), h("th", {}, "Actions"))),
       tbody)), h("p", {}, more));
   const path = (p) => "#/buckets/" + encodeURIComponent(bucket) + "/" + p.split("/").map(encodeURIComponent).join("/");
-  const link = (key) => "/ui/api/object?" + new URLSearchParams({ bucket, key });
+  const link = (key) => "/ui/api/object?" + new URLSearchParams({ bucket, name: key });
 
   async function page(marker) {
     try {
@@ -55,7 +55,7 @@ export function objects_view(root, bucket, prefix) {
         const del = h("button.ghost", { type: "button", "aria-label": "Delete " + name, onclick: async () => {
           if (!(await ask("Delete this object?", o.key, { ok: "Delete", danger: true }))) return;
           try {
-            await call("DELETE", "/ui/api/object", { query: { bucket, key: o.key } });
+            await call("DELETE", "/ui/api/object", { query: { bucket, name: o.key } });
             tr.remove();
             toast("Deleted " + name);
           } catch (e) { toast("Could not delete: " + e.message, true); }
