@@ -6,9 +6,11 @@ import os
 import select
 import shutil
 import signal
+import sys
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -186,3 +188,52 @@ class processes:
                     p.kill()
                     p.wait(timeout=10)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def forging_site(target, origin):
+    """Another origin on loopback whose pages post forms at `target` as a
+    hostile site would: GET /task forges a task, any other path a
+    community post. text/plain forms send name=value, which the page makes
+    one JSON object. Returns (its base URL, a function that stops it)."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class forger(BaseHTTPRequestHandler):
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            action = "/task" if self.path == "/task" else "/ui/api/community/post"
+            field = ('{"url":"%s/file/1000?a' % origin) if action == "/task" else '{"title":"csrf","content":"a'
+            page = ('<!doctype html><form id="f" method="POST" enctype="text/plain" action="%s%s">'
+                    '<input name=\'%s\' value=\'b"}\'></form><script>f.submit()</script>'
+                    % (target, action, field)).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), forger)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return "http://127.0.0.1:%d" % srv.server_address[1], srv.shutdown
+
+
+def start_browser():
+    """Headless Chromium with the console and network logs on; exits the
+    test with a clear failure when it cannot start."""
+    from selenium import webdriver
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.chrome.service import Service
+
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = "/usr/bin/chromium"
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+              "--window-size=1280,900", "--no-first-run", "--disable-extensions",
+              "--disable-background-networking", "--disable-component-update",
+              "--disable-sync", "--metrics-recording-only", "--no-default-browser-check",
+              "--force-prefers-reduced-motion"):
+        opts.add_argument(a)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    try:
+        return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+    except WebDriverException as e:
+        sys.exit("FAIL: headless Chromium did not start: %s" % e.msg)

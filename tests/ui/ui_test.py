@@ -19,37 +19,18 @@ import time
 import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import processes, http, wait_for  # noqa: E402
+from harness import processes, http, wait_for, forging_site, start_browser  # noqa: E402
 
 try:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
     from selenium.common.exceptions import (NoSuchElementException,
-                                            StaleElementReferenceException,
-                                            WebDriverException)
+                                            StaleElementReferenceException)
 except ImportError as e:
     sys.exit("FAIL: python3-selenium is missing (%s); scripts/install-deps.sh installs it" % e)
 
 PASSWORD = "correct horse battery"
 EMAIL = "alice@example.org"
-
-
-def start_browser():
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = "/usr/bin/chromium"
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-              "--window-size=1280,900", "--no-first-run", "--disable-extensions",
-              "--disable-background-networking", "--disable-component-update",
-              "--disable-sync", "--metrics-recording-only", "--no-default-browser-check",
-              "--force-prefers-reduced-motion"):
-        opts.add_argument(a)
-    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    try:
-        return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
-    except WebDriverException as e:
-        sys.exit("FAIL: headless Chromium did not start: %s" % e.msg)
 
 
 class ui_test:
@@ -201,30 +182,7 @@ class ui_test:
         """A page of another origin posts forms at skyhauld with the visitor's
         cookie (127.0.0.1 on another port is the same site, so the browser
         sends it): both are refused, and no task comes of it."""
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-        target = self.base
-        origin = self.origin
-
-        class evil(BaseHTTPRequestHandler):
-            def log_message(self, *a):
-                pass
-
-            def do_GET(self):
-                action = "/task" if self.path == "/task" else "/ui/api/community/post"
-                # text/plain sends name=value: the two make one JSON object.
-                field = ('{"url":"%s/file/1000?a' % origin) if action == "/task" else '{"title":"csrf","content":"a'
-                page = ('<!doctype html><form id="f" method="POST" enctype="text/plain" action="%s%s">'
-                        '<input name=\'%s\' value=\'b"}\'></form><script>f.submit()</script>'
-                        % (target, action, field)).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(page)))
-                self.end_headers()
-                self.wfile.write(page)
-        srv = ThreadingHTTPServer(("127.0.0.1", 0), evil)
-        threading.Thread(target=srv.serve_forever, daemon=True).start()
-        evil_base = "http://127.0.0.1:%d" % srv.server_address[1]
+        evil_base, stop_site = forging_site(self.base, self.origin)
         auth = {"Authorization": "Bearer " + self.alice["api_key"]}
         before = http("GET", self.base + "/task/state_counter", headers=auth).json()
         try:
@@ -247,7 +205,7 @@ class ui_test:
             # other origin's requests are not the UI's.
             self.d.get_log("browser")
             self.d.get_log("performance")
-            srv.shutdown()
+            stop_site()
         self.d.get(self.base + "/")
         self.wait("the task table again", lambda: self.qs("#tasks"), 10)
 
