@@ -23,6 +23,7 @@ from harness import processes, http, wait_for, forging_site, start_browser  # no
 
 try:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
     from selenium.common.exceptions import (NoSuchElementException,
                                             StaleElementReferenceException)
@@ -153,9 +154,11 @@ class ui_test:
         self.d.get(self.base + "/")
         self.wait("the sign-in form", lambda: self.qs("#login-email"))
         self.shot("signin-1280")
-        self.q("#login-email").send_keys(EMAIL)
-        self.q("#login-password").send_keys(PASSWORD)
-        self.q("#login-submit").click()
+        # By keyboard alone: the e-mail field has the focus, Tab, Enter.
+        self.check(self.js("return document.activeElement.id") == "login-email", "the e-mail field has the focus")
+        self.d.switch_to.active_element.send_keys(EMAIL + Keys.TAB)
+        self.check(self.js("return document.activeElement.id") == "login-password", "Tab reaches the password")
+        self.d.switch_to.active_element.send_keys(PASSWORD + Keys.ENTER)
         self.wait("the task table after sign-in", lambda: self.qs("#tasks"))
         self.wait("the signed-in name", lambda: self.q("#who").text == EMAIL)
         self.wait("the live event stream", lambda: self.q("#live").text == "live", 15)

@@ -135,6 +135,12 @@ async function route() {
 
 window.addEventListener("hashchange", () => { route(); main.focus(); });
 
+// The skip link moves the focus only: the hash belongs to the routes.
+document.querySelector(".skip").addEventListener("click", (e) => {
+  e.preventDefault();
+  main.focus();
+});
+
 // Keyboard: "/" to search, "a" to add, when no field has the focus.
 document.addEventListener("keydown", (e) => {
   if (!me || e.ctrlKey || e.metaKey || e.altKey) return;
