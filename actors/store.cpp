@@ -138,6 +138,34 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
               return caf::ok_atom_v;
             });
       },
+      [=](caf::put_atom, std::vector<task_record>& recs) {
+        auto out = std::make_shared<std::vector<rules::task_commit>>();
+        return enqueue<caf::ok_atom>(
+            self,
+            [self, recs = std::move(recs), out](storage::txn& t,
+                                                rules::orphan_list&) {
+              auto& st = self->state;
+              auto now = now_ms();
+              out->clear();
+              for (auto& rec : recs)
+                out->push_back(
+                    rules::commit_task(t, rec, st.idcs, st.callbacks, now));
+            },
+            [self, out] {
+              bool replicas = false;
+              bool pushes = false;
+              for (auto& c : *out) {
+                wake(self, c.event);
+                replicas = replicas || c.replicas;
+                pushes = pushes || c.pushes;
+              }
+              if (replicas && self->state.uploader)
+                self->send(self->state.uploader, atom::wake_v);
+              if (pushes && self->state.pusher)
+                self->send(self->state.pusher, atom::wake_v);
+              return caf::ok_atom_v;
+            });
+      },
       [=](atom::erase, task_seq seq) {
         return enqueue_ok(self,
                           [seq](storage::txn& t, rules::orphan_list&) {

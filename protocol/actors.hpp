@@ -158,6 +158,8 @@ using store_actor = caf::typed_actor<
     // into finished or failed with the matching callback URL set writes the
     // callback's outbox event in the same transaction.
     caf::replies_to<caf::put_atom, task_record>::with<caf::ok_atom>,
+    // Inserts or replaces several task records in one transaction.
+    caf::replies_to<caf::put_atom, std::vector<task_record>>::with<caf::ok_atom>,
     // Removes a task record with its indexes and counters.
     caf::replies_to<atom::erase, task_seq>::with<caf::ok_atom>,
     // Links a blob to bucket/key under the `OnKeyExist` rule.
@@ -269,6 +271,10 @@ using task_actor = fetch_listener_actor::extend_with<torrent_listener_actor>::ex
 using scheduler_actor = caf::typed_actor<
     // Creates a task; replies with its sequence number once it is committed.
     caf::replies_to<atom::create, user_id, task_spec>::with<task_seq>,
+    // Creates every task of a batch in one durable commit; replies their
+    // sequence numbers in the order of the specs.
+    caf::replies_to<atom::create, user_id,
+                    std::vector<task_spec>>::with<std::vector<task_seq>>,
     // Pauses a waiting or downloading task.
     caf::replies_to<atom::pause, user_id, task_seq>::with<caf::ok_atom>,
     // Puts a paused or failed task back into the queue.
