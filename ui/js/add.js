@@ -105,14 +105,27 @@ function build() {
     submit.disabled = true;
     const lines_out = [];
     let failed = 0;
-    for (const job of jobs) {
-      try {
-        const r = await call("POST", "/task", { json: job.body });
+    const report = (job, r) => {
+      if (r.status === "success") {
         lines_out.push(h("li", {}, job.label, " → ", h("a", { href: "#/task/" + r.tid }, r.tid)));
-      } catch (err) {
+      } else {
         failed++;
-        lines_out.push(h("li", {}, job.label, " → ", h("strong", {}, err.message)));
+        lines_out.push(h("li", {}, job.label, " → ", h("strong", {}, r.errmsg)));
       }
+    };
+    try {
+      if (jobs.length === 1) {
+        // One task: POST /task, whose errors name the field at fault.
+        const r = await call("POST", "/task", { json: jobs[0].body }).catch((err) => ({ status: "error", errmsg: err.message }));
+        report(jobs[0], r.tid ? { status: "success", tid: r.tid } : r);
+      } else {
+        // Several: one batch, committed at once; each spec answers in order.
+        const r = await call("POST", "/task/batch/create", { json: { tasks: jobs.map((j) => j.body) } });
+        jobs.forEach((job, i) => report(job, r.detail[i]));
+      }
+    } catch (err) {
+      failed = jobs.length;
+      lines_out.push(h("li", {}, h("strong", {}, err.message)));
     }
     submit.disabled = false;
     fill(result, h("ul", {}, lines_out));

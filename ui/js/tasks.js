@@ -187,7 +187,8 @@ export function tasks_view(root) {
 
   async function load() {
     try {
-      const q = view.search ? { limit: 1000, offset: 0 } : { limit: view.limit, offset: view.offset };
+      // A search reads the full records, so it finds URLs, buckets and keys too.
+      const q = view.search ? { limit: 1000, offset: 0, excerpt: "false" } : { limit: view.limit, offset: view.offset };
       if (view.state !== "all") q.state = view.state;
       const [list] = await Promise.all([call("GET", "/task/list", { query: q }), counters()]);
       const tasks = list.detail || list.tasks || [];
