@@ -12,8 +12,11 @@ const view = { state: "all", search: "", sort: "created", dir: -1, offset: 0, li
 
 /** Mounts the task table into `root`; returns a cleanup function. */
 export function tasks_view(root) {
-  const rows = new Map(); // tid -> {task, tr, cells}
+  const rows = new Map(); // tid -> {task, tr, cells, seen}
   const selected = new Set();
+  // Counts the events applied; a row remembers the count of its last one,
+  // so a list reply that was asked for before it cannot undo it.
+  let event_count = 0;
   let total_in_state = 0;
   let more = false;
 
@@ -186,6 +189,7 @@ export function tasks_view(root) {
   }
 
   async function load() {
+    const asked_at = event_count;
     try {
       // A search reads the full records, so it finds URLs, buckets and keys too.
       const q = view.search ? { limit: 1000, offset: 0, excerpt: "false" } : { limit: view.limit, offset: view.offset };
@@ -197,8 +201,17 @@ export function tasks_view(root) {
       rows.clear();
       for (const t of tasks) {
         const prev = old.get(t.tid);
-        if (prev) { Object.assign(prev.task, t); rows.set(t.tid, prev); }
-        else rows.set(t.tid, make_row(t));
+        if (prev) {
+          if (!(prev.seen > asked_at)) Object.assign(prev.task, t);
+          rows.set(t.tid, prev);
+        } else {
+          rows.set(t.tid, make_row(t));
+        }
+      }
+      // A task the events brought after the list was asked for stays.
+      for (const [tid, prev] of old) {
+        if (!rows.has(tid) && prev.seen > asked_at && view.offset === 0 && !view.search
+            && (view.state === "all" || view.state === prev.task.state)) rows.set(tid, prev);
       }
       render();
     } catch (e) {
@@ -271,11 +284,15 @@ export function tasks_view(root) {
 
   function on_event(type, d) {
     if (type === "reset") return load();
+    event_count++;
     const r = d && rows.get(d.tid);
+    if (r) r.seen = event_count;
     switch (type) {
       case "task.created":
         if (!r && view.offset === 0 && (view.state === "all" || view.state === d.state)) {
-          rows.set(d.tid, make_row({ percent: 0, done_bytes: 0, total_bytes: -1, speed: 0, eta: -1, ...d }));
+          const row = make_row({ percent: 0, done_bytes: 0, total_bytes: -1, speed: 0, eta: -1, ...d });
+          row.seen = event_count;
+          rows.set(d.tid, row);
           total_in_state++;
           render();
         }
