@@ -63,15 +63,11 @@ std::string api_key_of(const request& req) {
 }
 
 bool cookie_allowed(const request& req) {
-  auto& m = req.method;
-  if (m == "GET" || m == "HEAD" || m == "OPTIONS")
+  if (safe_method(req))
     return true;
-  auto& origin = req.header("origin");
-  if (origin.empty())
+  if (req.header("origin").empty())
     return !req.header("x-requested-with").empty();
-  auto& host = req.header("host");
-  return !host.empty()
-         && (origin == "http://" + host || origin == "https://" + host);
+  return same_origin(req);
 }
 
 std::optional<user_record> authenticate(const services& svc,

@@ -27,4 +27,16 @@ std::string cookie_value(const request& req, std::string_view name) {
   return {};
 }
 
+bool safe_method(const request& req) {
+  auto& m = req.method;
+  return m == "GET" || m == "HEAD" || m == "OPTIONS";
+}
+
+bool same_origin(const request& req) {
+  auto& origin = req.header("origin");
+  auto& host = req.header("host");
+  return !origin.empty() && !host.empty()
+         && (origin == "http://" + host || origin == "https://" + host);
+}
+
 } // namespace skyhaul::http

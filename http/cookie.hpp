@@ -18,4 +18,11 @@ constexpr const char* session_cookie = "connect.sid";
 /// around the value removed), or "" when it has none.
 std::string cookie_value(const request& req, std::string_view name);
 
+/// True for a method that changes nothing (GET, HEAD, OPTIONS).
+bool safe_method(const request& req);
+
+/// True when the request's `Origin` names this server (`http://` or
+/// `https://` and the `Host`); false without an Origin.
+bool same_origin(const request& req);
+
 } // namespace skyhaul::http

@@ -2,6 +2,7 @@
 
 #include "base/crypto.hpp"
 #include "http/cookie.hpp"
+#include "http/offcloud/cors.hpp"
 #include "http/offcloud/fields.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/session_table.hpp"
@@ -102,8 +103,15 @@ std::optional<user_record> caller_of(const services& svc, const request& req,
   // client asked to be that key's user.
   if (!key.empty())
     return user_of_key(svc, key);
-  if (!token.empty())
+  if (!token.empty()) {
+    // Another site's page must not act with a visitor's cookie. Offcloud's
+    // own clients send no Origin; a browser always sends one with a POST,
+    // and only this server's pages and the configured origins may.
+    if (!safe_method(req) && !req.header("origin").empty()
+        && !same_origin(req) && !origin_allowed(*svc.cfg, req.header("origin")))
+      return std::nullopt;
     return user_of_session(svc, token);
+  }
   return std::nullopt;
 }
 

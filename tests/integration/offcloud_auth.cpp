@@ -171,6 +171,32 @@ BOOST_FIXTURE_TEST_CASE(login_cookie_check_key_logout, fixture) {
   BOOST_CHECK_EQUAL(check({cookie}), "0");
 }
 
+BOOST_FIXTURE_TEST_CASE(another_sites_page_cannot_act_with_the_cookie,
+                        fixture) {
+  make("cat");
+  auto ok = login(d, "cat@example.com", "secret-cat");
+  BOOST_REQUIRE_MESSAGE(ok.status == 200, ok.body);
+  auto cookie = "Cookie: connect.sid=" + sid_of(ok);
+  auto host = d.url().substr(std::string{"http://"}.size());
+  auto key_with = [&](std::vector<std::string> headers) {
+    headers.push_back(cookie);
+    return http("POST", d.url() + "/api/key", {}, headers).status;
+  };
+  // A page of another site: the browser names it in Origin.
+  BOOST_CHECK_EQUAL(key_with({"Origin: http://evil.example"}), 401);
+  BOOST_CHECK_EQUAL(key_with({"Origin: null"}), 401);
+  // This server's own pages, a configured origin, and clients that send
+  // no Origin (Offcloud's scripts and wrappers) go on.
+  BOOST_CHECK_EQUAL(key_with({"Origin: http://" + host}), 200);
+  BOOST_CHECK_EQUAL(key_with({"Origin: http://app.example"}), 200);
+  BOOST_CHECK_EQUAL(key_with({}), 200);
+  // Reading is not acting: a GET with a foreign Origin still answers
+  // (CORS keeps the reply from that page).
+  auto check = http("GET", d.url() + "/api/check", {},
+                    {cookie, "Origin: http://evil.example"});
+  BOOST_CHECK_EQUAL(json_field(check.body, "loggedIn"), "1");
+}
+
 BOOST_FIXTURE_TEST_CASE(failed_logins_are_limited_per_account_and_address,
                         fixture) {
   make("cid");
