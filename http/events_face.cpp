@@ -5,9 +5,9 @@
 #include <caf/all.hpp>
 
 #include "base/percent.hpp"
-#include "http/auth.hpp"
 #include "http/event_sse.hpp"
 #include "http/json.hpp"
+#include "http/task_api.hpp"
 #include "protocol/settings.hpp"
 
 namespace skyhaul::http {
@@ -139,14 +139,7 @@ face events_face(svc_ptr svc) {
     return json_error(status, msg);
   };
   f.authenticate = [svc](const request& req) {
-    auth_outcome out;
-    if (auto user = authenticate(*svc, req)) {
-      out.user = std::make_shared<const user_record>(std::move(*user));
-      return out;
-    }
-    out.anonymous = api_key_of(req).empty();
-    out.refusal = json_error(401, "missing or invalid api key");
-    return out;
+    return task_api_auth(*svc, req);
   };
   return f;
 }

@@ -44,14 +44,7 @@ face task_face(svc_ptr svc) {
     return json_error(status, msg);
   };
   f.authenticate = [svc](const request& req) {
-    auth_outcome out;
-    if (auto user = authenticate(*svc, req)) {
-      out.user = std::make_shared<const user_record>(std::move(*user));
-      return out;
-    }
-    out.anonymous = api_key_of(req).empty();
-    out.refusal = json_error(401, "missing or invalid api key");
-    return out;
+    return task_api_auth(*svc, req);
   };
   return f;
 }
@@ -268,6 +261,17 @@ void callbacks(const services& svc, const user_record& u, task_seq seq,
 }
 
 } // namespace
+
+auth_outcome task_api_auth(const services& svc, const request& req) {
+  auth_outcome out;
+  if (auto user = authenticate(svc, req)) {
+    out.user = std::make_shared<const user_record>(std::move(*user));
+    return out;
+  }
+  out.anonymous = api_key_of(req).empty();
+  out.refusal = json_error(401, "missing or invalid api key");
+  return out;
+}
 
 void mount_task_api(router& r, svc_ptr svc) {
   auto m = r.mount(task_face(svc));

@@ -15,4 +15,8 @@ namespace skyhaul::http {
 /// Handlers keep `svc` alive: an actor may answer after the server is gone.
 void mount_task_api(router& r, std::shared_ptr<const services> svc);
 
+/// The Task API's authentication (an api key or the login cookie, see
+/// `authenticate`), with its JSON refusal; `/events` shares it.
+auth_outcome task_api_auth(const services& svc, const request& req);
+
 } // namespace skyhaul::http
