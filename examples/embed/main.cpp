@@ -1,13 +1,15 @@
 // Downloads one URL with Skyhaul inside this program's own actor_system:
-// the runtime is started on a data directory, a user is created, the task
-// goes to the typed scheduler interface, and the program waits for the
-// task to end. Prints the stored file's key, size and SHA-1.
+// the runtime is started on a data directory, a user is created, the
+// program subscribes to the user's events, the task goes to the typed
+// scheduler interface, and the program waits for the task's event that
+// says it ended. Prints the stored file's key, size and SHA-1.
 //
 // Usage: embed DATA_DIR URL [SHA1]
 // Exit status: 0 finished (and verified against SHA1 when given), 1 failed.
 
 #include "actors/runtime.hpp"
 #include "protocol/error.hpp"
+#include "protocol/event.hpp"
 #include "protocol/task_status.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/user_table.hpp"
@@ -15,7 +17,6 @@
 #include <caf/all.hpp>
 #include <chrono>
 #include <iostream>
-#include <thread>
 
 using namespace skyhaul;
 
@@ -69,6 +70,17 @@ int main(int argc, char** argv) {
     spec.key = "download.bin";
     if (argc > 3)
       spec.sha1 = argv[3];
+    // The user's events come to this program as typed messages: watched
+    // before the task exists, so none of its events can be missed.
+    auto me = caf::actor_cast<event_listener_actor>(self);
+    event_filter filter;
+    filter.user = uid;
+    self->request(rt.events(), std::chrono::seconds(30), atom::watch_v, filter,
+                  me)
+        .receive([](uint64_t) {},
+                 [](caf::error& err) {
+                   throw std::runtime_error("cannot watch: " + message_of(err));
+                 });
     task_seq seq = 0;
     self->request(rt.scheduler(), std::chrono::seconds(30), atom::create_v,
                   uid, spec)
@@ -77,20 +89,28 @@ int main(int argc, char** argv) {
                    throw std::runtime_error("not created: " + message_of(err));
                  });
     std::cout << "task " << format_tid(seq) << " created\n";
-    // Ends when the task does (bounded by the download's own timeouts).
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+    // Until its state event says it ended (bounded by the download's own
+    // timeouts, and by ten minutes here).
+    bool ended = false;
+    self->receive_while([&] { return !ended; })(
+        [&](atom::event, task_event& ev) {
+          if (ev.tid != seq)
+            return;
+          if (ev.type == event_type::task_progress)
+            std::cout << "progress " << ev.done_bytes << "/" << ev.total_bytes
+                      << "\n";
+          if (ev.type == event_type::task_state && is_terminal(ev.state))
+            ended = true;
+        },
+        caf::after(std::chrono::minutes(10)) >> [&] { ended = true; });
+    self->send(rt.events(), atom::unwatch_v, me);
     task_status last;
-    while (std::chrono::steady_clock::now() < deadline) {
-      self->request(rt.scheduler(), std::chrono::seconds(30), atom::status_v,
-                    uid, seq)
-          .receive([&](task_status& ts) { last = std::move(ts); },
-                   [](caf::error& err) {
-                     throw std::runtime_error("no status: " + message_of(err));
-                   });
-      if (is_terminal(last.rec.state))
-        break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    self->request(rt.scheduler(), std::chrono::seconds(30), atom::status_v, uid,
+                  seq)
+        .receive([&](task_status& ts) { last = std::move(ts); },
+                 [](caf::error& err) {
+                   throw std::runtime_error("no status: " + message_of(err));
+                 });
     std::cout << "task " << format_tid(seq) << " "
               << to_string(last.rec.state) << "\n";
     if (last.rec.state == task_state::finished) {
