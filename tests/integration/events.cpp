@@ -216,6 +216,19 @@ BOOST_AUTO_TEST_CASE(tid_filters_and_the_key_in_the_query) {
     http("GET", d.url() + "/events?tid=nope", {}, {bearer(key)}).status, 400);
 }
 
+BOOST_AUTO_TEST_CASE(a_batch_create_tells_each_task) {
+  auto s = open(d, d.admin().api_key);
+  auto res = d.api("POST", "/task/batch/create",
+                   R"({"tasks":[)" + paused_task(org, "b1.bin") + ","
+                     + paused_task(org, "b2.bin") + "]}");
+  BOOST_REQUIRE_MESSAGE(res.status == 200, res.body);
+  auto t1 = json_field(res.body, "detail.0.tid");
+  auto t2 = json_field(res.body, "detail.1.tid");
+  BOOST_REQUIRE(s->wait(saw("task.created", t2)));
+  BOOST_CHECK(saw("task.created", t1)(s->received()));
+  BOOST_CHECK(strictly_increasing(ids_of(s->received())));
+}
+
 BOOST_AUTO_TEST_CASE(refusals) {
   BOOST_CHECK_EQUAL(http("GET", d.url() + "/events").status, 401);
   BOOST_CHECK_EQUAL(
