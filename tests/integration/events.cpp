@@ -11,6 +11,7 @@
 #include "tests/support/daemon.hpp"
 #include "tests/support/event_stream.hpp"
 #include "tests/support/origin.hpp"
+#include "tests/support/receiver.hpp"
 #include "tests/support/task_calls.hpp"
 
 using namespace skyhaul::test;
@@ -326,4 +327,34 @@ BOOST_AUTO_TEST_CASE(a_resume_older_than_the_retention_is_told_to_reset) {
   auto kept = open(d, key, "?last_event_id=6");
   BOOST_REQUIRE(kept->wait(saw("task.created", t)));
   BOOST_CHECK(ids_of(kept->received()) == (std::vector<uint64_t>{7, 8, 9}));
+}
+
+BOOST_AUTO_TEST_CASE(callback_attempts_are_told_with_their_outcome) {
+  origin org;
+  receiver rcv{1, 0, 0}; // one 500, then 200
+  server_process d{{"--callback-retry-base-ms=50",
+                    "--callback-retry-max-ms=100"}};
+  d.start();
+  auto s = open(d, d.admin().api_key);
+  auto tid = create(d, R"({"url":")" + org.url("/file/100")
+                         + R"(","key":"cb.bin","success_callback_url":")"
+                         + rcv.url("/cb") + R"("})");
+  auto delivered = [&](const events& evs) {
+    return std::any_of(evs.begin(), evs.end(), [&](const sse_event& e) {
+      return e.type == "callback.attempt"
+             && json_field(e.data, "outcome") == "delivered";
+    });
+  };
+  BOOST_REQUIRE_MESSAGE(s->wait(delivered, 30s), "no delivered attempt");
+  std::vector<sse_event> attempts;
+  for (auto& e : of_task(s->received(), tid))
+    if (e.type == "callback.attempt")
+      attempts.push_back(e);
+  BOOST_REQUIRE_EQUAL(attempts.size(), 2u);
+  BOOST_CHECK_EQUAL(json_field(attempts[0].data, "outcome"), "retry");
+  BOOST_CHECK_EQUAL(json_field(attempts[0].data, "http_status"), "500");
+  BOOST_CHECK_EQUAL(json_field(attempts[0].data, "attempt"), "1");
+  BOOST_CHECK_EQUAL(json_field(attempts[1].data, "http_status"), "200");
+  BOOST_CHECK_EQUAL(json_field(attempts[1].data, "attempt"), "2");
+  BOOST_CHECK_EQUAL(json_field(attempts[1].data, "url"), rcv.url("/cb"));
 }
