@@ -9,6 +9,8 @@
 #include "http/router.hpp"
 #include "http/s3_api.hpp"
 #include "http/task_api.hpp"
+#include "http/ui_api.hpp"
+#include "http/ui_face.hpp"
 
 namespace skyhaul::http {
 
@@ -21,6 +23,9 @@ standard_listeners(std::shared_ptr<const services> svc) {
   mount_tracker(*api, svc);
   mount_offcloud(*api, svc);
   mount_events(*api, svc);
+  // The web UI: its pages at / (and every path no face claims), its JSON.
+  mount_ui(*api, svc);
+  mount_ui_api(*api, svc);
   auto offline = std::make_shared<router>(cfg.max_body_bytes);
   mount_offline_api(*offline, svc);
   auto s3 = std::make_shared<router>(cfg.max_body_bytes);
