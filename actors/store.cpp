@@ -217,6 +217,7 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
               bool replicas = false;
               bool pushes = false;
               for (auto& c : *out) {
+                publish(self, c.events);
                 wake(self, c.event);
                 replicas = replicas || c.replicas;
                 pushes = pushes || c.pushes;

@@ -11,6 +11,7 @@
 #include "tests/support/daemon.hpp"
 #include "tests/support/event_stream.hpp"
 #include "tests/support/origin.hpp"
+#include "tests/support/receiver.hpp"
 #include "tests/support/task_calls.hpp"
 
 using namespace skyhaul::test;
@@ -216,6 +217,19 @@ BOOST_AUTO_TEST_CASE(tid_filters_and_the_key_in_the_query) {
     http("GET", d.url() + "/events?tid=nope", {}, {bearer(key)}).status, 400);
 }
 
+BOOST_AUTO_TEST_CASE(a_batch_create_tells_each_task) {
+  auto s = open(d, d.admin().api_key);
+  auto res = d.api("POST", "/task/batch/create",
+                   R"({"tasks":[)" + paused_task(org, "b1.bin") + ","
+                     + paused_task(org, "b2.bin") + "]}");
+  BOOST_REQUIRE_MESSAGE(res.status == 200, res.body);
+  auto t1 = json_field(res.body, "detail.0.tid");
+  auto t2 = json_field(res.body, "detail.1.tid");
+  BOOST_REQUIRE(s->wait(saw("task.created", t2)));
+  BOOST_CHECK(saw("task.created", t1)(s->received()));
+  BOOST_CHECK(strictly_increasing(ids_of(s->received())));
+}
+
 BOOST_AUTO_TEST_CASE(refusals) {
   BOOST_CHECK_EQUAL(http("GET", d.url() + "/events").status, 401);
   BOOST_CHECK_EQUAL(
@@ -313,4 +327,34 @@ BOOST_AUTO_TEST_CASE(a_resume_older_than_the_retention_is_told_to_reset) {
   auto kept = open(d, key, "?last_event_id=6");
   BOOST_REQUIRE(kept->wait(saw("task.created", t)));
   BOOST_CHECK(ids_of(kept->received()) == (std::vector<uint64_t>{7, 8, 9}));
+}
+
+BOOST_AUTO_TEST_CASE(callback_attempts_are_told_with_their_outcome) {
+  origin org;
+  receiver rcv{1, 0, 0}; // one 500, then 200
+  server_process d{{"--callback-retry-base-ms=50",
+                    "--callback-retry-max-ms=100"}};
+  d.start();
+  auto s = open(d, d.admin().api_key);
+  auto tid = create(d, R"({"url":")" + org.url("/file/100")
+                         + R"(","key":"cb.bin","success_callback_url":")"
+                         + rcv.url("/cb") + R"("})");
+  auto delivered = [&](const events& evs) {
+    return std::any_of(evs.begin(), evs.end(), [&](const sse_event& e) {
+      return e.type == "callback.attempt"
+             && json_field(e.data, "outcome") == "delivered";
+    });
+  };
+  BOOST_REQUIRE_MESSAGE(s->wait(delivered, 30s), "no delivered attempt");
+  std::vector<sse_event> attempts;
+  for (auto& e : of_task(s->received(), tid))
+    if (e.type == "callback.attempt")
+      attempts.push_back(e);
+  BOOST_REQUIRE_EQUAL(attempts.size(), 2u);
+  BOOST_CHECK_EQUAL(json_field(attempts[0].data, "outcome"), "retry");
+  BOOST_CHECK_EQUAL(json_field(attempts[0].data, "http_status"), "500");
+  BOOST_CHECK_EQUAL(json_field(attempts[0].data, "attempt"), "1");
+  BOOST_CHECK_EQUAL(json_field(attempts[1].data, "http_status"), "200");
+  BOOST_CHECK_EQUAL(json_field(attempts[1].data, "attempt"), "2");
+  BOOST_CHECK_EQUAL(json_field(attempts[1].data, "url"), rcv.url("/cb"));
 }
