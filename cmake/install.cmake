@@ -22,7 +22,7 @@ install(TARGETS ${skyhaul_exported} EXPORT skyhaulTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/skyhaul)
-install(TARGETS skyhauld RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(TARGETS skyhauld skyhaul RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 # The headers keep the source layout: "actors/runtime.hpp" and
 # "protocol/actors.hpp" include as they do inside the tree.
 install(DIRECTORY base protocol storage actors http

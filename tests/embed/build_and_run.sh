@@ -9,6 +9,9 @@ work=$build/embed-test
 rm -rf "$work"
 mkdir -p "$work"
 cmake --install "$build" --prefix "$work/prefix" >"$work/install.log"
+for b in skyhauld skyhaul; do
+  [ -x "$work/prefix/bin/$b" ] || { echo "the install has no bin/$b" >&2; exit 1; }
+done
 # Nothing of the source tree may leak into the package.
 if grep -rq "$src" "$work/prefix/lib/cmake/skyhaul"; then
   echo "the installed package names the source tree:" >&2
