@@ -3,6 +3,7 @@
 #include "http/community/face.hpp"
 #include "http/tracker_face.hpp"
 
+#include "http/metrics_face.hpp"
 #include "http/offcloud/offcloud.hpp"
 #include "http/offline_api.hpp"
 #include "http/router.hpp"
@@ -19,6 +20,7 @@ standard_listeners(std::shared_ptr<const services> svc) {
   mount_community(*api, svc);
   mount_tracker(*api, svc);
   mount_offcloud(*api, svc);
+  mount_metrics(*api, svc);
   auto offline = std::make_shared<router>(cfg.max_body_bytes);
   mount_offline_api(*offline, svc);
   auto s3 = std::make_shared<router>(cfg.max_body_bytes);

@@ -177,6 +177,10 @@ struct settings {
   /// `login_window_s` before further tries answer 429.
   uint32_t login_max_failures = 5;
   uint32_t login_window_s = 900;
+  // GET /metrics.
+  /// A Bearer token that may read /metrics besides an admin's api key;
+  /// empty: admins only.
+  std::string metrics_token;
 };
 
 } // namespace skyhaul

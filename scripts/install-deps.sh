@@ -14,6 +14,7 @@ missing=()
 # npm may come with a nodejs from elsewhere; Debian's package otherwise.
 command -v npm >/dev/null || pkgs+=(npm)
 pkgs+=(python3-requests)  # the Offcloud tests' client, written as debrid managers write theirs
+pkgs+=(prometheus python3-jsonschema)  # metrics and API document tests: promtool, JSON Schema validation
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
     || missing+=("$p")
