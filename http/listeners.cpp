@@ -6,6 +6,7 @@
 #include "http/metrics_face.hpp"
 #include "http/offcloud/offcloud.hpp"
 #include "http/offline_api.hpp"
+#include "http/openapi_face.hpp"
 #include "http/router.hpp"
 #include "http/s3_api.hpp"
 #include "http/task_api.hpp"
@@ -21,6 +22,7 @@ standard_listeners(std::shared_ptr<const services> svc) {
   mount_tracker(*api, svc);
   mount_offcloud(*api, svc);
   mount_metrics(*api, svc);
+  mount_openapi(*api);
   auto offline = std::make_shared<router>(cfg.max_body_bytes);
   mount_offline_api(*offline, svc);
   auto s3 = std::make_shared<router>(cfg.max_body_bytes);
