@@ -32,6 +32,11 @@ const std::set<std::string> undocumented_listeners = {"s3"};
 /// an API for other clients.
 const std::set<std::string> undocumented_faces = {"ui", "ui_api"};
 
+/// Faces documented here whose code comes with their own change: until a
+/// build has them mounted at all, their operations wait; once any of their
+/// routes is mounted, they are checked like every other face.
+const std::set<std::string> arriving_faces = {"events"};
+
 std::string read_doc() {
   std::ifstream in{SKYHAUL_OPENAPI_DOC};
   BOOST_REQUIRE_MESSAGE(in, "cannot read " SKYHAUL_OPENAPI_DOC);
@@ -99,6 +104,9 @@ BOOST_AUTO_TEST_CASE(every_route_is_documented_and_every_operation_routed) {
   BOOST_REQUIRE(doc.HasMember("paths") && doc["paths"].IsObject());
   auto table = routes();
   BOOST_REQUIRE_GT(table.size(), 50u);
+  std::set<std::string> mounted;
+  for (auto& kvp : table)
+    mounted.insert(kvp.second.face);
   auto& paths = doc["paths"];
   std::set<std::pair<std::string, std::string>> documented;
   for (auto& p : paths.GetObject()) {
@@ -111,6 +119,13 @@ BOOST_AUTO_TEST_CASE(every_route_is_documented_and_every_operation_routed) {
         continue;
       auto& op = p.value[m];
       documented.insert({m, path});
+      std::string face = op.HasMember("x-skyhaul-face")
+                             ? op["x-skyhaul-face"].GetString()
+                             : "";
+      if (arriving_faces.count(face) > 0 && mounted.count(face) == 0) {
+        BOOST_TEST_MESSAGE("not mounted in this build yet: " << m << " " << path);
+        continue;
+      }
       BOOST_TEST_CONTEXT(m << " " << path) {
         auto i = table.find({m, path});
         BOOST_CHECK_MESSAGE(i != table.end(), "documented but not routed");
