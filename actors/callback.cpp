@@ -4,6 +4,7 @@
 #include "actors/curl_loop.hpp"
 #include "actors/timeouts.hpp"
 #include "base/crypto.hpp"
+#include "base/metrics.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/outbox_table.hpp"
 #include "storage/user_table.hpp"
@@ -112,6 +113,7 @@ private:
   curl_slist* headers_ = nullptr;
   int64_t started_ms_ = 0;
   std::chrono::steady_clock::time_point started_;
+  base::metrics::active_transfer active_{base::metrics::transfer::callback};
 };
 
 struct owed_event {
@@ -212,6 +214,14 @@ void dispatch(cb_ptr self) {
   }
 }
 
+/// The outcome label of an attempt that left its event in `s`.
+base::metrics::delivery outcome_of(delivery_state s) {
+  using base::metrics::delivery;
+  return s == delivery_state::delivered ? delivery::delivered
+         : s == delivery_state::failed  ? delivery::failed
+                                        : delivery::retry;
+}
+
 /// Books an ended attempt: delivered, given up, or due again after the
 /// backoff; the store logs it and keeps the outbox in step.
 void settle(cb_ptr self, delivery_attempt& a, bool retryable) {
@@ -246,6 +256,7 @@ void settle(cb_ptr self, delivery_attempt& a, bool retryable) {
     ev.next_ms = std::min(now + delay.count(), window_end);
     st.due.emplace(ev.next_ms, ev.id);
   }
+  base::metrics::global().callback_attempt(outcome_of(ev.state));
   // A lost write leaves the event owed as it was: delivered again later,
   // never dropped.
   self->request(st.store, store_timeout, caf::put_atom_v, a, ev)

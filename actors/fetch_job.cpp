@@ -2,6 +2,7 @@
 
 #include "actors/http_fetch.hpp"
 #include "actors/proxy_route.hpp"
+#include "base/metrics.hpp"
 #include "protocol/text.hpp"
 #include "storage/digest.hpp"
 
@@ -255,6 +256,7 @@ size_t write_cb(char* p, size_t size, size_t n, void* ud) {
   // write them to the partial file.
   t.digests.update(p, len);
   t.on_disk += len;
+  base::metrics::global().add_download(base::metrics::transfer::http, len);
   return len;
 }
 

@@ -4,6 +4,7 @@
 #include "actors/s3_upload.hpp"
 #include "base/base64.hpp"
 #include "base/crypto.hpp"
+#include "base/metrics.hpp"
 #include "base/percent.hpp"
 
 #include <cstdio>
@@ -60,6 +61,7 @@ size_t read_file(char* buf, size_t size, size_t n, void* ud) {
   auto k = std::fread(buf, 1, size * n, f);
   if (k < size * n && std::ferror(f))
     return CURL_READFUNC_ABORT;
+  base::metrics::global().add_upload(base::metrics::transfer::push, k);
   return k;
 }
 
@@ -170,6 +172,7 @@ private:
   std::vector<std::string> folders_;
   std::string seen_host_key_;
   bool host_key_changed_ = false;
+  base::metrics::active_transfer active_{base::metrics::transfer::push};
 };
 
 using push_ptr = std::shared_ptr<push>;

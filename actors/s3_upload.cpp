@@ -4,6 +4,7 @@
 #include "base/base64.hpp"
 #include "base/crypto.hpp"
 #include "base/hex.hpp"
+#include "base/metrics.hpp"
 #include "base/sigv4.hpp"
 #include "protocol/text.hpp"
 
@@ -69,6 +70,7 @@ size_t read_body(char* buf, size_t size, size_t n, void* ud) {
     auto k = want < avail ? want : avail;
     std::copy_n(src->memory->data() + src->offset, k, buf);
     src->offset += k;
+    base::metrics::global().add_upload(base::metrics::transfer::upload, k);
     return k;
   }
   if (want > src->left)
@@ -77,6 +79,7 @@ size_t read_body(char* buf, size_t size, size_t n, void* ud) {
   if (k < want && std::ferror(src->file))
     return CURL_READFUNC_ABORT;
   src->left -= k;
+  base::metrics::global().add_upload(base::metrics::transfer::upload, k);
   return k;
 }
 
@@ -356,6 +359,7 @@ private:
   uint64_t left_ = 0;
   int part_number_ = 0;
   std::vector<std::string> md5s_;
+  base::metrics::active_transfer active_{base::metrics::transfer::upload};
 };
 
 } // namespace

@@ -1,6 +1,7 @@
 #include "actors/scheduler.hpp"
 
 #include "actors/scheduler_internal.hpp"
+#include "protocol/source.hpp"
 #include "protocol/settings.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/task_table.hpp"
@@ -44,9 +45,12 @@ void start_ready(sched_ptr self) {
     if (!rec || rec->state != task_state::waiting)
       continue;
     auto owner = rec->owner;
+    live_task lt;
+    lt.active = base::metrics::active_transfer{
+        is_torrent(source_of(rec->spec)) ? base::metrics::transfer::torrent
+                                         : base::metrics::transfer::http};
     auto handle = spawn_task(self->system(), std::move(*rec), st.deps);
     self->monitor(handle);
-    live_task lt;
     lt.handle = handle;
     lt.owner = owner;
     st.live.emplace(seq, std::move(lt));

@@ -6,6 +6,7 @@
 
 #include "actors/scheduler.hpp"
 #include "actors/timeouts.hpp"
+#include "base/metrics.hpp"
 
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
@@ -26,6 +27,8 @@ struct live_task {
   task_actor handle;
   user_id owner = 0;
   fetch_progress last;
+  /// Counts the task in `skyhaul_active_transfers` while it is live.
+  base::metrics::active_transfer active;
   /// Run once the actor is gone: `true` when it was released with its
   /// final record durable, `false` when it died.
   std::vector<std::function<void(bool)>> on_release;

@@ -1,6 +1,7 @@
 #include "actors/store.hpp"
 
 #include "actors/callback_body.hpp"
+#include "base/metrics.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/bucket_table.hpp"
 #include "storage/lmdb_env.hpp"
@@ -28,6 +29,7 @@ namespace skyhaul {
 namespace {
 
 namespace rules = storage::rules;
+namespace mx = base::metrics;
 
 using write_fn = std::function<void(storage::txn&, rules::orphan_list&)>;
 
@@ -155,7 +157,8 @@ void commit_queue(store_ptr self) {
     });
     replies.push_back([](const caf::error&) {});
   }
-  rules::commit_batch(*st.db, *st.blobs, batch);
+  mx::timed(mx::global().store_commit(),
+            [&] { rules::commit_batch(*st.db, *st.blobs, batch); });
   for (size_t i = 0; i < batch.size(); ++i)
     replies[i](batch[i].code == ec::none
                    ? caf::error{}

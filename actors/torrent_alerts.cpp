@@ -1,10 +1,12 @@
 #include "actors/torrent_alerts.hpp"
 
 #include "actors/torrent_meta.hpp"
+#include "base/metrics.hpp"
 
 #include <libtorrent/alert_types.hpp>
 #include <libtorrent/error_code.hpp>
 #include <libtorrent/read_resume_data.hpp>
+#include <libtorrent/session_stats.hpp>
 #include <libtorrent/torrent_status.hpp>
 #include <libtorrent/write_resume_data.hpp>
 
@@ -35,6 +37,21 @@ torrent_status_value status_value(const lt::torrent_status& st) {
   for (int i = 0; i < st.pieces.size(); ++i)
     v.pieces[static_cast<size_t>(i)] = st.pieces.get_bit(lt::piece_index_t{i});
   return v;
+}
+
+/// The session's payload totals into the byte counters. The session lives
+/// as long as the process, so its totals only grow.
+void count_bytes(const lt::session_stats_alert& a) {
+  static const int recv = lt::find_metric_idx("net.recv_payload_bytes");
+  static const int sent = lt::find_metric_idx("net.sent_payload_bytes");
+  auto c = a.counters();
+  auto& reg = base::metrics::global();
+  if (recv >= 0 && recv < c.size())
+    reg.raise_download(base::metrics::transfer::torrent,
+                       static_cast<uint64_t>(std::max<int64_t>(0, c[recv])));
+  if (sent >= 0 && sent < c.size())
+    reg.raise_upload(base::metrics::transfer::torrent,
+                     static_cast<uint64_t>(std::max<int64_t>(0, c[sent])));
 }
 
 } // namespace
@@ -101,6 +118,10 @@ std::optional<torrent_event> to_event(const lt::alert* a) {
     ev.message = "the metadata from the swarm is invalid: "
                  + p->error.message();
     return ev;
+  }
+  if (auto p = lt::alert_cast<lt::session_stats_alert>(a)) {
+    count_bytes(*p);
+    return std::nullopt;
   }
   if (auto p = lt::alert_cast<lt::state_update_alert>(a)) {
     torrent_event ev;

@@ -253,6 +253,7 @@ caf::result<caf::ok_atom> flush_all(session_ptr self) {
 void tick(session_ptr self) {
   auto& st = self->state;
   st.ses->post_torrent_updates(lt::torrent_handle::query_pieces);
+  st.ses->post_session_stats();
   auto now = now_ms();
   if (now - st.last_resume_ms
       >= int64_t{st.cfg->bt_resume_interval_s} * 1000) {

@@ -181,6 +181,8 @@ const std::map<std::string, setter>& options() {
       {"session-ttl", num(&settings::session_ttl_s)},
       {"login-max-failures", num(&settings::login_max_failures)},
       {"login-window", num(&settings::login_window_s)},
+      // GET /metrics.
+      {"metrics-token", str(&settings::metrics_token)},
   };
   return opts;
 }

@@ -4,8 +4,10 @@
 #include "http/events_face.hpp"
 #include "http/tracker_face.hpp"
 
+#include "http/metrics_face.hpp"
 #include "http/offcloud/offcloud.hpp"
 #include "http/offline_api.hpp"
+#include "http/openapi_face.hpp"
 #include "http/router.hpp"
 #include "http/s3_api.hpp"
 #include "http/task_api.hpp"
@@ -22,6 +24,8 @@ standard_listeners(std::shared_ptr<const services> svc) {
   mount_community(*api, svc);
   mount_tracker(*api, svc);
   mount_offcloud(*api, svc);
+  mount_metrics(*api, svc);
+  mount_openapi(*api);
   mount_events(*api, svc);
   // The web UI: its pages at / (and every path no face claims), its JSON.
   mount_ui(*api, svc);

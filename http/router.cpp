@@ -1,5 +1,7 @@
 #include "http/router.hpp"
 
+#include "http/metrics_face.hpp"
+
 #include <algorithm>
 #include <exception>
 #include <stdexcept>
@@ -203,6 +205,7 @@ void router::dispatch(request& req, responder respond, admission adm) const {
     return;
   }
   auto& f = faces_[adm.face];
+  respond = counted(f.name, std::move(respond));
   if (adm.route < 0) {
     if (adm.path_known)
       respond(f.error(req, 405, "method " + req.method + " not allowed here"));

@@ -184,6 +184,10 @@ struct settings {
   uint32_t event_retention_age_s = 7 * 86400;
   /// Time between two heartbeat comments of an event stream.
   uint32_t event_heartbeat_ms = 15000;
+  // GET /metrics.
+  /// A Bearer token that may read /metrics besides an admin's api key;
+  /// empty: admins only.
+  std::string metrics_token;
 };
 
 } // namespace skyhaul
