@@ -357,6 +357,12 @@ std::string digest_set::end_writes() {
   return write_error();
 }
 
+bool digest_set::saturated() const {
+  auto& d = *impl_;
+  std::lock_guard<std::mutex> guard{d.mtx};
+  return d.pending + 3 > max_pending_jobs;
+}
+
 std::string digest_set::write_error() const {
   auto& d = *impl_;
   std::lock_guard<std::mutex> guard{d.mtx};

@@ -53,6 +53,11 @@ public:
   /// Forgets everything fed so far.
   void reset();
 
+  /// True while the workers have as much of this set in flight as it may
+  /// queue: the next full chunk would make `update` wait. A feeder with
+  /// other work (actors/prefix_hasher.hpp) does that first.
+  bool saturated() const;
+
   /// Bytes fed so far.
   uint64_t size() const {
     return size_;
