@@ -46,6 +46,10 @@ public:
   disk_pool& state_pool() {
     return *pool_;
   }
+  /// True once `close` began: nothing new starts.
+  bool closed() const {
+    return closed_;
+  }
   /// Runs `fn` on a thread of its own (blocking file work).
   void off_loop(std::function<void(fetch_jobs&)> fn);
   /// Runs `fn` on the loop thread unless the jobs are closed.

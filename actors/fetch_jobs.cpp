@@ -56,10 +56,13 @@ void fetch_jobs::close() {
   closed_ = true;
   // The segmented transfers record their parts and let go of their
   // connections before the loop drops the rest.
-  loop_->post([self = shared_from_this()](curl_loop&) {
-    for (auto& kvp : self->segmented_)
+  // `drop` waits for this command (queued before its own), so `this`
+  // outlives it; a shared owner here could be the last, and the loop
+  // thread must never destroy what owns the loop.
+  loop_->post([this](curl_loop&) {
+    for (auto& kvp : segmented_)
       kvp.second->stop();
-    self->segmented_.clear();
+    segmented_.clear();
   });
   loop_->drop(this);
 }

@@ -145,6 +145,21 @@ size_t part_conn::on_body(char* data, size_t size, size_t n, void* ud) {
   }
   // A part split by another connection ends early: the rest is theirs.
   auto take = static_cast<size_t>(std::min<uint64_t>(len, p->left()));
+  if (auto err = t.hasher_->write_error(); !err.empty()) {
+    c.forced = ec::internal_error;
+    c.forced_message = "cannot write the partial file: " + err;
+    return 0;
+  }
+  if (off == t.hasher_->frontier() && t.hasher_->writes()) {
+    // At the frontier the hasher's workers write it, as one stream's
+    // bytes are written (O_DIRECT, off this thread).
+    t.hasher_->arrived_new(off, data, take);
+    p->done += take;
+    c.got += take;
+    if (p->left() == 0)
+      c.reached_end = true;
+    return take < len ? 0 : len;
+  }
   size_t done = 0;
   while (done < take) {
     auto w = ::pwrite(t.fd_, data + done, take - done,
@@ -160,7 +175,8 @@ size_t part_conn::on_body(char* data, size_t size, size_t n, void* ud) {
     done += static_cast<size_t>(w);
   }
   // On disk (in the page cache) before it counts; the control file claims
-  // it only after the data is synced (segmented_transfer::checkpoint).
+  // it only after the data is synced and the hasher's writes are done
+  // (segmented_transfer::checkpoint).
   t.hasher_->arrived(off, data, take);
   p->done += take;
   c.got += take;

@@ -42,6 +42,35 @@ uint64_t prefix_hasher::covered_until(uint64_t off) const {
   return i->second > off ? i->second : off;
 }
 
+void prefix_hasher::write_to(int fd, int direct_fd) {
+  fd_ = fd;
+  direct_fd_ = direct_fd;
+}
+
+void prefix_hasher::set_writing(bool on) {
+  on = on && fd_ >= 0;
+  if (on == writing_)
+    return;
+  writing_ = on;
+  // A file of parts: a failed write must not cut off the parts beyond.
+  ds_.write_to(on ? fd_ : -1, on ? direct_fd_ : -1, frontier_, false);
+}
+
+void prefix_hasher::end_writes() {
+  ds_.end_writes();
+  writing_ = false;
+  fd_ = direct_fd_ = -1;
+}
+
+void prefix_hasher::arrived_new(uint64_t off, const char* p, size_t n) {
+  if (off != frontier_ || fd_ < 0)
+    return; // callers write such bytes themselves and call `arrived`
+  set_writing(true);
+  ds_.update(p, n);
+  frontier_ += n;
+  from_memory();
+}
+
 void prefix_hasher::arrived(uint64_t off, const char* p, size_t n) {
   if (off + n <= frontier_)
     return;
@@ -53,6 +82,7 @@ void prefix_hasher::arrived(uint64_t off, const char* p, size_t n) {
   }
   cover(off, n);
   if (off == frontier_) {
+    set_writing(false);
     ds_.update(p, n);
     frontier_ += n;
     from_memory();
@@ -93,6 +123,7 @@ void prefix_hasher::from_memory() {
     auto& data = node.mapped();
     held_ -= data.size();
     auto skip = static_cast<size_t>(frontier_ - node.key());
+    set_writing(false);
     ds_.update(data.data() + skip, data.size() - skip);
     frontier_ += data.size() - skip;
   }
@@ -122,6 +153,7 @@ bool prefix_hasher::advance(int fd, uint64_t budget, bool wait) {
       continue;
     if (n <= 0)
       return false;
+    set_writing(false);
     ds_.update(buf.data(), static_cast<size_t>(n));
     frontier_ += static_cast<uint64_t>(n);
     budget -= static_cast<uint64_t>(n);

@@ -22,6 +22,33 @@ public:
   prefix_hasher(storage::digest_set ds, uint64_t start,
                 uint64_t window = 32 << 20);
 
+  /// From now on bytes that arrive at the frontier and are not on disk
+  /// yet (`arrived_new`) are written by the hasher's workers, in order,
+  /// through `direct_fd` (O_DIRECT; -1 for none) for whole aligned chunks:
+  /// a file that arrives in order is written as one stream would be. The
+  /// descriptors must stay open until `end_writes`.
+  void write_to(int fd, int direct_fd);
+
+  /// Whether `write_to` gave it a file.
+  bool writes() const {
+    return fd_ >= 0;
+  }
+
+  /// Bytes [off, off + n) at the frontier (`off == frontier()`), not on
+  /// disk yet: hashed and written (see `write_to`).
+  void arrived_new(uint64_t off, const char* p, size_t n);
+
+  /// What `arrived_new` queued that may not be on disk yet (see
+  /// storage::digest_set::unwritten).
+  std::pair<uint64_t, uint64_t> unwritten() const {
+    return ds_.unwritten();
+  }
+  std::string write_error() const {
+    return ds_.write_error();
+  }
+  /// Writes what is queued and waits for it; nothing more is written.
+  void end_writes();
+
   /// Bytes [off, off + n), held by `p`, are on disk now. At the frontier
   /// they are hashed at once (waiting for the workers when they are
   /// saturated); ahead of it they are kept while they fit the window.
@@ -67,6 +94,8 @@ private:
   void cover(uint64_t off, uint64_t n);
   /// Hashes what memory holds at the frontier.
   void from_memory();
+  /// Switches the workers between writing what they hash and not.
+  void set_writing(bool on);
 
   storage::digest_set ds_;
   uint64_t frontier_;
@@ -76,6 +105,9 @@ private:
   /// Data ahead of the frontier, by offset.
   std::map<uint64_t, std::string> memory_;
   uint64_t held_ = 0;
+  int fd_ = -1;
+  int direct_fd_ = -1;
+  bool writing_ = false;
 };
 
 } // namespace skyhaul

@@ -21,6 +21,21 @@ namespace {
 /// Times a source may change under one download before it fails.
 constexpr uint32_t max_restarts = 3;
 
+/// Runs `fn` on the loop thread if the jobs still exist and are open.
+/// Only a weak reference travels: the loop and control-file threads must
+/// never hold the last one (its destructor joins them).
+void post_weak(const std::shared_ptr<curl_loop>& loop,
+               std::weak_ptr<fetch_jobs> weak,
+               std::function<void(fetch_jobs&)> fn) {
+  loop->post([weak = std::move(weak), fn = std::move(fn)](curl_loop&) {
+    auto self = weak.lock();
+    if (self && !self->closed())
+      fn(*self);
+    if (self && self.use_count() == 1)
+      std::thread{[last = std::move(self)] {}}.detach();
+  });
+}
+
 } // namespace
 
 void fetch_jobs::off_loop(std::function<void(fetch_jobs&)> fn) {
@@ -30,20 +45,14 @@ void fetch_jobs::off_loop(std::function<void(fetch_jobs&)> fn) {
 }
 
 void fetch_jobs::on_loop(std::function<void(fetch_jobs&)> fn) {
-  loop_->post([self = shared_from_this(), fn = std::move(fn)](curl_loop&) {
-    if (!self->closed_)
-      fn(*self);
-  });
+  post_weak(loop_, weak_from_this(), std::move(fn));
 }
 
 void fetch_jobs::after(std::chrono::milliseconds delay,
                        std::function<void(fetch_jobs&, curl_loop&)> fn) {
   std::thread{[self = shared_from_this(), delay, fn = std::move(fn)] {
     std::this_thread::sleep_for(delay);
-    self->loop_->post([self, fn](curl_loop& loop) {
-      if (!self->closed_)
-        fn(*self, loop);
-    });
+    self->on_loop([fn](fetch_jobs& jobs) { fn(jobs, *jobs.loop_); });
   }}.detach();
 }
 
@@ -72,7 +81,7 @@ void fetch_jobs::segment(fetch_request req, fetch_listener_actor who,
   auto gen = expect(req.seq);
   // The control file exists before the first part writes a byte: without
   // it a restart would take the file for a prefix.
-  pool_->submit([self = shared_from_this(), req = std::move(req),
+  pool_->submit([loop = loop_, weak = weak_from_this(), req = std::move(req),
                  who = std::move(who), proxy, state = std::move(state),
                  gen]() mutable {
     std::error_code err;
@@ -84,7 +93,7 @@ void fetch_jobs::segment(fetch_request req, fetch_listener_actor who,
       ::close(fd);
     }
     auto failed = write_segment_state(req.path, state);
-    self->on_loop([req = std::move(req), who = std::move(who), proxy,
+    post_weak(loop, weak, [req = std::move(req), who = std::move(who), proxy,
                    state = std::move(state), gen,
                    failed = std::move(failed)](fetch_jobs& jobs) mutable {
       if (!jobs.still(req.seq, gen))
@@ -181,10 +190,10 @@ void fetch_jobs::restart(task_seq seq, uint64_t id) {
   auto tries = ++restarts_[seq];
   auto gen = expect(seq);
   // After every control file of the old parts (same thread, in order).
-  pool_->submit([self = shared_from_this(), req = std::move(req),
+  pool_->submit([loop = loop_, weak = weak_from_this(), req = std::move(req),
                  who = std::move(who), gen, tries]() mutable {
     reset_segment_state(req.path);
-    self->on_loop([req = std::move(req), who = std::move(who), gen,
+    post_weak(loop, weak, [req = std::move(req), who = std::move(who), gen,
                    tries](fetch_jobs& jobs) mutable {
       if (!jobs.still(req.seq, gen))
         return;

@@ -51,10 +51,15 @@ segmented_transfer::segmented_transfer(fetch_jobs& jobs, curl_loop& loop,
   auto per_host = std::max<uint32_t>(req_.max_per_host, 1);
   max_conns_ = std::min<uint64_t>(n, uint64_t{per_host} * hosts.size());
   last_report_ = last_checkpoint_ = clock_type::now();
+  next_look_ = last_report_ + std::chrono::milliseconds(150);
 }
 
 segmented_transfer::~segmented_transfer() {
   drop_connections();
+  // The hasher's writes land before their descriptors close.
+  hasher_.reset();
+  if (direct_fd_ >= 0)
+    ::close(direct_fd_);
   if (fd_ >= 0)
     ::close(fd_);
 }
@@ -63,6 +68,8 @@ std::string segmented_transfer::start() {
   fd_ = ::open(req_.path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0)
     return "cannot open " + req_.path + ": " + std::strerror(errno);
+  direct_fd_ = ::open(req_.path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
+  hasher_->write_to(fd_, direct_fd_);
   send_progress();
   if (state_.plan.complete()) {
     complete();
@@ -130,7 +137,9 @@ void segmented_transfer::drop_source(size_t i, const std::string& why) {
 }
 
 void segmented_transfer::fill() {
-  while (!ended_ && conns_.size() + retries_pending_ < max_conns_) {
+  while (!ended_
+         && conns_.size() + retries_pending_
+                < std::min(max_conns_, active_limit_)) {
     auto part = state_.plan.assign(req_.min_split_size);
     if (!part)
       break;
@@ -242,6 +251,23 @@ void segmented_transfer::on_tick(clock_type::time_point now) {
     return;
   // Catching up never waits for the hasher: the loop has transfers to run.
   hasher_->advance(fd_, 8 << 20, false);
+  // One connection first. When it alone keeps the hasher busy (a fast
+  // origin), more would only race ahead of the frontier; when the hasher
+  // has room (an origin that limits each connection), all of them go.
+  hasher_busy_seen_ = hasher_busy_seen_ || hasher_->saturated();
+  if (now >= next_look_) {
+    next_look_ = now + std::chrono::milliseconds(250);
+    if (!hasher_busy_seen_ && active_limit_ < max_conns_) {
+      active_limit_ = max_conns_;
+      // Not from a tick: starting a job would change the loop's job list
+      // while it walks it.
+      jobs_.on_loop([seq = req_.seq, id = id_](fetch_jobs& jobs) {
+        if (auto* t = jobs.segmented(seq, id); t && !t->ended_)
+          t->fill();
+      });
+    }
+    hasher_busy_seen_ = false;
+  }
   for (auto* c : conns_)
     if (c->paused && !should_wait(c->paused_at)) {
       c->paused = false;
@@ -288,8 +314,21 @@ void segmented_transfer::send_progress() {
 
 void segmented_transfer::checkpoint() {
   checkpointing_->store(true);
+  // Bytes the hasher's workers may not have written yet are not claimed.
+  auto s = state_;
+  if (hasher_) {
+    auto [from, to] = hasher_->unwritten();
+    if (from < to) {
+      std::vector<segment> parts = s.plan.parts();
+      for (auto& p : parts)
+        if (p.start < to && p.next() > from)
+          p.done = std::max(from, p.start) - p.start;
+      if (auto plan = segment_plan::restore(s.total, std::move(parts)))
+        s.plan = std::move(*plan);
+    }
+  }
   jobs_.state_pool().submit(
-      [flag = checkpointing_, path = req_.path, s = state_] {
+      [flag = checkpointing_, path = req_.path, s = std::move(s)] {
         write_segment_state(path, s);
         flag->store(false);
       });
@@ -297,6 +336,9 @@ void segmented_transfer::checkpoint() {
 
 void segmented_transfer::complete() {
   ended_ = true;
+  // Every byte is on disk before the control file claims it and before
+  // the descriptors can close (a few chunks at most are in flight).
+  hasher_->end_writes();
   checkpoint();
   fetch_result res;
   res.seq = req_.seq;

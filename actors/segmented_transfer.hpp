@@ -101,6 +101,9 @@ private:
   std::unique_ptr<prefix_hasher> hasher_;
   uint64_t id_;
   int fd_ = -1;
+  /// The partial file opened with O_DIRECT for the hasher's writes; -1
+  /// where the file system has none (tmpfs).
+  int direct_fd_ = -1;
   std::vector<part_conn*> conns_;
   /// Where parts come from: the origin (after redirects), then mirrors.
   struct source {
@@ -117,6 +120,12 @@ private:
   std::map<uint32_t, uint32_t> failures_;
   uint32_t retries_pending_ = 0;
   uint32_t max_conns_ = 1;
+  /// Connections allowed now: one at first, all of `max_conns_` once the
+  /// hasher has room to spare (see on_tick).
+  uint32_t active_limit_ = 1;
+  /// The hasher had all it may queue since the last look.
+  bool hasher_busy_seen_ = false;
+  std::chrono::steady_clock::time_point next_look_;
   uint64_t rate_ = 0;
   bool ended_ = false;
   std::chrono::steady_clock::time_point last_report_;

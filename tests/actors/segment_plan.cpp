@@ -236,3 +236,40 @@ BOOST_AUTO_TEST_CASE(a_resumed_hasher_goes_on_from_its_prefix_and_the_disk) {
   ::close(fd);
   std::filesystem::remove_all(dir);
 }
+
+BOOST_AUTO_TEST_CASE(the_prefix_hasher_writes_what_arrives_at_the_frontier) {
+  auto dir = std::filesystem::temp_directory_path()
+             / ("skyhaul-write-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  auto path = (dir / "data").string();
+  const size_t size = 10 * mib + 99;
+  auto data = content(size, 11);
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC, 0644);
+  BOOST_REQUIRE(fd >= 0);
+  {
+    prefix_hasher h(storage::digest_set{}, 0, 1 * mib);
+    h.write_to(fd, -1);
+    // The first half arrives in order and is written by the workers; the
+    // second half arrives first, written by the caller.
+    auto half = size / 2;
+    ::pwrite(fd, data.data() + half, size - half, half);
+    h.arrived(half, data.data() + half, size - half);
+    for (size_t at = 0; at < half; at += 300000) {
+      auto n = std::min<size_t>(300000, half - at);
+      BOOST_REQUIRE_EQUAL(h.frontier(), at);
+      h.arrived_new(at, data.data() + at, n);
+    }
+    BOOST_REQUIRE(h.advance(fd, UINT64_MAX, true));
+    h.end_writes();
+    auto [from, to] = h.unwritten();
+    BOOST_CHECK_EQUAL(from, to);
+    BOOST_CHECK_EQUAL(h.frontier(), size);
+    BOOST_CHECK_EQUAL(h.finish().sha1, straight(data).sha1);
+  }
+  std::string back(size, '\0');
+  BOOST_REQUIRE_EQUAL(::pread(fd, back.data(), size, 0),
+                      static_cast<ssize_t>(size));
+  BOOST_CHECK(back == data);
+  ::close(fd);
+  std::filesystem::remove_all(dir);
+}
