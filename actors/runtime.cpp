@@ -6,6 +6,7 @@
 #include "actors/community.hpp"
 #include "actors/curl_loop.hpp"
 #include "actors/disk_pool.hpp"
+#include "actors/event_hub.hpp"
 #include "actors/http_fetch.hpp"
 #include "actors/pusher.hpp"
 #include "actors/scheduler.hpp"
@@ -83,6 +84,11 @@ runtime::runtime(caf::actor_system& sys, settings cfg)
     idcs.push_back(idc.name);
   store_ = spawn_store(sys_, db_.get(), blobs_.get(), idcs,
                        cfg_.replica_max_tries, cfg_.push_max_tries);
+  // Named before any write: every event from the first one on is
+  // published.
+  events_ = spawn_event_hub(sys_, db_.get());
+  caf::anon_send(store_, atom::notify_v, events_, cfg_.event_retention_count,
+                 int64_t{cfg_.event_retention_age_s} * 1000);
   curl_ = std::make_shared<curl_loop>(curl_defaults::from(cfg_));
   fetch_ = spawn_http_fetch(sys_, curl_, cfg_);
   // Named before any task can end: the store wakes it from then on, and it
@@ -157,6 +163,9 @@ void runtime::shutdown() {
       .receive([](caf::ok_atom) {}, [](caf::error&) {});
   self->send_exit(store_, caf::exit_reason::user_shutdown);
   self->wait_for(store_);
+  // After the store: it publishes to the hub until its last commit.
+  self->send_exit(events_, caf::exit_reason::user_shutdown);
+  self->wait_for(events_);
   // Its users are gone (each dropped its jobs on the way out).
   curl_->shutdown();
 }

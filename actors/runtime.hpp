@@ -53,6 +53,10 @@ public:
   community_actor community() const {
     return community_;
   }
+  /// Subscriptions to users' and tasks' events.
+  event_hub_actor events() const {
+    return events_;
+  }
   storage::lmdb_env& db() {
     return *db_;
   }
@@ -91,6 +95,7 @@ private:
   tracker_actor tracker_;
   community_actor community_;
   std::string link_secret_;
+  event_hub_actor events_;
   bool stopped_ = false;
 };
 

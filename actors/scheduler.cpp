@@ -196,6 +196,54 @@ scheduler_actor::behavior_type scheduler(sched_ptr self, task_deps deps) {
         });
         return rp;
       },
+      [=](atom::create, user_id uid, std::vector<task_spec>& specs)
+          -> caf::result<std::vector<task_seq>> {
+        auto& st = self->state;
+        auto now = now_ms();
+        std::vector<task_record> recs;
+        std::vector<task_seq> seqs;
+        recs.reserve(specs.size());
+        seqs.reserve(specs.size());
+        for (auto& spec : specs) {
+          task_record rec;
+          rec.seq = ++st.last_seq;
+          rec.owner = uid;
+          rec.state
+              = spec.start_paused ? task_state::paused : task_state::waiting;
+          rec.created_ms = now;
+          rec.updated_ms = now;
+          rec.spec = std::move(spec);
+          seqs.push_back(rec.seq);
+          recs.push_back(std::move(rec));
+          // Holds each task's turn until the commit is in, as a single
+          // create does.
+          serialize(self, seqs.back(), [] {});
+        }
+        auto waiting = std::make_shared<std::vector<task_seq>>();
+        for (auto& rec : recs)
+          if (rec.state == task_state::waiting)
+            waiting->push_back(rec.seq);
+        auto rp = self->make_response_promise<std::vector<task_seq>>();
+        auto release = [=] {
+          for (auto seq : seqs)
+            next_op(self, seq);
+        };
+        self->request(st.deps.store, store_timeout, caf::put_atom_v,
+                      std::move(recs))
+            .then(
+                [=](caf::ok_atom) mutable {
+                  rp.deliver(seqs);
+                  for (auto seq : *waiting)
+                    enqueue(self, seq);
+                  start_ready(self);
+                  release();
+                },
+                [=](caf::error& err) mutable {
+                  rp.deliver(err);
+                  release();
+                });
+        return rp;
+      },
       [=](atom::pause, user_id uid, task_seq seq) -> caf::result<caf::ok_atom> {
         auto rp = self->make_response_promise<caf::ok_atom>();
         run_op(self, seq, rp, [=](done_fn done) {
@@ -325,6 +373,8 @@ scheduler_actor::behavior_type scheduler(sched_ptr self, task_deps deps) {
       },
       [=](atom::progress, fetch_progress& p) {
         auto& st = self->state;
+        // The store makes progress events of them (at most one a second).
+        self->send(st.deps.store, atom::progress_v, p);
         if (auto i = st.live.find(p.seq); i != st.live.end())
           i->second.last = std::move(p);
       },

@@ -9,6 +9,7 @@
 #include "storage/rules/buckets.hpp"
 #include "storage/rules/commit_task.hpp"
 #include "storage/rules/community.hpp"
+#include "storage/rules/events.hpp"
 #include "storage/rules/group_commit.hpp"
 #include "storage/rules/object_commit.hpp"
 #include "storage/rules/pushes.hpp"
@@ -19,6 +20,7 @@
 
 #include <caf/all.hpp>
 #include <functional>
+#include <unordered_map>
 #include <vector>
 
 namespace skyhaul {
@@ -51,6 +53,13 @@ struct store_state {
   uint32_t push_max_tries = 8;
   /// When callbacks are owed and how their bodies read.
   rules::callback_policy callbacks{callback_due, make_callback_event};
+  /// Told of the events each commit appended; none: no event log.
+  event_hub_actor events;
+  rules::event_retention retention;
+  /// The events of the transaction being answered, published after it.
+  std::vector<task_event> published;
+  /// When each live task's last progress event was queued.
+  std::unordered_map<task_seq, int64_t> progress_at;
 };
 
 using store_ptr = store_actor::stateful_pointer<store_state>;
@@ -87,6 +96,43 @@ caf::result<T> enqueue(store_ptr self, write_fn apply,
   return rp;
 }
 
+/// Hands the events of a durable write to the hub, after the commit's
+/// replies (commit_queue); in write order, which is id order.
+void publish(store_ptr self, std::vector<task_event>& evs) {
+  auto& out = self->state.published;
+  out.insert(out.end(), std::make_move_iterator(evs.begin()),
+             std::make_move_iterator(evs.end()));
+}
+
+/// Least time between two progress events of a task.
+constexpr int64_t progress_every_ms = 1000;
+
+/// Queues a progress event of `p` for the next transaction, at most one a
+/// second per task; nobody waits for it.
+void queue_progress(store_ptr self, fetch_progress& p) {
+  auto& st = self->state;
+  if (!st.events)
+    return;
+  auto now = now_ms();
+  auto& last = st.progress_at[p.seq];
+  if (last != 0 && now - last < progress_every_ms)
+    return;
+  last = now;
+  auto out = std::make_shared<std::vector<task_event>>();
+  st.batch.emplace_back([p = std::move(p), out, now](storage::txn& t,
+                                                     rules::orphan_list&) {
+    rules::progress_event(t, p, now, *out);
+  });
+  st.replies.push_back([self, out](const caf::error& err) {
+    if (!err)
+      publish(self, *out);
+  });
+  if (!st.tick_pending) {
+    st.tick_pending = true;
+    self->send(self, caf::tick_atom_v);
+  }
+}
+
 caf::result<caf::ok_atom> enqueue_ok(store_ptr self, write_fn apply) {
   return enqueue<caf::ok_atom>(self, std::move(apply),
                                [] { return caf::ok_atom_v; });
@@ -101,11 +147,24 @@ void commit_queue(store_ptr self) {
   auto replies = std::move(st.replies);
   st.batch.clear();
   st.replies.clear();
+  if (st.events) {
+    // Every commit trims the event log a bounded step, so it never grows
+    // past its retention by more than a few commits' worth.
+    batch.emplace_back([self](storage::txn& t, rules::orphan_list&) {
+      rules::trim_log(t, self->state.retention, now_ms());
+    });
+    replies.push_back([](const caf::error&) {});
+  }
   rules::commit_batch(*st.db, *st.blobs, batch);
   for (size_t i = 0; i < batch.size(); ++i)
     replies[i](batch[i].code == ec::none
                    ? caf::error{}
                    : make_error(batch[i].code, batch[i].error));
+  if (!st.published.empty()) {
+    if (st.events)
+      self->send(st.events, atom::publish_v, std::move(st.published));
+    st.published.clear();
+  }
 }
 
 store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
@@ -129,7 +188,10 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
               *out = rules::commit_task(t, rec, st.idcs, st.callbacks,
                                         now_ms());
             },
-            [self, out] {
+            [self, out, seq = rec.seq, ended = is_terminal(rec.state)] {
+              publish(self, out->events);
+              if (ended)
+                self->state.progress_at.erase(seq);
               wake(self, out->event);
               if (out->replicas && self->state.uploader)
                 self->send(self->state.uploader, atom::wake_v);
@@ -138,11 +200,47 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
               return caf::ok_atom_v;
             });
       },
+      [=](caf::put_atom, std::vector<task_record>& recs) {
+        auto out = std::make_shared<std::vector<rules::task_commit>>();
+        return enqueue<caf::ok_atom>(
+            self,
+            [self, recs = std::move(recs), out](storage::txn& t,
+                                                rules::orphan_list&) {
+              auto& st = self->state;
+              auto now = now_ms();
+              out->clear();
+              for (auto& rec : recs)
+                out->push_back(
+                    rules::commit_task(t, rec, st.idcs, st.callbacks, now));
+            },
+            [self, out] {
+              bool replicas = false;
+              bool pushes = false;
+              for (auto& c : *out) {
+                wake(self, c.event);
+                replicas = replicas || c.replicas;
+                pushes = pushes || c.pushes;
+              }
+              if (replicas && self->state.uploader)
+                self->send(self->state.uploader, atom::wake_v);
+              if (pushes && self->state.pusher)
+                self->send(self->state.pusher, atom::wake_v);
+              return caf::ok_atom_v;
+            });
+      },
       [=](atom::erase, task_seq seq) {
-        return enqueue_ok(self,
-                          [seq](storage::txn& t, rules::orphan_list&) {
-                            rules::erase_task_record(t, seq);
-                          });
+        auto out = std::make_shared<std::vector<task_event>>();
+        return enqueue<caf::ok_atom>(
+            self,
+            [seq, out](storage::txn& t, rules::orphan_list&) {
+              rules::removed_event(t, seq, now_ms(), *out);
+              rules::erase_task_record(t, seq);
+            },
+            [self, out, seq] {
+              publish(self, *out);
+              self->state.progress_at.erase(seq);
+              return caf::ok_atom_v;
+            });
       },
       [=](atom::commit, object_commit& c) {
         auto res = std::make_shared<object_commit_result>();
@@ -228,10 +326,18 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
             [again] { return *again; });
       },
       [=](caf::put_atom, delivery_attempt& a, callback_event& ev) {
-        return enqueue_ok(self, [a = std::move(a), ev = std::move(ev)](
-                                    storage::txn& t, rules::orphan_list&) {
-          storage::record_attempt(t, a, ev);
-        });
+        auto out = std::make_shared<std::vector<task_event>>();
+        return enqueue<caf::ok_atom>(
+            self,
+            [a = std::move(a), ev = std::move(ev),
+             out](storage::txn& t, rules::orphan_list&) {
+              auto number = storage::record_attempt(t, a, ev);
+              rules::attempt_event(t, a, number, ev, now_ms(), *out);
+            },
+            [self, out] {
+              publish(self, *out);
+              return caf::ok_atom_v;
+            });
       },
       [=](atom::redeliver, task_seq seq) {
         auto event = std::make_shared<uint64_t>(0);
@@ -285,6 +391,12 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
         commit_queue(self);
         return caf::ok_atom_v;
       },
+      [=](atom::notify, event_hub_actor& hub, uint64_t count,
+          int64_t age_ms) {
+        self->state.events = hub;
+        self->state.retention = rules::event_retention{count, age_ms};
+      },
+      [=](atom::progress, fetch_progress& p) { queue_progress(self, p); },
       [=](caf::tick_atom) { commit_queue(self); },
   };
 }

@@ -97,6 +97,7 @@ int serve(const settings& cfg) {
   svc->store = rt.store();
   svc->tracker = rt.tracker();
   svc->community = rt.community();
+  svc->events = rt.events();
   svc->db = &rt.db();
   svc->blobs = &rt.blobs();
   svc->cfg = &rt.cfg();

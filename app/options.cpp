@@ -175,6 +175,10 @@ const std::map<std::string, setter>& options() {
       {"tracker-max-peers", num(&settings::tracker_max_peers)},
       {"tracker-flush-ms", num(&settings::tracker_flush_ms)},
       {"tracker-url", str(&settings::tracker_url)},
+      // Live events.
+      {"event-retention-count", num(&settings::event_retention_count)},
+      {"event-retention-age", num(&settings::event_retention_age_s)},
+      {"event-heartbeat-ms", num(&settings::event_heartbeat_ms)},
       // The Offcloud face (plans and cors_origins: config file only).
       {"default-plan", str(&settings::default_plan)},
       {"session-ttl", num(&settings::session_ttl_s)},

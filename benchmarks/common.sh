@@ -100,3 +100,51 @@ rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
 # Other work on the host skews every figure: say how busy it was.
 echo "host: $(nproc) cpus, loadavg $(cut -d' ' -f1-3 /proc/loadavg) at start" >&2
+
+# start_nginx WWW [LOCATION_CONF]: nginx serving WWW on a free loopback
+# port, as one process (no master, so no privilege drop: it runs as the
+# current user, root included), in the foreground, with its pid file, logs
+# and temp paths in $WORK/nginx. LOCATION_CONF goes into the server block
+# (e.g. "limit_rate 8m;" to limit each connection). Sets NGX_PORT and
+# NGX_LOG (the access log); waits until it answers.
+start_nginx() {
+  need nginx
+  local www=$1 extra=${2:-}
+  local ngx=$WORK/nginx
+  NGX_PORT=$(free_port)
+  NGX_LOG=$ngx/logs/access.log
+  mkdir -p "$ngx/logs" "$ngx/tmp"
+  cat > "$ngx/nginx.conf" <<NGINX
+daemon off;
+master_process off;
+worker_processes 1;
+pid $ngx/nginx.pid;
+error_log $ngx/logs/error.log;
+events { worker_connections 20000; }
+worker_rlimit_nofile 40000;
+http {
+  access_log $NGX_LOG;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 100000;
+  default_type application/octet-stream;
+  client_body_temp_path $ngx/tmp/body;
+  proxy_temp_path $ngx/tmp/proxy;
+  fastcgi_temp_path $ngx/tmp/fastcgi;
+  uwsgi_temp_path $ngx/tmp/uwsgi;
+  scgi_temp_path $ngx/tmp/scgi;
+  server {
+    listen 127.0.0.1:$NGX_PORT;
+    root $www;
+    disable_symlinks off;
+    $extra
+  }
+}
+NGINX
+  nginx -e "$ngx/logs/error.log" -c "$ngx/nginx.conf" -p "$ngx" >"$ngx/logs/stdout.log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 50); do curl -sf -m 2 -o /dev/null "http://127.0.0.1:$NGX_PORT/" -r 0-0 2>/dev/null && return 0
+    curl -s -m 2 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$NGX_PORT/" 2>/dev/null | grep -q '^[1-5]' && return 0
+    sleep 0.1; done
+  echo "nginx did not start" >&2; cat "$ngx/logs/"*.log >&2; exit 1
+}

@@ -24,42 +24,10 @@ fi
 [ -f "$FILE.sha1" ] && [ "$FILE.sha1" -nt "$FILE" ] || sha1sum "$FILE" | cut -c1-40 > "$FILE.sha1"
 SHA1=$(cat "$FILE.sha1")
 
-# nginx: one process (no master, so no privilege drop: it runs as the
-# current user, root included), foreground, its own pid file, logs and temp
-# paths in $WORK, serving $WORK/www on a free loopback port.
-NGX=$WORK/nginx
-NGX_PORT=$(free_port)
-mkdir -p "$NGX/logs" "$NGX/tmp" "$WORK/www"
+mkdir -p "$WORK/www"
 ln -s "$FILE" "$WORK/www/file.bin"
-cat > "$NGX/nginx.conf" <<NGINX
-daemon off;
-master_process off;
-worker_processes 1;
-pid $NGX/nginx.pid;
-error_log $NGX/logs/error.log;
-events { worker_connections 64; }
-http {
-  access_log $NGX/logs/access.log;
-  sendfile on;
-  tcp_nopush on;
-  default_type application/octet-stream;
-  client_body_temp_path $NGX/tmp/body;
-  proxy_temp_path $NGX/tmp/proxy;
-  fastcgi_temp_path $NGX/tmp/fastcgi;
-  uwsgi_temp_path $NGX/tmp/uwsgi;
-  scgi_temp_path $NGX/tmp/scgi;
-  server {
-    listen 127.0.0.1:$NGX_PORT;
-    root $WORK/www;
-    disable_symlinks off;
-  }
-}
-NGINX
-nginx -e "$NGX/logs/error.log" -c "$NGX/nginx.conf" -p "$NGX" >"$NGX/logs/stdout.log" 2>&1 &
-PIDS+=($!)
+start_nginx "$WORK/www"
 URL=http://127.0.0.1:$NGX_PORT/file.bin
-for _ in $(seq 50); do curl -sf -m 2 -o /dev/null -r 0-0 "$URL" && break; sleep 0.1; done
-curl -sf -m 2 -o /dev/null -r 0-0 "$URL" || { echo "nginx did not start" >&2; cat "$NGX/logs/"*.log >&2; exit 1; }
 
 start_skyhauld "$WORK/sky"
 API_HOSTPORT=${API#http://}

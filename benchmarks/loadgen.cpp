@@ -9,7 +9,8 @@
 //
 // create        POST /task {"url":"http://127.0.0.1:9/never.bin","paused":true}
 // status        creates --tasks paused tasks, then GET /task/tid/<tid>/status
-//               round-robin over them
+//               round-robin over them (with --ids FILE: the tids in
+//               FILE, one per line, and none created)
 // aria2-add     aria2.addUri [token, [uri], {"pause":"true"}]
 // aria2-status  adds --tasks paused downloads, then aria2.tellStatus(gid)
 // health        GET /healthz (a baseline for the HTTP layer alone)
@@ -67,6 +68,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <stdexcept>
@@ -118,6 +120,7 @@ struct options {
   size_t threads = 1;
   double timeout = 30; // seconds per request (and per connect)
   uint64_t cached = 100000; // oc-cache: how many hashes are cached
+  std::string ids_file; // status modes: query these ids, create none
 };
 
 enum class mode_kind {
@@ -1033,7 +1036,7 @@ void usage() {
        "               [--key API_KEY] [--secret RPC_SECRET]\n"
        "               [--connections 64] [--duration 10] [--requests N]\n"
        "               [--tasks 1000] [--threads 1] [--timeout 30]\n"
-       "               [--cached 100000]\n";
+       "               [--cached 100000] [--ids FILE]\n";
 }
 
 } // namespace
@@ -1085,6 +1088,8 @@ int main(int argc, char** argv) {
         opt.timeout = std::stod(v);
       } else if (k == "--cached") {
         opt.cached = std::max<uint64_t>(1, std::stoull(v));
+      } else if (k == "--ids") {
+        opt.ids_file = v;
       } else {
         std::cerr << "loadgen: unknown option " << k << "\n";
         usage();
@@ -1104,9 +1109,20 @@ int main(int argc, char** argv) {
         || m == mode_kind::oc_status) {
       auto maker = m == mode_kind::aria2_status ? mode_kind::aria2_add
                                                 : mode_kind::create;
-      // Set-up phase: bounded by --tasks and by 600 s.
-      auto ids = run(ok, opt, addrs, maker, {}, 600, opt.tasks, true, false);
-      if (ids.size() < opt.tasks) {
+      std::vector<std::string> ids;
+      if (!opt.ids_file.empty()) {
+        // The tids/gids of live work, one per line, instead of new ones.
+        std::ifstream in{opt.ids_file};
+        for (std::string line; std::getline(in, line);)
+          if (!line.empty())
+            ids.push_back(line);
+        if (ids.empty())
+          throw std::runtime_error("no ids in " + opt.ids_file);
+      } else {
+        // Set-up phase: bounded by --tasks and by 600 s.
+        ids = run(ok, opt, addrs, maker, {}, 600, opt.tasks, true, false);
+      }
+      if (opt.ids_file.empty() && ids.size() < opt.tasks) {
         std::cerr << "loadgen: created only " << ids.size() << " of "
                   << opt.tasks << " tasks to query\n";
         if (ids.empty())

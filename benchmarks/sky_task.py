@@ -31,7 +31,7 @@ state = ""
 deadline = t0 + 1800
 while time.monotonic() < deadline:
     st, j = call("GET", f"/task/tid/{tid}/status?exerpt=true")
-    state = j.get("task", {}).get("state", "")
+    state = j.get("detail", {}).get("state", "")
     if state in ("finished", "failed", "cancelled"):
         break
     time.sleep(0.005)

@@ -8,7 +8,10 @@
 #include <strings.h>
 #include <unordered_map>
 
+#include "protocol/ids.hpp"
+#include "http/cookie.hpp"
 #include "storage/lmdb_env.hpp"
+#include "storage/session_table.hpp"
 #include "storage/user_table.hpp"
 
 namespace skyhaul::http {
@@ -59,11 +62,51 @@ std::string api_key_of(const request& req) {
   return req.arg("key");
 }
 
+bool cookie_allowed(const request& req) {
+  auto& m = req.method;
+  if (m == "GET" || m == "HEAD" || m == "OPTIONS")
+    return true;
+  auto& origin = req.header("origin");
+  if (origin.empty())
+    return !req.header("x-requested-with").empty();
+  auto& host = req.header("host");
+  return !host.empty()
+         && (origin == "http://" + host || origin == "https://" + host);
+}
+
 std::optional<user_record> authenticate(const services& svc,
                                         const request& req) {
-  auto key = api_key_of(req);
-  if (key.empty() || key.size() > 256)
+  std::string why;
+  return authenticate(svc, req, why);
+}
+
+std::optional<user_record> authenticate(const services& svc,
+                                        const request& req, std::string& why) {
+  auto refuse = [&why](const char* reason) -> std::optional<user_record> {
+    why = reason;
     return std::nullopt;
+  };
+  auto key = api_key_of(req);
+  if (key.empty()) {
+    auto token = cookie_value(req, session_cookie);
+    if (token.empty())
+      return refuse("missing or invalid api key");
+    if (token.size() > 256)
+      return refuse("invalid session");
+    if (!cookie_allowed(req))
+      return refuse("a request signed in by cookie must come from this "
+                    "server's own pages (Origin or X-Requested-With)");
+    auto t = svc.db->read();
+    auto uid = storage::live_session(t, token, now_ms());
+    if (!uid)
+      return refuse("the session has ended: sign in again");
+    auto rec = storage::get_user(t, *uid);
+    if (!rec)
+      return refuse("the session has ended: sign in again");
+    return rec;
+  }
+  if (key.size() > 256)
+    return refuse("missing or invalid api key");
   auto hash = sha256_hex(key);
   if (auto hit = cache().get(hash))
     return hit;
@@ -71,6 +114,8 @@ std::optional<user_record> authenticate(const services& svc,
   auto rec = storage::find_user_by_api_key(t, key);
   if (rec)
     cache().put(hash, *rec);
+  else
+    return refuse("missing or invalid api key");
   return rec;
 }
 

@@ -14,10 +14,25 @@ namespace skyhaul::http {
 std::string api_key_of(const request& req);
 
 /// Authenticates an api-listener request: `Authorization: Bearer <key>` or
-/// `?key=<key>`. Reads LMDB each time, so a user added by another process
-/// is honoured at once.
+/// `?key=<key>`, else a live login session in the `connect.sid` cookie
+/// (what the web UI signs in with). Reads LMDB each time, so a user added
+/// by another process is honoured at once. A key that is given and wrong
+/// is refused even when a cookie would do.
 std::optional<user_record> authenticate(const services& svc,
                                         const request& req);
+
+/// `authenticate`, and when it refuses, `why` says for what reason.
+std::optional<user_record> authenticate(const services& svc,
+                                        const request& req, std::string& why);
+
+/// True when a request that changes state may use the session cookie:
+/// browsers send a cookie along with any cross-site form or fetch, so the
+/// cookie only counts when the request says it comes from this server's
+/// own pages (`Origin` equal to the `Host` it was sent to) or, without an
+/// `Origin`, carries `X-Requested-With` (which no cross-site page can set
+/// without a CORS preflight that this face never grants). Safe methods
+/// (GET, HEAD, OPTIONS) always may.
+bool cookie_allowed(const request& req);
 
 /// The link signature: hex HMAC-SHA256 of "<tid>/<file>\n<expires>".
 std::string link_signature(const services& svc, const std::string& tid,

@@ -111,7 +111,12 @@ reply file_reply(const services& svc, const file_record& f,
                                           : f.content_type;
   r.headers = {{"ETag", etag},
                {"Last-Modified", format_http_date(f.last_modified_ms / 1000)},
-               {"Accept-Ranges", "bytes"}};
+               {"Accept-Ranges", "bytes"},
+               // A downloaded page opened from here must not run as the
+               // web UI's origin (the api listener's): no sniffing, and a
+               // sandbox with an origin of its own and no scripts.
+               {"X-Content-Type-Options", "nosniff"},
+               {"Content-Security-Policy", "sandbox"}};
   if (!inm.empty() && etag_matches(inm, etag)) {
     r.status = 304;
     r.content_type.clear();

@@ -1,6 +1,7 @@
 #include "http/listeners.hpp"
 
 #include "http/community/face.hpp"
+#include "http/events_face.hpp"
 #include "http/tracker_face.hpp"
 
 #include "http/offcloud/offcloud.hpp"
@@ -8,6 +9,8 @@
 #include "http/router.hpp"
 #include "http/s3_api.hpp"
 #include "http/task_api.hpp"
+#include "http/ui_api.hpp"
+#include "http/ui_face.hpp"
 
 namespace skyhaul::http {
 
@@ -19,6 +22,10 @@ standard_listeners(std::shared_ptr<const services> svc) {
   mount_community(*api, svc);
   mount_tracker(*api, svc);
   mount_offcloud(*api, svc);
+  mount_events(*api, svc);
+  // The web UI: its pages at / (and every path no face claims), its JSON.
+  mount_ui(*api, svc);
+  mount_ui_api(*api, svc);
   auto offline = std::make_shared<router>(cfg.max_body_bytes);
   mount_offline_api(*offline, svc);
   auto s3 = std::make_shared<router>(cfg.max_body_bytes);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,8 +43,29 @@ struct request {
   }
 };
 
+/// The writing end of a reply body that goes on for as long as the
+/// connection does (Server-Sent Events). Shared by the producer and the
+/// connection; every member may be called from any thread.
+class stream_channel {
+public:
+  virtual ~stream_channel() = default;
+  /// Queues `bytes` for the client. False once the connection is gone (or
+  /// the client fell too far behind and was cut off): stop producing.
+  virtual bool push(std::string bytes) = 0;
+  /// Ends the body, and with it the connection, once the queue is sent.
+  virtual void finish() = 0;
+  /// Runs `fn` once when the connection is gone; at once when it is
+  /// already. On whichever thread notices.
+  virtual void on_close(std::function<void()> fn) = 0;
+};
+
+/// Starts producing a streamed body into the channel; called once, after
+/// the reply's headers went out.
+using stream_producer = std::function<void(std::shared_ptr<stream_channel>)>;
+
 /// A response. A non-empty `file_path` sends `file_length` bytes of that
-/// file from `file_offset` instead of `body`.
+/// file from `file_offset` instead of `body`; a `stream` sends what its
+/// producer pushes, without a length, and closes the connection after.
 struct reply {
   unsigned status = 200;
   std::string content_type = "application/json";
@@ -52,6 +74,7 @@ struct reply {
   std::string file_path;
   uint64_t file_offset = 0;
   uint64_t file_length = 0;
+  stream_producer stream;
 };
 
 /// Sends the reply of one request; callable from any thread, exactly once.

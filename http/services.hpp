@@ -28,6 +28,8 @@ struct services {
   /// The community face's writes and fetches, and its tracker.
   community_actor community;
   tracker_actor tracker;
+  /// Live events: what `GET /events` subscribes to.
+  event_hub_actor events;
   storage::lmdb_env* db = nullptr;
   const storage::blob_store* blobs = nullptr;
   const settings* cfg = nullptr;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -23,6 +24,12 @@ namespace {
 constexpr auto linger_timeout = std::chrono::seconds(5);
 constexpr uint32_t header_limit = 16 * 1024;
 constexpr uint64_t max_drain_bytes = 64 << 20;
+/// Bytes of a streamed reply a client may leave unread before it is cut
+/// off (it reconnects and resumes from what it has).
+constexpr size_t max_stream_backlog = 32 << 20;
+/// The deadline of a streamed reply while nothing is being written: its
+/// producer's heartbeats keep it busy, a stalled write ends it.
+constexpr auto stream_idle = std::chrono::hours(24);
 
 using timer_type
   = net::basic_waitable_timer<std::chrono::steady_clock,
@@ -34,6 +41,51 @@ bool has_line_break(std::string_view s) {
 }
 
 } // namespace
+
+class session;
+
+/// The channel of a streamed reply: the producer's end. Holds the session
+/// weakly, so a producer that outlives the connection only learns it is
+/// gone.
+class stream_pipe final : public stream_channel {
+public:
+  explicit stream_pipe(std::weak_ptr<session> s) : session_(std::move(s)) {
+  }
+
+  bool push(std::string bytes) override;
+
+  void finish() override;
+
+  void on_close(std::function<void()> fn) override {
+    std::unique_lock<std::mutex> guard{mtx_};
+    if (closed_) {
+      guard.unlock();
+      fn();
+      return;
+    }
+    hooks_.push_back(std::move(fn));
+  }
+
+  /// The connection is gone: runs the hooks, once.
+  void closed() {
+    std::vector<std::function<void()>> hooks;
+    {
+      std::lock_guard<std::mutex> guard{mtx_};
+      if (closed_)
+        return;
+      closed_ = true;
+      hooks.swap(hooks_);
+    }
+    for (auto& fn : hooks)
+      fn();
+  }
+
+private:
+  std::weak_ptr<session> session_;
+  std::mutex mtx_;
+  bool closed_ = false;
+  std::vector<std::function<void()>> hooks_;
+};
 
 /// One connection, after Beast's async server example: reads a request,
 /// hands it to the face's router, writes the reply, and reads the next
@@ -62,8 +114,40 @@ public:
     close();
   }
 
+  /// Queues bytes of a streamed reply; from any thread.
+  bool stream_push(std::string bytes) {
+    std::shared_lock<std::shared_mutex> guard{ctx_->gate_mtx};
+    if (!ctx_->open)
+      return false;
+    auto queued = stream_queued_.fetch_add(bytes.size()) + bytes.size();
+    if (queued > max_stream_backlog) {
+      net::post(socket_.get_executor(),
+                [self = shared_from_this()] { self->close(); });
+      return false;
+    }
+    net::post(socket_.get_executor(),
+              [self = shared_from_this(), bytes = std::move(bytes)] {
+                if (self->phase_ != phase::streaming)
+                  return;
+                self->stream_queue_ += bytes;
+                self->stream_flush();
+              });
+    return true;
+  }
+
+  /// Ends a streamed reply once its queue is written; from any thread.
+  void stream_finish() {
+    std::shared_lock<std::shared_mutex> guard{ctx_->gate_mtx};
+    if (!ctx_->open)
+      return;
+    net::post(socket_.get_executor(), [self = shared_from_this()] {
+      self->stream_finishing_ = true;
+      self->stream_flush();
+    });
+  }
+
 private:
-  enum class phase { reading, waiting, writing, lingering, closed };
+  enum class phase { reading, waiting, writing, streaming, lingering, closed };
 
   /// The request line of the request being answered, for error replies.
   const request& line() const {
@@ -109,6 +193,8 @@ private:
     beast::error_code ec;
     socket_.close(ec);
     timer_.cancel();
+    if (pipe_)
+      pipe_->closed();
   }
 
   void do_read() {
@@ -286,6 +372,8 @@ private:
   }
 
   void write(reply r) {
+    if (r.stream && !head_only_)
+      return write_stream(std::move(r));
     phase_ = phase::writing;
     touch(limits_.idle);
     if (head_only_ || r.status == 304 || r.status == 204) {
@@ -354,6 +442,58 @@ private:
         if (!sr->is_done())
           return self->write_some(std::move(res), std::move(sr));
         self->on_written();
+      });
+  }
+
+  /// A streamed reply: the headers without a length (the body ends with
+  /// the connection), then whatever the producer pushes. The socket is
+  /// read meanwhile only to notice the client going away.
+  void write_stream(reply r) {
+    keep_alive_ = false;
+    phase_ = phase::streaming;
+    render_header(r, false, 0);
+    stream_queue_ = std::move(head_buf_);
+    head_buf_.clear();
+    // Counted like every other byte: each write subtracts what it wrote.
+    stream_queued_ += stream_queue_.size();
+    pipe_ = std::make_shared<stream_pipe>(weak_from_this());
+    auto producer = std::move(r.stream);
+    stream_flush();
+    watch_peer();
+    producer(pipe_);
+  }
+
+  void stream_flush() {
+    if (stream_writing_ || phase_ != phase::streaming)
+      return;
+    if (stream_queue_.empty()) {
+      if (stream_finishing_)
+        return shutdown();
+      touch(stream_idle);
+      return;
+    }
+    stream_out_ = std::move(stream_queue_);
+    stream_queue_.clear();
+    stream_writing_ = true;
+    touch(limits_.idle);
+    net::async_write(socket_, net::buffer(stream_out_),
+                     [self = shared_from_this()](beast::error_code ec,
+                                                 size_t) {
+                       self->stream_writing_ = false;
+                       self->stream_queued_ -= self->stream_out_.size();
+                       if (ec)
+                         return self->close();
+                       self->stream_flush();
+                     });
+  }
+
+  void watch_peer() {
+    socket_.async_read_some(
+      net::buffer(peek_buf_),
+      [self = shared_from_this()](beast::error_code ec, size_t) {
+        if (ec)
+          return self->close();
+        self->watch_peer();
       });
   }
 
@@ -426,7 +566,31 @@ private:
   bool linger_ = false;
   bool head_only_ = false;
   unsigned version_ = 11;
+  /// A streamed reply: its channel, what is queued and being written, the
+  /// bytes not yet written (any thread adds), whether it is to end.
+  std::shared_ptr<stream_pipe> pipe_;
+  std::string stream_queue_;
+  std::string stream_out_;
+  std::atomic<size_t> stream_queued_{0};
+  bool stream_writing_ = false;
+  bool stream_finishing_ = false;
+  std::array<char, 512> peek_buf_{};
 };
+
+bool stream_pipe::push(std::string bytes) {
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (closed_)
+      return false;
+  }
+  auto s = session_.lock();
+  return s && s->stream_push(std::move(bytes));
+}
+
+void stream_pipe::finish() {
+  if (auto s = session_.lock())
+    s->stream_finish();
+}
 
 void start_session(socket_type&& socket, std::shared_ptr<context> ctx,
                    std::shared_ptr<const router> face, deadlines limits) {

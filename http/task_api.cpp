@@ -4,6 +4,7 @@
 #include "http/bridge.hpp"
 #include "http/download.hpp"
 #include "http/json.hpp"
+#include "http/task_batch.hpp"
 #include "http/task_body.hpp"
 #include "http/task_json.hpp"
 #include "protocol/settings.hpp"
@@ -85,104 +86,20 @@ auto ok_reply(responder respond) {
       [respond](caf::ok_atom) { respond(json_success([](json_writer&) {})); };
 }
 
-/// Most tids one batch call may name.
-constexpr size_t max_batch = 1000;
-
-void batch(const services& svc, const user_record& user, request& req,
-           responder respond) {
-  auto op = req.params.at("op");
-  if (op != "pause" && op != "resume" && op != "delete") {
-    respond(json_error(404, "no such batch operation: " + op));
-    return;
+/// The counters of each state, the seed's "invalid" (failed) and "all".
+void write_counters(json_writer& w, const state_counters& c) {
+  w.StartObject();
+  uint64_t all = 0;
+  for (size_t i = 0; i < num_task_states; ++i) {
+    w.Key(to_string(static_cast<task_state>(i)));
+    w.Uint64(c.counts[i]);
+    all += c.counts[i];
   }
-  rapidjson::Document doc;
-  doc.Parse(req.body.c_str(), req.body.size());
-  if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("tids")
-      || !doc["tids"].IsArray()) {
-    respond(json_error(400, "the body must be {\"tids\":[...]}"));
-    return;
-  }
-  bool del_file = false;
-  for (auto& m : doc.GetObject()) {
-    std::string name{m.name.GetString(), m.name.GetStringLength()};
-    if (name == "del_file" && op == "delete") {
-      if (!m.value.IsBool())
-        return respond(
-            json_error(400, "field 'del_file' must be true or false"));
-      del_file = m.value.GetBool();
-    } else if (name != "tids") {
-      return respond(json_error(400, "unknown field: " + name));
-    }
-  }
-  auto& tids = doc["tids"];
-  if (tids.Size() == 0) {
-    respond(json_error(400, "tids must name at least one task"));
-    return;
-  }
-  if (tids.Size() > max_batch) {
-    respond(json_error(413, "tids may name at most 1000 tasks"));
-    return;
-  }
-  // A tid named twice is acted on once: it has one answer in "results".
-  std::vector<std::string> unique;
-  {
-    std::set<std::string> seen;
-    for (auto& v : tids.GetArray()) {
-      if (!v.IsString()) {
-        respond(json_error(400, "tids must be strings"));
-        return;
-      }
-      std::string tid{v.GetString(), v.GetStringLength()};
-      if (seen.insert(tid).second)
-        unique.push_back(std::move(tid));
-    }
-  }
-  struct collector {
-    std::mutex mtx;
-    size_t left;
-    std::map<std::string, std::string> results; // tid -> errmsg
-  };
-  auto col = std::make_shared<collector>();
-  col->left = unique.size();
-  // Runs on CAF workers, concurrently: the last answer renders the reply.
-  auto one_done = [col, respond](const std::string& tid, std::string err) {
-    {
-      std::lock_guard<std::mutex> guard{col->mtx};
-      col->results.emplace(tid, std::move(err));
-      if (--col->left > 0)
-        return;
-    }
-    respond(json_success([&](json_writer& w) {
-      w.Key("results");
-      w.StartObject();
-      for (auto& [t, e] : col->results) {
-        w.Key(t.c_str(), static_cast<rapidjson::SizeType>(t.size()));
-        w.StartObject();
-        put(w, "status", e.empty() ? "success" : "error");
-        if (!e.empty())
-          put(w, "errmsg", e);
-        w.EndObject();
-      }
-      w.EndObject();
-    }));
-  };
-  auto uid = user.id;
-  for (auto& tid : unique) {
-    auto seq = parse_tid(tid);
-    if (!seq) {
-      one_done(tid, "no such task: " + tid);
-      continue;
-    }
-    auto ok = [one_done, tid](caf::ok_atom) { one_done(tid, {}); };
-    auto err = [one_done, tid](caf::error& e) { one_done(tid, message_of(e)); };
-    if (op == "pause")
-      ask(*svc.sys, svc.scheduler, ok, err, atom::pause_v, uid, *seq);
-    else if (op == "resume")
-      ask(*svc.sys, svc.scheduler, ok, err, atom::resume_v, uid, *seq);
-    else
-      ask(*svc.sys, svc.scheduler, ok, err, atom::remove_v, uid, *seq,
-          del_file);
-  }
+  w.Key("invalid");
+  w.Uint64(c.counts[static_cast<size_t>(task_state::failed)]);
+  w.Key("all");
+  w.Uint64(all);
+  w.EndObject();
 }
 
 void list(const services& svc, const user_record& user, request& req,
@@ -224,18 +141,30 @@ void list(const services& svc, const user_record& user, request& req,
     q.after = *seq;
   }
   auto short_form = excerpt(req, true);
+  // The seed's list carries the state counters beside the page.
+  auto sys = svc.sys;
+  auto sched = svc.scheduler;
+  auto uid = user.id;
   ask(
-      *svc.sys, svc.scheduler,
-      [respond, short_form](task_page& page) {
-        respond(json_success([&](json_writer& w) {
-          w.Key("tasks");
-          w.StartArray();
-          for (auto& ts : page.tasks)
-            write_task(w, ts, short_form);
-          w.EndArray();
-          put(w, "next",
-              page.next == 0 ? std::string{} : format_tid(page.next));
-        }));
+      *sys, sched,
+      [respond, short_form, sys, sched, uid](task_page& page) {
+        auto shared = std::make_shared<task_page>(std::move(page));
+        ask(
+            *sys, sched,
+            [respond, short_form, shared](state_counters& c) {
+              respond(json_success([&](json_writer& w) {
+                w.Key("detail");
+                w.StartArray();
+                for (auto& ts : shared->tasks)
+                  write_task(w, ts, short_form);
+                w.EndArray();
+                w.Key("state_counter");
+                write_counters(w, c);
+                put(w, "next", shared->next == 0 ? std::string{}
+                                                 : format_tid(shared->next));
+              }));
+            },
+            on_error(respond), atom::counters_v, uid);
       },
       on_error(respond), atom::list_v, user.id, q);
 }
@@ -245,17 +174,8 @@ void counters(const services& svc, const user_record& user, responder rsp) {
       *svc.sys, svc.scheduler,
       [rsp](state_counters& c) {
         rsp(json_success([&](json_writer& w) {
-          w.Key("counters");
-          w.StartObject();
-          uint64_t all = 0;
-          for (size_t i = 0; i < num_task_states; ++i) {
-            w.Key(to_string(static_cast<task_state>(i)));
-            w.Uint64(c.counts[i]);
-            all += c.counts[i];
-          }
-          w.Key("all");
-          w.Uint64(all);
-          w.EndObject();
+          w.Key("detail");
+          write_counters(w, c);
         }));
       },
       on_error(rsp), atom::counters_v, user.id);
@@ -265,7 +185,7 @@ void status(const services& svc, const user_record& u, task_seq seq,
             bool short_form, responder rsp) {
   auto render = [rsp, short_form](const task_status& ts) {
     rsp(json_success([&](json_writer& w) {
-      w.Key("task");
+      w.Key("detail");
       write_task(w, ts, short_form);
     }));
   };
@@ -418,7 +338,7 @@ void mount_task_api(router& r, svc_ptr svc) {
               *svc->sys, svc->scheduler,
               [rsp, svc](task_status& ts) {
                 rsp(json_success([&](json_writer& w) {
-                  w.Key("task");
+                  w.Key("detail");
                   write_info(w, *svc, ts.rec);
                 }));
               },
@@ -438,9 +358,16 @@ void mount_task_api(router& r, svc_ptr svc) {
           ask(*svc->sys, svc->store, ok_reply(rsp), on_error(rsp),
               atom::redeliver_v, *seq);
         }));
+  // Before the other batch operations: the larger body is for this route
+  // only, and only an authenticated caller gets it.
+  m.add("POST", "/task/batch/create", access::required,
+        authed([svc](const user_record& u, request& req, responder rsp) {
+          batch_create(*svc, u, req, std::move(rsp));
+        }),
+        task_batch_rule());
   m.add("POST", "/task/batch/:op", access::required,
         authed([svc](const user_record& u, request& req, responder rsp) {
-          batch(*svc, u, req, std::move(rsp));
+          batch_operation(*svc, u, req, std::move(rsp));
         }));
   m.add("GET", "/task/list", access::required,
         authed([svc](const user_record& u, request& req, responder rsp) {

@@ -165,6 +165,13 @@ caf::error decode_torrent(const std::string& b64, uint64_t max_torrent,
   return caf::none;
 }
 
+/// Checks what the members said and completes `spec` (default bucket,
+/// normalised digests, the decoded torrent): the rules every way of
+/// creating a task shares.
+caf::error check_spec(task_spec& spec, const std::string& rule,
+                      const std::optional<std::string>& torrent_b64, bool form,
+                      user_id uid, uint64_t max_torrent);
+
 } // namespace
 
 caf::error parse_task_request(const std::string& body,
@@ -227,6 +234,27 @@ caf::error parse_task_request(const std::string& body,
     return make_error(ec::too_large, "the request body is larger than "
                                        + std::to_string(max_plain_body)
                                        + " bytes");
+  return check_spec(spec, rule, torrent_b64, form, uid, max_torrent);
+}
+
+caf::error parse_task_object(const rapidjson::Value& obj, user_id uid,
+                             uint64_t max_torrent, task_spec& spec) {
+  spec = task_spec{};
+  spec.origin = face::task_api;
+  if (!obj.IsObject())
+    return bad("a task must be a JSON object");
+  std::string rule;
+  std::optional<std::string> torrent_b64;
+  if (auto err = read_members(obj, spec, rule, torrent_b64))
+    return err;
+  return check_spec(spec, rule, torrent_b64, false, uid, max_torrent);
+}
+
+namespace {
+
+caf::error check_spec(task_spec& spec, const std::string& rule,
+                      const std::optional<std::string>& torrent_b64, bool form,
+                      user_id uid, uint64_t max_torrent) {
   if (form && torrent_b64)
     return bad("the torrent is given twice (a 'torrent' part and a "
                "'torrent' field)");
@@ -281,5 +309,7 @@ caf::error parse_task_request(const std::string& body,
                "authenticated-read");
   return caf::none;
 }
+
+} // namespace
 
 } // namespace skyhaul::http

@@ -8,6 +8,7 @@
 #include <string>
 
 #include <caf/error.hpp>
+#include <rapidjson/fwd.h>
 
 #include "http/body_rule.hpp"
 #include "protocol/ids.hpp"
@@ -40,5 +41,10 @@ caf::error parse_task_request(
   const std::string& body, const std::string& content_type, user_id uid,
   uint64_t max_torrent, task_spec& spec,
   uint64_t max_plain_body = std::numeric_limits<uint64_t>::max());
+
+/// Parses and validates one task of a batch, a JSON object with the
+/// fields of `POST /task` (a torrent in base64 only), by the same rules.
+caf::error parse_task_object(const rapidjson::Value& obj, user_id uid,
+                             uint64_t max_torrent, task_spec& spec);
 
 } // namespace skyhaul::http

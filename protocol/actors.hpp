@@ -28,6 +28,7 @@
 #include "protocol/acl.hpp"
 #include "protocol/announce.hpp"
 #include "protocol/community_write.hpp"
+#include "protocol/event.hpp"
 #include "protocol/transfer_batch.hpp"
 #include "protocol/atoms.hpp"
 #include "protocol/bucket.hpp"
@@ -149,6 +150,31 @@ using pusher_actor = caf::typed_actor<
     // Timer: the next attempt may be due.
     caf::reacts_to<caf::tick_atom>>;
 
+/// Receives the events it subscribed to at the event hub: in id order,
+/// each once, the replayed ones first.
+using event_listener_actor = caf::typed_actor<
+    // One event; a `reset` when the resume point asked for is older than
+    // the log keeps (reload, then go on from the reset's id).
+    caf::reacts_to<atom::event, task_event>>;
+
+/// The live side of the durable event log (actors/event_hub.cpp): the
+/// store appends events in the transactions of the changes they describe
+/// (storage/rules/events.cpp) and publishes them here after the commit;
+/// the hub replays stored events from LMDB and fans live ones out. `GET
+/// /events` (http/events_face.cpp) is one of its subscribers; a C++
+/// program may subscribe any actor with the listener interface.
+using event_hub_actor = caf::typed_actor<
+    // Subscribes `to` to the events the filter names: for a resume, the
+    // stored ones after `after` first, then live ones, with no gap and no
+    // duplicate. Replies the id of the newest stored event once in
+    // effect. Monitors `to`: a listener that quits is unsubscribed.
+    caf::replies_to<atom::watch, event_filter,
+                    event_listener_actor>::with<uint64_t>,
+    // Ends every subscription of `to`.
+    caf::reacts_to<atom::unwatch, event_listener_actor>,
+    // From the store, after a commit: the events it appended, in id order.
+    caf::reacts_to<atom::publish, std::vector<task_event>>>;
+
 /// The only writer of LMDB (actors/store.cpp; the transaction bodies are
 /// plain functions in storage/rules/). Group commit: everything queued
 /// while a commit runs goes into the next transaction, and every reply
@@ -158,6 +184,8 @@ using store_actor = caf::typed_actor<
     // into finished or failed with the matching callback URL set writes the
     // callback's outbox event in the same transaction.
     caf::replies_to<caf::put_atom, task_record>::with<caf::ok_atom>,
+    // Inserts or replaces several task records in one transaction.
+    caf::replies_to<caf::put_atom, std::vector<task_record>>::with<caf::ok_atom>,
     // Removes a task record with its indexes and counters.
     caf::replies_to<atom::erase, task_seq>::with<caf::ok_atom>,
     // Links a blob to bucket/key under the `OnKeyExist` rule.
@@ -228,6 +256,14 @@ using store_actor = caf::typed_actor<
                     int64_t>::with<caf::ok_atom>,
     // Revokes the session stored under a token's SHA-256 hex.
     caf::replies_to<atom::logout, std::string>::with<caf::ok_atom>,
+    // Names the event hub, told of the events of every commit, and the
+    // event log's retention: at most `count` events, none older than
+    // `age_ms` (trimmed a bounded step per commit).
+    caf::reacts_to<atom::notify, event_hub_actor, uint64_t, int64_t>,
+    // From the scheduler: a live task's figures; at most one a second per
+    // task becomes a progress event of the next group commit (no reply:
+    // a download never waits for it).
+    caf::reacts_to<atom::progress, fetch_progress>,
     // Internal: commits what queued up since the last commit.
     caf::reacts_to<caf::tick_atom>>;
 
@@ -269,6 +305,10 @@ using task_actor = fetch_listener_actor::extend_with<torrent_listener_actor>::ex
 using scheduler_actor = caf::typed_actor<
     // Creates a task; replies with its sequence number once it is committed.
     caf::replies_to<atom::create, user_id, task_spec>::with<task_seq>,
+    // Creates every task of a batch in one durable commit; replies their
+    // sequence numbers in the order of the specs.
+    caf::replies_to<atom::create, user_id,
+                    std::vector<task_spec>>::with<std::vector<task_seq>>,
     // Pauses a waiting or downloading task.
     caf::replies_to<atom::pause, user_id, task_seq>::with<caf::ok_atom>,
     // Puts a paused or failed task back into the queue.

@@ -46,3 +46,9 @@ CAF_ADD_ATOM(skyhaul, skyhaul::atom, fetch, "fetch")
 CAF_ADD_ATOM(skyhaul, skyhaul::atom, login, "login")
 CAF_ADD_ATOM(skyhaul, skyhaul::atom, logout, "logout")
 CAF_ADD_ATOM(skyhaul, skyhaul::atom, pushed, "pushed")
+
+// Live events (the event hub and its subscribers).
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, watch, "watch")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, unwatch, "unwatch")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, publish, "publish")
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, event, "event")

@@ -44,6 +44,9 @@ struct transfer_batch;
 struct remote_account;
 struct push_job;
 struct push_attempt;
+// Live events (protocol/event.hpp).
+struct event_filter;
+struct task_event;
 
 } // namespace skyhaul
 
@@ -85,5 +88,9 @@ CAF_ADD_TYPE_ID(skyhaul, (skyhaul::transfer_batch))
 CAF_ADD_TYPE_ID(skyhaul, (skyhaul::remote_account))
 CAF_ADD_TYPE_ID(skyhaul, (skyhaul::push_job))
 CAF_ADD_TYPE_ID(skyhaul, (skyhaul::push_attempt))
+// Live events.
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::event_filter))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::task_event))
+CAF_ADD_TYPE_ID(skyhaul, (std::vector<skyhaul::task_event>))
 
 CAF_END_TYPE_ID_BLOCK(skyhaul)

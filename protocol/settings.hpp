@@ -182,6 +182,13 @@ struct settings {
   /// `login_window_s` before further tries answer 429.
   uint32_t login_max_failures = 5;
   uint32_t login_window_s = 900;
+  // Live events (GET /events and the event subscription).
+  /// The event log keeps at most this many events, none older than
+  /// `event_retention_age_s`; a resume from before them answers `reset`.
+  uint64_t event_retention_count = 100000;
+  uint32_t event_retention_age_s = 7 * 86400;
+  /// Time between two heartbeat comments of an event stream.
+  uint32_t event_heartbeat_ms = 15000;
 };
 
 } // namespace skyhaul

@@ -14,6 +14,8 @@ missing=()
 # npm may come with a nodejs from elsewhere; Debian's package otherwise.
 command -v npm >/dev/null || pkgs+=(npm)
 pkgs+=(python3-requests)  # the Offcloud tests' client, written as debrid managers write theirs
+pkgs+=(tmux)  # the CLI tests: progress bars drawn in a real terminal
+pkgs+=(chromium chromium-driver python3-selenium)  # web UI tests: a real headless browser
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
     || missing+=("$p")

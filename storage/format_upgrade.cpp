@@ -10,6 +10,7 @@
 
 #include "protocol/codec.hpp"
 #include "storage/fsync_file.hpp"
+#include "protocol/event.hpp"
 #include "protocol/push.hpp"
 #include "protocol/remote_account.hpp"
 #include "storage/legacy_format.hpp"
@@ -188,6 +189,8 @@ void upgrade_value(txn& t, table tbl, const std::string& key,
     case table::remote_ids:
     case table::push_jobs:
     case table::push_outcomes:
+    case table::events:
+    case table::event_ids:
       break;
   }
   bad_legacy(tbl, key);
@@ -263,6 +266,7 @@ std::vector<stored_format> current_formats() {
     format_of<session_record>(),
     format_of<remote_account>(), format_of<push_job>(),
     format_of<push_outcome>(),
+    format_of<task_event>(),
   };
 }
 

@@ -34,6 +34,7 @@ constexpr const char* table_names[num_tables] = {
   "posts", "threads", "post_hashes", "metainfo", "levels", "figures",
   "torrent_counters",
   "remote_accounts", "remote_ids", "push_jobs", "push_outcomes",
+  "events", "event_ids",
 };
 
 } // namespace

@@ -57,9 +57,12 @@ enum class table : uint8_t {
   remote_ids,      // id(8) -> user_key_row (the owner)
   push_jobs,       // push seq(8) -> push_job owed
   push_outcomes,   // task seq(8) file(4) -> push_outcome
+  // The event log (storage/event_table).
+  events,    // owner(8) event id(8) -> task_event
+  event_ids, // event id(8) -> user_key_row (the owner), in log order
 };
 
-constexpr size_t num_tables = 29;
+constexpr size_t num_tables = 31;
 
 /// The LMDB name of `t`, for messages.
 const char* table_name(table t);

@@ -1,6 +1,7 @@
 #include "http/offcloud/auth_chain.hpp"
 
 #include "base/crypto.hpp"
+#include "http/cookie.hpp"
 #include "http/offcloud/fields.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/session_table.hpp"
@@ -55,27 +56,7 @@ std::string offered_key(const request& req, bool in_body) {
 }
 
 std::string offered_session(const request& req) {
-  auto& cookies = req.header("cookie");
-  std::string want = std::string{cookie_name} + "=";
-  size_t pos = 0;
-  while (pos < cookies.size()) {
-    auto semi = cookies.find(';', pos);
-    auto item = cookies.substr(pos, semi == std::string::npos
-                                        ? std::string::npos
-                                        : semi - pos);
-    pos = semi == std::string::npos ? cookies.size() : semi + 1;
-    auto first = item.find_first_not_of(' ');
-    if (first == std::string::npos)
-      continue;
-    item = item.substr(first);
-    if (item.rfind(want, 0) == 0) {
-      auto v = item.substr(want.size());
-      if (v.size() >= 2 && v.front() == '"' && v.back() == '"')
-        v = v.substr(1, v.size() - 2);
-      return v;
-    }
-  }
-  return {};
+  return cookie_value(req, cookie_name);
 }
 
 std::string face_key(const services& svc, const user_record& u) {

@@ -8,13 +8,14 @@
 #include <optional>
 #include <string>
 
+#include "http/cookie.hpp"
 #include "http/message.hpp"
 #include "http/services.hpp"
 
 namespace skyhaul::http::offcloud {
 
 /// The session cookie's name, as Offcloud (an Express app) calls it.
-constexpr const char* cookie_name = "connect.sid";
+constexpr const char* cookie_name = session_cookie;
 
 /// The api key a request carries in any of the accepted places, or "";
 /// the body is looked at only when `in_body`.

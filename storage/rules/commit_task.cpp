@@ -1,6 +1,7 @@
 #include "storage/rules/commit_task.hpp"
 
 #include "storage/push_table.hpp"
+#include "storage/rules/events.hpp"
 #include "storage/rules/pushes.hpp"
 #include "storage/rules/replicas.hpp"
 #include "storage/task_table.hpp"
@@ -14,6 +15,7 @@ task_commit commit_task(txn& t, const task_record& rec,
   task_commit out;
   auto old = get_task(t, rec.seq);
   auto* before = old ? &*old : nullptr;
+  task_events(t, before, rec, now_ms, out.events);
   put_task(t, rec, before);
   if (is_terminal(rec.state)) {
     // A torrent that ended has nothing left to resume; one that finished

@@ -4,6 +4,7 @@
 // indexes and per-state counters, and what a transition owes in the same
 // transaction (callbacks, replicas, the torrent cache and resume rows).
 
+#include "protocol/event.hpp"
 #include "protocol/task_record.hpp"
 #include "storage/rules/outbox.hpp"
 
@@ -25,6 +26,8 @@ struct task_commit {
   bool replicas = false;
   /// Push jobs were owed: the pusher has work.
   bool pushes = false;
+  /// The events the transition appended to the event log.
+  std::vector<task_event> events;
 };
 
 /// Inserts or replaces `rec` with its indexes and counters. A move into an
@@ -34,7 +37,8 @@ struct task_commit {
 /// callback the transition owes is written in the same transaction, so a
 /// crash keeps both or neither; with replicas owed, the success callback
 /// waits for their first attempts (`record_replica`), so it can name the
-/// IDCs.
+/// IDCs. The events it tells (storage/rules/events.hpp) are appended to
+/// the event log in the same transaction too.
 task_commit commit_task(txn& t, const task_record& rec,
                         const std::vector<std::string>& idcs,
                         const callback_policy& cb, int64_t now_ms);

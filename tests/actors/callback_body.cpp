@@ -111,6 +111,7 @@ BOOST_AUTO_TEST_CASE(failure_body_names_the_error_the_source_and_the_task) {
   BOOST_CHECK_EQUAL(str(doc, "RequestId"), "4442587FB7D0A2F9");
   BOOST_CHECK_EQUAL(str(doc, "Task"), "bucket/00000000000000000062");
   BOOST_CHECK(!doc.HasMember("Files"));
+  BOOST_CHECK(!doc.HasMember("Uploaded_Files"));
   // Without a message of its own, the code's default message is sent.
   rec.error = ec::internal_error;
   rec.error_message.clear();
@@ -130,6 +131,9 @@ BOOST_AUTO_TEST_CASE(failure_body_lists_the_files_stored_before_failing) {
   BOOST_CHECK_EQUAL(str(f, "Key"), "offline/prefix/movie1");
   BOOST_CHECK_EQUAL(str(f, "ETag"), "\"" + std::string(32, 'a') + "\"");
   BOOST_CHECK_EQUAL(str(f, "Content-Type"), "video/mp4");
+  // The seed's example spells the element Uploaded_Files: the same content.
+  BOOST_REQUIRE(doc.HasMember("Uploaded_Files"));
+  BOOST_CHECK(doc["Uploaded_Files"] == doc["Files"]);
 }
 
 BOOST_AUTO_TEST_CASE(callbacks_are_due_on_transitions_with_a_url) {

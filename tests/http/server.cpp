@@ -146,6 +146,14 @@ scheduler_actor::behavior_type fake_scheduler(scheduler_actor::pointer self,
         c.counts[static_cast<size_t>(task_state::finished)] = 3;
         return c;
       },
+      [log](atom::create, user_id,
+            std::vector<task_spec>& specs) -> std::vector<task_seq> {
+        log->note("create " + std::to_string(specs.size()));
+        std::vector<task_seq> seqs;
+        for (size_t i = 0; i < specs.size(); ++i)
+          seqs.push_back(100 + i);
+        return seqs;
+      },
       [](atom::progress, const fetch_progress&) {},
       [](atom::done, const task_record&) {},
   };
@@ -396,7 +404,7 @@ BOOST_AUTO_TEST_CASE(bad_bodies_never_reach_the_scheduler) {
       = api(bhttp::verb::post, "/task", R"({"url":"magnet:?xt=urn:btih:00"})");
   BOOST_CHECK_EQUAL(magnet.status, 400u);
   BOOST_CHECK(magnet.str("errmsg").find("info-hash") != std::string::npos);
-  auto ftp = api(bhttp::verb::post, "/task", R"({"url":"ftp://h/f"})");
+  auto ftp = api(bhttp::verb::post, "/task", R"({"url":"gopher://h/f"})");
   BOOST_CHECK_EQUAL(ftp.status, 400u);
   BOOST_CHECK(ftp.str("errmsg").find("unsupported scheme")
               != std::string::npos);
@@ -553,6 +561,17 @@ BOOST_AUTO_TEST_CASE(batch_answers_per_tid) {
       results[format_tid(missing_seq).c_str()]["status"].GetString(),
       std::string{"error"});
   BOOST_CHECK(results["bad"].HasMember("errmsg"));
+  // The seed's shape: [tid, message] for each tid that failed, none else.
+  auto& detail = doc["detail"];
+  BOOST_REQUIRE(detail.IsArray());
+  BOOST_REQUIRE_EQUAL(detail.Size(), 2u);
+  std::set<std::string> failed;
+  for (auto& pair : detail.GetArray()) {
+    BOOST_REQUIRE(pair.IsArray() && pair.Size() == 2u);
+    BOOST_CHECK(pair[1].GetStringLength() > 0);
+    failed.insert(pair[0].GetString());
+  }
+  BOOST_CHECK(failed == (std::set<std::string>{format_tid(missing_seq), "bad"}));
 }
 
 BOOST_AUTO_TEST_CASE(settled_status_comes_from_lmdb) {
@@ -575,14 +594,14 @@ BOOST_AUTO_TEST_CASE(settled_status_comes_from_lmdb) {
   auto res = api(bhttp::verb::get, "/task/tid/" + format_tid(77) + "/status");
   BOOST_REQUIRE_MESSAGE(res.status == 200u, res.body);
   auto doc = res.json();
-  auto& task = doc["task"];
+  auto& task = doc["detail"];
   BOOST_CHECK_EQUAL(task["state"].GetString(), std::string{"failed"});
   BOOST_CHECK_EQUAL(task["percent"].GetDouble(), 25.0);
   BOOST_CHECK_EQUAL(task["error"]["code"].GetString(),
                     std::string{"no_such_download_source"});
   auto ex = api(bhttp::verb::get,
                 "/task/tid/" + format_tid(77) + "/status?excerpt=true");
-  BOOST_CHECK(!ex.json()["task"].HasMember("error"));
+  BOOST_CHECK(!ex.json()["detail"].HasMember("error"));
   BOOST_CHECK_EQUAL(
       api(bhttp::verb::get, "/task/tid/" + format_tid(78) + "/status").status,
       404u);
@@ -593,7 +612,7 @@ BOOST_AUTO_TEST_CASE(signed_links_stream_the_file) {
       = api(bhttp::verb::get, "/task/tid/" + format_tid(known_seq) + "/info");
   BOOST_REQUIRE_MESSAGE(info.status == 200u, info.body);
   auto doc = info.json();
-  std::string link = doc["task"]["files"][0]["url"].GetString();
+  std::string link = doc["detail"]["files"][0]["url"].GetString();
   BOOST_CHECK(link.find("/a%20b.bin?expires=") != std::string::npos);
   client c{bound["api"]};
   auto full = c.call(bhttp::verb::get, link);
@@ -635,8 +654,8 @@ BOOST_AUTO_TEST_CASE(keep_alive_answers_in_order) {
   auto second = c.receive();
   BOOST_REQUIRE_MESSAGE(first.status == 200u, first.body);
   auto doc = first.json();
-  BOOST_CHECK_EQUAL(doc["counters"]["waiting"].GetUint64(), 2u);
-  BOOST_CHECK_EQUAL(doc["counters"]["all"].GetUint64(), 5u);
+  BOOST_CHECK_EQUAL(doc["detail"]["waiting"].GetUint64(), 2u);
+  BOOST_CHECK_EQUAL(doc["detail"]["all"].GetUint64(), 5u);
   BOOST_CHECK_EQUAL(second.body, R"({"status":"success"})");
 }
 
@@ -695,6 +714,17 @@ BOOST_AUTO_TEST_CASE(list_passes_the_query) {
             "/task/list?state=downloading&limit=5&cursor=" + format_tid(2));
   BOOST_REQUIRE_MESSAGE(res.status == 200u, res.body);
   BOOST_CHECK_EQUAL(res.str("next"), format_tid(3));
+  // The seed's shape: the excerpts in "detail", the counters beside them.
+  auto doc = res.json();
+  BOOST_REQUIRE(doc["detail"].IsArray() && doc["detail"].Size() == 1u);
+  auto& first = doc["detail"][0];
+  BOOST_CHECK_EQUAL(first["tid"].GetString(), format_tid(3));
+  for (auto key : {"state", "percent", "total_bytes", "title", "eta", "speed"})
+    BOOST_CHECK_MESSAGE(first.HasMember(key), key);
+  BOOST_CHECK(!first.HasMember("url"));
+  BOOST_CHECK_EQUAL(doc["state_counter"]["waiting"].GetUint64(), 2u);
+  BOOST_CHECK_EQUAL(doc["state_counter"]["all"].GetUint64(), 5u);
+  BOOST_CHECK_EQUAL(doc["state_counter"]["invalid"].GetUint64(), 0u);
   BOOST_CHECK_EQUAL(api(bhttp::verb::get, "/task/list?state=gone").status,
                     400u);
   BOOST_CHECK_EQUAL(api(bhttp::verb::get, "/task/list?limit=0").status, 400u);
@@ -750,7 +780,8 @@ bhttp::verb verb_of(const std::string& method) {
 
 /// True when `res` has the error shape of the face `face`.
 bool in_face_shape(const std::string& face, const response& res) {
-  if (face == "task") {
+  // The web UI's pages and JSON answer errors as the Task API does.
+  if (face == "task" || face == "ui" || face == "ui_api") {
     rapidjson::Document doc;
     doc.Parse(res.body.c_str(), res.body.size());
     return !doc.HasParseError() && doc.IsObject() && doc.HasMember("status")
@@ -809,7 +840,7 @@ BOOST_AUTO_TEST_CASE(every_route_refuses_strangers_in_its_faces_shape) {
   const std::map<std::string, unsigned> status_405{
       {"task", 405}, {"offline", 405}, {"s3", 501},
       {"offcloud", 405}, {"offcloud-upload", 405}, {"community", 405},
-      {"tracker", 200}};
+      {"tracker", 200}, {"ui", 405}, {"ui_api", 405}};
   std::set<std::string> open_routes;
   size_t walked = 0;
   for (auto& l : listeners) {
@@ -903,7 +934,10 @@ BOOST_AUTO_TEST_CASE(every_route_refuses_strangers_in_its_faces_shape) {
                                         "api POST /api/logout",
                                         "api GET /api/check",
                                         "api POST /api/check",
-                                        "api GET /cloud/download/:rid/*file"}));
+                                        "api GET /cloud/download/:rid/*file",
+                                        // The web UI's static files.
+                                        "api GET /", "api GET /ui/*file",
+                                        "api GET /ui/api/session"}));
 }
 
 BOOST_AUTO_TEST_CASE(stop_closes_listeners_and_is_idempotent) {

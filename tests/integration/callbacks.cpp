@@ -240,9 +240,9 @@ BOOST_AUTO_TEST_CASE(log_and_redeliver_are_for_the_owner_only) {
   // A task without a callback has nothing to redeliver.
   auto quiet = create(d, R"({"url":")" + org.url("/file/10") + R"("})");
   auto body = d.await_status(quiet, [](const std::string& b) {
-    return json_field(b, "task.state") == "finished";
+    return json_field(b, "detail.state") == "finished";
   });
-  BOOST_REQUIRE_EQUAL(json_field(body, "task.state"), "finished");
+  BOOST_REQUIRE_EQUAL(json_field(body, "detail.state"), "finished");
   auto none = d.api("POST", "/task/tid/" + quiet + "/callbacks/redeliver");
   BOOST_CHECK_EQUAL(none.status, 409);
   auto empty = d.api("GET", "/task/tid/" + quiet + "/callbacks");

@@ -28,8 +28,8 @@ BOOST_AUTO_TEST_CASE(a_loopback_download_is_refused_without_flags) {
   auto tid = create(d, R"({"url":")" + org.url("/file/1000") + R"("})");
   auto body = d.await_status(tid, ended());
   BOOST_CHECK_MESSAGE(state_of(body) == "failed", body);
-  BOOST_CHECK_EQUAL(json_field(body, "task.error.code"), "blocked_address");
-  BOOST_CHECK_MESSAGE(json_field(body, "task.error.message")
+  BOOST_CHECK_EQUAL(json_field(body, "detail.error.code"), "blocked_address");
+  BOOST_CHECK_MESSAGE(json_field(body, "detail.error.message")
                               .find("refused to connect to 127.0.0.1")
                           != std::string::npos,
                       body);

@@ -220,7 +220,7 @@ BOOST_FIXTURE_TEST_CASE(authentication_errors, fixture) {
   BOOST_CHECK_EQUAL(s3_code(res.body), "InvalidAccessKeyId");
   // Nothing of the refused requests became a task.
   auto counters = d.api("GET", "/task/state_counter").body;
-  BOOST_CHECK_EQUAL(json_field(counters, "counters.all"), "0");
+  BOOST_CHECK_EQUAL(json_field(counters, "detail.all"), "0");
 }
 
 BOOST_FIXTURE_TEST_CASE(bad_input_gets_the_seed_error_codes, fixture) {
@@ -233,7 +233,7 @@ BOOST_FIXTURE_TEST_CASE(bad_input_gets_the_seed_error_codes, fixture) {
                    + "\",\"FailureCallbackUrl\":\"" + o.url("/status/200")
                    + "\"";
   std::vector<bad_case> cases = {
-      {"{\"Url\":\"ftp://example.com/x\"" + cb + "}", 400, "InvalidURI"},
+      {"{\"Url\":\"gopher://example.com/x\"" + cb + "}", 400, "InvalidURI"},
       {"{\"Url\":\"http://\"" + cb + "}", 400, "InvalidURI"},
       {"{\"Url\":\"not a url\"" + cb + "}", 400, "InvalidURI"},
       {"{\"Url\":\"magnet:?dn=no-hash&tr=http%3A%2F%2Ft%2Fa\"" + cb + "}", 400,
@@ -278,7 +278,7 @@ BOOST_FIXTURE_TEST_CASE(bad_input_gets_the_seed_error_codes, fixture) {
   BOOST_CHECK_EQUAL(s3_code(res2.body), "InvalidBucketName");
   // Nothing was written: no task, and nothing outside the data dir.
   auto counters = d.api("GET", "/task/state_counter").body;
-  BOOST_CHECK_EQUAL(json_field(counters, "counters.all"), "0");
+  BOOST_CHECK_EQUAL(json_field(counters, "detail.all"), "0");
   BOOST_CHECK(!std::filesystem::exists(
       std::filesystem::path{d.data_dir()}.parent_path() / "etc"));
 }
@@ -401,8 +401,8 @@ BOOST_AUTO_TEST_CASE(torrent_urls_and_magnets_are_accepted) {
   auto body = await_state(d, d.admin(), "bt-accept", magnet, "TASK_DOING");
   BOOST_CHECK_EQUAL(json_field(body, "Percent"), "0.00");
   auto status = d.api("GET", "/task/tid/" + magnet + "/status").body;
-  BOOST_CHECK_EQUAL(json_field(status, "task.torrent.metadata"), "fetching");
-  BOOST_CHECK_EQUAL(json_field(status, "task.torrent.info_hash"), hash);
+  BOOST_CHECK_EQUAL(json_field(status, "detail.torrent.metadata"), "fetching");
+  BOOST_CHECK_EQUAL(json_field(status, "detail.torrent.info_hash"), hash);
   BOOST_CHECK_EQUAL(offline(d, d.admin(), "DELETE", "/bt-accept/" + magnet)
                         .status,
                     204);
@@ -410,7 +410,7 @@ BOOST_AUTO_TEST_CASE(torrent_urls_and_magnets_are_accepted) {
   for (auto& [url, code] : std::vector<std::pair<std::string, std::string>>{
            {"magnet:?dn=no-hash", "InvalidURI"},
            {"magnet:?xt=urn:btih:" + std::string(39, 'd'), "InvalidURI"},
-           {"ftp://h/pack.torrent", "InvalidURI"}}) {
+           {"gopher://h/pack.torrent", "InvalidURI"}}) {
     auto res = offline(d, d.admin(), "PUT", "/bt-accept",
                        "{\"Url\":\"" + url + "\"" + cb + "}");
     BOOST_CHECK_MESSAGE(res.status == 400 && s3_code(res.body) == code,
@@ -428,6 +428,6 @@ BOOST_AUTO_TEST_CASE(torrent_urls_and_magnets_are_accepted) {
   BOOST_CHECK_EQUAL(s3_code(res.body), "InvalidArgument");
   // Only the two accepted ones became tasks.
   BOOST_CHECK_EQUAL(
-      json_field(d.api("GET", "/task/state_counter").body, "counters.all"),
+      json_field(d.api("GET", "/task/state_counter").body, "detail.all"),
       "2");
 }

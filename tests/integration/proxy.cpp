@@ -284,7 +284,7 @@ BOOST_AUTO_TEST_CASE(a_task_chooses_its_proxy_over_the_default) {
   body = download(d, org.url("/file/803"), R"(,"proxy":"nope")");
   BOOST_CHECK_MESSAGE(state_of(body) == "failed", body);
   BOOST_CHECK_MESSAGE(
-      contains(json_field(body, "task.error.message"), "unknown proxy 'nope'"),
+      contains(json_field(body, "detail.error.message"), "unknown proxy 'nope'"),
       body);
   BOOST_CHECK(!contains(org.log(), "/file/803"));
   BOOST_CHECK(!contains(tiny.log(), "/file/803"));
@@ -324,8 +324,8 @@ BOOST_AUTO_TEST_CASE(the_origin_is_checked_before_the_proxy_sees_it) {
       d.start();
       auto body = download(d, with_host(org, "127.0.0.2", "/file/55"));
       BOOST_CHECK_MESSAGE(state_of(body) == "failed", body);
-      BOOST_CHECK_EQUAL(json_field(body, "task.error.code"), "blocked_address");
-      BOOST_CHECK_MESSAGE(contains(json_field(body, "task.error.message"),
+      BOOST_CHECK_EQUAL(json_field(body, "detail.error.code"), "blocked_address");
+      BOOST_CHECK_MESSAGE(contains(json_field(body, "detail.error.message"),
                                    "refused to connect to 127.0.0.2"),
                           body);
       BOOST_CHECK(!contains(tiny.log(), "127.0.0.2"));
@@ -347,8 +347,8 @@ BOOST_AUTO_TEST_CASE(the_proxy_address_is_checked_too) {
   d.start();
   auto body = download(d, org.url("/file/57"));
   BOOST_CHECK_MESSAGE(state_of(body) == "failed", body);
-  BOOST_CHECK_EQUAL(json_field(body, "task.error.code"), "blocked_address");
-  BOOST_CHECK_MESSAGE(contains(json_field(body, "task.error.message"),
+  BOOST_CHECK_EQUAL(json_field(body, "detail.error.code"), "blocked_address");
+  BOOST_CHECK_MESSAGE(contains(json_field(body, "detail.error.message"),
                                "proxy 'far': refused to connect to 127.0.0.3"),
                       body);
   BOOST_CHECK(!contains(tiny.log(), "Request (file descriptor"));
@@ -368,7 +368,7 @@ BOOST_AUTO_TEST_CASE(a_torrent_url_is_fetched_through_the_proxy) {
                  + proxy_entry("socks", "socks5://" + socks.address()) + "],";
   auto torrent_url = org.url("/files/one.torrent");
   auto metainfo_or_end = [](const std::string& body) {
-    return json_field(body, "task.torrent.metadata") == "received"
+    return json_field(body, "detail.torrent.metadata") == "received"
            || ended()(body);
   };
   {
@@ -379,7 +379,7 @@ BOOST_AUTO_TEST_CASE(a_torrent_url_is_fetched_through_the_proxy) {
     auto tid = create(d, R"({"url":")" + torrent_url + R"("})");
     // Once the metainfo is in, the task shows the torrent's file.
     auto body = d.await_status(tid, metainfo_or_end);
-    BOOST_CHECK_MESSAGE(json_field(body, "task.torrent.metadata") == "received",
+    BOOST_CHECK_MESSAGE(json_field(body, "detail.torrent.metadata") == "received",
                         body);
     BOOST_CHECK_MESSAGE(contains(tiny.log(), "/files/one.torrent"), tiny.log());
   }
@@ -393,7 +393,7 @@ BOOST_AUTO_TEST_CASE(a_torrent_url_is_fetched_through_the_proxy) {
     auto body = d.await_status(create(d, R"({"url":")" + torrent_url + R"("})"),
                                ended());
     BOOST_CHECK_MESSAGE(state_of(body) == "failed", body);
-    BOOST_CHECK_MESSAGE(contains(json_field(body, "task.error.message"),
+    BOOST_CHECK_MESSAGE(contains(json_field(body, "detail.error.message"),
                                  "cannot carry a torrent's peers"),
                         body);
     BOOST_CHECK(!contains(socks.log(), "connected"));
@@ -406,7 +406,7 @@ BOOST_AUTO_TEST_CASE(a_torrent_url_is_fetched_through_the_proxy) {
     d.start();
     auto tid = create(d, R"({"url":")" + torrent_url + R"("})");
     auto body = d.await_status(tid, metainfo_or_end);
-    BOOST_CHECK_MESSAGE(json_field(body, "task.torrent.metadata") == "received",
+    BOOST_CHECK_MESSAGE(json_field(body, "detail.torrent.metadata") == "received",
                         body);
     BOOST_CHECK_MESSAGE(contains(socks.log(), "connected to 127.0.0.1:"
                                                   + std::to_string(org.port())),

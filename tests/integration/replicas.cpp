@@ -84,7 +84,7 @@ BOOST_AUTO_TEST_CASE(objects_are_replicated_and_reported_per_idc) {
     BOOST_CHECK(has(info, "\"failure_idc\":[\"idc2\"]"));
     BOOST_CHECK_EQUAL(
         json_field(d.api("GET", "/task/tid/" + tid + "/status").body,
-                   "task.state"),
+                   "detail.state"),
         "finished");
   }
   BOOST_CHECK(s3.object("mirror", "a/small one.bin") == origin_content(70000));

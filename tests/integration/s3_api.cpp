@@ -155,11 +155,11 @@ struct fixture {
     auto status = d.await_status(
         tid,
         [](const std::string& b) {
-          auto s = json_field(b, "task.state");
+          auto s = json_field(b, "detail.state");
           return s == "finished" || s == "failed" || s == "cancelled";
         },
         30s, owner.api_key);
-    BOOST_REQUIRE_MESSAGE(json_field(status, "task.state") == "finished",
+    BOOST_REQUIRE_MESSAGE(json_field(status, "detail.state") == "finished",
                           status);
   }
 

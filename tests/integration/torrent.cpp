@@ -41,7 +41,7 @@ std::vector<std::string> flags(std::vector<std::string> more = {}) {
 
 auto done_at_least(uint64_t n) {
   return [n](const std::string& body) {
-    auto v = json_field(body, "task.done_bytes");
+    auto v = json_field(body, "detail.done_bytes");
     return !v.empty() && std::stoull(v) >= n;
   };
 }
@@ -119,7 +119,7 @@ BOOST_AUTO_TEST_CASE(torrent_url_with_a_subset_of_files) {
   BOOST_CHECK(body.find("b.bin") == std::string::npos);
   BOOST_CHECK_EQUAL(d.api("GET", "/download/" + tid + "/pack/sub/b.bin").status,
                     404);
-  BOOST_CHECK_EQUAL(json_field(body, "task.total_bytes"), "305000");
+  BOOST_CHECK_EQUAL(json_field(body, "detail.total_bytes"), "305000");
   // Nothing is left behind in the partial folder (removed by a worker
   // right after the task ends).
   auto partial = d.data_dir() + "/partial/" + tid;
@@ -136,7 +136,7 @@ BOOST_AUTO_TEST_CASE(torrent_url_with_a_subset_of_files) {
   auto big = d.api("POST", "/task", R"({"torrent":")" + base64(junk) + "\"}");
   BOOST_REQUIRE_MESSAGE(big.status == 200, big.status << " " << big.body);
   auto failed = d.await_status(json_field(big.body, "tid"), ended(), 30s);
-  BOOST_CHECK_EQUAL(json_field(failed, "task.error.code"),
+  BOOST_CHECK_EQUAL(json_field(failed, "detail.error.code"),
                     "download_source_exception");
   std::string huge(17 << 20, 'd');
   BOOST_CHECK_EQUAL(
@@ -237,16 +237,16 @@ BOOST_AUTO_TEST_CASE(kill_9_then_resume_data_then_pause_and_resume) {
     tid = create(d, R"({"torrent":")" + base64(t.bytes()) + R"("})");
     auto body = d.await_status(tid, done_at_least(2 << 20), 60s);
     BOOST_REQUIRE_MESSAGE(done_at_least(2 << 20)(body), body);
-    before = std::stoull(json_field(body, "task.done_bytes"));
+    before = std::stoull(json_field(body, "detail.done_bytes"));
     // The live status has the torrent's own figures.
-    BOOST_CHECK_EQUAL(json_field(body, "task.torrent.info_hash"), t.info_hash);
-    BOOST_CHECK_EQUAL(json_field(body, "task.torrent.metadata"), "received");
-    BOOST_CHECK_EQUAL(json_field(body, "task.torrent.total_size"),
+    BOOST_CHECK_EQUAL(json_field(body, "detail.torrent.info_hash"), t.info_hash);
+    BOOST_CHECK_EQUAL(json_field(body, "detail.torrent.metadata"), "received");
+    BOOST_CHECK_EQUAL(json_field(body, "detail.torrent.total_size"),
                       std::to_string(size));
-    BOOST_CHECK_EQUAL(json_field(body, "task.torrent.peers"), "1");
+    BOOST_CHECK_EQUAL(json_field(body, "detail.torrent.peers"), "1");
     BOOST_CHECK(body.find("\"progress\":\"") != std::string::npos);
     auto info = d.api("GET", "/task/tid/" + tid + "/info").body;
-    BOOST_CHECK_EQUAL(json_field(info, "task.source.upload"), "true");
+    BOOST_CHECK_EQUAL(json_field(info, "detail.source.upload"), "true");
     BOOST_CHECK(info.find(base64(t.bytes()).substr(0, 40)) == std::string::npos);
     BOOST_CHECK_EQUAL(json_field(d.api("GET", "/config").body, "config.bt_seed"),
                       "stop");
@@ -391,8 +391,8 @@ BOOST_AUTO_TEST_CASE(bad_sources_fail_clearly) {
     auto tid = json_field(res.body, "tid");
     auto body = d.await_status(tid, ended(), 30s);
     BOOST_CHECK_MESSAGE(state_of(body) == "failed", body);
-    BOOST_CHECK_MESSAGE(json_field(body, "task.error.code") == code, body);
-    BOOST_CHECK_MESSAGE(json_field(body, "task.error.message").find(words)
+    BOOST_CHECK_MESSAGE(json_field(body, "detail.error.code") == code, body);
+    BOOST_CHECK_MESSAGE(json_field(body, "detail.error.message").find(words)
                             != std::string::npos,
                         body);
     // Nothing was stored.

@@ -158,7 +158,7 @@ BOOST_AUTO_TEST_CASE(a_format_0_data_dir_is_upgraded_and_its_work_goes_on) {
                       key).body;
   BOOST_CHECK_EQUAL(state_of(failed), "failed");
   auto& old_failed = doc["states"]["failed"];
-  BOOST_CHECK_EQUAL(json_field(failed, "task.error.message"),
+  BOOST_CHECK_EQUAL(json_field(failed, "detail.error.message"),
                     old_failed["error"]["message"].GetString());
   std::string event_id
     = doc["callbacks"]["callbacks"][0]["event_id"].GetString();
@@ -179,7 +179,7 @@ BOOST_AUTO_TEST_CASE(a_format_0_data_dir_is_upgraded_and_its_work_goes_on) {
   auto paused
     = d.api("GET", "/task/tid/" + tid("paused") + "/status", {}, key).body;
   BOOST_CHECK_EQUAL(state_of(paused), "paused");
-  BOOST_CHECK_EQUAL(json_field(paused, "task.done_bytes"),
+  BOOST_CHECK_EQUAL(json_field(paused, "detail.done_bytes"),
                     std::to_string(doc["partial_bytes"]["paused"].GetUint()));
   BOOST_REQUIRE_EQUAL(
     d.api("PUT", "/task/tid/" + tid("paused") + "?act=resume", {}, key).status,
@@ -200,7 +200,7 @@ BOOST_AUTO_TEST_CASE(a_format_0_data_dir_is_upgraded_and_its_work_goes_on) {
   }
   auto bt = d.api("GET", "/task/tid/" + tid("torrent") + "/status", {}, key);
   BOOST_CHECK_EQUAL(state_of(bt.body), "paused");
-  BOOST_CHECK_EQUAL(json_field(bt.body, "task.torrent.info_hash"),
+  BOOST_CHECK_EQUAL(json_field(bt.body, "detail.torrent.info_hash"),
                     doc["torrent"]["info_hash"].GetString());
   BOOST_REQUIRE_EQUAL(
     d.api("PUT", "/task/tid/" + tid("torrent") + "?act=resume", {}, key).status,

@@ -92,6 +92,14 @@ std::string json_field(const std::string& json, const std::string& path) {
     auto dot = rest.find('.');
     auto name = rest.substr(0, dot);
     rest = dot == std::string::npos ? "" : rest.substr(dot + 1);
+    if (v->IsArray() && !name.empty()
+        && name.find_first_not_of("0123456789") == std::string::npos) {
+      auto i = std::stoul(name);
+      if (i >= v->Size())
+        return {};
+      v = &(*v)[static_cast<rapidjson::SizeType>(i)];
+      continue;
+    }
     if (!v->IsObject() || !v->HasMember(name.c_str()))
       return {};
     v = &(*v)[name.c_str()];

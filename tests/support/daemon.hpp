@@ -25,7 +25,8 @@ response http(const std::string& method, const std::string& url,
               const std::vector<std::string>& headers = {});
 
 /// Reads a JSON string or number field of a flat JSON object; empty when
-/// absent. `path` may name a nested field with dots, e.g. "task.state".
+/// absent. `path` may name a nested field with dots, e.g. "detail.state",
+/// and an array element by its index, e.g. "detail.0.tid".
 std::string json_field(const std::string& json, const std::string& path);
 
 /// Credentials of a user as printed by `skyhauld user add`.

@@ -12,7 +12,7 @@ namespace skyhaul::test {
 
 /// The `task.state` of a status body.
 inline std::string state_of(const std::string& body) {
-  return json_field(body, "task.state");
+  return json_field(body, "detail.state");
 }
 
 /// A predicate for `await_status`: the task has ended.
