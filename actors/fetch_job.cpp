@@ -1,7 +1,8 @@
-#include "actors/fetch_job.hpp"
+#include "actors/fetch_transfer.hpp"
 
 #include "actors/http_fetch.hpp"
 #include "actors/proxy_route.hpp"
+#include "actors/segment_state.hpp"
 #include "base/metrics.hpp"
 #include "protocol/text.hpp"
 #include "storage/digest.hpp"
@@ -19,90 +20,12 @@
 
 namespace skyhaul {
 
+bool is_remote_file_url(const std::string& url) {
+  auto scheme = ascii_lower(url.substr(0, url.find(':')));
+  return scheme == "ftp" || scheme == "ftps" || scheme == "sftp";
+}
+
 using clock_type = std::chrono::steady_clock;
-
-/// One running download.
-struct transfer : curl_job {
-  std::shared_ptr<fetch_jobs> owner;
-  fetch_request req;
-  fetch_listener_actor who;
-  CURL* easy = nullptr;
-  int fd = -1;
-  /// The partial file opened with O_DIRECT; -1 where the file system has
-  /// no direct I/O (tmpfs).
-  int direct_fd = -1;
-  /// Hashes the body and writes it to `fd`/`direct_fd` on its workers.
-  storage::digest_set digests;
-  /// Bytes of the file received: on disk, or queued to be written.
-  uint64_t on_disk = 0;
-  /// Headers of the current response (reset by every status line).
-  long status = 0;
-  int64_t content_length = -1;
-  std::string content_range;
-  std::string etag;
-  std::string last_modified;
-  std::string disposition;
-  std::string content_type;
-  std::string location;
-  bool headers_done = false;
-  /// The response body goes to the file (a 2xx answer to our request).
-  bool writing = false;
-  /// 416 for a file that is complete already.
-  bool complete_already = false;
-  int64_t total = -1;
-  ec forced = ec::none;
-  std::string forced_message;
-  std::string file_name;
-  /// Speed over a sliding window.
-  clock_type::time_point last_report = clock_type::now();
-  uint64_t last_report_bytes = 0;
-  uint64_t speed = 0;
-  /// Extra request headers (If-Range); freed with the transfer.
-  curl_slist* headers = nullptr;
-  /// The proxy of this transfer (the loop's list outlives it); nullptr:
-  /// direct.
-  const proxy_config* proxy = nullptr;
-  /// A socks5 proxy's checked origin addresses (CURLOPT_RESOLVE).
-  std::string pins;
-  curl_slist* resolve = nullptr;
-  /// Through a proxy under a policy: redirects are followed here, each
-  /// target checked first, not by curl.
-  bool check_redirects = false;
-
-  ~transfer() override {
-    close_file();
-    curl_slist_free_all(headers);
-    curl_slist_free_all(resolve);
-    if (owner) {
-      auto i = owner->running_.find(req.seq);
-      if (i != owner->running_.end() && i->second == this)
-        owner->running_.erase(i);
-    }
-  }
-
-  /// Every byte received reaches the file before it closes, so a paused
-  /// or failed download resumes from all of them. Idempotent.
-  void close_file() {
-    digests.end_writes();
-    if (direct_fd >= 0)
-      ::close(direct_fd);
-    if (fd >= 0)
-      ::close(fd);
-    direct_fd = fd = -1;
-  }
-
-  std::string validator() const {
-    return !etag.empty() ? etag : last_modified;
-  }
-
-  const base::net_policy* policy() const override;
-  bool prepare(CURL* e) override;
-  /// Starts the next hop of a redirect that `check_redirects` keeps from
-  /// curl; true when it did (or failed the transfer in `forced`: false).
-  bool follow(CURL* e, CURLcode code);
-  void finished(CURL* e, CURLcode code) override;
-  void tick(clock_type::time_point now) override;
-};
 
 namespace {
 
@@ -135,6 +58,21 @@ void send_progress(transfer& t) {
   caf::anon_send(t.who, atom::progress_v, std::move(p));
 }
 
+/// The answer to the probe's `bytes=0-` asks for parts: a file of at
+/// least two parts whose ETag or Last-Modified the parts can send as
+/// If-Range, within the size limit.
+bool segmentable(const transfer& t) {
+  unsigned long long first = 0, last = 0, total = 0;
+  if (std::sscanf(t.content_range.c_str(), "bytes %llu-%llu/%llu", &first,
+                  &last, &total)
+          != 3
+      || first != 0 || t.validator().empty())
+    return false;
+  if (t.req.max_size >= 0 && total > static_cast<uint64_t>(t.req.max_size))
+    return false;
+  return total >= 2 * std::max<uint64_t>(t.req.min_split_size, 1);
+}
+
 /// Called once the headers of the final (non-redirect) response are in.
 bool on_headers(transfer& t) {
   t.headers_done = true;
@@ -163,6 +101,9 @@ bool on_headers(transfer& t) {
     t.total = total[0] != '*' && total[0] != 0 ? std::atoll(total)
                                                : int64_t(last + 1);
     t.writing = true;
+  } else if (t.status == 206 && t.probe && segmentable(t)) {
+    t.handoff = true;
+    return false;
   } else if (t.status == 416 && t.on_disk > 0) {
     // Range past the end: complete when the source is exactly this long.
     auto slash = t.content_range.find('/');
@@ -195,6 +136,8 @@ bool on_headers(transfer& t) {
 
 size_t header_cb(char* p, size_t size, size_t n, void* ud) {
   auto& t = *static_cast<transfer*>(ud);
+  if (t.remote_file)
+    return size * n; // server replies, not headers
   std::string line(p, size * n);
   if (line.rfind("HTTP/", 0) == 0) {
     t.status = 0;
@@ -235,11 +178,24 @@ size_t header_cb(char* p, size_t size, size_t n, void* ud) {
   return size * n;
 }
 
+/// FTP and SFTP say the size before the first byte: what is left after
+/// the resume offset.
+void learn_remote_size(transfer& t) {
+  curl_off_t left = -1;
+  curl_easy_getinfo(t.easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &left);
+  if (left >= 0)
+    t.total = static_cast<int64_t>(t.on_disk) + left;
+  t.file_name = file_name_from({}, t.req.url);
+  send_progress(t);
+}
+
 size_t write_cb(char* p, size_t size, size_t n, void* ud) {
   auto& t = *static_cast<transfer*>(ud);
   auto len = size * n;
   if (!t.writing)
     return len;
+  if (t.remote_file && t.total < 0)
+    learn_remote_size(t);
   if (t.req.max_size >= 0
       && t.on_disk + len > static_cast<uint64_t>(t.req.max_size)) {
     t.forced = ec::too_large;
@@ -262,16 +218,14 @@ size_t write_cb(char* p, size_t size, size_t n, void* ud) {
 
 const base::net_policy everything{true};
 
-/// The policy a request's connections are checked against.
-const base::net_policy& policy_of(const fetch_request& req,
-                                  const curl_loop& loop) {
-  return req.allow_private ? everything : loop.defaults().policy;
-}
-
 } // namespace
 
-const base::net_policy* transfer::policy() const {
+const base::net_policy* fetch_policy(const fetch_request& req) {
   return req.allow_private ? &everything : nullptr;
+}
+
+const base::net_policy* transfer::policy() const {
+  return fetch_policy(req);
 }
 
 bool transfer::prepare(CURL* e) {
@@ -290,7 +244,26 @@ bool transfer::prepare(CURL* e) {
   curl_easy_setopt(e, CURLOPT_HEADERDATA, this);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, this);
-  if (on_disk > 0) {
+  if (remote_file) {
+    // Only these jobs may use these protocols, and never by redirect.
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "ftp,ftps,sftp");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    // REST (FTP) or a seek (SFTP) from the bytes on disk.
+    curl_easy_setopt(e, CURLOPT_RESUME_FROM_LARGE,
+                     static_cast<curl_off_t>(on_disk));
+    // The data connection's address is the control connection's: a
+    // server cannot point it elsewhere (the policy checks both anyway).
+    curl_easy_setopt(e, CURLOPT_FTP_SKIP_PASV_IP, 1L);
+    // ftps:// is explicit TLS (AUTH TLS, RFC 4217) on the FTP port, as
+    // most servers offer it; curl's own ftps:// would be implicit TLS.
+    if (ascii_lower(req.url.substr(0, 7)) == "ftps://") {
+      ftp_url = "ftp://" + req.url.substr(7);
+      curl_easy_setopt(e, CURLOPT_URL, ftp_url.c_str());
+      curl_easy_setopt(e, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
+    }
+    writing = true;
+    headers_done = true;
+  } else if (on_disk > 0) {
     auto range = std::to_string(on_disk) + "-";
     curl_easy_setopt(e, CURLOPT_RANGE, range.c_str());
     if (!req.validator.empty()) {
@@ -298,6 +271,8 @@ bool transfer::prepare(CURL* e) {
       headers = curl_slist_append(nullptr, hdr.c_str());
       curl_easy_setopt(e, CURLOPT_HTTPHEADER, headers);
     }
+  } else if (probe) {
+    curl_easy_setopt(e, CURLOPT_RANGE, "0-");
   }
   if (proxy) {
     apply_proxy(e, *proxy, pins, resolve);
@@ -336,13 +311,33 @@ void transfer::finished(CURL* e, CURLcode code) {
   auto& t = *this;
   if (follow(e, code))
     return;
+  if (handoff) {
+    // Nothing of the body was taken: the parts fetch all of it.
+    segment_state s;
+    s.total = std::strtoull(
+        content_range.c_str() + content_range.find('/') + 1, nullptr, 10);
+    s.validator = validator();
+    char* eff = nullptr;
+    curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &eff);
+    s.url = eff ? eff : req.url;
+    s.plan = segment_plan(s.total, std::max<uint32_t>(req.connections, 1),
+                          req.min_split_size);
+    s.file_name = file_name;
+    s.content_type = content_type;
+    close_file();
+    owner->running_.erase(req.seq);
+    auto jobs = owner;
+    jobs->segment(req, who, proxy, std::move(s));
+    return;
+  }
   fetch_result res;
   res.seq = t.req.seq;
   res.http_status = static_cast<uint32_t>(t.status);
   res.validator = t.validator();
   res.file_name = t.file_name;
   res.content_type = t.content_type;
-  auto ok_status = (t.status >= 200 && t.status < 300) || t.complete_already;
+  auto ok_status = (t.status >= 200 && t.status < 300) || t.complete_already
+                   || (t.remote_file && code == CURLE_OK);
   if (t.forced == ec::none && code != CURLE_OK && !refusal().empty()) {
     // A refused address ends the transfer only when no other address of
     // the name worked.
@@ -359,6 +354,19 @@ void transfer::finished(CURL* e, CURLcode code) {
   } else if (code != CURLE_OK) {
     res.message = error_text()[0] != 0 ? error_text() : curl_easy_strerror(code);
     switch (code) {
+    case CURLE_REMOTE_FILE_NOT_FOUND:
+      res.code = ec::no_such_download_source;
+      break;
+    case CURLE_LOGIN_DENIED:
+    case CURLE_REMOTE_ACCESS_DENIED:
+      res.code = ec::download_source_exception;
+      break;
+    case CURLE_BAD_DOWNLOAD_RESUME:
+      // The file is shorter than the bytes on disk: it changed.
+      start_over(t);
+      res.code = ec::download_source_exception;
+      res.transient = true;
+      break;
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_URL_MALFORMAT:
       res.code = ec::invalid_uri;
@@ -414,143 +422,6 @@ void transfer::tick(clock_type::time_point now) {
   last_report_bytes = on_disk;
   if (headers_done && writing)
     send_progress(*this);
-}
-
-fetch_jobs::fetch_jobs(std::shared_ptr<curl_loop> loop,
-                       uint64_t global_rate_limit)
-    : loop_(std::move(loop)), global_rate_limit_(global_rate_limit) {
-}
-
-void fetch_jobs::start(fetch_request req, fetch_listener_actor who) {
-  auto self = shared_from_this();
-  loop_->post([self, req = std::move(req),
-               who = std::move(who)](curl_loop& loop) mutable {
-    self->add(loop, std::move(req), std::move(who));
-  });
-}
-
-void fetch_jobs::stop(task_seq seq) {
-  auto self = shared_from_this();
-  loop_->post([self, seq](curl_loop& loop) {
-    self->checking_.erase(seq);
-    auto i = self->running_.find(seq);
-    if (i == self->running_.end())
-      return;
-    loop.remove(i->second);
-    self->rebalance();
-  });
-}
-
-void fetch_jobs::close() {
-  closed_ = true;
-  loop_->drop(this);
-}
-
-void fetch_jobs::fail(const fetch_request& req, const fetch_listener_actor& who,
-                      ec code, std::string msg, bool transient) {
-  fetch_result res;
-  res.seq = req.seq;
-  res.code = code;
-  res.message = std::move(msg);
-  res.transient = transient;
-  caf::anon_send(who, atom::done_v, std::move(res));
-  rebalance();
-}
-
-void fetch_jobs::add(curl_loop& loop, fetch_request req,
-                     fetch_listener_actor who) {
-  if (auto i = running_.find(req.seq); i != running_.end())
-    loop.remove(i->second);
-  checking_.erase(req.seq);
-  const proxy_config* proxy = nullptr;
-  if (!req.proxy_id.empty()) {
-    proxy = find_proxy(loop.defaults().proxies, req.proxy_id);
-    if (!proxy)
-      return fail(req, who, ec::invalid_argument,
-                  "unknown proxy '" + req.proxy_id
-                    + "': the configuration has no proxy of that id");
-  }
-  auto& policy = policy_of(req, loop);
-  if (!proxy || policy.allows_everything())
-    return launch(loop, std::move(req), std::move(who), proxy, {}, false);
-  // Resolving blocks: a thread of its own does it, and the loop goes on.
-  // A stop, a newer start or the close meanwhile makes its answer stale.
-  auto gen = ++generation_;
-  checking_[req.seq] = gen;
-  std::thread{[self = shared_from_this(), req = std::move(req),
-               who = std::move(who), policy, gen]() mutable {
-    bool unresolved = false;
-    std::string pins;
-    auto refusal = check_origin(req.url, policy, unresolved, pins);
-    self->loop_->post([self, req = std::move(req), who = std::move(who), gen,
-                       refusal = std::move(refusal), unresolved,
-                       pins = std::move(pins)](curl_loop& loop) mutable {
-      auto i = self->checking_.find(req.seq);
-      if (self->closed_ || i == self->checking_.end() || i->second != gen)
-        return;
-      self->checking_.erase(i);
-      if (!refusal.empty())
-        return self->fail(req, who,
-                          unresolved ? ec::download_source_exception
-                                     : ec::blocked_address,
-                          std::move(refusal), unresolved);
-      auto* proxy = find_proxy(loop.defaults().proxies, req.proxy_id);
-      self->launch(loop, std::move(req), std::move(who), proxy,
-                   std::move(pins), true);
-    });
-  }}.detach();
-}
-
-void fetch_jobs::launch(curl_loop& loop, fetch_request req,
-                        fetch_listener_actor who, const proxy_config* proxy,
-                        std::string pins, bool check_redirects) {
-  auto t = std::make_unique<transfer>();
-  t->group = this;
-  t->req = std::move(req);
-  t->who = std::move(who);
-  t->proxy = proxy;
-  t->pins = std::move(pins);
-  t->check_redirects = check_redirects;
-  auto fail_now = [&](ec code, std::string msg) {
-    fail(t->req, t->who, code, std::move(msg));
-  };
-  std::error_code err;
-  std::filesystem::create_directories(
-      std::filesystem::path(t->req.path).parent_path(), err);
-  t->fd = ::open(t->req.path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-  if (t->fd < 0)
-    return fail_now(ec::internal_error,
-                    "cannot open " + t->req.path + ": " + std::strerror(errno));
-  // Resume: the bytes on disk are hashed again, so the digests cover the
-  // whole file. Reading them blocks the loop briefly, once per resume.
-  t->on_disk = storage::feed_file(t->digests, t->req.path, t->req.offset);
-  ::ftruncate(t->fd, static_cast<off_t>(t->on_disk));
-  t->direct_fd = ::open(t->req.path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
-  t->digests.write_to(t->fd, t->direct_fd, t->on_disk);
-  t->last_report_bytes = t->on_disk;
-  // Registered before the loop owns it: the job's destructor, whenever it
-  // runs, takes it out again.
-  auto* raw = t.get();
-  t->owner = shared_from_this();
-  running_[raw->req.seq] = raw;
-  loop.add(std::move(t));
-  rebalance();
-}
-
-void fetch_jobs::rebalance() {
-  // The global limit is shared evenly; a per-task limit caps each share.
-  if (running_.empty())
-    return;
-  uint64_t share = 0;
-  if (global_rate_limit_ > 0)
-    share = std::max<uint64_t>(1, global_rate_limit_ / running_.size());
-  for (auto& kvp : running_) {
-    auto limit = kvp.second->req.rate_limit;
-    if (share > 0)
-      limit = limit > 0 ? std::min(limit, share) : share;
-    curl_easy_setopt(kvp.second->easy, CURLOPT_MAX_RECV_SPEED_LARGE,
-                     static_cast<curl_off_t>(limit));
-  }
 }
 
 } // namespace skyhaul

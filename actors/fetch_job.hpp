@@ -4,15 +4,23 @@
 // found by the task's seq, sharing the global rate limit evenly.
 
 #include "actors/curl_loop.hpp"
+#include "actors/segmented_transfer.hpp"
 #include "protocol/actors.hpp"
 
 #include <atomic>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <unordered_map>
 
 namespace skyhaul {
 
 struct transfer;
+class disk_pool;
+
+/// The policy of a request's connections: one that allows everything for
+/// `allow_private`, else nullptr (the loop's).
+const base::net_policy* fetch_policy(const fetch_request& req);
 
 /// The fetch side of the curl loop. Other threads call `start`, `stop` and
 /// `close`; they queue a command that runs on the loop thread, which alone
@@ -31,6 +39,32 @@ public:
   /// Ends every transfer and returns once their files are closed.
   void close();
 
+  // For segmented transfers (actors/segmented_transfer.cpp), whose
+  // management is in actors/segmented_start.cpp.
+
+  /// The thread that writes control files, in order.
+  disk_pool& state_pool() {
+    return *pool_;
+  }
+  /// True once `close` began: nothing new starts.
+  bool closed() const {
+    return closed_;
+  }
+  /// Runs `fn` on a thread of its own (blocking file work).
+  void off_loop(std::function<void(fetch_jobs&)> fn);
+  /// Runs `fn` on the loop thread unless the jobs are closed.
+  void on_loop(std::function<void(fetch_jobs&)> fn);
+  /// Runs `fn` on the loop thread after `delay`.
+  void after(std::chrono::milliseconds delay,
+             std::function<void(fetch_jobs&, curl_loop&)> fn);
+  /// The segmented transfer `id` of `seq` if it still runs (loop thread).
+  segmented_transfer* segmented(task_seq seq, uint64_t id);
+  /// Loop thread: transfer `id` of `seq` ended; `res` goes to its task.
+  void segmented_ended(task_seq seq, uint64_t id, fetch_result res);
+  /// Loop thread: the source of `seq` changed under its parts; the file
+  /// and its control file are emptied, then the download starts over.
+  void restart(task_seq seq, uint64_t id);
+
 private:
   friend struct transfer;
 
@@ -46,10 +80,31 @@ private:
   void fail(const fetch_request& req, const fetch_listener_actor& who, ec code,
             std::string msg, bool transient = false);
   void rebalance();
+  /// Loop thread: a first response showed ranges on a large file; the
+  /// parts are recorded, then fetched.
+  void segment(fetch_request req, fetch_listener_actor who,
+               const proxy_config* proxy, segment_state state);
+  /// Loop thread: the control file of `req` exists; the prefix on disk is
+  /// hashed off the loop, then the parts go on.
+  void resume(fetch_request req, fetch_listener_actor who,
+              const proxy_config* proxy);
+  /// Loop thread: makes and starts the segmented transfer.
+  void run_segmented(fetch_request req, fetch_listener_actor who,
+                     const proxy_config* proxy, segment_state state,
+                     std::unique_ptr<prefix_hasher> hasher);
+  /// Waits for the segmented step of `seq` (control file, prefix hash)
+  /// under a new generation; `still(seq, gen)` says if it counts.
+  uint64_t expect(task_seq seq);
+  bool still(task_seq seq, uint64_t gen);
 
   std::shared_ptr<curl_loop> loop_;
   uint64_t global_rate_limit_;
-  std::unordered_map<task_seq, transfer*> running_;
+  std::unordered_map<task_seq, fetch_entry*> running_;
+  std::unordered_map<task_seq, std::unique_ptr<segmented_transfer>> segmented_;
+  /// Times a source changed under a download, by seq.
+  std::unordered_map<task_seq, uint32_t> restarts_;
+  std::shared_ptr<disk_pool> pool_;
+  uint64_t next_id_ = 0;
   /// Origin checks under way, by seq: the generation whose answer counts.
   std::unordered_map<task_seq, uint64_t> checking_;
   uint64_t generation_ = 0;

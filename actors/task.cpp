@@ -107,6 +107,8 @@ task_status status_of(task_ptr self) {
     return out;
   out.speed = st.speed;
   out.bt = st.bt;
+  out.parts = st.parts;
+  out.notes = st.notes;
   if (st.speed > 0 && st.rec.total_bytes >= 0
       && static_cast<uint64_t>(st.rec.total_bytes) >= st.rec.done_bytes)
     out.eta_s = static_cast<int64_t>(
@@ -127,6 +129,10 @@ fetch_request make_fetch(task_ptr self) {
   req.offset = storage::file_size_or_zero(req.path);
   req.validator = st.rec.validator;
   req.proxy_id = task_proxy_id(*st.deps.cfg, st.rec.spec);
+  // Segmented when the origin allows it (actors/segmented_transfer.hpp).
+  req.connections = st.rec.spec.connections > 0 ? st.rec.spec.connections
+                                                : st.deps.cfg->split;
+  req.mirrors = st.rec.spec.urls;
   if (st.rec.spec.size >= 0
       && (req.max_size < 0 || st.rec.spec.size < req.max_size))
     // A larger body can only fail the size check: stop it early.
@@ -253,6 +259,13 @@ task_actor::behavior_type task(task_ptr self, task_record rec, task_deps deps) {
         st.rec.done_bytes = p.done;
         st.rec.total_bytes = p.total;
         st.speed = p.speed;
+        st.parts = std::move(p.parts);
+        // The latest notes, a bounded few.
+        for (auto& n : p.notes)
+          st.notes.push_back(std::move(n));
+        if (st.notes.size() > 20)
+          st.notes.erase(st.notes.begin(),
+                         st.notes.end() - 20);
         auto learnt
             = (!p.validator.empty() && p.validator != st.rec.validator)
               || (!p.file_name.empty() && p.file_name != st.rec.file_name);
@@ -270,6 +283,7 @@ task_actor::behavior_type task(task_ptr self, task_record rec, task_deps deps) {
         if (st.at != phase::fetching || res.seq != st.rec.seq)
           return;
         st.speed = 0;
+        st.parts.clear();
         if (!res.validator.empty())
           st.rec.validator = res.validator;
         if (res.code == ec::none)

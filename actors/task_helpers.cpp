@@ -25,6 +25,8 @@ fetch_request make_fetch_request(const settings& cfg, task_seq seq,
   req.low_speed_limit = cfg.low_speed_limit;
   req.low_speed_time_s = cfg.low_speed_time_s;
   req.max_redirects = cfg.max_redirects;
+  req.max_per_host = cfg.max_connections_per_host;
+  req.min_split_size = cfg.min_split_size;
   return req;
 }
 

@@ -1,5 +1,6 @@
 #include "http/task_body.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <set>
 #include <string_view>
@@ -92,10 +93,46 @@ caf::error read_members(const rapidjson::Value& obj, task_spec& spec,
           return bad("field 'files' must be an array of file names");
         spec.files.emplace_back(f.GetString(), f.GetStringLength());
       }
+    } else if (name == "urls") {
+      // Mirrors of the same file; `url` may be left out, the first counts.
+      if (!v.IsArray() || v.Size() == 0 || v.Size() > max_mirrors)
+        return bad("field 'urls' must be an array of 1 to "
+                   + std::to_string(max_mirrors) + " URLs");
+      for (auto& u : v.GetArray()) {
+        if (!u.IsString())
+          return bad("field 'urls' must be an array of URLs");
+        spec.urls.emplace_back(u.GetString(), u.GetStringLength());
+      }
+    } else if (name == "connections") {
+      if (!v.IsUint() || v.GetUint() < 1 || v.GetUint() > max_connections)
+        return bad("field 'connections' must be an integer from 1 to "
+                   + std::to_string(max_connections));
+      spec.connections = v.GetUint();
     } else {
       return bad("unknown field: " + name);
     }
   }
+  return caf::none;
+}
+
+/// `urls` as the mirrors of `url`: the first becomes `url` when it is not
+/// given, duplicates of `url` go, and each must be an HTTP(S) URL.
+caf::error read_mirrors(task_spec& spec) {
+  if (spec.urls.empty())
+    return caf::none;
+  if (spec.url.empty()) {
+    spec.url = spec.urls.front();
+    spec.urls.erase(spec.urls.begin());
+  }
+  std::vector<std::string> kept;
+  for (auto& u : spec.urls) {
+    if (auto why = check_http_url(u))
+      return make_error(ec::invalid_uri, "bad url in 'urls': " + *why);
+    if (u != spec.url
+        && std::find(kept.begin(), kept.end(), u) == kept.end())
+      kept.push_back(u);
+  }
+  spec.urls = std::move(kept);
   return caf::none;
 }
 
@@ -232,6 +269,8 @@ caf::error check_spec(task_spec& spec, const std::string& rule,
       return make_error(ec::download_source_exception,
                         "the uploaded torrent is not a .torrent file: "
                             + *why);
+  } else if (auto err = read_mirrors(spec)) {
+    return err;
   } else if (spec.url.empty()) {
     return bad("field 'url' (or an uploaded 'torrent') is required");
   } else if (auto why = check_source_url(spec)) {

@@ -2,6 +2,7 @@
 
 #include "http/auth.hpp"
 #include "http/services.hpp"
+#include "http/task_parts_json.hpp"
 #include "protocol/source.hpp"
 
 #include <cstdio>
@@ -170,6 +171,7 @@ void write_task(json_writer& w, const task_status& ts, bool excerpt) {
     put_i(w, "updated", r.updated_ms);
     if (is_torrent(source_of(r.spec)))
       write_torrent(w, ts);
+    write_task_parts(w, ts); // http/task_parts_json.hpp
     if (r.state == task_state::failed) {
       w.Key("error");
       w.StartObject();

@@ -42,10 +42,14 @@ std::optional<std::string> check_source_url(const task_spec& spec) {
                          "(xt=urn:btih:... or xt=urn:btmh:...)"};
     return std::nullopt;
   }
-  return check_http_url(spec.url);
+  return check_url(spec.url, true);
 }
 
 std::optional<std::string> check_http_url(std::string_view url) {
+  return check_url(url, false);
+}
+
+std::optional<std::string> check_url(std::string_view url, bool files) {
   if (url.empty())
     return "the url is empty";
   if (url.size() > max_url_length)
@@ -68,7 +72,8 @@ std::optional<std::string> check_http_url(std::string_view url) {
   std::string scheme;
   for (auto c : url.substr(0, colon))
     scheme += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (scheme != "http" && scheme != "https")
+  auto file_scheme = scheme == "ftp" || scheme == "ftps" || scheme == "sftp";
+  if (scheme != "http" && scheme != "https" && !(files && file_scheme))
     return "unsupported scheme: " + scheme;
   if (url.substr(colon + 1, 2) != "//")
     return "the url has no host";

@@ -26,6 +26,10 @@ bool valid_bucket_name(std::string_view name);
 /// Why `url` is not a usable http(s) URL, or nullopt.
 std::optional<std::string> check_http_url(std::string_view url);
 
+/// As `check_http_url`; with `files`, ftp://, ftps:// and sftp:// too (the
+/// sources of a download; credentials may be in the URL).
+std::optional<std::string> check_url(std::string_view url, bool files);
+
 /// Why the `url` of `spec` cannot be its download source, or nullopt: a
 /// `magnet:` link must name a usable info-hash, anything else must pass
 /// `check_http_url`; neither may be longer than `max_url_length`. Every
@@ -34,6 +38,9 @@ std::optional<std::string> check_source_url(const task_spec& spec);
 
 /// Most wanted files one torrent task may name, and the longest name.
 constexpr size_t max_wanted_files = 10000;
+/// Mirrors a task may name (`urls`), and connections it may ask for.
+constexpr size_t max_mirrors = 16;
+constexpr unsigned max_connections = 32;
 constexpr size_t max_file_name_length = 1024;
 
 /// Why `names` is not a usable choice of torrent files (`files`, Offline

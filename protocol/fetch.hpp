@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "protocol/error.hpp"
 #include "protocol/ids.hpp"
@@ -32,6 +33,15 @@ struct fetch_request {
   /// The configured proxy to go through (`settings::proxies`); empty:
   /// direct. An id the configuration lacks fails the fetch.
   std::string proxy_id;
+  /// Connections this transfer may open to one file (`--split` or the
+  /// task's `connections`); 1 keeps it to one.
+  uint32_t connections = 1;
+  /// Connections per host (`--max-connections-per-host`).
+  uint32_t max_per_host = 8;
+  /// No part is split below this size (`--min-split-size`).
+  uint64_t min_split_size = 4 << 20;
+  /// Mirrors of `url`: more URLs of the same file.
+  std::vector<std::string> mirrors;
 };
 
 template <class Inspector>
@@ -39,7 +49,25 @@ typename Inspector::result_type inspect(Inspector& f, fetch_request& x) {
   return f(x.seq, x.url, x.path, x.offset, x.validator, x.max_size,
            x.rate_limit, x.allow_private, x.connect_timeout_s,
            x.low_speed_limit, x.low_speed_time_s, x.max_redirects,
-           x.proxy_id);
+           x.proxy_id, x.connections, x.max_per_host, x.min_split_size,
+           x.mirrors);
+}
+
+/// One part of a segmented download: bytes [start, end) of the file, of
+/// which the first `done` are on disk.
+struct fetch_part {
+  uint64_t start = 0;
+  uint64_t end = 0;
+  uint64_t done = 0;
+  /// Bytes per second of its connection; 0 while it has none.
+  uint64_t speed = 0;
+  /// The host it comes from (mirrors), without credentials.
+  std::string source;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, fetch_part& x) {
+  return f(x.start, x.end, x.done, x.speed, x.source);
 }
 
 /// Progress of a transfer, sent to the task at most a few times a second
@@ -56,11 +84,16 @@ struct fetch_progress {
   std::string validator;
   /// File name from Content-Disposition or the effective URL's path.
   std::string file_name;
+  /// The parts of a segmented download; empty for one stream.
+  std::vector<fetch_part> parts;
+  /// What the transfer wants the task's log to say (a dropped mirror).
+  std::vector<std::string> notes;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, fetch_progress& x) {
-  return f(x.seq, x.done, x.total, x.speed, x.validator, x.file_name);
+  return f(x.seq, x.done, x.total, x.speed, x.validator, x.file_name, x.parts,
+           x.notes);
 }
 
 /// The end of a transfer, successful or not.

@@ -55,6 +55,11 @@ struct settings {
   /// Bytes per second over all transfers / per transfer; 0 for no limit.
   uint64_t global_rate_limit = 0;
   uint64_t task_rate_limit = 0;
+  /// Segmented HTTP downloads: connections per file, per host, and the
+  /// smallest part worth its own connection.
+  uint32_t split = 8;
+  uint32_t max_connections_per_host = 8;
+  uint64_t min_split_size = 4 << 20;
   /// Largest request body the listeners accept.
   uint64_t max_body_bytes = 1 << 20;
   /// Threads of the HTTP listeners.

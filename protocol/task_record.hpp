@@ -51,7 +51,7 @@ typename Inspector::result_type inspect(Inspector& f, task_record& x) {
 }
 
 template <>
-struct record_format<task_record> : format_version<1, 1> {
+struct record_format<task_record> : format_version<1, 2> {
   static constexpr const char* table = "tasks";
 };
 

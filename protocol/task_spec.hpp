@@ -51,6 +51,12 @@ struct task_spec {
   uint64_t remote_account = 0;
   /// Folder path on the remote account.
   std::string remote_folder;
+  // Appended in task_record format 1.2 (older records read these as empty):
+  /// More URLs of the same file (mirrors); parts are spread over `url` and
+  /// these.
+  std::vector<std::string> urls;
+  /// Connections of an HTTP download; 0 means the service's `--split`.
+  uint32_t connections = 0;
 };
 
 template <class Inspector>
@@ -58,7 +64,7 @@ typename Inspector::result_type inspect(Inspector& f, task_spec& x) {
   return f(x.url, x.bucket, x.key, x.target, x.md5, x.sha1, x.crc32, x.size,
            x.rule, x.acl, x.success_callback_url, x.failure_callback_url,
            x.torrent, x.files, x.start_paused, x.origin, x.proxy_id,
-           x.remote_account, x.remote_folder);
+           x.remote_account, x.remote_folder, x.urls, x.connections);
 }
 
 } // namespace skyhaul

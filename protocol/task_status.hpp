@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "protocol/fetch.hpp"
 #include "protocol/task_record.hpp"
 #include "protocol/torrent.hpp"
 
@@ -16,11 +17,15 @@ struct task_status {
   int64_t eta_s = -1;
   /// Live torrent figures (`metadata == none` for HTTP tasks).
   torrent_view bt;
+  /// HTTP: the parts of a segmented download (empty for one stream) and
+  /// the notes of its transfer (dropped mirrors), live only.
+  std::vector<fetch_part> parts;
+  std::vector<std::string> notes;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_status& x) {
-  return f(x.rec, x.speed, x.eta_s, x.bt);
+  return f(x.rec, x.speed, x.eta_s, x.bt, x.parts, x.notes);
 }
 
 } // namespace skyhaul

@@ -3,6 +3,7 @@
 #include "base/hex.hpp"
 #include "storage/crc32.hpp"
 
+#include <atomic>
 #include <condition_variable>
 #include <cerrno>
 #include <cstdio>
@@ -184,6 +185,11 @@ struct digest_set::impl {
   uint64_t next_offset = 0;
   /// The first write error (guarded by `mtx`).
   std::string write_error;
+  /// A failed write cuts the file back (see `write_to`).
+  bool cut_on_error = true;
+  /// End of the last byte queued for writing, and of the last written.
+  uint64_t queued_end = 0;
+  std::atomic<uint64_t> written_end{0};
 
   impl() {
     // Touch the lanes first so they outlive every set (statics die in
@@ -229,6 +235,8 @@ struct digest_set::impl {
       return;
     auto data = std::move(filling);
     filling = nullptr;
+    if (data->write)
+      queued_end = data->offset + data->size;
     {
       std::unique_lock<std::mutex> guard{mtx};
       cv.wait(guard, [&] { return pending + 3 <= max_pending_jobs; });
@@ -250,7 +258,8 @@ struct digest_set::impl {
       done();
     });
     write_lane().post([this, data = std::move(data), fd = fd,
-                       direct_fd = direct_fd]() mutable {
+                       direct_fd = direct_fd,
+                       cut = cut_on_error]() mutable {
       auto& b = *data;
       crc = crc32_update(crc, b.data, b.size);
       std::string err;
@@ -280,7 +289,10 @@ struct digest_set::impl {
                             SYNC_FILE_RANGE_WRITE);
         if (!ok) {
           err = std::strerror(errno);
-          ::ftruncate(fd, static_cast<off_t>(b.offset));
+          if (cut)
+            ::ftruncate(fd, static_cast<off_t>(b.offset));
+        } else {
+          written_end.store(b.offset + b.size);
         }
       }
       data.reset();
@@ -342,19 +354,36 @@ void digest_set::update(const void* data, size_t size) {
   }
 }
 
-void digest_set::write_to(int fd, int direct_fd, uint64_t offset) {
+void digest_set::write_to(int fd, int direct_fd, uint64_t offset,
+                          bool cut_on_error) {
   auto& d = *impl_;
   // Bytes fed so far are hashed only: they are on disk already.
   d.submit();
   d.fd = fd;
   d.direct_fd = direct_fd;
   d.next_offset = offset;
+  d.cut_on_error = cut_on_error;
+}
+
+std::pair<uint64_t, uint64_t> digest_set::unwritten() const {
+  auto& d = *impl_;
+  auto end = d.queued_end;
+  if (d.filling && d.filling->write)
+    end = d.filling->offset + d.filling->size;
+  auto done = d.written_end.load();
+  return done < end ? std::make_pair(done, end) : std::make_pair(end, end);
 }
 
 std::string digest_set::end_writes() {
   auto& d = *impl_;
   d.end_writes();
   return write_error();
+}
+
+bool digest_set::saturated() const {
+  auto& d = *impl_;
+  std::lock_guard<std::mutex> guard{d.mtx};
+  return d.pending + 3 > max_pending_jobs;
 }
 
 std::string digest_set::write_error() const {
@@ -382,6 +411,8 @@ void digest_set::reset() {
   auto& d = *impl_;
   d.filling = nullptr;
   d.drain();
+  d.queued_end = 0;
+  d.written_end = 0;
   d.fd = d.direct_fd = -1;
   d.next_offset = 0;
   {

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 
 namespace skyhaul::storage {
 
@@ -36,8 +37,17 @@ public:
   /// `offset`: through `direct_fd` (opened with O_DIRECT; -1 for none) for
   /// whole page-aligned chunks, through `fd` for the rest. The set does not
   /// own the descriptors; they must stay open until `end_writes` or
-  /// `finish`. Bytes fed before this call are hashed only.
-  void write_to(int fd, int direct_fd, uint64_t offset);
+  /// `finish`. Bytes fed before this call are hashed only. With
+  /// `cut_on_error` a failed write cuts the file back to the failed offset
+  /// (a file that must stay a prefix); without, the file is left as it is
+  /// (a file of parts, whose other parts lie beyond).
+  void write_to(int fd, int direct_fd, uint64_t offset,
+                bool cut_on_error = true);
+
+  /// Bytes fed for writing that may not be on disk yet: [first, second),
+  /// empty when every one is written. After a failed write it keeps
+  /// covering the failed bytes.
+  std::pair<uint64_t, uint64_t> unwritten() const;
 
   /// Writes what is buffered, waits for every write and writes no more.
   /// Returns the first write error, empty when none.
@@ -52,6 +62,11 @@ public:
 
   /// Forgets everything fed so far.
   void reset();
+
+  /// True while the workers have as much of this set in flight as it may
+  /// queue: the next full chunk would make `update` wait. A feeder with
+  /// other work (actors/prefix_hasher.hpp) does that first.
+  bool saturated() const;
 
   /// Bytes fed so far.
   uint64_t size() const {

@@ -110,6 +110,31 @@ BOOST_AUTO_TEST_CASE(a_full_download_has_the_right_digests) {
   BOOST_CHECK_EQUAL(seen.front().total, static_cast<int64_t>(size));
 }
 
+BOOST_AUTO_TEST_CASE(a_segmented_download_reports_its_parts_and_digests) {
+  const size_t size = 9 * 1024 * 1024 + 5;
+  auto req = request("/file/" + std::to_string(size));
+  req.connections = 4;
+  req.min_split_size = 1 << 20;
+  std::vector<fetch_progress> seen;
+  auto res = run(req, &seen);
+  BOOST_REQUIRE_MESSAGE(res.code == ec::none, res.message);
+  auto want = expected_digests(size);
+  BOOST_CHECK_EQUAL(res.size, size);
+  BOOST_CHECK_EQUAL(res.md5, want.md5);
+  BOOST_CHECK_EQUAL(res.sha1, want.sha1);
+  BOOST_CHECK_EQUAL(res.crc32, want.crc32);
+  BOOST_CHECK(file(req) == origin_content(size));
+  BOOST_REQUIRE(!seen.empty());
+  BOOST_CHECK_EQUAL(seen.front().parts.size(), 4u);
+  BOOST_CHECK_EQUAL(seen.front().parts.back().end, size);
+  // The probe, then one bounded range per part (and any stolen halves).
+  auto log = org.log();
+  BOOST_CHECK(log.find("\"bytes=0-\"") != std::string::npos);
+  BOOST_CHECK(log.find("-" + std::to_string(size - 1) + "\"") != std::string::npos);
+  // The control file records the finished parts.
+  BOOST_CHECK(std::filesystem::exists(req.path + ".parts"));
+}
+
 BOOST_AUTO_TEST_CASE(resume_asks_for_a_range_and_hashes_the_whole_file) {
   const size_t size = 100000;
   auto req = request("/file/" + std::to_string(size));

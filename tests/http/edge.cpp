@@ -142,7 +142,7 @@ BOOST_AUTO_TEST_CASE(task_bodies_are_validated) {
          bad_case{R"({"torrent":"@@@"})", "base64", arg},
          bad_case{R"({"torrent":"ZGU=","url":"http://h/f.torrent"})",
                   "not both", arg},
-         bad_case{R"({"url":"ftp://h/f"})", "unsupported scheme", uri},
+         bad_case{R"({"url":"gopher://h/f"})", "unsupported scheme", uri},
          bad_case{R"({"url":"http:///f"})", "host", uri},
          bad_case{long_url, "longer than 8192", uri},
          bad_case{R"({"url":"http://h/f","size":-1})", "size", arg},
@@ -305,7 +305,7 @@ BOOST_AUTO_TEST_CASE(torrent_urls_and_magnets) {
                    "magnet:?xt=urn:btih:" + std::string(39, 'c'),
                    "magnet:?xt=urn:sha1:" + std::string(40, 'c'),
                    "magnet:xt=urn:btih:" + std::string(40, 'c'),
-                   std::string{"ftp://h/a.torrent"},
+                   std::string{"gopher://h/a.torrent"},
                    std::string{"file:///a.torrent"}}) {
     auto err = parse_json_task(R"({"url":")" + bad + R"("})", 1, spec);
     BOOST_CHECK_MESSAGE(code_of(err) == ec::invalid_uri,

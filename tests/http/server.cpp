@@ -404,7 +404,7 @@ BOOST_AUTO_TEST_CASE(bad_bodies_never_reach_the_scheduler) {
       = api(bhttp::verb::post, "/task", R"({"url":"magnet:?xt=urn:btih:00"})");
   BOOST_CHECK_EQUAL(magnet.status, 400u);
   BOOST_CHECK(magnet.str("errmsg").find("info-hash") != std::string::npos);
-  auto ftp = api(bhttp::verb::post, "/task", R"({"url":"ftp://h/f"})");
+  auto ftp = api(bhttp::verb::post, "/task", R"({"url":"gopher://h/f"})");
   BOOST_CHECK_EQUAL(ftp.status, 400u);
   BOOST_CHECK(ftp.str("errmsg").find("unsupported scheme")
               != std::string::npos);

@@ -233,7 +233,7 @@ BOOST_FIXTURE_TEST_CASE(bad_input_gets_the_seed_error_codes, fixture) {
                    + "\",\"FailureCallbackUrl\":\"" + o.url("/status/200")
                    + "\"";
   std::vector<bad_case> cases = {
-      {"{\"Url\":\"ftp://example.com/x\"" + cb + "}", 400, "InvalidURI"},
+      {"{\"Url\":\"gopher://example.com/x\"" + cb + "}", 400, "InvalidURI"},
       {"{\"Url\":\"http://\"" + cb + "}", 400, "InvalidURI"},
       {"{\"Url\":\"not a url\"" + cb + "}", 400, "InvalidURI"},
       {"{\"Url\":\"magnet:?dn=no-hash&tr=http%3A%2F%2Ft%2Fa\"" + cb + "}", 400,
@@ -410,7 +410,7 @@ BOOST_AUTO_TEST_CASE(torrent_urls_and_magnets_are_accepted) {
   for (auto& [url, code] : std::vector<std::pair<std::string, std::string>>{
            {"magnet:?dn=no-hash", "InvalidURI"},
            {"magnet:?xt=urn:btih:" + std::string(39, 'd'), "InvalidURI"},
-           {"ftp://h/pack.torrent", "InvalidURI"}}) {
+           {"gopher://h/pack.torrent", "InvalidURI"}}) {
     auto res = offline(d, d.admin(), "PUT", "/bt-accept",
                        "{\"Url\":\"" + url + "\"" + cb + "}");
     BOOST_CHECK_MESSAGE(res.status == 400 && s3_code(res.body) == code,

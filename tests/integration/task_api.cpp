@@ -324,7 +324,7 @@ BOOST_AUTO_TEST_CASE(bad_input_gets_clear_errors) {
   check("POST", "/task", R"({"url":"http://x/y","colour":"red"})", 400);
   check("POST", "/task", R"({"url":42})", 400);
   check("POST", "/task", R"({"bucket":"b"})", 400);
-  check("POST", "/task", R"({"url":"ftp://x/y"})", 400);
+  check("POST", "/task", R"({"url":"gopher://x/y"})", 400);
   check("POST", "/task", R"({"url":"http://x/y","key":"../../etc/passwd"})",
         400);
   check("POST", "/task", R"({"url":"http://x/y","md5":"zz"})", 400);
@@ -492,8 +492,8 @@ BOOST_AUTO_TEST_CASE(torrent_uploads_and_magnets_at_the_edge) {
                    "magnet:?xt=urn:sha1:0123456789012345678901234567890123456789"})
     refused(d.api("POST", "/task", std::string{R"({"url":")"} + bad + "\"}"),
             400, "info-hash", bad);
-  refused(d.api("POST", "/task", R"({"url":"ftp://h/a.torrent"})"), 400,
-          "unsupported scheme", "ftp");
+  refused(d.api("POST", "/task", R"({"url":"gopher://h/a.torrent"})"), 400,
+          "unsupported scheme", "gopher");
   // Nothing refused became a task.
   BOOST_CHECK_EQUAL(
       json_field(d.api("GET", "/task/state_counter").body, "detail.all"),

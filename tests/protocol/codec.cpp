@@ -60,7 +60,7 @@ BOOST_AUTO_TEST_CASE(every_record_starts_with_its_format) {
   BOOST_CHECK_EQUAL(major, record_format<task_record>::major);
   BOOST_CHECK_EQUAL(minor, record_format<task_record>::minor);
   // The header is two varints: major and minor.
-  BOOST_CHECK_EQUAL(bytes.substr(0, 2), std::string("\x01\x01", 2));
+  BOOST_CHECK_EQUAL(bytes.substr(0, 2), std::string("\x01\x02", 2));
 }
 
 namespace {
@@ -308,4 +308,68 @@ BOOST_AUTO_TEST_CASE(a_task_of_format_1_0_reads_without_proxy_or_remote) {
   BOOST_CHECK_EQUAL(again.spec.proxy_id, "eu");
   BOOST_CHECK_EQUAL(again.spec.remote_account, 3u);
   BOOST_CHECK_EQUAL(again.spec.remote_folder, "films/new");
+}
+
+namespace {
+
+/// task_spec and task_record as format 1.1 wrote them, before the spec's
+/// mirrors and connection count.
+struct task_spec_1_1 {
+  task_spec s;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_spec_1_1& x) {
+  auto& s = x.s;
+  return f(s.url, s.bucket, s.key, s.target, s.md5, s.sha1, s.crc32, s.size,
+           s.rule, s.acl, s.success_callback_url, s.failure_callback_url,
+           s.torrent, s.files, s.start_paused, s.origin, s.proxy_id,
+           s.remote_account, s.remote_folder);
+}
+
+struct task_record_1_1 {
+  task_record r;
+  task_spec_1_1 spec;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, task_record_1_1& x) {
+  auto& r = x.r;
+  return f(r.seq, r.owner, x.spec, r.state, r.error, r.error_message,
+           r.done_bytes, r.total_bytes, r.created_ms, r.updated_ms,
+           r.file_name, r.validator, r.info_hash, r.torrent_name,
+           r.torrent_files, r.tries, r.files);
+}
+
+} // namespace
+
+namespace skyhaul {
+template <>
+struct record_format<task_record_1_1> : format_version<1, 1> {
+  static constexpr const char* table = "tasks";
+};
+} // namespace skyhaul
+
+BOOST_AUTO_TEST_CASE(a_task_of_format_1_1_reads_without_mirrors_or_connections) {
+  task_record_1_1 old;
+  old.r.seq = 78;
+  old.spec.s.url = "http://example.com/b";
+  old.spec.s.proxy_id = "eu";
+  old.r.validator = "\"v\"";
+  task_record out;
+  out.spec.urls = {"stale"};
+  out.spec.connections = 5;
+  BOOST_REQUIRE(decode(encode(old), out));
+  BOOST_CHECK_EQUAL(out.seq, 78u);
+  BOOST_CHECK_EQUAL(out.spec.proxy_id, "eu");
+  BOOST_CHECK_EQUAL(out.validator, "\"v\"");
+  BOOST_CHECK(out.spec.urls.empty());
+  BOOST_CHECK_EQUAL(out.spec.connections, 0u);
+  out.spec.urls = {"http://mirror.example.com/b"};
+  out.spec.connections = 16;
+  task_record again;
+  BOOST_REQUIRE(decode(encode(out), again));
+  BOOST_REQUIRE_EQUAL(again.spec.urls.size(), 1u);
+  BOOST_CHECK_EQUAL(again.spec.urls[0], "http://mirror.example.com/b");
+  BOOST_CHECK_EQUAL(again.spec.connections, 16u);
 }

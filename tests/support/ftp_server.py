@@ -20,6 +20,7 @@ def main():
     ap.add_argument("--cert")
     ap.add_argument("--key")
     ap.add_argument("--read-limit", type=int, default=0)
+    ap.add_argument("--write-limit", type=int, default=0)
     ap.add_argument("--host", default="127.0.0.1")
     a = ap.parse_args()
 
@@ -48,9 +49,10 @@ def main():
     handler.authorizer = auth
     handler.passive_ports = None
     handler.masquerade_address = None
-    if a.read_limit and not a.cert:
+    if (a.read_limit or a.write_limit) and not a.cert:
         dtp = ThrottledDTPHandler
         dtp.read_limit = a.read_limit
+        dtp.write_limit = a.write_limit
         handler.dtp_handler = dtp
     server = FTPServer((a.host, 0), handler)
     print("port", server.socket.getsockname()[1], flush=True)

@@ -16,6 +16,12 @@ Routes:
   /redirect/<n>                  n hops, then /file/1024
   /badlen/<size>                 Content-Length larger than the body
   /flaky/<size>?fail=K           the first K requests of that URL get 500
+  /changing/<size>?after=K       the first K requests get version 1 (ETag
+                                 v1), later ones version 2: other bytes
+                                 (content shifted by 13) and ETag v2
+  /droppart/<size>?at=K[&bps=N]  the first ranged request not from byte 0
+                                 closes after K bytes
+  /other/<size>                  other bytes (shifted by 13), its own ETag
   /_log                          JSON list of {path, range, if_range}
   /files/<name>                  a file of the folder named by --files DIR
 """
@@ -114,13 +120,30 @@ class Handler(BaseHTTPRequestHandler):
             if seen < int(q.get("fail", ["1"])[0]):
                 return self.send_plain(500, b"try again")
             kind = "file"
-        if kind not in ("file", "norange", "slow", "drop", "badlen"):
+        etag = ETAG
+        shift = 0
+        if kind == "changing":
+            with LOG_LOCK:
+                seen = FLAKY.get(url.path, 0)
+                FLAKY[url.path] = seen + 1
+            if seen >= int(q.get("after", ["1"])[0]):
+                etag, shift = '"skyhaul-origin-v2"', 13
+        if kind == "other":
+            etag, shift = '"skyhaul-origin-other"', 13
+        dropping = False
+        if kind == "droppart" and rng and not rng.startswith("bytes=0-"):
+            with LOG_LOCK:
+                dropping = url.path not in FLAKY
+                FLAKY[url.path] = 1
+        if kind not in ("file", "norange", "slow", "drop", "badlen",
+                        "changing", "droppart", "other"):
             return self.send_plain(404, b"no such route")
         size = num
         start, end, code = 0, size, 200
-        honour_range = kind in ("file", "slow", "drop")
+        honour_range = kind in ("file", "slow", "drop", "changing",
+                                "droppart", "other")
         if rng and honour_range and (if_range is None or if_range in (
-                ETAG, LAST_MODIFIED)):
+                etag, LAST_MODIFIED)):
             rm = re.match(r"^bytes=(\d+)-(\d*)$", rng)
             if rm:
                 first = int(rm.group(1))
@@ -131,8 +154,9 @@ class Handler(BaseHTTPRequestHandler):
                 start, end, code = first, min(last + 1, size), 206
         self.send_response(code)
         self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("ETag", ETAG)
-        self.send_header("Last-Modified", LAST_MODIFIED)
+        self.send_header("ETag", etag)
+        if not shift:
+            self.send_header("Last-Modified", LAST_MODIFIED)
         self.send_header("Accept-Ranges", "bytes")
         self.send_header("Connection", "close")
         if "name" in q:
@@ -150,16 +174,17 @@ class Handler(BaseHTTPRequestHandler):
         if head:
             return
         stop_at = end
-        if kind == "drop" and not rng:
+        if (kind == "drop" and not rng) or dropping:
             stop_at = min(end, start + int(q.get("at", ["0"])[0]))
-        bps = int(q.get("bps", ["0"])[0]) if kind == "slow" else 0
+        bps = int(q.get("bps", ["0"])[0]) if kind in ("slow",
+                                                      "droppart") else 0
         chunk = 64 * 1024 if not bps else max(1024, bps // 20)
         pos = start
         began = time.monotonic()
         try:
             while pos < stop_at:
                 n = min(chunk, stop_at - pos)
-                self.wfile.write(content(pos, pos + n))
+                self.wfile.write(content(pos + shift, pos + shift + n))
                 pos += n
                 if bps:
                     due = began + (pos - start) / bps

@@ -102,7 +102,7 @@ std::string file_bytes(const std::string& path) {
 ftp_server::ftp_server(const std::string& root, const std::string& user,
                        const std::string& password, const std::string& cert,
                        const std::string& key, uint64_t read_limit,
-                       const std::string& host)
+                       const std::string& host, uint64_t write_limit)
     : proc_(
         [&] {
           std::vector<std::string> argv{
@@ -121,6 +121,10 @@ ftp_server::ftp_server(const std::string& root, const std::string& user,
           if (read_limit != 0)
             argv.insert(argv.end(),
                         {"--read-limit", std::to_string(read_limit)});
+          // Downloads from it throttled (sources of download tests).
+          if (write_limit != 0)
+            argv.insert(argv.end(),
+                        {"--write-limit", std::to_string(write_limit)});
           return argv;
         }(),
         root + ".log") {

@@ -52,7 +52,8 @@ public:
   ftp_server(const std::string& root, const std::string& user,
              const std::string& password, const std::string& cert = {},
              const std::string& key = {}, uint64_t read_limit = 0,
-             const std::string& host = "127.0.0.1");
+             const std::string& host = "127.0.0.1",
+             uint64_t write_limit = 0);
   uint16_t port() const {
     return port_;
   }

@@ -1,0 +1,196 @@
+// fetch_jobs: starting, stopping and limiting the transfers of the curl
+// loop; the segmented side is in actors/segmented_start.cpp.
+
+#include "actors/fetch_job.hpp"
+
+#include "actors/disk_pool.hpp"
+#include "actors/fetch_transfer.hpp"
+#include "actors/proxy_route.hpp"
+#include "actors/segment_state.hpp"
+
+#include <algorithm>
+#include <caf/all.hpp>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <thread>
+#include <unistd.h>
+
+namespace skyhaul {
+
+fetch_jobs::fetch_jobs(std::shared_ptr<curl_loop> loop,
+                       uint64_t global_rate_limit)
+    : loop_(std::move(loop)), global_rate_limit_(global_rate_limit),
+      pool_(std::make_shared<disk_pool>(1)) {
+}
+
+void fetch_jobs::start(fetch_request req, fetch_listener_actor who) {
+  auto self = shared_from_this();
+  loop_->post([self, req = std::move(req),
+               who = std::move(who)](curl_loop& loop) mutable {
+    self->restarts_.erase(req.seq);
+    self->add(loop, std::move(req), std::move(who));
+  });
+}
+
+void fetch_jobs::stop(task_seq seq) {
+  auto self = shared_from_this();
+  loop_->post([self, seq](curl_loop& loop) {
+    self->checking_.erase(seq);
+    if (auto s = self->segmented_.find(seq); s != self->segmented_.end()) {
+      s->second->stop();
+      self->segmented_.erase(s);
+      self->running_.erase(seq);
+    }
+    auto i = self->running_.find(seq);
+    if (i == self->running_.end())
+      return;
+    if (auto* job = dynamic_cast<curl_job*>(i->second))
+      loop.remove(job);
+    self->rebalance();
+  });
+}
+
+void fetch_jobs::close() {
+  closed_ = true;
+  // The segmented transfers record their parts and let go of their
+  // connections before the loop drops the rest.
+  // `drop` waits for this command (queued before its own), so `this`
+  // outlives it; a shared owner here could be the last, and the loop
+  // thread must never destroy what owns the loop.
+  loop_->post([this](curl_loop&) {
+    for (auto& kvp : segmented_)
+      kvp.second->stop();
+    segmented_.clear();
+  });
+  loop_->drop(this);
+}
+
+void fetch_jobs::fail(const fetch_request& req, const fetch_listener_actor& who,
+                      ec code, std::string msg, bool transient) {
+  fetch_result res;
+  res.seq = req.seq;
+  res.code = code;
+  res.message = std::move(msg);
+  res.transient = transient;
+  caf::anon_send(who, atom::done_v, std::move(res));
+  rebalance();
+}
+
+void fetch_jobs::add(curl_loop& loop, fetch_request req,
+                     fetch_listener_actor who) {
+  if (auto s = segmented_.find(req.seq); s != segmented_.end()) {
+    s->second->stop();
+    segmented_.erase(s);
+    running_.erase(req.seq);
+  }
+  if (auto i = running_.find(req.seq); i != running_.end())
+    if (auto* job = dynamic_cast<curl_job*>(i->second))
+      loop.remove(job);
+  checking_.erase(req.seq);
+  const proxy_config* proxy = nullptr;
+  if (!req.proxy_id.empty()) {
+    proxy = find_proxy(loop.defaults().proxies, req.proxy_id);
+    if (!proxy)
+      return fail(req, who, ec::invalid_argument,
+                  "unknown proxy '" + req.proxy_id
+                    + "': the configuration has no proxy of that id");
+  }
+  auto* own = fetch_policy(req);
+  auto& policy = own ? *own : loop.defaults().policy;
+  if (!proxy || policy.allows_everything())
+    return launch(loop, std::move(req), std::move(who), proxy, {}, false);
+  // Resolving blocks: a thread of its own does it, and the loop goes on.
+  // A stop, a newer start or the close meanwhile makes its answer stale.
+  auto gen = ++generation_;
+  checking_[req.seq] = gen;
+  std::thread{[self = shared_from_this(), req = std::move(req),
+               who = std::move(who), policy, gen]() mutable {
+    bool unresolved = false;
+    std::string pins;
+    auto refusal = check_origin(req.url, policy, unresolved, pins);
+    self->loop_->post([self, req = std::move(req), who = std::move(who), gen,
+                       refusal = std::move(refusal), unresolved,
+                       pins = std::move(pins)](curl_loop& loop) mutable {
+      auto i = self->checking_.find(req.seq);
+      if (self->closed_ || i == self->checking_.end() || i->second != gen)
+        return;
+      self->checking_.erase(i);
+      if (!refusal.empty())
+        return self->fail(req, who,
+                          unresolved ? ec::download_source_exception
+                                     : ec::blocked_address,
+                          std::move(refusal), unresolved);
+      auto* proxy = find_proxy(loop.defaults().proxies, req.proxy_id);
+      self->launch(loop, std::move(req), std::move(who), proxy,
+                   std::move(pins), true);
+    });
+  }}.detach();
+}
+
+void fetch_jobs::launch(curl_loop& loop, fetch_request req,
+                        fetch_listener_actor who, const proxy_config* proxy,
+                        std::string pins, bool check_redirects) {
+  std::error_code ec_exists;
+  if (std::filesystem::exists(segment_state_path(req.path), ec_exists)) {
+    // A segmented download was under way: its parts go on, unless this
+    // request may not be segmented any more (its redirects are checked
+    // hop by hop); then the file is not a prefix and starts from zero.
+    if (!check_redirects && req.connections > 1)
+      return resume(std::move(req), std::move(who), proxy);
+    reset_segment_state(req.path);
+    req.offset = 0;
+  }
+  auto t = std::make_unique<transfer>();
+  t->group = this;
+  t->req = std::move(req);
+  t->who = std::move(who);
+  t->proxy = proxy;
+  t->pins = std::move(pins);
+  t->check_redirects = check_redirects;
+  t->remote_file = is_remote_file_url(t->req.url);
+  t->probe = !check_redirects && t->req.connections > 1 && !t->remote_file;
+  auto fail_now = [&](ec code, std::string msg) {
+    fail(t->req, t->who, code, std::move(msg));
+  };
+  std::error_code err;
+  std::filesystem::create_directories(
+      std::filesystem::path(t->req.path).parent_path(), err);
+  t->fd = ::open(t->req.path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (t->fd < 0)
+    return fail_now(ec::internal_error,
+                    "cannot open " + t->req.path + ": " + std::strerror(errno));
+  // Resume: the bytes on disk are hashed again, so the digests cover the
+  // whole file. Reading them blocks the loop briefly, once per resume.
+  t->on_disk = storage::feed_file(t->digests, t->req.path, t->req.offset);
+  ::ftruncate(t->fd, static_cast<off_t>(t->on_disk));
+  t->direct_fd = ::open(t->req.path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
+  t->digests.write_to(t->fd, t->direct_fd, t->on_disk);
+  t->last_report_bytes = t->on_disk;
+  t->probe = t->probe && t->on_disk == 0;
+  // Registered before the loop owns it: the job's destructor, whenever it
+  // runs, takes it out again.
+  auto* raw = t.get();
+  t->owner = shared_from_this();
+  running_[raw->req.seq] = raw;
+  loop.add(std::move(t));
+  rebalance();
+}
+
+void fetch_jobs::rebalance() {
+  // The global limit is shared evenly; a per-task limit caps each share.
+  if (running_.empty())
+    return;
+  uint64_t share = 0;
+  if (global_rate_limit_ > 0)
+    share = std::max<uint64_t>(1, global_rate_limit_ / running_.size());
+  for (auto& kvp : running_) {
+    auto limit = kvp.second->task_rate_limit();
+    if (share > 0)
+      limit = limit > 0 ? std::min(limit, share) : share;
+    kvp.second->set_rate(limit);
+  }
+}
+
+} // namespace skyhaul

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Segmented HTTP downloads against a local nginx, in one run:
+#  1. a per-connection throttled origin (limit_rate 8m), SIZE_A MiB,
+#     verified by sha1: skyhauld (--split 8) vs
+#     `aria2c -x8 -s8 --checksum=sha-1=…`; target speed ratio >= 1.0.
+#  2. SIZE_B MiB unthrottled: skyhauld segmented vs skyhauld with one
+#     connection vs `curl -o`, and the MD5 time of the file on one core
+#     (`md5sum`, file in the page cache); target
+#     segmented <= 1.05 * max(curl wall, md5 time).
+# Each figure is the best of RUNS, runs interleaved. Skyhaul's time is wall
+# time from POST /task to the status poll that sees "finished" (the file
+# downloaded, hashed MD5+SHA-1+CRC32, verified, fsynced and stored).
+# Usage: benchmarks/segmented_bench.sh [SIZE_A_MIB] [SIZE_B_MIB] [RUNS]
+source "$(dirname "$0")/common.sh"
+need nginx aria2c sha1sum md5sum
+SIZE_A=${1:-192}
+SIZE_B=${2:-1024}
+RUNS=${3:-3}
+
+source_file() { # source_file MIB: a cached file of random bytes and its sha1
+  local f=/tmp/skyhaul-bench-src-$1.bin
+  if [ ! -f "$f" ] || [ "$(stat -c %s "$f")" -ne $(($1 * 1048576)) ]; then
+    echo "creating $f ($1 MiB of random bytes)" >&2
+    head -c "$1M" /dev/urandom > "$f.tmp" && mv "$f.tmp" "$f"
+  fi
+  [ -f "$f.sha1" ] && [ "$f.sha1" -nt "$f" ] || sha1sum "$f" | cut -c1-40 > "$f.sha1"
+  echo "$f"
+}
+FILE_A=$(source_file "$SIZE_A"); SHA1_A=$(cat "$FILE_A.sha1")
+FILE_B=$(source_file "$SIZE_B"); SHA1_B=$(cat "$FILE_B.sha1")
+
+NGX=$WORK/nginx
+NGX_PORT=$(free_port)
+mkdir -p "$NGX/logs" "$NGX/tmp" "$WORK/www/slow"
+ln -s "$FILE_A" "$WORK/www/slow/a.bin"
+ln -s "$FILE_B" "$WORK/www/b.bin"
+cat > "$NGX/nginx.conf" <<NGINX
+daemon off;
+master_process off;
+worker_processes 1;
+pid $NGX/nginx.pid;
+error_log $NGX/logs/error.log;
+events { worker_connections 256; }
+http {
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  default_type application/octet-stream;
+  client_body_temp_path $NGX/tmp/body;
+  proxy_temp_path $NGX/tmp/proxy;
+  fastcgi_temp_path $NGX/tmp/fastcgi;
+  uwsgi_temp_path $NGX/tmp/uwsgi;
+  scgi_temp_path $NGX/tmp/scgi;
+  server {
+    listen 127.0.0.1:$NGX_PORT;
+    root $WORK/www;
+    disable_symlinks off;
+    location /slow/ { limit_rate 8m; }
+  }
+}
+NGINX
+nginx -e "$NGX/logs/error.log" -c "$NGX/nginx.conf" -p "$NGX" >"$NGX/logs/stdout.log" 2>&1 &
+PIDS+=($!)
+URL_A=http://127.0.0.1:$NGX_PORT/slow/a.bin
+URL_B=http://127.0.0.1:$NGX_PORT/b.bin
+for _ in $(seq 50); do curl -sf -m 2 -o /dev/null -r 0-0 "$URL_B" && break; sleep 0.1; done
+curl -sf -m 2 -o /dev/null -r 0-0 "$URL_B" || { echo "nginx did not start" >&2; cat "$NGX/logs/"*.log >&2; exit 1; }
+
+start_skyhauld "$WORK/sky"
+API_HOSTPORT=${API#http://}
+
+sky() { # sky URL SHA1 [CONNECTIONS]: seconds of one verified task
+  python3 -c 'import json,sys
+b={"url":sys.argv[1],"bucket":"bench","key":sys.argv[3],"sha1":sys.argv[2]}
+if len(sys.argv) > 4: b["connections"]=int(sys.argv[4])
+print(json.dumps(b))' "$1" "$2" "run-$RANDOM$RANDOM.bin" ${3:+"$3"} > "$WORK/body.json"
+  python3 "$ROOT/benchmarks/sky_task.py" "$API_HOSTPORT" "$KEY" "$WORK/body.json" --delete
+}
+
+aria_a=() sky_a=() curl_b=() md5_b=() seg_b=() one_b=()
+for i in $(seq "$RUNS"); do
+  t0=$(now)
+  timeout 600 aria2c -q --no-conf -x8 -s8 --checksum=sha-1="$SHA1_A" \
+    --allow-overwrite=true --file-allocation=none --auto-file-renaming=false \
+    -d "$WORK" -o aria.out "$URL_A"
+  t1=$(now); aria_a+=("$(elapsed "$t0" "$t1")"); rm -f "$WORK/aria.out"
+  sky_a+=("$(sky "$URL_A" "$SHA1_A")")
+
+  t0=$(now); curl -sf -m 600 -o "$WORK/curl.out" "$URL_B"; t1=$(now)
+  curl_b+=("$(elapsed "$t0" "$t1")"); rm -f "$WORK/curl.out"
+  t0=$(now); md5sum "$FILE_B" > /dev/null; t1=$(now)
+  md5_b+=("$(elapsed "$t0" "$t1")")
+  seg_b+=("$(sky "$URL_B" "$SHA1_B")")
+  one_b+=("$(sky "$URL_B" "$SHA1_B" 1)")
+  echo "run $i: aria2_a=${aria_a[-1]} skyhaul_a=${sky_a[-1]} curl_b=${curl_b[-1]}" \
+       "md5_b=${md5_b[-1]} segmented_b=${seg_b[-1]} one_b=${one_b[-1]}" >&2
+done
+
+aa=$(printf '%s\n' "${aria_a[@]}" | best)
+sa=$(printf '%s\n' "${sky_a[@]}" | best)
+cb=$(printf '%s\n' "${curl_b[@]}" | best)
+mb=$(printf '%s\n' "${md5_b[@]}" | best)
+gb=$(printf '%s\n' "${seg_b[@]}" | best)
+ob=$(printf '%s\n' "${one_b[@]}" | best)
+echo "throttled: size_mib=$SIZE_A runs=$RUNS aria2_s=$aa skyhaul_s=$sa"
+echo "unthrottled: size_mib=$SIZE_B runs=$RUNS curl_s=$cb md5_s=$mb segmented_s=$gb one_connection_s=$ob"
+python3 - "$aa" "$sa" "$cb" "$mb" "$gb" "$ob" <<'PY'
+import sys
+aa, sa, cb, mb, gb, ob = map(float, sys.argv[1:])
+print(f"throttled_speed_vs_aria2={aa / sa:.3f} (aria2 time / skyhaul time, target >= 1.0)")
+floor = max(cb, mb)
+print(f"unthrottled_vs_floor={gb / floor:.3f} (segmented / max(curl, md5), target <= 1.05)")
+print(f"one_connection_vs_floor={ob / floor:.3f}; segmented_vs_one={gb / ob:.3f} (target <= 1.0)")
+PY
