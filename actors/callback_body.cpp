@@ -1,3 +1,4 @@
+#include "base/url_text.hpp"
 #include "actors/callback_body.hpp"
 
 #include "protocol/text.hpp"
@@ -80,7 +81,9 @@ std::string failure_body(const task_record& rec,
   put(w, "Code", s3_code(code));
   put(w, "Message",
       rec.error_message.empty() ? default_message(code) : rec.error_message);
-  put(w, "Resource", rec.spec.url);
+  // The owner knows the credentials of an FTP or SFTP source; the
+  // receiver need not.
+  put(w, "Resource", redact_url(rec.spec.url));
   put(w, "RequestId", request_id);
   put(w, "Task", callback_task_name(rec));
   if (!rec.files.empty()) {

@@ -1,5 +1,6 @@
 #include "http/task_json.hpp"
 
+#include "base/url_text.hpp"
 #include "http/auth.hpp"
 #include "http/services.hpp"
 #include "http/task_parts_json.hpp"
@@ -161,7 +162,7 @@ void write_task(json_writer& w, const task_status& ts, bool excerpt) {
   put_i(w, "eta", ts.eta_s);
   put_u(w, "speed", ts.speed);
   if (!excerpt) {
-    put(w, "url", r.spec.url);
+    put(w, "url", redact_url(r.spec.url));
     put(w, "bucket", r.spec.bucket);
     put(w, "key", r.spec.key);
     put(w, "target", r.spec.target);
@@ -196,7 +197,7 @@ void write_info(json_writer& w, const services& svc, const task_record& r) {
   w.StartObject();
   auto kind = source_of(r.spec);
   put(w, "kind", source_name(kind));
-  put(w, "url", r.spec.url);
+  put(w, "url", redact_url(r.spec.url));
   if (is_torrent(kind)) {
     // Never the uploaded bytes themselves.
     put_b(w, "upload", kind == source_kind::torrent_file);

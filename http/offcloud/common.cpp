@@ -1,5 +1,6 @@
 #include "http/offcloud/common.hpp"
 
+#include "base/url_text.hpp"
 #include "base/percent.hpp"
 #include "http/auth.hpp"
 #include "protocol/source.hpp"
@@ -105,7 +106,7 @@ std::string site_of(const task_spec& spec) {
 
 std::string original_link(const task_record& rec) {
   if (!rec.spec.url.empty())
-    return rec.spec.url;
+    return redact_url(rec.spec.url);
   if (!rec.info_hash.empty())
     return "magnet:?xt=urn:btih:" + rec.info_hash;
   return "upload";

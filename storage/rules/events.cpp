@@ -1,5 +1,6 @@
 #include "storage/rules/events.hpp"
 
+#include "base/url_text.hpp"
 #include "storage/event_table.hpp"
 #include "storage/task_table.hpp"
 
@@ -41,7 +42,7 @@ void task_events(txn& t, const task_record* old, const task_record& rec,
     auto ev = event_of(event_type::task_created, rec, now_ms);
     ev.state = rec.state;
     ev.previous = rec.state;
-    ev.url = rec.spec.url;
+    ev.url = redact_url(rec.spec.url);
     ev.title = title_of(rec);
     ev.bucket = rec.spec.bucket;
     ev.key = !rec.spec.key.empty() ? rec.spec.key : rec.spec.target;

@@ -94,4 +94,9 @@ BOOST_AUTO_TEST_CASE(a_missing_ftp_file_fails_and_no_reply_shows_the_password) {
                       body);
   auto list = d.api("GET", "/task/list").body;
   BOOST_CHECK(list.find(password) == std::string::npos);
+  // Neither the full status nor the info shows it.
+  BOOST_CHECK_MESSAGE(body.find(password) == std::string::npos, body);
+  BOOST_CHECK(body.find("ftp://***@127.0.0.1:") != std::string::npos);
+  auto info = d.api("GET", "/task/tid/" + tid + "/info").body;
+  BOOST_CHECK_MESSAGE(info.find(password) == std::string::npos, info);
 }
