@@ -780,10 +780,10 @@ bhttp::verb verb_of(const std::string& method) {
 
 /// True when `res` has the error shape of the face `face`.
 bool in_face_shape(const std::string& face, const response& res) {
-  // The web UI's pages and JSON, and the events face (GET /events), answer
-  // errors as the Task API does.
+  // The web UI's pages and JSON, the events face (GET /events), /metrics
+  // and /openapi.json answer errors as the Task API does.
   if (face == "task" || face == "ui" || face == "ui_api"
-      || face == "events") {
+      || face == "events" || face == "metrics" || face == "openapi") {
     rapidjson::Document doc;
     doc.Parse(res.body.c_str(), res.body.size());
     return !doc.HasParseError() && doc.IsObject() && doc.HasMember("status")
@@ -842,7 +842,8 @@ BOOST_AUTO_TEST_CASE(every_route_refuses_strangers_in_its_faces_shape) {
   const std::map<std::string, unsigned> status_405{
       {"task", 405}, {"offline", 405}, {"s3", 501},
       {"offcloud", 405}, {"offcloud-upload", 405}, {"community", 405},
-      {"tracker", 200}, {"ui", 405}, {"ui_api", 405}, {"events", 405}};
+      {"tracker", 200}, {"ui", 405}, {"ui_api", 405}, {"events", 405},
+      {"metrics", 405}, {"openapi", 405}};
   std::set<std::string> open_routes;
   size_t walked = 0;
   for (auto& l : listeners) {
@@ -939,7 +940,11 @@ BOOST_AUTO_TEST_CASE(every_route_refuses_strangers_in_its_faces_shape) {
                                         "api GET /cloud/download/:rid/*file",
                                         // The web UI's static files.
                                         "api GET /", "api GET /ui/*file",
-                                        "api GET /ui/api/session"}));
+                                        "api GET /ui/api/session",
+                                        // Documentation; and /metrics checks
+                                        // its token or an admin's key itself.
+                                        "api GET /openapi.json",
+                                        "api GET /metrics"}));
 }
 
 BOOST_AUTO_TEST_CASE(stop_closes_listeners_and_is_idempotent) {

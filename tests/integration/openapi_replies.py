@@ -188,7 +188,7 @@ def task_api(d, org):
     call(d, "GET", "/task/tid/00000000000000000000/status", 404, headers=key)
     call(d, "GET", "/task/list", 401)
     call(d, "GET", "/task/list", 401, headers=bearer("not-a-key"))
-    call(d, "POST", "/task", 400, {"url": "ftp://example.invalid/x"}, headers=key)
+    call(d, "POST", "/task", 400, {"url": "gopher://example.invalid/x"}, headers=key)
     call(d, "POST", "/task", 400, '{"url": 3}', ctype="application/json", headers=key,
          check_body=False)
     call(d, "POST", "/task/batch/pause", 200,
