@@ -228,9 +228,11 @@ const base::net_policy* transfer::policy() const {
   return fetch_policy(req);
 }
 
-bool transfer::prepare(CURL* e) {
-  easy = e;
-  curl_easy_setopt(e, CURLOPT_URL, req.url.c_str());
+void set_transfer_options(CURL* e, const fetch_request& req,
+                          const std::string& url,
+                          curl_write_callback on_header,
+                          curl_write_callback on_body, void* ud) {
+  curl_easy_setopt(e, CURLOPT_URL, url.c_str());
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
   curl_easy_setopt(e, CURLOPT_MAXREDIRS, static_cast<long>(req.max_redirects));
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT,
@@ -240,10 +242,15 @@ bool transfer::prepare(CURL* e) {
   curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
                    static_cast<long>(req.low_speed_time_s));
   curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 512L * 1024L);
-  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_cb);
-  curl_easy_setopt(e, CURLOPT_HEADERDATA, this);
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_cb);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, this);
+  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(e, CURLOPT_HEADERDATA, ud);
+  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(e, CURLOPT_WRITEDATA, ud);
+}
+
+bool transfer::prepare(CURL* e) {
+  easy = e;
+  set_transfer_options(e, req, req.url, header_cb, write_cb, this);
   if (remote_file) {
     // Only these jobs may use these protocols, and never by redirect.
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "ftp,ftps,sftp");

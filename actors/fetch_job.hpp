@@ -22,6 +22,14 @@ class disk_pool;
 /// `allow_private`, else nullptr (the loop's).
 const base::net_policy* fetch_policy(const fetch_request& req);
 
+/// The options every connection of a download sets on its easy handle:
+/// `url`, the request's redirect limit and timeouts, the buffer size, and
+/// `on_header`/`on_body` called with `ud`.
+void set_transfer_options(CURL* e, const fetch_request& req,
+                          const std::string& url,
+                          curl_write_callback on_header,
+                          curl_write_callback on_body, void* ud);
+
 /// The fetch side of the curl loop. Other threads call `start`, `stop` and
 /// `close`; they queue a command that runs on the loop thread, which alone
 /// touches the transfers.

@@ -44,20 +44,7 @@ bool part_conn::prepare(CURL* e) {
   auto* p = t.state_.plan.find(part);
   if (!p || p->left() == 0)
     return false;
-  curl_easy_setopt(e, CURLOPT_URL, t.sources_[source].url.c_str());
-  curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-  curl_easy_setopt(e, CURLOPT_MAXREDIRS, static_cast<long>(r.max_redirects));
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT,
-                   static_cast<long>(r.connect_timeout_s));
-  curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT,
-                   static_cast<long>(r.low_speed_limit));
-  curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
-                   static_cast<long>(r.low_speed_time_s));
-  curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 512L * 1024L);
-  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(e, CURLOPT_HEADERDATA, this);
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, this);
+  set_transfer_options(e, r, t.sources_[source].url, on_header, on_body, this);
   auto range = std::to_string(p->next()) + "-" + std::to_string(p->end - 1);
   curl_easy_setopt(e, CURLOPT_RANGE, range.c_str());
   // A source that changed answers the whole file instead (200).
