@@ -29,42 +29,12 @@ source_file() { # source_file MIB: a cached file of random bytes and its sha1
 FILE_A=$(source_file "$SIZE_A"); SHA1_A=$(cat "$FILE_A.sha1")
 FILE_B=$(source_file "$SIZE_B"); SHA1_B=$(cat "$FILE_B.sha1")
 
-NGX=$WORK/nginx
-NGX_PORT=$(free_port)
-mkdir -p "$NGX/logs" "$NGX/tmp" "$WORK/www/slow"
+mkdir -p "$WORK/www/slow"
 ln -s "$FILE_A" "$WORK/www/slow/a.bin"
 ln -s "$FILE_B" "$WORK/www/b.bin"
-cat > "$NGX/nginx.conf" <<NGINX
-daemon off;
-master_process off;
-worker_processes 1;
-pid $NGX/nginx.pid;
-error_log $NGX/logs/error.log;
-events { worker_connections 256; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  default_type application/octet-stream;
-  client_body_temp_path $NGX/tmp/body;
-  proxy_temp_path $NGX/tmp/proxy;
-  fastcgi_temp_path $NGX/tmp/fastcgi;
-  uwsgi_temp_path $NGX/tmp/uwsgi;
-  scgi_temp_path $NGX/tmp/scgi;
-  server {
-    listen 127.0.0.1:$NGX_PORT;
-    root $WORK/www;
-    disable_symlinks off;
-    location /slow/ { limit_rate 8m; }
-  }
-}
-NGINX
-nginx -e "$NGX/logs/error.log" -c "$NGX/nginx.conf" -p "$NGX" >"$NGX/logs/stdout.log" 2>&1 &
-PIDS+=($!)
+start_nginx "$WORK/www" "access_log off; location /slow/ { limit_rate 8m; }"
 URL_A=http://127.0.0.1:$NGX_PORT/slow/a.bin
 URL_B=http://127.0.0.1:$NGX_PORT/b.bin
-for _ in $(seq 50); do curl -sf -m 2 -o /dev/null -r 0-0 "$URL_B" && break; sleep 0.1; done
-curl -sf -m 2 -o /dev/null -r 0-0 "$URL_B" || { echo "nginx did not start" >&2; cat "$NGX/logs/"*.log >&2; exit 1; }
 
 start_skyhauld "$WORK/sky"
 API_HOSTPORT=${API#http://}
