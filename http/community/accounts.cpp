@@ -71,10 +71,7 @@ void put_level(const services& svc, const user_record& user, request& req,
                responder respond) {
   if (!user.admin)
     return respond(community_error(403, "Only admins may change levels"));
-  community_write w;
-  w.op = community_op::put_level;
-  w.caller = user.id;
-  w.admin = true;
+  auto w = write_of(user, community_op::put_level);
   if (req.params.count("lid")) {
     auto lid = id_param(req, "lid");
     if (!lid || *lid > UINT32_MAX)
@@ -95,11 +92,7 @@ void delete_level(const services& svc, const user_record& user,
   auto lid = id_param(req, "lid");
   if (!lid || *lid > UINT32_MAX)
     return respond(community_error(404, "No such level"));
-  community_write w;
-  w.op = community_op::delete_level;
-  w.caller = user.id;
-  w.admin = true;
-  w.id = *lid;
+  auto w = write_of(user, community_op::delete_level, *lid);
   write(svc, std::move(w), respond, 200, "Level deleted", '-');
 }
 

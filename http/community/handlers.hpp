@@ -44,6 +44,11 @@ std::optional<uint64_t> id_param(const request& req, const char* name);
 /// A decimal number of at most 12 digits, or nullopt.
 std::optional<uint64_t> number(const std::string& text);
 
+/// A write of `op` by `user` on the post, thread or level `id` (0 for a
+/// new one): the caller and whether they are an admin, filled in once.
+community_write write_of(const user_record& user, community_op op,
+                         uint64_t id = 0);
+
 /// Sends `w` to the community actor and answers `message` with the
 /// outcome's post (`show` 'p'), thread ('t'), level ('l') or null ('-').
 void write(const services& svc, community_write w, responder respond,

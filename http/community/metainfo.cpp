@@ -61,11 +61,7 @@ void upload_metainfo(const services& svc, const user_record& user,
   auto facts = check_metainfo(file->body, error);
   if (!facts)
     return respond(community_error(400, "Not a usable torrent: " + error));
-  community_write w;
-  w.op = community_op::put_metainfo;
-  w.caller = user.id;
-  w.admin = user.admin;
-  w.id = *pid;
+  auto w = write_of(user, community_op::put_metainfo, *pid);
   w.post.info_hash = to_hex(facts->info_hash);
   w.post.size = facts->size;
   w.torrent = std::move(file->body);

@@ -175,6 +175,16 @@ std::optional<uint64_t> id_param(const request& req, const char* name) {
   return n;
 }
 
+community_write write_of(const user_record& user, community_op op,
+                         uint64_t id) {
+  community_write w;
+  w.op = op;
+  w.caller = user.id;
+  w.admin = user.admin;
+  w.id = id;
+  return w;
+}
+
 void write(const services& svc, community_write w, responder respond,
            unsigned status, std::string message, char show) {
   auto db = svc.db;
@@ -203,10 +213,7 @@ void create_post(const services& svc, const user_record& user, request& req,
   rapidjson::Document doc;
   if (auto bad = parse_object(req, doc))
     return respond(community_error(400, *bad));
-  community_write w;
-  w.op = community_op::create_post;
-  w.caller = user.id;
-  w.admin = user.admin;
+  auto w = write_of(user, community_op::create_post);
   bool has_level = false;
   std::string from_task;
   if (auto bad = read_post(doc, w.post, has_level, &from_task))
@@ -235,11 +242,7 @@ void update_post(const services& svc, const user_record& user, request& req,
   rapidjson::Document doc;
   if (auto bad = parse_object(req, doc))
     return respond(community_error(400, *bad));
-  community_write w;
-  w.op = community_op::update_post;
-  w.caller = user.id;
-  w.admin = user.admin;
-  w.id = *pid;
+  auto w = write_of(user, community_op::update_post, *pid);
   {
     // Fields left out keep their values.
     auto t = svc.db->read();
@@ -272,11 +275,7 @@ void delete_post(const services& svc, const user_record& user, request& req,
   auto pid = id_param(req, "pid");
   if (!pid)
     return respond(no_post());
-  community_write w;
-  w.op = community_op::delete_post;
-  w.caller = user.id;
-  w.admin = user.admin;
-  w.id = *pid;
+  auto w = write_of(user, community_op::delete_post, *pid);
   write(svc, std::move(w), respond, 200, "Post deleted", '-');
 }
 
@@ -328,11 +327,7 @@ void add_thread(const services& svc, const user_record& user, request& req,
   rapidjson::Document doc;
   if (auto bad = parse_object(req, doc))
     return respond(community_error(400, *bad));
-  community_write w;
-  w.op = community_op::add_thread;
-  w.caller = user.id;
-  w.admin = user.admin;
-  w.id = *pid;
+  auto w = write_of(user, community_op::add_thread, *pid);
   bool has_content = false;
   for (auto& m : doc.GetObject()) {
     auto name = text(m.name);
