@@ -212,7 +212,7 @@ void load_file(settings& s, const std::string& path) {
   std::stringstream buf;
   buf << in.rdbuf();
   rapidjson::Document doc;
-  doc.Parse(buf.str().c_str());
+  doc.Parse<rapidjson::kParseIterativeFlag>(buf.str().c_str());
   if (doc.HasParseError() || !doc.IsObject())
     throw std::invalid_argument("config file is not a JSON object: " + path);
   for (auto& m : doc.GetObject()) {

@@ -88,7 +88,8 @@ caf::error parse_offline_body(const std::string& body,
                               bool& malformed) {
   malformed = false;
   constexpr auto flags
-      = rapidjson::kParseTrailingCommasFlag | rapidjson::kParseCommentsFlag;
+      = rapidjson::kParseTrailingCommasFlag | rapidjson::kParseCommentsFlag
+        | rapidjson::kParseIterativeFlag;
   rapidjson::Document doc;
   doc.Parse<flags>(body.c_str(), body.size());
   if (doc.HasParseError() || !doc.IsObject()) {

@@ -29,7 +29,7 @@ void batch_operation(const services& svc, const user_record& user,
     return;
   }
   rapidjson::Document doc;
-  doc.Parse(req.body.c_str(), req.body.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(req.body.c_str(), req.body.size());
   if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("tids")
       || !doc["tids"].IsArray()) {
     respond(json_error(400, "the body must be {\"tids\":[...]}"));
@@ -134,7 +134,7 @@ void batch_operation(const services& svc, const user_record& user,
 void batch_create(const services& svc, const user_record& user, request& req,
                   responder respond) {
   rapidjson::Document doc;
-  doc.Parse(req.body.c_str(), req.body.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(req.body.c_str(), req.body.size());
   if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("tasks")
       || !doc["tasks"].IsArray() || doc.MemberCount() != 1) {
     respond(json_error(400, "the body must be {\"tasks\":[...]}"));

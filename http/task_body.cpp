@@ -222,7 +222,8 @@ caf::error parse_task_request(const std::string& body,
                                          + " bytes");
   }
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
+  // Iterative: a body of nested brackets must not exhaust the stack.
+  doc.Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
   auto what = form ? std::string{"the 'task' part"} : std::string{"the body"};
   if (doc.HasParseError())
     return bad(what + " is not valid JSON");

@@ -11,7 +11,7 @@ bool parse_success(const http_reply& r, rapidjson::Document& doc,
     error = r.error;
     return false;
   }
-  doc.Parse(r.body.c_str(), r.body.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(r.body.c_str(), r.body.size());
   if (doc.HasParseError() || !doc.IsObject()) {
     error = "unexpected answer (HTTP " + std::to_string(r.status) + ")";
     return false;

@@ -146,7 +146,7 @@ int follow(const endpoint& ep, const std::vector<std::string>& tids,
       continue;
     }
     rapidjson::Document d;
-    d.Parse(e.data.c_str(), e.data.size());
+    d.Parse<rapidjson::kParseIterativeFlag>(e.data.c_str(), e.data.size());
     if (d.HasParseError() || !d.IsObject())
       continue;
     auto tid = str(d, "tid");

@@ -17,7 +17,8 @@ constexpr size_t max_level_name = 64;
 /// path names the level).
 std::optional<std::string> read_level(const request& req, level_record& l) {
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseValidateEncodingFlag>(req.body.c_str(),
+  doc.Parse<rapidjson::kParseValidateEncodingFlag
+                | rapidjson::kParseIterativeFlag>(req.body.c_str(),
                                                    req.body.size());
   if (doc.HasParseError() || !doc.IsObject())
     return std::string{"The body must be a JSON object"};

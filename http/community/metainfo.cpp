@@ -95,7 +95,8 @@ void fetch_post(const services& svc, const user_record& user, request& req,
   task_spec spec;
   if (!req.body.empty()) {
     rapidjson::Document doc;
-    doc.Parse<rapidjson::kParseValidateEncodingFlag>(req.body.c_str(),
+    doc.Parse<rapidjson::kParseValidateEncodingFlag
+                  | rapidjson::kParseIterativeFlag>(req.body.c_str(),
                                                      req.body.size());
     if (doc.HasParseError() || !doc.IsObject())
       return respond(community_error(400, "The body must be a JSON object"));

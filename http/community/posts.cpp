@@ -39,7 +39,8 @@ std::string text(const rapidjson::Value& v) {
 /// The body as a JSON object, or the reason it is not one.
 std::optional<std::string> parse_object(const request& req,
                                         rapidjson::Document& doc) {
-  doc.Parse<rapidjson::kParseValidateEncodingFlag>(req.body.c_str(),
+  doc.Parse<rapidjson::kParseValidateEncodingFlag
+                | rapidjson::kParseIterativeFlag>(req.body.c_str(),
                                                    req.body.size());
   if (doc.HasParseError() || !doc.IsObject())
     return std::string{"The body must be a JSON object"};

@@ -43,7 +43,7 @@ bool json_value(const std::string& name, const rapidjson::Value& v,
 
 bool read_json(const std::string& body, fields& out, std::string& why) {
   rapidjson::Document doc;
-  doc.Parse(body.c_str(), body.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(body.c_str(), body.size());
   if (doc.HasParseError() || !doc.IsObject()) {
     why = "the body is not a JSON object";
     return false;
