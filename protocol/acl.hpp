@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#include "protocol/enum_range.hpp"
 
 namespace skyhaul {
 
@@ -22,6 +23,11 @@ enum class acl_permission : uint8_t {
   read_acp,
   write_acp,
   full_control,
+};
+
+template <>
+struct enum_range<acl_permission> {
+  static constexpr auto last = acl_permission::full_control;
 };
 
 /// One grant: a permission for one grantee. `grantee` is normalised to

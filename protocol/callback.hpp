@@ -6,11 +6,17 @@
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include "protocol/enum_range.hpp"
 
 namespace skyhaul {
 
 /// Which callback URL of a task an event goes to.
 enum class callback_kind : uint8_t { success = 0, failure };
+
+template <>
+struct enum_range<callback_kind> {
+  static constexpr auto last = callback_kind::failure;
+};
 
 /// Where the delivery of an event stands.
 enum class delivery_state : uint8_t {
@@ -20,6 +26,11 @@ enum class delivery_state : uint8_t {
   delivered,
   /// Given up: tries or the retry window ran out, or the URL is refused.
   failed,
+};
+
+template <>
+struct enum_range<delivery_state> {
+  static constexpr auto last = delivery_state::failed;
 };
 
 /// One callback owed by a task transition: the value of the outbox and the

@@ -6,6 +6,7 @@
 #include <caf/error.hpp>
 #include <caf/make_message.hpp>
 #include <caf/message.hpp>
+#include "protocol/enum_range.hpp"
 
 namespace skyhaul {
 
@@ -47,6 +48,11 @@ enum class ec : uint8_t {
   blocked_address,
   /// The operation was stopped on purpose (pause, cancel, shutdown).
   aborted,
+};
+
+template <>
+struct enum_range<ec> {
+  static constexpr auto last = ec::aborted;
 };
 
 /// Returns the identifier of `x`, e.g. `"invalid_uri"`.

@@ -14,6 +14,7 @@
 #include "protocol/ids.hpp"
 #include "protocol/record_format.hpp"
 #include "protocol/task_state.hpp"
+#include "protocol/enum_range.hpp"
 
 namespace skyhaul {
 
@@ -28,6 +29,11 @@ enum class event_type : uint8_t {
   /// Not stored: the resume point a subscriber asked for is older than
   /// the log keeps, so it must reload what it shows.
   reset,
+};
+
+template <>
+struct enum_range<event_type> {
+  static constexpr auto last = event_type::reset;
 };
 
 /// "task.created", "task.state", "task.progress", "task.file",

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include "protocol/enum_range.hpp"
 
 namespace skyhaul {
 
@@ -14,6 +15,11 @@ enum class on_key_exist : uint8_t {
   ignore_same_crc32,
   ignore_same_checksum,
   ignore_same_size,
+};
+
+template <>
+struct enum_range<on_key_exist> {
+  static constexpr auto last = on_key_exist::ignore_same_size;
 };
 
 /// Returns the seed's spelling, e.g. `"ignore-same-md5"`.

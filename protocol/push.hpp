@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include "protocol/enum_range.hpp"
 
 namespace skyhaul {
 
@@ -70,6 +71,11 @@ enum class push_state : uint8_t {
   retrying,
   done,
   failed,
+};
+
+template <>
+struct enum_range<push_state> {
+  static constexpr auto last = push_state::failed;
 };
 
 /// "queued", "retrying", "done" or "failed".

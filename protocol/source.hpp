@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include "protocol/enum_range.hpp"
 
 namespace skyhaul {
 
@@ -20,6 +21,11 @@ enum class source_kind : uint8_t {
   magnet,
   /// A `.torrent` uploaded with the task (`task_spec::torrent`).
   torrent_file,
+};
+
+template <>
+struct enum_range<source_kind> {
+  static constexpr auto last = source_kind::torrent_file;
 };
 
 /// The kind of source `spec` names.

@@ -6,11 +6,17 @@
 
 #include "protocol/acl.hpp"
 #include "protocol/on_key_exist.hpp"
+#include "protocol/enum_range.hpp"
 
 namespace skyhaul {
 
 /// Which face created a task; each face renders the same task its own way.
 enum class face : uint8_t { task_api = 0, offline_api, offcloud_api };
+
+template <>
+struct enum_range<face> {
+  static constexpr auto last = face::offcloud_api;
+};
 
 /// What a user asked for. Validated at the edge (http/): inside the system
 /// every field is already well-formed.

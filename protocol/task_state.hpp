@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include "protocol/enum_range.hpp"
 
 namespace skyhaul {
 
@@ -13,6 +14,11 @@ enum class task_state : uint8_t {
   finished,
   failed,
   cancelled,
+};
+
+template <>
+struct enum_range<task_state> {
+  static constexpr auto last = task_state::cancelled;
 };
 
 /// Number of states; counters and indexes are sized by it.

@@ -8,6 +8,7 @@
 
 #include "protocol/error.hpp"
 #include "protocol/ids.hpp"
+#include "protocol/enum_range.hpp"
 
 namespace skyhaul {
 
@@ -122,6 +123,11 @@ enum class metadata_state : uint8_t {
   fetching,
   /// The metadata is known.
   received,
+};
+
+template <>
+struct enum_range<metadata_state> {
+  static constexpr auto last = metadata_state::received;
 };
 
 /// The torrent side of a task's status.

@@ -106,10 +106,17 @@ uint64_t legacy_u64(table tbl, std::string_view key, std::string_view value,
   return from_be64(value.substr(at, 8));
 }
 
+task_state legacy_state(table tbl, std::string_view key, char byte) {
+  auto b = static_cast<uint8_t>(byte);
+  if (!in_enum_range<task_state>(b))
+    bad_legacy(tbl, key);
+  return static_cast<task_state>(b);
+}
+
 task_index_row index_row(table tbl, std::string_view key, size_t state_at) {
   if (key.size() <= state_at)
     bad_legacy(tbl, key);
-  return task_index_row{static_cast<task_state>(key[state_at])};
+  return task_index_row{legacy_state(tbl, key, key[state_at])};
 }
 
 /// Rewrites the value at `key` of `tbl`, a format 0 value, in format 1.
@@ -121,7 +128,7 @@ void upgrade_value(txn& t, table tbl, const std::string& key,
     case table::tasks_owner:
       if (v.size() != 1)
         bad_legacy(tbl, key);
-      return t.put(tbl, key, task_index_row{static_cast<task_state>(v[0])});
+      return t.put(tbl, key, task_index_row{legacy_state(tbl, key, v[0])});
     case table::tasks_state: // owner(8) state(1) seq(8) -> ""
       return t.put(tbl, key, index_row(tbl, key, 8));
     case table::tasks_global: // state(1) seq(8) -> ""
@@ -166,8 +173,12 @@ void upgrade_value(txn& t, table tbl, const std::string& key,
     case table::bucket_acls:
       return t.put(tbl, key, legacy_record<acl_spec>(tbl, key, v));
     case table::resume: {
-      if (v.empty())
-        bad_legacy(tbl, key);
+      // The old reader took an empty row for "no resume data": so does
+      // this, and the torrent is checked from its files at start.
+      if (v.empty()) {
+        t.del(tbl, key);
+        return;
+      }
       resume_entry row;
       row.clean = v[0] == '\1';
       row.data.assign(v.substr(1));

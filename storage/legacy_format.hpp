@@ -108,7 +108,7 @@ private:
       return true;
     } else if constexpr (std::is_enum_v<T>) {
       std::underlying_type_t<T> y{};
-      if (!read(y))
+      if (!read(y) || !in_enum_range<T>(y))
         return false;
       x = static_cast<T>(y);
       return true;
