@@ -108,7 +108,6 @@ task_status status_of(task_ptr self) {
   out.speed = st.speed;
   out.bt = st.bt;
   out.parts = st.parts;
-  out.notes = st.notes;
   if (st.speed > 0 && st.rec.total_bytes >= 0
       && static_cast<uint64_t>(st.rec.total_bytes) >= st.rec.done_bytes)
     out.eta_s = static_cast<int64_t>(
@@ -260,12 +259,12 @@ task_actor::behavior_type task(task_ptr self, task_record rec, task_deps deps) {
         st.rec.total_bytes = p.total;
         st.speed = p.speed;
         st.parts = std::move(p.parts);
-        // The latest notes, a bounded few.
-        for (auto& n : p.notes)
-          st.notes.push_back(std::move(n));
-        if (st.notes.size() > 20)
-          st.notes.erase(st.notes.begin(),
-                         st.notes.end() - 20);
+        // The task's log keeps the latest few notes, stored at once: a
+        // dropped mirror's reason outlives the transfer and a restart.
+        auto& notes = st.rec.notes;
+        notes.insert(notes.end(), p.notes.begin(), p.notes.end());
+        if (notes.size() > max_task_notes)
+          notes.erase(notes.begin(), notes.end() - max_task_notes);
         auto learnt
             = (!p.validator.empty() && p.validator != st.rec.validator)
               || (!p.file_name.empty() && p.file_name != st.rec.file_name);
@@ -274,8 +273,9 @@ task_actor::behavior_type task(task_ptr self, task_record rec, task_deps deps) {
           st.rec.validator = p.validator;
           if (!p.file_name.empty())
             st.rec.file_name = p.file_name;
-          persist_quietly(self);
         }
+        if (learnt || !p.notes.empty())
+          persist_quietly(self);
         self->send(st.deps.scheduler, atom::progress_v, std::move(p));
       },
       [=](atom::done, fetch_result& res) {

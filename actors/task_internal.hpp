@@ -54,10 +54,9 @@ struct task_state_t {
   /// Torrent: how often the files read back failed the torrent's hashes
   /// and the torrent was checked again.
   uint32_t rechecks = 0;
-  /// HTTP: the parts of a segmented transfer as last reported, and the
-  /// notes of its transfers (a dropped mirror), for status queries.
+  /// HTTP: the parts of a segmented transfer as last reported, for status
+  /// queries.
   std::vector<fetch_part> parts;
-  std::vector<std::string> notes;
 };
 
 using task_ptr = task_actor::stateful_pointer<task_state_t>;

@@ -22,10 +22,10 @@ void write_task_parts(json_writer& w, const task_status& ts) {
     }
     w.EndArray();
   }
-  if (!ts.notes.empty()) {
+  if (!ts.rec.notes.empty()) {
     w.Key("notes");
     w.StartArray();
-    for (auto& n : ts.notes)
+    for (auto& n : ts.rec.notes)
       w.String(n.c_str(), static_cast<rapidjson::SizeType>(n.size()));
     w.EndArray();
   }

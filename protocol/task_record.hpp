@@ -40,18 +40,24 @@ struct task_record {
   uint32_t tries = 0;
   /// Objects stored by this task.
   std::vector<file_record> files;
+  /// The task's log: what the engine chose to tell, e.g. a mirror dropped
+  /// and why; the latest `max_task_notes`, oldest first (format 1.3).
+  std::vector<std::string> notes;
 };
+
+/// How many notes a task keeps.
+constexpr size_t max_task_notes = 20;
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_record& x) {
   return f(x.seq, x.owner, x.spec, x.state, x.error, x.error_message,
            x.done_bytes, x.total_bytes, x.created_ms, x.updated_ms,
            x.file_name, x.validator, x.info_hash, x.torrent_name,
-           x.torrent_files, x.tries, x.files);
+           x.torrent_files, x.tries, x.files, x.notes);
 }
 
 template <>
-struct record_format<task_record> : format_version<1, 2> {
+struct record_format<task_record> : format_version<1, 3> {
   static constexpr const char* table = "tasks";
 };
 

@@ -17,15 +17,14 @@ struct task_status {
   int64_t eta_s = -1;
   /// Live torrent figures (`metadata == none` for HTTP tasks).
   torrent_view bt;
-  /// HTTP: the parts of a segmented download (empty for one stream) and
-  /// the notes of its transfer (dropped mirrors), live only.
+  /// HTTP: the parts of a segmented download (empty for one stream), live
+  /// only; the task's notes are in `rec`.
   std::vector<fetch_part> parts;
-  std::vector<std::string> notes;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_status& x) {
-  return f(x.rec, x.speed, x.eta_s, x.bt, x.parts, x.notes);
+  return f(x.rec, x.speed, x.eta_s, x.bt, x.parts);
 }
 
 } // namespace skyhaul

@@ -239,6 +239,15 @@ BOOST_AUTO_TEST_CASE(a_mirror_with_other_bytes_is_dropped_with_a_note) {
   BOOST_REQUIRE_MESSAGE(state(body) == "finished", body);
   BOOST_CHECK(info_of(d, tid).find(expected_digests(size).sha1)
               != std::string::npos);
+  // The note is the task's log: stored, so it outlives the transfer and a
+  // restart.
+  auto dropped = "\"notes\":[\"mirror http://127.0.0.1:"
+                 + std::to_string(org.port()) + "/other/";
+  BOOST_CHECK_MESSAGE(body.find(dropped) != std::string::npos, body);
+  d.crash();
+  d.start();
+  auto after = d.await_status(tid, ended_now(), 20s);
+  BOOST_CHECK_MESSAGE(after.find(dropped) != std::string::npos, after);
   // Parts came from both good sources.
   size_t from_also = 0, from_bad = 0;
   for (auto& r : requests(org)) {
