@@ -2,9 +2,11 @@
 
 #include "actors/runtime.hpp"
 #include "app/options.hpp"
+#include "app/publish.hpp"
 #include "app/user_commands.hpp"
 #include "http/listeners.hpp"
 #include "http/server.hpp"
+#include "protocol/message_types.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/user_table.hpp"
 
@@ -15,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
@@ -77,6 +80,11 @@ int serve(const settings& cfg) {
   std::filesystem::remove(cfg.data_dir + "/listen.json");
   caf::actor_system_config sys_cfg;
   sys_cfg.set("logger.verbosity", caf::atom("quiet"));
+  // The same names on both sides of a connection (--publish).
+  announce_message_types(sys_cfg);
+  auto publish_at = check_publish_options(cfg);
+  if (publish_at)
+    configure_publishing(sys_cfg, cfg);
   // CAF's default is at least four workers; on a small machine the extra
   // ones only sleep, wake and steal, which costs every message latency.
   auto workers = cfg.actor_threads != 0
@@ -107,12 +115,18 @@ int serve(const settings& cfg) {
   auto listeners = http::standard_listeners(svc);
   http::server srv{rt.cfg(), listeners};
   auto bound = srv.start();
+  // Other CAF processes, over TLS with client certificates.
+  std::unique_ptr<publisher> pub;
+  if (publish_at)
+    pub = std::make_unique<publisher>(sys, rt, *publish_at);
   std::string listen = "{";
   for (auto& l : listeners) {
     if (listen.size() > 1)
       listen += ",";
     listen += "\"" + l.name + "\":\"" + bound[l.name] + "\"";
   }
+  if (pub)
+    listen += ",\"publish\":\"" + pub->bound() + "\"";
   listen += "}\n";
   write_file(cfg.data_dir + "/listen.json", listen, 0644);
   std::cerr << "skyhauld: listening " << listen;
@@ -120,6 +134,8 @@ int serve(const settings& cfg) {
   sigwait(&sigs, &sig);
   std::cerr << "skyhauld: stopping on signal " << sig << "\n";
   srv.stop();
+  if (pub)
+    pub->stop();
   rt.shutdown();
   return 0;
 }

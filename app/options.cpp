@@ -2,6 +2,7 @@
 
 #include "app/idc_options.hpp"
 #include "app/proxy_options.hpp"
+#include "app/publish_options.hpp"
 #include "app/plan_options.hpp"
 #include "base/net_policy.hpp"
 
@@ -186,6 +187,11 @@ const std::map<std::string, setter>& options() {
       {"login-window", num(&settings::login_window_s)},
       // GET /metrics.
       {"metrics-token", str(&settings::metrics_token)},
+      // Other CAF processes over TLS with client certificates.
+      {"publish", str(&settings::publish)},
+      {"publish-cert", str(&settings::publish_cert)},
+      {"publish-key", str(&settings::publish_key)},
+      {"publish-ca", str(&settings::publish_ca)},
   };
   return opts;
 }
@@ -342,6 +348,7 @@ settings load_settings(const std::vector<std::string>& args, command& cmd) {
     throw std::invalid_argument("user passwd reads the password from stdin: "
                                 "pass --password-stdin");
   check_proxy_choices(s);
+  check_publish_options(s);
   return s;
 }
 
@@ -349,6 +356,8 @@ const char* usage() {
   return "usage: skyhauld [--config FILE] [--data-dir DIR] [--api HOST:PORT]\n"
          "                [--offline HOST:PORT] [--s3 HOST:PORT]\n"
          "                [--allow-private-networks] [--allow-network CIDR ...]\n"
+         "                [--publish HOST:PORT --publish-cert FILE\n"
+         "                 --publish-key FILE --publish-ca FILE]\n"
          "                [--OPTION VALUE ...]\n"
          "       skyhauld user add NAME [--admin] [--level N] "
          "[--may-cancel-offline]\n"

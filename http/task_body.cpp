@@ -251,6 +251,15 @@ caf::error parse_task_object(const rapidjson::Value& obj, user_id uid,
   return check_spec(spec, rule, torrent_b64, false, uid, max_torrent);
 }
 
+caf::error check_task_spec(task_spec& spec, user_id uid,
+                           uint64_t max_torrent) {
+  if (spec.torrent.size() > max_torrent)
+    return too_large(max_torrent);
+  // An upload is checked as a form's torrent part: bytes, not base64.
+  return check_spec(spec, {}, std::nullopt, !spec.torrent.empty(), uid,
+                    max_torrent);
+}
+
 namespace {
 
 caf::error check_spec(task_spec& spec, const std::string& rule,

@@ -47,4 +47,13 @@ caf::error parse_task_request(
 caf::error parse_task_object(const rapidjson::Value& obj, user_id uid,
                              uint64_t max_torrent, task_spec& spec);
 
+/// Validates a typed spec of user `uid` by the rules of `POST /task`, for
+/// callers that send a task_spec rather than JSON (the published remote
+/// interface, app/remote_api.cpp): `torrent` holds the .torrent bytes
+/// themselves (then `url` must be empty), `rule` is taken as given.
+/// Completes `spec` as the body parser does (default bucket, normalised
+/// digests, mirrors) and returns the same errors.
+caf::error check_task_spec(task_spec& spec, user_id uid,
+                           uint64_t max_torrent);
+
 } // namespace skyhaul::http

@@ -364,4 +364,38 @@ using community_actor = caf::typed_actor<
     caf::replies_to<atom::fetch, user_id, uint64_t, task_spec,
                     std::string>::with<task_seq>>;
 
+// -- Skyhaul for CAF programs on other hosts (--publish) --------------------
+
+/// What `skyhauld --publish` offers other CAF processes over caf::openssl,
+/// TLS with client certificates (app/remote_api.cpp; the publishing in
+/// app/publish.cpp; the message types in protocol/message_types.hpp).
+/// The certificate only lets a process in; each call names its Skyhaul
+/// user by an api key (first argument), checked like the Task API's
+/// (hashed, compared in constant time): a wrong key answers
+/// `ec::unauthenticated`, and a user sees and changes only their own
+/// tasks and events. Specs are checked by the rules of `POST /task`.
+/// Internal actors never talk to the remote side directly (a sender's
+/// handle would reach the other process): replies come from this actor
+/// and events from a relay per subscription.
+using remote_api_actor = caf::typed_actor<
+    // The scheduler's calls, each with the caller's api key for the user.
+    caf::replies_to<atom::create, std::string, task_spec>::with<task_seq>,
+    caf::replies_to<atom::create, std::string,
+                    std::vector<task_spec>>::with<std::vector<task_seq>>,
+    caf::replies_to<atom::pause, std::string, task_seq>::with<caf::ok_atom>,
+    caf::replies_to<atom::resume, std::string, task_seq>::with<caf::ok_atom>,
+    caf::replies_to<atom::cancel, std::string, task_seq>::with<caf::ok_atom>,
+    caf::replies_to<atom::remove, std::string, task_seq,
+                    bool>::with<caf::ok_atom>,
+    caf::replies_to<atom::status, std::string, task_seq>::with<task_status>,
+    caf::replies_to<atom::list, std::string, task_query>::with<task_page>,
+    caf::replies_to<atom::counters, std::string>::with<state_counters>,
+    // The event subscription: the filter's user is always the caller's
+    // (its `user` field is ignored); replies as the event hub does.
+    caf::replies_to<atom::watch, std::string, event_filter,
+                    event_listener_actor>::with<uint64_t>,
+    // Ends the caller's subscriptions of that listener.
+    caf::replies_to<atom::unwatch, std::string,
+                    event_listener_actor>::with<caf::ok_atom>>;
+
 } // namespace skyhaul

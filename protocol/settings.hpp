@@ -193,6 +193,15 @@ struct settings {
   /// A Bearer token that may read /metrics besides an admin's api key;
   /// empty: admins only.
   std::string metrics_token;
+  // Other CAF processes (--publish, app/publish.cpp).
+  /// `HOST:PORT` where the remote interface is published over TLS; empty:
+  /// not published. Port 0 picks a free one (listen.json names it).
+  std::string publish;
+  /// PEM files: this server's certificate chain and key, and the CA every
+  /// client certificate must chain to. All three are required to publish.
+  std::string publish_cert;
+  std::string publish_key;
+  std::string publish_ca;
 };
 
 } // namespace skyhaul
