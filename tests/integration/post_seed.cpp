@@ -98,11 +98,22 @@ uint64_t figure(const community_client& c, const std::string& field) {
   return v.empty() ? 0 : std::stoull(v);
 }
 
-/// Posts the caller's task `tid`; the reply.
+/// Posts the caller's task `tid`; the reply. A task's status says
+/// "finished" as its final record goes to the store, a moment before the
+/// record is durable and the post can see it: that answer is waited out
+/// (bounded).
 response post_task(const community_client& c, const std::string& title,
                    const std::string& tid) {
-  return c.call("POST", "/user/post",
-                R"({"title":")" + title + R"(","fromTask":")" + tid + "\"}");
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  for (;;) {
+    auto r = c.call("POST", "/user/post",
+                    R"({"title":")" + title + R"(","fromTask":")" + tid
+                        + "\"}");
+    if (r.status != 409 || r.body.find("has not finished") == std::string::npos
+        || std::chrono::steady_clock::now() > deadline)
+      return r;
+    std::this_thread::sleep_for(20ms);
+  }
 }
 
 } // namespace
