@@ -105,7 +105,7 @@ runtime::runtime(caf::actor_system& sys, settings cfg)
   pusher_ = spawn_pusher(sys_, cfg_, db_.get(), blobs_.get(), store_, curl_,
                          secrets_);
   caf::anon_send(store_, atom::notify_v, pusher_);
-  torrents_ = spawn_torrent_session(sys_, &cfg_, store_);
+  torrents_ = spawn_torrent_session(sys_, &cfg_, store_, db_.get());
   task_deps deps;
   deps.cfg = &cfg_;
   deps.db = db_.get();
@@ -116,7 +116,8 @@ runtime::runtime(caf::actor_system& sys, settings cfg)
   deps.torrents = torrents_;
   scheduler_ = spawn_scheduler(sys_, deps);
   tracker_ = spawn_tracker(sys_, &cfg_, db_.get(), store_);
-  community_ = spawn_community(sys_, db_.get(), store_, tracker_, scheduler_);
+  community_ = spawn_community(sys_, db_.get(), store_, tracker_, scheduler_,
+                               blobs_.get());
   sweep_partials(*disk_, db_.get(), blobs_.get());
 }
 

@@ -12,6 +12,7 @@
 #include "storage/rules/community.hpp"
 #include "storage/rules/events.hpp"
 #include "storage/rules/group_commit.hpp"
+#include "storage/seed_table.hpp"
 #include "storage/rules/object_commit.hpp"
 #include "storage/rules/pushes.hpp"
 #include "storage/rules/replicas.hpp"
@@ -359,6 +360,13 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
         return enqueue_ok(self, [seq, data = std::move(data),
                                  clean](storage::txn& t, rules::orphan_list&) {
           rules::store_resume(t, seq, data, clean);
+        });
+      },
+      [=](atom::meta, std::string& info_hash, std::string& info) {
+        return enqueue_ok(self, [ih = std::move(info_hash),
+                                 info = std::move(info)](
+                                    storage::txn& t, rules::orphan_list&) {
+          storage::put_torrent_metadata(t, ih, info);
         });
       },
       [=](atom::community, community_write& w) {

@@ -59,7 +59,13 @@ inline bool stopping(torrent_phase p) {
 using ok_promise = caf::typed_response_promise<caf::ok_atom>;
 
 struct torrent_entry {
+  /// The task's sequence number; for a post's seed, `seed_key(post)`.
   task_seq seq = 0;
+  /// Non-zero: the torrent seeds this post from stored blobs, without a
+  /// task and without a listener (actors/torrent_seed.cpp).
+  uint64_t post = 0;
+  /// Added from a magnet link: the metadata the swarm sent is kept.
+  bool magnet = false;
   torrent_listener_actor listener;
   caf::actor_addr task;
   torrent_phase phase = torrent_phase::adding;

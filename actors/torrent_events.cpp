@@ -24,6 +24,11 @@ void on_added(session_ptr self, torrent_event& ev) {
       self->state.ses->remove_torrent(ev.handle);
     return;
   }
+  if (ev.code != ec::none && e->post != 0) {
+    seed_failed(self, *e, ev.message);
+    forget(self, e->seq);
+    return;
+  }
   if (ev.code != ec::none) {
     auto msg = ev.code == ec::invalid_state
                    ? "the torrent " + ev.info_hash
@@ -53,6 +58,13 @@ void on_added(session_ptr self, torrent_event& ev) {
   }
   if (e->phase == torrent_phase::pausing) {
     clean_save(*e);
+    return;
+  }
+  if (e->post != 0) {
+    // A post's seed: libtorrent checks the linked files, then offers
+    // the pieces that passed. No resume data: every start checks again.
+    e->phase = torrent_phase::seeding;
+    e->seed_start_ms = now_ms();
     return;
   }
   if (!e->have_layout) {
@@ -139,7 +151,12 @@ void on_removed(session_ptr self, torrent_event& ev) {
   }
   for (auto& rp : e->on_removed)
     rp.deliver(caf::ok_atom_v);
-  if (e->seeded) {
+  if (e->seeded && e->post != 0) {
+    // A post's folder of links, at once: the post may be seeded again
+    // into the same folder by the next match.
+    std::error_code err;
+    std::filesystem::remove_all(e->save_path, err);
+  } else if (e->seeded) {
     // The files live on as hard links in the blob store; the folder goes.
     auto path = e->save_path;
     self->spawn<caf::detached>([path](caf::event_based_actor*) {
@@ -216,6 +233,8 @@ void on_error(session_ptr self, torrent_event& ev) {
   auto* e = find_handle(self, ev.handle);
   if (e == nullptr || stopping(e->phase))
     return;
+  if (e->post != 0)
+    seed_failed(self, *e, ev.message);
   report_done(self, *e, ev.code, ev.message);
   remove_entry(self, *e, false);
 }

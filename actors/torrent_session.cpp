@@ -6,13 +6,16 @@
 
 #include "actors/torrent_session.hpp"
 
+#include "actors/timeouts.hpp"
 #include "actors/torrent_add.hpp"
 #include "actors/torrent_session_state.hpp"
 #include "actors/torrent_settings.hpp"
 #include "protocol/settings.hpp"
+#include "storage/lmdb_env.hpp"
 
 #include <caf/all.hpp>
 #include <filesystem>
+#include <iostream>
 #include <libtorrent/ip_filter.hpp>
 #include <libtorrent/session.hpp>
 #include <libtorrent/session_params.hpp>
@@ -89,7 +92,8 @@ void forget(session_ptr self, task_seq seq) {
 
 void report_done(session_ptr self, torrent_entry& e, ec code,
                  std::string msg) {
-  if (!before_done(e.phase))
+  // A post's seed has no task to tell.
+  if (!before_done(e.phase) || e.post != 0)
     return;
   e.phase = torrent_phase::done;
   torrent_result res;
@@ -99,6 +103,19 @@ void report_done(session_ptr self, torrent_entry& e, ec code,
   if (code == ec::none && e.ti) {
     auto info = e.ti->info_section();
     res.info_section.assign(info.data(), static_cast<size_t>(info.size()));
+    if (e.magnet) {
+      // The task keeps no metainfo of a magnet link; posting it needs
+      // this. Stored before the task's final record, which comes after
+      // the files are read back.
+      self->request(self->state.store, store_timeout, atom::meta_v,
+                    e.layout.meta.info_hash, res.info_section)
+          .then([](caf::ok_atom) {},
+                [](caf::error& err) {
+                  std::cerr << "skyhauld: a magnet link's metadata was not "
+                               "kept: "
+                            << caf::to_string(err) << "\n";
+                });
+    }
   }
   self->send(e.listener, atom::done_v, std::move(res));
 }
@@ -185,7 +202,8 @@ void check_seeding(session_ptr self) {
   auto now = now_ms();
   for (auto& kvp : self->state.entries) {
     auto& e = kvp.second;
-    if (e.phase != torrent_phase::seeding)
+    // A post's seed lasts as long as the post (actors/torrent_seed.cpp).
+    if (e.phase != torrent_phase::seeding || e.post != 0)
       continue;
     bool over = cfg.bt_seed == "time"
                   ? now - e.seed_start_ms
@@ -212,14 +230,18 @@ caf::result<caf::ok_atom> start(session_ptr self, torrent_add& req,
   e.task = listener.address();
   e.save_path = req.save_path;
   e.wanted = req.files;
+  e.magnet = req.metainfo.empty();
   lt::add_torrent_params p;
   if (auto err = make_params(*st.cfg, req, e, p))
     return err;
   if (auto* other = find_hash(self, e.info_hash))
     return make_error(ec::invalid_state,
                       "the torrent " + e.info_hash
-                          + " is already being downloaded by task "
-                          + format_tid(other->seq));
+                          + (other->post != 0
+                                 ? " is seeded for post "
+                                       + std::to_string(other->post)
+                                 : " is already being downloaded by task "
+                                       + format_tid(other->seq)));
   std::error_code err;
   std::filesystem::create_directories(req.save_path, err);
   e.start_rp = self->make_response_promise<caf::ok_atom>();
@@ -266,14 +288,18 @@ void tick(session_ptr self) {
     }
   }
   check_seeding(self);
+  match_seeds(self);
   self->delayed_send(self, tick_interval, caf::tick_atom_v);
 }
 
 torrent_session_actor::behavior_type
-torrent_session(session_ptr self, const settings* cfg, store_actor store) {
+torrent_session(session_ptr self, const settings* cfg, store_actor store,
+                storage::lmdb_env* db) {
   auto& st = self->state;
   st.cfg = cfg;
   st.store = std::move(store);
+  st.db = db;
+  st.blobs = std::make_unique<storage::blob_store>(cfg->data_dir);
   lt::session_params params{make_settings(*cfg)};
   st.ses = std::make_unique<lt::session>(std::move(params));
   if (!cfg->allow_private_networks) {
@@ -338,8 +364,9 @@ torrent_session(session_ptr self, const settings* cfg, store_actor store) {
 
 torrent_session_actor spawn_torrent_session(caf::actor_system& sys,
                                             const settings* cfg,
-                                            store_actor store) {
-  return sys.spawn<caf::detached>(torrent_session, cfg, std::move(store));
+                                            store_actor store,
+                                            storage::lmdb_env* db) {
+  return sys.spawn<caf::detached>(torrent_session, cfg, std::move(store), db);
 }
 
 } // namespace skyhaul

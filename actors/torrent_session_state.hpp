@@ -15,6 +15,11 @@
 
 #include "actors/torrent_alerts.hpp"
 #include "actors/torrent_entry.hpp"
+#include "storage/blob_store.hpp"
+
+namespace skyhaul::storage {
+class lmdb_env;
+} // namespace skyhaul::storage
 
 namespace skyhaul {
 
@@ -41,6 +46,15 @@ struct session_state {
   bool flushing = false;
   std::set<task_seq> flush_waiting;
   ok_promise flush_rp;
+  /// Post seeds (actors/torrent_seed.cpp): the database they are read
+  /// from (none: no post is seeded), the blobs they link, the announce
+  /// base of Skyhaul's own tracker once known, when they were last
+  /// matched, and posts whose seed failed, not retried before the time.
+  storage::lmdb_env* db = nullptr;
+  std::unique_ptr<storage::blob_store> blobs;
+  std::string own_announce;
+  int64_t last_seed_ms = 0;
+  std::map<uint64_t, int64_t> seed_blocked;
 
   ~session_state() {
     if (ses)
@@ -102,6 +116,17 @@ void send_meta(session_ptr self, torrent_entry& e);
 
 /// Takes every waiting alert and acts on it (actors/torrent_events.cpp).
 void pump(session_ptr self);
+
+/// The entries key of post `pid`'s seed: apart from every task's.
+task_seq seed_key(uint64_t pid);
+
+/// Matches the session's post seeds to the stored ones: adds the missing
+/// (files linked from their blobs, pieces checked on add), removes those
+/// whose post or blob went (actors/torrent_seed.cpp).
+void match_seeds(session_ptr self);
+
+/// A post's seed failed: logged, and not tried again for a while.
+void seed_failed(session_ptr self, torrent_entry& e, const std::string& why);
 
 } // namespace torrent_session_impl
 

@@ -42,6 +42,11 @@ lt::settings_pack make_settings(const settings& cfg) {
                 | lt::alert_category::storage);
   p.set_int(lt::settings_pack::alert_queue_size, 10000);
   p.set_int(lt::settings_pack::stop_tracker_timeout, 1);
+  // libtorrent announces at most every 5 minutes whatever a tracker asks;
+  // the seeds of posts announce to Skyhaul's own tracker, whose
+  // `--tracker-min-interval` says how often their figures may count.
+  p.set_int(lt::settings_pack::min_announce_interval,
+            static_cast<int>(std::max<uint32_t>(cfg.tracker_min_interval_s, 1)));
   p.set_str(lt::settings_pack::user_agent, "Skyhaul/0.1");
   p.set_str(lt::settings_pack::peer_fingerprint, "-SK0010-");
   // Peers behind one address (a LAN, a test on loopback) are still peers.

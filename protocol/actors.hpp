@@ -87,6 +87,10 @@ using torrent_listener_actor = caf::typed_actor<
 /// calls are used; alerts become value messages routed by info-hash and
 /// handle to the task that added the torrent. Resume data goes to the
 /// store.
+/// It also seeds, without a task, the torrent of every post made from a
+/// finished task (actors/torrent_seed.cpp): it reads the seeded posts from
+/// LMDB every few seconds and adds or removes torrents to match, their
+/// files hard links of the stored blobs.
 using torrent_session_actor = caf::typed_actor<
     // Adds the torrent of a task and monitors the task (a task that dies
     // has its torrent paused). Replies once libtorrent accepted it; errors:
@@ -240,6 +244,10 @@ using store_actor = caf::typed_actor<
     // torrent was stopped cleanly (no recheck needed on the next start).
     caf::replies_to<atom::resumedata, task_seq, std::string,
                     bool>::with<caf::ok_atom>,
+    // From the torrent session: the info dictionary (bencoded) a magnet
+    // link brought in, kept by its info-hash (lower-case hex) so the
+    // finished task can be posted (storage/seed_table.cpp).
+    caf::replies_to<atom::meta, std::string, std::string>::with<caf::ok_atom>,
     // Replies once everything queued before it is durable (graceful stop).
     caf::replies_to<atom::flush>::with<caf::ok_atom>,
     // From the community actor: a post, thread, metainfo or level write,

@@ -18,6 +18,8 @@ namespace skyhaul {
 enum class community_op : uint8_t {
   /// `post` holds title, content, enabled and min_level; with a
   /// `torrent` (from a finished task), also its info_hash and size.
+  /// With `from_task`, Skyhaul seeds the task's stored files (the
+  /// community actor makes the torrent when the task kept none).
   create_post,
   /// The same fields, for post `id`.
   update_post,
@@ -42,12 +44,14 @@ struct community_write {
   thread_record thread;
   level_record level;
   std::string torrent;
+  /// A post made from this finished task of the caller (0: none).
+  task_seq from_task = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, community_write& x) {
   return f(x.op, x.caller, x.admin, x.id, x.post, x.thread, x.level,
-           x.torrent);
+           x.torrent, x.from_task);
 }
 
 /// What a write made: the post as stored (after a post, thread or

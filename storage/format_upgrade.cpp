@@ -18,6 +18,7 @@
 #include "storage/rows.hpp"
 #include "storage/level_table.hpp"
 #include "storage/post_table.hpp"
+#include "storage/seed_table.hpp"
 #include "storage/session_table.hpp"
 
 namespace skyhaul::storage {
@@ -202,6 +203,8 @@ void upgrade_value(txn& t, table tbl, const std::string& key,
     case table::push_outcomes:
     case table::events:
     case table::event_ids:
+    case table::post_seeds:
+    case table::torrent_metadata:
       break;
   }
   bad_legacy(tbl, key);
@@ -278,6 +281,7 @@ std::vector<stored_format> current_formats() {
     format_of<remote_account>(), format_of<push_job>(),
     format_of<push_outcome>(),
     format_of<task_event>(),
+    format_of<post_seed>(),      format_of<torrent_metadata>(),
   };
 }
 

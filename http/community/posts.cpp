@@ -9,6 +9,7 @@
 #include "storage/level_table.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/post_table.hpp"
+#include "storage/seed_table.hpp"
 #include "storage/task_table.hpp"
 
 #include <algorithm>
@@ -132,8 +133,12 @@ bool contains_folded(const std::string& hay, const std::string& needle) {
          != hay.end();
 }
 
-/// Fills `w` with the metainfo of the caller's finished torrent task
-/// `tid`, or answers why it cannot be posted.
+/// Fills `w` with the metainfo of the caller's finished task `tid`, or
+/// answers why it cannot be posted. A task from an uploaded or fetched
+/// torrent keeps its metainfo; a magnet link's task has the metadata its
+/// swarm sent, kept by info-hash; a task of one downloaded file gets a
+/// torrent made of it by the community actor (it hashes the file). Either
+/// way Skyhaul seeds the stored files (`from_task`).
 std::optional<reply> torrent_of_task(const services& svc,
                                      const user_record& user,
                                      const std::string& tid,
@@ -145,16 +150,26 @@ std::optional<reply> torrent_of_task(const services& svc,
     return community_error(404, "No such task: " + tid);
   if (rec->state != task_state::finished)
     return community_error(409, "The task has not finished");
-  // A task from an uploaded or fetched torrent keeps its metainfo; one
-  // from a URL or a magnet link keeps only the info-hash.
-  if (rec->spec.torrent.empty())
-    return community_error(
-        400, "The task keeps no metainfo: post a task made from a torrent file");
+  w.from_task = rec->seq;
+  std::string torrent = rec->spec.torrent;
+  if (torrent.empty() && !rec->info_hash.empty()) {
+    auto meta = storage::get_torrent_metadata(t, rec->info_hash);
+    if (!meta)
+      return community_error(
+          400, "The task keeps no metadata of its torrent");
+    torrent = "d4:info" + meta->info + "e";
+  }
+  if (torrent.empty()) {
+    if (rec->files.size() != 1)
+      return community_error(
+          400, "Only a task that stored one file makes a torrent");
+    return std::nullopt;
+  }
   std::string error;
-  auto facts = check_metainfo(rec->spec.torrent, error);
+  auto facts = check_metainfo(torrent, error);
   if (!facts)
     return community_error(400, "The task's torrent is not usable: " + error);
-  w.torrent = rec->spec.torrent;
+  w.torrent = std::move(torrent);
   w.post.info_hash = to_hex(facts->info_hash);
   w.post.size = facts->size;
   return std::nullopt;

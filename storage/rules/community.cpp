@@ -3,6 +3,8 @@
 #include "storage/level_table.hpp"
 #include "storage/post_table.hpp"
 #include "storage/rules/group_commit.hpp"
+#include "storage/seed_table.hpp"
+#include "storage/task_table.hpp"
 #include "storage/user_table.hpp"
 
 namespace skyhaul::storage::rules {
@@ -82,6 +84,29 @@ community_outcome delete_level_rule(txn& t, const community_write& w) {
   return out;
 }
 
+/// The seed of post `p` from the caller's finished task `w.from_task`: its
+/// stored files, by torrent path. Checked again here, since the task may
+/// have gone since the edge looked.
+post_seed seed_of(const txn& t, const community_write& w,
+                  const post_record& p) {
+  auto rec = get_task(t, w.from_task);
+  if (!rec || rec->owner != w.caller)
+    throw refusal(ec::not_found, "No such task: " + format_tid(w.from_task));
+  if (rec->state != task_state::finished)
+    throw refusal(ec::invalid_state, "The task has not finished");
+  post_seed seed;
+  seed.pid = p.pid;
+  seed.author = w.caller;
+  seed.task = rec->seq;
+  seed.info_hash = p.info_hash;
+  for (auto& f : rec->files)
+    if (!f.blob.empty())
+      seed.files.push_back(seed_file{f.name, f.blob, f.size});
+  if (seed.files.empty())
+    throw refusal(ec::invalid_state, "The task stored no file");
+  return seed;
+}
+
 } // namespace
 
 community_outcome apply_community(txn& t, const community_write& w,
@@ -104,6 +129,8 @@ community_outcome apply_community(txn& t, const community_write& w,
         p.info_hash = w.post.info_hash;
         p.size = w.post.size;
         put_metainfo(t, metainfo_record{p.pid, w.torrent});
+        if (w.from_task != 0)
+          put_seed(t, seed_of(t, w, p));
       }
       put_post(t, p);
       return out;
@@ -120,6 +147,8 @@ community_outcome apply_community(txn& t, const community_write& w,
       out.post = post_of(t, w);
       check_author(out.post, w);
       erase_post(t, out.post);
+      // Skyhaul stops seeding it (actors/torrent_seed.cpp).
+      erase_seed(t, out.post.pid);
       return out;
     case community_op::add_thread: {
       out.post = post_of(t, w);

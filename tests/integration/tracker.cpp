@@ -1,8 +1,9 @@
 #define BOOST_TEST_MODULE integration_tracker
 // The private tracker through the real skyhauld: aria2c seeds a post's
-// torrent with the .torrent Skyhaul serves its author and another aria2c
-// downloads it with the one Skyhaul serves a second user; both users'
-// figures move by the torrent's size. Passkeys, the level gate, scrape,
+// torrent with the .torrent Skyhaul serves its author, another aria2c and
+// a transmission-cli download it with the ones Skyhaul serves two more
+// users; every user's figures move by the torrent's size. Peer addresses
+// the network policy refuses are never handed out. Passkeys, the level gate, scrape,
 // and accounting that survives `kill -9` without counting twice.
 
 #include <boost/test/unit_test.hpp>
@@ -82,6 +83,34 @@ void check_fail_status(const response& r, long status) {
   BOOST_CHECK_EQUAL(envelope(r), "FAIL");
 }
 
+/// Downloads `torrent` with transmission-cli into `dir` (no DHT, LPD, PEX
+/// or port mapping, bound to 127.0.0.1); true once `file` there equals
+/// `want` (bounded). `client` runs on, announcing its figures, until it is
+/// stopped.
+bool transmission_download(const std::string& torrent, const std::string& dir,
+                           const std::string& file, const std::string& want,
+                           child& client) {
+  auto config = dir + ".config";
+  fs::create_directories(config);
+  fs::create_directories(dir);
+  write_file(config + "/settings.json",
+             R"({"dht-enabled":false,"lpd-enabled":false,"pex-enabled":false,)"
+             R"("utp-enabled":false,"port-forwarding-enabled":false,)"
+             R"("bind-address-ipv4":"127.0.0.1","rename-partial-files":true,)"
+             R"("incomplete-dir-enabled":false,"ratio-limit-enabled":false,)"
+             R"("blocklist-enabled":false})");
+  client.start({"transmission-cli", "-g", config, "-w", dir, "-M", "-B", "-D",
+                "-U", "-p", std::to_string(free_port()), torrent},
+               false);
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (file_bytes(dir + "/" + file) == want)
+      return true;
+    std::this_thread::sleep_for(100ms);
+  }
+  return false;
+}
+
 const std::string peer_a = "-SK0001-aaaaaaaaaaaa";
 const std::string peer_b = "-SK0001-bbbbbbbbbbbb";
 
@@ -94,6 +123,7 @@ BOOST_AUTO_TEST_CASE(aria2c_seeds_and_downloads_through_the_tracker) {
   community_client alice{&d, d.add_user("alice", "--level 3")};
   community_client bob{&d, d.add_user("bob", "--level 2")};
   community_client carol{&d, d.add_user("carol", "--level 1")};
+  community_client dave{&d, d.add_user("dave", "--level 2")};
   const uint64_t size = 600000;
   auto t = make_torrent(s.dir + "/seed", "movie.bin", {{"movie.bin", size}});
   auto pid = alice.post("Movie", 2);
@@ -148,6 +178,20 @@ BOOST_AUTO_TEST_CASE(aria2c_seeds_and_downloads_through_the_tracker) {
   BOOST_CHECK_GE(await_figure(alice, "uploaded", size), size);
   BOOST_CHECK_LE(await_figure(bob, "downloaded", size), size + size / 10);
   leecher.stop();
+
+  // A client of another make, transmission-cli, through the same tracker.
+  auto his = dave.call("GET", "/user/post/" + pid + "/metainfo");
+  BOOST_REQUIRE_EQUAL(his.status, 200);
+  write_file(s.dir + "/dave.torrent", his.body);
+  child transmission;
+  BOOST_REQUIRE_MESSAGE(transmission_download(s.dir + "/dave.torrent",
+                                              s.dir + "/dave", "movie.bin",
+                                              want, transmission),
+                        "transmission-cli did not complete the download");
+  BOOST_CHECK_GE(await_figure(dave, "downloaded", size), size);
+  BOOST_CHECK_LE(await_figure(dave, "downloaded", size), size + size / 10);
+  BOOST_CHECK_GE(await_figure(alice, "uploaded", 2 * size), 2 * size);
+  transmission.stop();
 
   // Skyhaul fetches the post for bob, announcing with his passkey.
   check_fail_status(carol.call("POST", "/user/post/" + pid + "/fetch", "{}"),
@@ -256,4 +300,59 @@ BOOST_AUTO_TEST_CASE(swarm_peers_scrape_and_deleted_posts) {
   BOOST_REQUIRE_EQUAL(alice.call("DELETE", "/user/post/" + pid).status, 200);
   auto gone = announce(d, bob.u.passkey, ih, peer_b, 0, 0, 5000);
   BOOST_CHECK_NE(gone.body.find("failure reason"), std::string::npos);
+}
+
+/// The network policy decides which peer addresses the tracker hands out:
+/// loopback is refused by default, let through by `--allow-network` or
+/// `--allow-private-networks`.
+BOOST_AUTO_TEST_CASE(refused_peer_addresses_are_never_handed_out) {
+  const std::string compact = std::string("\x7f\x00\x00\x01", 4) + "\x1b\x59";
+  struct mode {
+    std::vector<std::string> flags;
+    bool handed_out;
+  };
+  const std::vector<mode> modes = {
+      {{"--allow-private-networks=false"}, false},
+      {{"--allow-private-networks=false", "--allow-network", "10.0.0.0/8"},
+       false},
+      {{"--allow-private-networks=false", "--allow-network", "127.0.0.0/8"},
+       true},
+      {{"--allow-private-networks=true"}, true},
+  };
+  for (auto& m : modes) {
+    auto flags = tracker_flags;
+    flags.insert(flags.end(), m.flags.begin(), m.flags.end());
+    server_process d{flags};
+    d.start();
+    community_client alice{&d, d.add_user("alice", "--level 1")};
+    community_client bob{&d, d.add_user("bob", "--level 1")};
+    auto info = "d6:lengthi5000e4:name5:p.bin12:piece lengthi16384e6:pieces"
+                + bstr(std::string(20, 'r')) + "e";
+    auto pid = alice.post("Policy", 1);
+    BOOST_REQUIRE_EQUAL(alice.upload(pid, "d4:info" + info + "e").status, 201);
+    auto ih = raw_hash(json_field(alice.call("GET", "/user/post/" + pid).body,
+                                  "data.infoHash"));
+    // Alice seeds from 127.0.0.1:7001; bob asks for peers.
+    auto seeded = announce(d, alice.u.passkey, ih, peer_a, 0, 0, 0, "started",
+                           7001);
+    BOOST_CHECK_EQUAL(seeded.body.find("failure"), std::string::npos);
+    auto r = announce(d, bob.u.passkey, ih, peer_b, 0, 0, 5000, "started",
+                      7002);
+    BOOST_CHECK_EQUAL(r.body.find("failure"), std::string::npos);
+    auto listed = r.body.find("5:peers6:" + compact) != std::string::npos;
+    BOOST_CHECK_MESSAGE(listed == m.handed_out,
+                        m.flags.back() << ": " << r.body);
+    if (!m.handed_out) {
+      // Not counted as a seeder either: no one can reach it.
+      BOOST_CHECK_NE(r.body.find("5:peers0:"), std::string::npos);
+      BOOST_CHECK_NE(r.body.find("8:completei0e"), std::string::npos);
+    }
+    auto dict = http("GET", d.url("api") + "/announce/" + bob.u.passkey
+                                + "?info_hash=" + url_escape(ih) + "&peer_id="
+                                + url_escape(peer_b)
+                                + "&port=7002&uploaded=0&downloaded=0"
+                                  "&left=5000&compact=0");
+    BOOST_CHECK_EQUAL(dict.body.find("2:ip9:127.0.0.1") != std::string::npos,
+                      m.handed_out);
+  }
 }

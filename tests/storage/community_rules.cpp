@@ -8,6 +8,8 @@
 #include "storage/rules/community.hpp"
 #include "storage/rules/group_commit.hpp"
 #include "storage/rules/transfers.hpp"
+#include "storage/seed_table.hpp"
+#include "storage/task_table.hpp"
 #include "storage/user_table.hpp"
 #include "tests/support/scratch.hpp"
 
@@ -159,4 +161,64 @@ BOOST_FIXTURE_TEST_CASE(transfers_raise_figures_and_levels,
   // A user whose starting level is higher keeps it.
   auto one = storage::get_user(t, 1);
   BOOST_CHECK_EQUAL(storage::level_of(t, *one).lid, 3u);
+}
+
+/// A post from a finished task names its stored blobs for the seed, in the
+/// post's transaction; a task of someone else, or one not finished, makes
+/// nothing; the seed goes with the post.
+BOOST_FIXTURE_TEST_CASE(a_post_from_a_task_records_its_seed,
+                        community_fixture) {
+  task_record rec;
+  rec.seq = 7;
+  rec.owner = 1;
+  rec.state = task_state::downloading;
+  file_record f;
+  f.name = "pack/a.bin";
+  f.blob = std::string(40, 'b');
+  f.size = 9;
+  rec.files.push_back(f);
+  {
+    auto t = db->write();
+    storage::put_task(t, rec, nullptr);
+    t.commit();
+  }
+  auto w = post_by(1, 1);
+  w.from_task = 7;
+  w.torrent = "d4:infod...e";
+  w.post.info_hash = std::string(40, 'c');
+  BOOST_CHECK(apply(w) == ec::invalid_state);
+  rec.state = task_state::finished;
+  {
+    auto t = db->write();
+    auto old = storage::get_task(t, 7);
+    storage::put_task(t, rec, &*old);
+    t.commit();
+  }
+  auto other = w;
+  other.caller = 2;
+  BOOST_CHECK(apply(other) == ec::not_found);
+  {
+    auto t = db->read();
+    BOOST_CHECK(!storage::find_post_by_hash(t, std::string(40, 'c')));
+  }
+  community_outcome out;
+  BOOST_REQUIRE(apply(w, &out) == ec::none);
+  {
+    auto t = db->read();
+    auto seed = storage::get_seed(t, out.post.pid);
+    BOOST_REQUIRE(seed);
+    BOOST_CHECK_EQUAL(seed->author, 1u);
+    BOOST_CHECK_EQUAL(seed->task, 7u);
+    BOOST_CHECK_EQUAL(seed->info_hash, std::string(40, 'c'));
+    BOOST_REQUIRE_EQUAL(seed->files.size(), 1u);
+    BOOST_CHECK_EQUAL(seed->files[0].path, "pack/a.bin");
+    BOOST_CHECK_EQUAL(seed->files[0].blob, std::string(40, 'b'));
+  }
+  community_write del;
+  del.op = community_op::delete_post;
+  del.caller = 1;
+  del.id = out.post.pid;
+  BOOST_REQUIRE(apply(del) == ec::none);
+  auto t = db->read();
+  BOOST_CHECK(!storage::get_seed(t, out.post.pid));
 }
