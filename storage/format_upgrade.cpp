@@ -19,6 +19,8 @@
 #include "storage/level_table.hpp"
 #include "storage/post_table.hpp"
 #include "storage/session_table.hpp"
+#include "storage/login_table.hpp"
+#include "storage/prefs_table.hpp"
 
 namespace skyhaul::storage {
 
@@ -191,6 +193,8 @@ void upgrade_value(txn& t, table tbl, const std::string& key,
     case table::push_outcomes:
     case table::events:
     case table::event_ids:
+    case table::login_failures:
+    case table::user_prefs:
       break;
   }
   bad_legacy(tbl, key);
@@ -267,6 +271,7 @@ std::vector<stored_format> current_formats() {
     format_of<remote_account>(), format_of<push_job>(),
     format_of<push_outcome>(),
     format_of<task_event>(),
+    format_of<login_failure_row>(), format_of<user_prefs>(),
   };
 }
 

@@ -35,6 +35,7 @@ constexpr const char* table_names[num_tables] = {
   "torrent_counters",
   "remote_accounts", "remote_ids", "push_jobs", "push_outcomes",
   "events", "event_ids",
+  "login_failures", "user_prefs",
 };
 
 } // namespace

@@ -60,9 +60,12 @@ enum class table : uint8_t {
   // The event log (storage/event_table).
   events,    // owner(8) event id(8) -> task_event
   event_ids, // event id(8) -> user_key_row (the owner), in log order
+  // The Offcloud face's own rows (storage/login_table, storage/prefs_table).
+  login_failures, // "u:"email | "a:"address -> login_failure_row
+  user_prefs,     // uid(8) -> user_prefs
 };
 
-constexpr size_t num_tables = 31;
+constexpr size_t num_tables = 33;
 
 /// The LMDB name of `t`, for messages.
 const char* table_name(table t);
