@@ -376,6 +376,8 @@ idc_config s3_target(const push_request& req) {
   idc.secret_key = req.secret;
   idc.multipart_threshold = req.multipart_threshold;
   idc.part_size = req.part_size;
+  // `push_ca_file` for the TLS of S3 accounts as for the other types.
+  idc.ca_file = req.ca_file;
   return idc;
 }
 

@@ -15,6 +15,7 @@
 #include "actors/tracker.hpp"
 #include "actors/uploader.hpp"
 #include "base/secretbox.hpp"
+#include "storage/archive_cache.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/level_table.hpp"
 #include "storage/lmdb_env.hpp"
@@ -82,8 +83,16 @@ runtime::runtime(caf::actor_system& sys, settings cfg)
   std::vector<std::string> idcs;
   for (auto& idc : cfg_.idcs)
     idcs.push_back(idc.name);
+  // What is kept beside a blob (archive listings, unpacked entries) goes
+  // with it, on the disk pool rather than the store's thread.
+  blobs_->on_removed([disk = disk_.get(), dir = cfg_.data_dir](
+                         const std::string& blob) {
+    disk->submit([dir, blob] { storage::remove_derived(dir, blob); });
+  });
   store_ = spawn_store(sys_, db_.get(), blobs_.get(), idcs,
-                       cfg_.replica_max_tries, cfg_.push_max_tries);
+                       cfg_.replica_max_tries, cfg_.push_max_tries,
+                       storage::rules::quota_rule{cfg_.plans,
+                                                  cfg_.default_plan});
   // Named before any write: every event from the first one on is
   // published.
   events_ = spawn_event_hub(sys_, db_.get());

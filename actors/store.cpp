@@ -13,6 +13,8 @@
 #include "storage/rules/events.hpp"
 #include "storage/rules/group_commit.hpp"
 #include "storage/seed_table.hpp"
+#include "storage/rules/logins.hpp"
+#include "storage/rules/quota.hpp"
 #include "storage/rules/object_commit.hpp"
 #include "storage/rules/pushes.hpp"
 #include "storage/rules/replicas.hpp"
@@ -63,6 +65,8 @@ struct store_state {
   std::vector<task_event> published;
   /// When each live task's last progress event was queued.
   std::unordered_map<task_seq, int64_t> progress_at;
+  /// The plans' storage quotas: a finish past one fails.
+  rules::quota_rule quotas;
 };
 
 using store_ptr = store_actor::stateful_pointer<store_state>;
@@ -175,7 +179,9 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
                                  const storage::blob_store* blobs,
                                  std::vector<std::string> idcs,
                                  uint32_t replica_max_tries,
-                                 uint32_t push_max_tries) {
+                                 uint32_t push_max_tries,
+                                 storage::rules::quota_rule quotas) {
+  self->state.quotas = std::move(quotas);
   self->state.db = db;
   self->state.blobs = blobs;
   self->state.idcs = std::move(idcs);
@@ -187,10 +193,11 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
         return enqueue<caf::ok_atom>(
             self,
             [self, rec = std::move(rec), out](storage::txn& t,
-                                              rules::orphan_list&) {
+                                              rules::orphan_list& orphans) {
               auto& st = self->state;
-              *out = rules::commit_task(t, rec, st.idcs, st.callbacks,
-                                        now_ms());
+              *out = rules::commit_task(
+                  t, rules::within_quota(t, st.quotas, rec, orphans), st.idcs,
+                  st.callbacks, now_ms());
             },
             [self, out, seq = rec.seq, ended = is_terminal(rec.state)] {
               publish(self, out->events);
@@ -209,13 +216,14 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
         return enqueue<caf::ok_atom>(
             self,
             [self, recs = std::move(recs), out](storage::txn& t,
-                                                rules::orphan_list&) {
+                                                rules::orphan_list& orphans) {
               auto& st = self->state;
               auto now = now_ms();
               out->clear();
               for (auto& rec : recs)
-                out->push_back(
-                    rules::commit_task(t, rec, st.idcs, st.callbacks, now));
+                out->push_back(rules::commit_task(
+                    t, rules::within_quota(t, st.quotas, rec, orphans),
+                    st.idcs, st.callbacks, now));
             },
             [self, out] {
               bool replicas = false;
@@ -251,8 +259,9 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
         auto res = std::make_shared<object_commit_result>();
         return enqueue<object_commit_result>(
             self,
-            [c = std::move(c), res, blobs](storage::txn& t,
-                                           rules::orphan_list& orphans) {
+            [self, c = std::move(c), res, blobs](storage::txn& t,
+                                                 rules::orphan_list& orphans) {
+              rules::check_object(t, self->state.quotas, c.owner, c.file.size);
               *res = rules::store_object(t, *blobs, c, orphans);
             },
             [res] { return *res; });
@@ -399,6 +408,18 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
           rules::close_session(t, key);
         });
       },
+      [=](atom::login, login_failure& f) {
+        return enqueue_ok(self, [f = std::move(f)](storage::txn& t,
+                                                   rules::orphan_list&) {
+          rules::count_login(t, f);
+        });
+      },
+      [=](caf::put_atom, user_id uid, user_prefs& p) {
+        return enqueue_ok(self, [uid, p = std::move(p)](storage::txn& t,
+                                                        rules::orphan_list&) {
+          rules::set_prefs(t, uid, p);
+        });
+      },
       [=](atom::flush) -> caf::result<caf::ok_atom> {
         commit_queue(self);
         return caf::ok_atom_v;
@@ -418,9 +439,11 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
 store_actor spawn_store(caf::actor_system& sys, storage::lmdb_env* db,
                         const storage::blob_store* blobs,
                         std::vector<std::string> idcs,
-                        uint32_t replica_max_tries, uint32_t push_max_tries) {
+                        uint32_t replica_max_tries, uint32_t push_max_tries,
+                        storage::rules::quota_rule quotas) {
   return sys.spawn<caf::detached>(store, db, blobs, std::move(idcs),
-                                  replica_max_tries, push_max_tries);
+                                  replica_max_tries, push_max_tries,
+                                  std::move(quotas));
 }
 
 } // namespace skyhaul

@@ -82,8 +82,9 @@ setter flag(bool settings::*field) {
 
 /// `--allow-network`: appends networks (a comma-separated list is several),
 /// each checked now so a typo stops the start with its name.
-setter networks(std::vector<std::string> settings::*field) {
-  return [field](settings& s, const std::string& v) {
+setter networks(std::vector<std::string> settings::*field,
+                const std::string& name = "--allow-network") {
+  return [field, name](settings& s, const std::string& v) {
     size_t start = 0;
     while (start <= v.size()) {
       auto end = v.find(',', start);
@@ -92,7 +93,7 @@ setter networks(std::vector<std::string> settings::*field) {
       item.erase(item.find_last_not_of(" \t") + 1);
       if (!base::parse_cidr(item))
         throw std::invalid_argument(
-            "--allow-network: not a network in CIDR notation (like "
+            name + ": not a network in CIDR notation (like "
             "10.1.0.0/16 or fd00::/8, host bits zero): "
             + item);
       (s.*field).push_back(base::to_string(*base::parse_cidr(item)));
@@ -185,6 +186,8 @@ const std::map<std::string, setter>& options() {
       {"session-ttl", num(&settings::session_ttl_s)},
       {"login-max-failures", num(&settings::login_max_failures)},
       {"login-window", num(&settings::login_window_s)},
+      {"trusted-proxy",
+       networks(&settings::trusted_proxies, "--trusted-proxy")},
       // GET /metrics.
       {"metrics-token", str(&settings::metrics_token)},
       // Other CAF processes over TLS with client certificates.
@@ -239,10 +242,25 @@ void load_file(settings& s, const std::string& path) {
       s.cors_origins = parse_cors_origins(m.value);
       continue;
     }
-    if (dashed(key) == "allow-network" && m.value.IsArray()) {
+    if (dashed(key) == "video-sites") {
+      if (!m.value.IsArray())
+        throw std::invalid_argument("video_sites in " + path
+                                    + " must be a list of host names");
+      s.video_sites.clear();
+      for (auto& item : m.value.GetArray()) {
+        if (!item.IsString() || item.GetStringLength() == 0
+            || item.GetStringLength() > 253)
+          throw std::invalid_argument("video_sites in " + path
+                                      + " must list host names");
+        s.video_sites.emplace_back(item.GetString());
+      }
+      continue;
+    }
+    if ((dashed(key) == "allow-network" || dashed(key) == "trusted-proxy")
+        && m.value.IsArray()) {
       for (auto& item : m.value.GetArray()) {
         if (!item.IsString())
-          throw std::invalid_argument("allow_network in " + path
+          throw std::invalid_argument(key + " in " + path
                                       + " must list strings");
         apply(s, key, item.GetString());
       }

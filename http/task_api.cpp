@@ -10,6 +10,7 @@
 #include "protocol/settings.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/outbox_table.hpp"
+#include "storage/rules/quota.hpp"
 #include "storage/task_table.hpp"
 
 #include <caf/all.hpp>
@@ -295,6 +296,14 @@ void mount_task_api(router& r, svc_ptr svc) {
                                         spec, plain_limit)) {
         rsp(json_error(err));
         return;
+      }
+      {
+        // The plan's storage quota, by the rule every face applies.
+        auto t = svc->db->read();
+        auto& plan = plan_named(svc->cfg->plans, svc->cfg->default_plan,
+                                u.plan);
+        if (auto why = storage::rules::refuse_new(t, plan, u.id))
+          return rsp(json_error(403, *why));
       }
       ask(
         *sys, sched,

@@ -36,6 +36,7 @@
 #include "protocol/fetch.hpp"
 #include "protocol/ids.hpp"
 #include "protocol/object_commit.hpp"
+#include "protocol/offcloud_writes.hpp"
 #include "protocol/push.hpp"
 #include "protocol/remote_account.hpp"
 #include "protocol/replica.hpp"
@@ -264,6 +265,12 @@ using store_actor = caf::typed_actor<
                     int64_t>::with<caf::ok_atom>,
     // Revokes the session stored under a token's SHA-256 hex.
     caf::replies_to<atom::logout, std::string>::with<caf::ok_atom>,
+    // Counts a failed login against its account and address, or forgets
+    // an account's failures after a good password; expired counts are swept
+    // on the way (storage/rules/logins.cpp).
+    caf::replies_to<atom::login, login_failure>::with<caf::ok_atom>,
+    // Stores a user's Offcloud preferences (the default proxy).
+    caf::replies_to<caf::put_atom, user_id, user_prefs>::with<caf::ok_atom>,
     // Names the event hub, told of the events of every commit, and the
     // event log's retention: at most `count` events, none older than
     // `age_ms` (trimmed a bounded step per commit).

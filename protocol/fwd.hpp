@@ -47,6 +47,9 @@ struct push_attempt;
 // Live events (protocol/event.hpp).
 struct event_filter;
 struct task_event;
+// The Offcloud face's own writes (protocol/offcloud_writes.hpp).
+struct login_failure;
+struct user_prefs;
 
 } // namespace skyhaul
 
@@ -92,5 +95,8 @@ CAF_ADD_TYPE_ID(skyhaul, (skyhaul::push_attempt))
 CAF_ADD_TYPE_ID(skyhaul, (skyhaul::event_filter))
 CAF_ADD_TYPE_ID(skyhaul, (skyhaul::task_event))
 CAF_ADD_TYPE_ID(skyhaul, (std::vector<skyhaul::task_event>))
+// The Offcloud face's own writes.
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::login_failure))
+CAF_ADD_TYPE_ID(skyhaul, (skyhaul::user_prefs))
 
 CAF_END_TYPE_ID_BLOCK(skyhaul)

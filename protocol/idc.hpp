@@ -25,6 +25,9 @@ struct idc_config {
   uint64_t multipart_threshold = uint64_t{64} << 20;
   /// Size of each part (S3: at least 5 MiB except the last).
   uint64_t part_size = uint64_t{16} << 20;
+  /// CA certificates (PEM file) to verify the endpoint against; empty:
+  /// the system's. Set for pushes to S3 accounts from `push_ca_file`.
+  std::string ca_file;
 
   /// The remote bucket of local bucket `local`.
   const std::string& remote_bucket(const std::string& local) const {

@@ -182,6 +182,14 @@ struct settings {
   /// `login_window_s` before further tries answer 429.
   uint32_t login_max_failures = 5;
   uint32_t login_window_s = 900;
+  /// Reverse proxies (`--trusted-proxy CIDR`, repeatable) whose
+  /// `X-Forwarded-Proto` is believed: a login that reached one over https
+  /// gets a `Secure` cookie. From any other peer the header is ignored.
+  std::vector<std::string> trusted_proxies;
+  /// Hosts of video-sharing sites (config file only: `video_sites`; a
+  /// host matches itself and its subdomains): a plan without `video`
+  /// answers `not_available:"video"` for them. Empty: the built-in list.
+  std::vector<std::string> video_sites;
   // Live events (GET /events and the event subscription).
   /// The event log keeps at most this many events, none older than
   /// `event_retention_age_s`; a resume from before them answers `reset`.

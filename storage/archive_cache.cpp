@@ -85,4 +85,18 @@ void remove_listing(const std::string& cache_file) {
   fs::remove(cache_file, err);
 }
 
+std::string unpacked_dir(const std::string& data_dir,
+                         const std::string& blob) {
+  return data_dir + "/unpacked/" + blob;
+}
+
+void remove_derived(const std::string& data_dir, const std::string& blob) {
+  // A blob name is hex: nothing in it can leave the folders.
+  if (blob.empty() || blob.find_first_of("/.") != std::string::npos)
+    return;
+  remove_listing(listing_cache_path(data_dir, blob));
+  std::error_code err;
+  fs::remove_all(unpacked_dir(data_dir, blob), err);
+}
+
 } // namespace skyhaul::storage

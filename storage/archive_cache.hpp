@@ -60,6 +60,15 @@ archive_listing list_archive_cached(const std::string& file,
 /// Drops a stored listing (with the blob it lists). Blocking.
 void remove_listing(const std::string& cache_file);
 
+/// The folder entries of blob `blob` are unpacked into (one file per entry
+/// number): `<data>/unpacked/<blob>`.
+std::string unpacked_dir(const std::string& data_dir, const std::string& blob);
+
+/// Removes what is kept beside blob `blob` (its listing and its unpacked
+/// entries) once the blob went. Blocking: run on a worker
+/// (`blob_store::on_removed`).
+void remove_derived(const std::string& data_dir, const std::string& blob);
+
 } // namespace skyhaul::storage
 
 namespace skyhaul {

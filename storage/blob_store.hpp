@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "protocol/ids.hpp"
@@ -41,8 +42,24 @@ public:
     return dir_;
   }
 
+  /// Told of a blob whose file went with its last reference (after the
+  /// commit, on the store's thread, by storage/rules/group_commit.cpp), so
+  /// that what is kept beside it (archive listings, unpacked entries) goes
+  /// too. It must not block: it hands the work to a worker.
+  using removal_hook = std::function<void(const std::string& blob)>;
+
+  /// Sets the hook; before the store starts, as nothing guards it.
+  void on_removed(removal_hook hook) {
+    removed_ = std::move(hook);
+  }
+
+  const removal_hook& removed_hook() const {
+    return removed_;
+  }
+
 private:
   std::string dir_;
+  removal_hook removed_;
 };
 
 /// Size of a file, or 0 when it does not exist.

@@ -20,6 +20,8 @@
 #include "storage/post_table.hpp"
 #include "storage/seed_table.hpp"
 #include "storage/session_table.hpp"
+#include "storage/login_table.hpp"
+#include "storage/prefs_table.hpp"
 
 namespace skyhaul::storage {
 
@@ -205,6 +207,8 @@ void upgrade_value(txn& t, table tbl, const std::string& key,
     case table::event_ids:
     case table::post_seeds:
     case table::torrent_metadata:
+    case table::login_failures:
+    case table::user_prefs:
       break;
   }
   bad_legacy(tbl, key);
@@ -282,6 +286,7 @@ std::vector<stored_format> current_formats() {
     format_of<push_outcome>(),
     format_of<task_event>(),
     format_of<post_seed>(),      format_of<torrent_metadata>(),
+    format_of<login_failure_row>(), format_of<user_prefs>(),
   };
 }
 

@@ -36,6 +36,7 @@ constexpr const char* table_names[num_tables] = {
   "remote_accounts", "remote_ids", "push_jobs", "push_outcomes",
   "events", "event_ids",
   "post_seeds", "torrent_metadata",
+  "login_failures", "user_prefs",
 };
 
 } // namespace

@@ -63,9 +63,12 @@ enum class table : uint8_t {
   // What Skyhaul seeds itself (storage/seed_table).
   post_seeds,       // pid(8) -> post_seed
   torrent_metadata, // info-hash hex -> torrent_metadata
+  // The Offcloud face's own rows (storage/login_table, storage/prefs_table).
+  login_failures, // "u:"email | "a:"address -> login_failure_row
+  user_prefs,     // uid(8) -> user_prefs
 };
 
-constexpr size_t num_tables = 33;
+constexpr size_t num_tables = 35;
 
 /// The LMDB name of `t`, for messages.
 const char* table_name(table t);

@@ -7,6 +7,7 @@
 #include "http/bridge.hpp"
 #include "http/offcloud/auth_chain.hpp"
 #include "http/offcloud/fields.hpp"
+#include "http/offcloud/forwarded.hpp"
 #include "http/offcloud/login_limiter.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/session_table.hpp"
@@ -42,22 +43,37 @@ bool plausible_email(const std::string& e) {
          && e.find_first_of(" \t\r\n") == std::string::npos;
 }
 
-std::string cookie_header(const std::string& token, uint32_t ttl_s) {
-  // No `Secure`: the listener speaks plain HTTP, and a browser would drop
-  // a Secure cookie set over it.
+/// `Secure` only when the browser reached us over https (through a
+/// trusted reverse proxy, http/offcloud/forwarded.hpp): the listener itself
+/// speaks plain HTTP, and a browser drops a Secure cookie set over that.
+std::string cookie_header(const std::string& token, uint32_t ttl_s,
+                          bool secure) {
   return std::string{cookie_name} + "=" + token + "; Path=/; Max-Age="
-         + std::to_string(ttl_s) + "; HttpOnly; SameSite=Lax";
+         + std::to_string(ttl_s) + "; HttpOnly; SameSite=Lax"
+         + (secure ? "; Secure" : "");
 }
 
-reply login_ok(const user_record& u, const std::string& token, uint32_t ttl) {
+reply login_ok(const user_record& u, const std::string& token, uint32_t ttl,
+               bool secure) {
   auto r = json_reply([&](json_writer& w) {
     w.StartObject();
     put(w, "email", u.email);
     put(w, "userId", user_key(u.id));
     w.EndObject();
   });
-  r.headers.emplace_back("Set-Cookie", cookie_header(token, ttl));
+  r.headers.emplace_back("Set-Cookie", cookie_header(token, ttl, secure));
   return r;
+}
+
+/// Writes a login's bookkeeping, then answers: a failure is durable before
+/// its 401 goes out, so the next try is judged with it counted.
+void count_then(const svc_ptr& svc, login_failure f,
+                std::function<void()> then) {
+  if (f.keys.empty())
+    return then();
+  ask(
+      *svc->sys, svc->store, [then](caf::ok_atom) { then(); },
+      [then](caf::error&) { then(); }, atom::login_v, std::move(f));
 }
 
 void login(svc_ptr svc, std::shared_ptr<login_limiter> limiter,
@@ -74,8 +90,14 @@ void login(svc_ptr svc, std::shared_ptr<login_limiter> limiter,
     return respond(offcloud_error(400, "Please enter a valid email address."));
   if (password.empty() || password.size() > max_password)
     return respond(offcloud_error(400, "Please enter your password."));
-  auto peer = req.peer;
-  if (auto wait = limiter->blocked_for(email, peer)) {
+  auto peer = client_address(*svc->cfg, req);
+  auto secure = arrived_over_https(*svc->cfg, req);
+  uint32_t wait = 0;
+  {
+    auto t = svc->db->read();
+    wait = limiter->blocked_for(t, email, peer, now_ms());
+  }
+  if (wait) {
     auto r = offcloud_error(429, "Too many failed logins, try again later.");
     r.headers.emplace_back("Retry-After", std::to_string(wait));
     return respond(std::move(r));
@@ -101,19 +123,20 @@ void login(svc_ptr svc, std::shared_ptr<login_limiter> limiter,
               && user && !user->password_hash.empty();
     verifying.fetch_sub(1);
     if (!ok) {
-      limiter->failed(email, peer);
-      respond(offcloud_error(401, "Invalid email or password."));
+      count_then(svc, limiter->failed(email, peer, now_ms()), [respond] {
+        respond(offcloud_error(401, "Invalid email or password."));
+      });
       self->quit();
       return;
     }
-    limiter->succeeded(email);
+    count_then(svc, limiter->succeeded(email, now_ms()), [] {});
     auto token = random_hex(32);
     auto ttl = svc->cfg->session_ttl_s;
     auto expires = now_ms() + int64_t{ttl} * 1000;
     auto u = *user;
     ask(
         *svc->sys, svc->store,
-        [=](caf::ok_atom) { respond(login_ok(u, token, ttl)); },
+        [=](caf::ok_atom) { respond(login_ok(u, token, ttl, secure)); },
         [=](caf::error& err) { respond(actor_error(err)); }, atom::login_v,
         storage::session_key(token), u.id, expires);
     self->quit();
@@ -122,11 +145,10 @@ void login(svc_ptr svc, std::shared_ptr<login_limiter> limiter,
 
 void logout(svc_ptr svc, request& req, responder respond) {
   auto token = offered_session(req);
-  auto done = [respond] {
+  auto secure = arrived_over_https(*svc->cfg, req);
+  auto done = [respond, secure] {
     auto r = success_reply();
-    r.headers.emplace_back("Set-Cookie",
-                           std::string{cookie_name}
-                               + "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax");
+    r.headers.emplace_back("Set-Cookie", cookie_header("", 0, secure));
     respond(std::move(r));
   };
   if (token.empty() || token.size() > 256)

@@ -33,7 +33,8 @@ storage::archive_listing listing_of(const services& svc,
 /// beside the blobs, made whole or not at all.
 std::string entry_path(const services& svc, const std::string& blob,
                        uint32_t n) {
-  return svc.cfg->data_dir + "/unpacked/" + blob + "/" + std::to_string(n);
+  return storage::unpacked_dir(svc.cfg->data_dir, blob) + "/"
+         + std::to_string(n);
 }
 
 } // namespace

@@ -1,5 +1,7 @@
 #include "http/offcloud/common.hpp"
 
+#include "http/offcloud/forwarded.hpp"
+
 #include "base/url_text.hpp"
 #include "base/percent.hpp"
 #include "http/auth.hpp"
@@ -82,7 +84,10 @@ std::string base_url(const services& svc, const request& req) {
                 && (std::isalnum(static_cast<unsigned char>(c)) || c == '.'
                     || c == '-' || c == ':' || c == '[' || c == ']'
                     || c == '_');
-  return "http://" + (plausible ? host : svc.cfg->api);
+  // Links handed out behind a trusted https proxy must be https too, or a
+  // browser on the https page would refuse them.
+  auto scheme = arrived_over_https(*svc.cfg, req) ? "https://" : "http://";
+  return scheme + (plausible ? host : svc.cfg->api);
 }
 
 std::string site_of(const task_spec& spec) {
@@ -196,18 +201,7 @@ reply actor_error(const caf::error& err) {
 }
 
 const plan_config& plan_of(const settings& cfg, const user_record& u) {
-  static const plan_config everything{"default"};
-  if (cfg.plans.empty())
-    return everything;
-  auto& want = u.plan.empty() ? cfg.default_plan : u.plan;
-  for (auto& p : cfg.plans)
-    if (p.name == want)
-      return p;
-  // A user whose plan was dropped from the configuration: the default.
-  for (auto& p : cfg.plans)
-    if (p.name == cfg.default_plan)
-      return p;
-  return cfg.plans.front();
+  return plan_named(cfg.plans, cfg.default_plan, u.plan);
 }
 
 reply not_available(const std::string& what) {

@@ -4,9 +4,12 @@
 #include "http/bridge.hpp"
 #include "http/offcloud/proxies.hpp"
 #include "http/offcloud/uploads.hpp"
+#include "http/offcloud/video_sites.hpp"
 #include "http/validate.hpp"
 #include "protocol/source.hpp"
 #include "storage/lmdb_env.hpp"
+#include "storage/prefs_table.hpp"
+#include "storage/rules/quota.hpp"
 #include "storage/task_table.hpp"
 #include "storage/torrent_table.hpp"
 
@@ -76,7 +79,11 @@ std::optional<task_spec> make_spec(const services& svc, const user_record& u,
   }
   if (is_torrent(source_of(spec)) && (!plan.torrent || !plan.premium))
     return refuse("premium");
-  auto& proxy = f.get("proxyId");
+  if (!plan.video && !spec.url.empty()
+      && is_video_site(site_of(spec), svc.cfg->video_sites))
+    return refuse("video");
+  auto t = svc.db->read();
+  auto proxy = f.get("proxyId");
   if (!proxy.empty()) {
     if (!plan.proxy)
       return refuse("proxy");
@@ -85,10 +92,20 @@ std::optional<task_spec> make_spec(const services& svc, const user_record& u,
       return std::nullopt;
     }
     spec.proxy_id = proxy;
+  } else if (plan.proxy) {
+    // The seed: "If proxyId is not specified, the default user proxy
+    // server will be used". One the configuration dropped since counts as
+    // none (the service's default).
+    auto mine = storage::get_user_prefs(t, u.id).default_proxy;
+    if (!mine.empty() && proxy_known(*svc.cfg, mine))
+      spec.proxy_id = mine;
   }
   if (plan.links_per_day > 0
       && made_today(svc, u.id, plan.links_per_day) >= plan.links_per_day)
     return refuse("links");
+  // A full cloud: the seed's word for the missing upgrade is "cloud".
+  if (storage::rules::refuse_new(t, plan, u.id))
+    return refuse("cloud");
   spec.bucket = "user-" + std::to_string(u.id);
   // A key prefix of its own: two requests of the same file name must not
   // replace each other's object.

@@ -79,8 +79,8 @@ void mount_offcloud(router& r, std::shared_ptr<const services> svc) {
   auto& cfg = *svc->cfg;
   check_plans(cfg);
   auto m = r.mount(offcloud_face(svc, "offcloud", {"/api", "/cloud"}, true));
-  auto limiter = std::make_shared<login_limiter>(
-      cfg.login_max_failures, std::chrono::seconds(cfg.login_window_s));
+  auto limiter = std::make_shared<login_limiter>(cfg.login_max_failures,
+                                                 cfg.login_window_s);
   mount_account(m, svc, limiter);
   mount_cloud(m, svc);
   mount_files(m, svc);

@@ -42,8 +42,11 @@ void commit_batch(lmdb_env& db, const blob_store& blobs,
     return;
   auto t = db.read();
   for (auto& blob : orphans)
-    if (blob_refs(t, blob) == 0)
+    if (blob_refs(t, blob) == 0) {
       blobs.remove_blob(blob);
+      if (auto& gone = blobs.removed_hook())
+        gone(blob);
+    }
 }
 
 } // namespace skyhaul::storage::rules

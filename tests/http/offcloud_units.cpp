@@ -9,6 +9,8 @@
 
 #include "http/offcloud/fields.hpp"
 #include "http/offcloud/login_limiter.hpp"
+#include "storage/login_table.hpp"
+#include "storage/rules/logins.hpp"
 #include "storage/rules/sessions.hpp"
 #include "storage/session_table.hpp"
 
@@ -78,22 +80,40 @@ BOOST_AUTO_TEST_CASE(body_first_then_query_and_limits) {
 }
 
 BOOST_AUTO_TEST_CASE(limiter_counts_per_account_and_address) {
-  using clock = login_limiter::clock;
-  login_limiter lim{3, std::chrono::seconds(60)};
-  auto t0 = clock::now();
-  for (int i = 0; i < 3; ++i) {
-    BOOST_CHECK_EQUAL(lim.blocked_for("a@x", "1.1.1.1", t0), 0u);
-    lim.failed("a@x", "1.1.1.1", t0);
+  char tmpl[] = "/tmp/skyhaul-logins-XXXXXX";
+  std::string dir = ::mkdtemp(tmpl);
+  {
+    storage::lmdb_env db{dir, uint64_t{64} << 20};
+    login_limiter lim{3, 60};
+    auto count = [&](const login_failure& f) {
+      auto w = db.write();
+      storage::rules::count_login(w, f);
+      w.commit();
+    };
+    int64_t t0 = 1000000;
+    for (int i = 0; i < 3; ++i) {
+      BOOST_CHECK_EQUAL(lim.blocked_for(db.read(), "a@x", "1.1.1.1", t0), 0u);
+      count(lim.failed("a@x", "1.1.1.1", t0));
+    }
+    auto r = db.read();
+    BOOST_CHECK_EQUAL(lim.blocked_for(r, "a@x", "2.2.2.2", t0), 60u);
+    BOOST_CHECK_GT(lim.blocked_for(r, "b@x", "1.1.1.1", t0), 0u);
+    BOOST_CHECK_EQUAL(lim.blocked_for(r, "b@x", "2.2.2.2", t0), 0u);
+    // The window moves on.
+    BOOST_CHECK_EQUAL(lim.blocked_for(r, "a@x", "1.1.1.1", t0 + 60001), 0u);
+    // A good password forgets the account's failures, not the address's.
+    count(lim.succeeded("a@x", t0));
+    BOOST_CHECK_EQUAL(lim.blocked_for(db.read(), "a@x", "2.2.2.2", t0), 0u);
+    BOOST_CHECK_GT(lim.blocked_for(db.read(), "b@x", "1.1.1.1", t0), 0u);
+    // Expired rows are swept by later writes; live ones stay.
+    count(lim.failed("c@x", "3.3.3.3", t0 + 120000));
+    BOOST_CHECK(!storage::get_login_failures(db.read(), "a:1.1.1.1"));
+    BOOST_CHECK(storage::get_login_failures(db.read(), "u:c@x"));
+    login_limiter off{0, 60};
+    BOOST_CHECK(off.failed("a@x", "1.1.1.1", t0).keys.empty());
+    BOOST_CHECK_EQUAL(off.blocked_for(db.read(), "c@x", "3.3.3.3", t0), 0u);
   }
-  BOOST_CHECK_GT(lim.blocked_for("a@x", "2.2.2.2", t0), 0u);
-  BOOST_CHECK_GT(lim.blocked_for("b@x", "1.1.1.1", t0), 0u);
-  BOOST_CHECK_EQUAL(lim.blocked_for("b@x", "2.2.2.2", t0), 0u);
-  // The window moves on.
-  auto later = t0 + std::chrono::seconds(61);
-  BOOST_CHECK_EQUAL(lim.blocked_for("a@x", "1.1.1.1", later), 0u);
-  login_limiter off{0, std::chrono::seconds(60)};
-  off.failed("a@x", "1.1.1.1", t0);
-  BOOST_CHECK_EQUAL(off.blocked_for("a@x", "1.1.1.1", t0), 0u);
+  std::filesystem::remove_all(dir);
 }
 
 BOOST_AUTO_TEST_CASE(sessions_expire_and_are_revoked) {

@@ -68,10 +68,23 @@ size_t collect(char* data, size_t size, size_t n, void* out) {
 
 /// POST /api/login from a chosen loopback address (127.0.0.0/8 is all
 /// ours), so the per-address limit can be told from the per-account one.
+size_t collect_header(char* data, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
 response login_from(const server_process& d, const std::string& address,
-                    const std::string& email, const std::string& password) {
+                    const std::string& email, const std::string& password,
+                    const std::vector<std::string>& headers = {}) {
   response res;
   auto* h = curl_easy_init();
+  curl_slist* list = nullptr;
+  for (auto& line : headers)
+    list = curl_slist_append(list, line.c_str());
+  std::string head;
+  curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, collect_header);
+  curl_easy_setopt(h, CURLOPT_HEADERDATA, &head);
   auto url = d.url() + "/api/login";
   auto body = oc::form({{"username", email}, {"password", password}});
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
@@ -83,6 +96,11 @@ response login_from(const server_process& d, const std::string& address,
   if (curl_easy_perform(h) == CURLE_OK)
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &res.status);
   curl_easy_cleanup(h);
+  curl_slist_free_all(list);
+  // Only the cookie is looked at here.
+  std::smatch m;
+  if (std::regex_search(head, m, std::regex{"[Ss]et-[Cc]ookie: ([^\r\n]*)"}))
+    res.headers["set-cookie"] = m[1];
   return res;
 }
 
@@ -334,4 +352,70 @@ BOOST_FIXTURE_TEST_CASE(proxies_listed_and_chosen, fixture) {
   // A plan without proxies sees none.
   auto np = make("hal", "noproxy");
   BOOST_CHECK_EQUAL(oc::post(d, "/proxy", {}, np.api_key).body, "[]");
+}
+
+BOOST_FIXTURE_TEST_CASE(failed_logins_count_across_a_restart, fixture) {
+  make("ivy");
+  for (int i = 0; i < 3; ++i)
+    BOOST_CHECK_EQUAL(
+        login_from(d, "127.0.0.6", "ivy@example.com", "guess").status, 401);
+  BOOST_CHECK_EQUAL(
+      login_from(d, "127.0.0.7", "ivy@example.com", "secret-ivy").status, 429);
+  // A restart forgives nothing: the counts are in LMDB.
+  BOOST_REQUIRE_EQUAL(d.stop(SIGTERM), 0);
+  d.start();
+  auto again = login_from(d, "127.0.0.7", "ivy@example.com", "secret-ivy");
+  BOOST_CHECK_EQUAL(again.status, 429);
+  BOOST_CHECK(!json_field(again.body, "error").empty());
+  BOOST_CHECK_EQUAL(
+      login_from(d, "127.0.0.6", "other@example.com", "guess").status, 429);
+  // Another address and account are untouched.
+  make("jon");
+  BOOST_CHECK_EQUAL(
+      login_from(d, "127.0.0.8", "jon@example.com", "secret-jon").status, 200);
+}
+
+// No listener speaks TLS: behind a trusted reverse proxy that terminates
+// it, the cookie is Secure and the links are https; the same header from
+// anyone else changes nothing.
+BOOST_AUTO_TEST_CASE(secure_cookie_only_through_a_trusted_https_proxy) {
+  scratch s{"skyhaul-oc-secure"};
+  server_process d{{"--config", fixture::write_config(s.dir),
+                    "--trusted-proxy", "127.0.0.2/32,127.0.0.3"}};
+  d.start();
+  d.add_user("kim", "--email kim@example.com --password-stdin",
+             "secret-kim\n");
+  auto https = std::vector<std::string>{"X-Forwarded-Proto: https"};
+  auto trusted = login_from(d, "127.0.0.2", "kim@example.com", "secret-kim",
+                            https);
+  BOOST_REQUIRE_EQUAL(trusted.status, 200);
+  auto cookie = trusted.headers["set-cookie"];
+  BOOST_CHECK_MESSAGE(cookie.find("; Secure") != std::string::npos, cookie);
+  BOOST_CHECK(cookie.find("HttpOnly") != std::string::npos);
+  auto untrusted = login_from(d, "127.0.0.4", "kim@example.com", "secret-kim",
+                              https);
+  BOOST_REQUIRE_EQUAL(untrusted.status, 200);
+  BOOST_CHECK_MESSAGE(
+      untrusted.headers["set-cookie"].find("Secure") == std::string::npos,
+      untrusted.headers["set-cookie"]);
+  auto plain = login_from(d, "127.0.0.3", "kim@example.com", "secret-kim",
+                          {"X-Forwarded-Proto: http"});
+  BOOST_REQUIRE_EQUAL(plain.status, 200);
+  BOOST_CHECK(plain.headers["set-cookie"].find("Secure") == std::string::npos);
+  // Behind the trusted proxy the failures count against the client named
+  // in X-Forwarded-For, not against the proxy's own address.
+  for (int i = 0; i < 3; ++i)
+    BOOST_CHECK_EQUAL(login_from(d, "127.0.0.2", "k" + std::to_string(i)
+                                                     + "@example.com",
+                                 "g", {"X-Forwarded-For: 203.0.113.9"})
+                          .status,
+                      401);
+  BOOST_CHECK_EQUAL(login_from(d, "127.0.0.2", "kim@example.com", "secret-kim",
+                               {"X-Forwarded-For: 203.0.113.9"})
+                        .status,
+                    429);
+  BOOST_CHECK_EQUAL(login_from(d, "127.0.0.2", "kim@example.com", "secret-kim",
+                               {"X-Forwarded-For: 203.0.113.10"})
+                        .status,
+                    200);
 }

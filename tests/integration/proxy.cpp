@@ -11,6 +11,7 @@
 #include "tests/support/daemon.hpp"
 #include "tests/support/origin.hpp"
 #include "tests/support/scratch.hpp"
+#include "tests/support/swarm.hpp"
 #include "tests/support/task_calls.hpp"
 
 #include <arpa/inet.h>
@@ -412,6 +413,78 @@ BOOST_AUTO_TEST_CASE(a_torrent_url_is_fetched_through_the_proxy) {
                                                   + std::to_string(org.port())),
                         socks.log());
   }
+}
+
+/// An https origin: `openssl s_server -WWW` serving the files of its
+/// folder under a throwaway self-signed certificate for 127.0.0.1.
+struct tls_origin : proxy_process {
+  explicit tls_origin(const std::string& body) : proxy_process("127.0.0.1") {
+    std::ofstream{tmp.dir + "/f.bin", std::ios::binary} << body;
+    auto key = tmp.dir + "/key.pem";
+    auto cert = tmp.dir + "/cert.pem";
+    auto make = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "
+                "/CN=127.0.0.1 -keyout " + key + " -out " + cert
+                + " >/dev/null 2>&1";
+    BOOST_REQUIRE_EQUAL(std::system(make.c_str()), 0);
+    run({"sh", "-c",
+         "cd " + tmp.dir + " && exec openssl s_server -quiet -WWW -accept "
+             + host + ":" + std::to_string(port) + " -cert " + cert
+             + " -key " + key});
+  }
+
+  std::string url(const std::string& path) const {
+    return "https://" + host + ":" + std::to_string(port) + path;
+  }
+};
+
+// An https source through an HTTP proxy: the proxy sees a CONNECT to the
+// origin and nothing of the request inside, and TLS is verified end to end
+// with the origin (so the test's self-signed certificate, which no CA
+// signed, is refused: sources take the system's CAs).
+BOOST_AUTO_TEST_CASE(an_https_source_goes_through_connect) {
+  tls_origin tls{"secret bytes"};
+  tinyproxy tiny;
+  config_file cfg{R"({"proxies":[)" + proxy_entry("tiny", tiny.url())
+                  + R"(],"default_proxy":"tiny"})"};
+  server_process d{{strict, "--allow-network", "127.0.0.0/8", "--config",
+                    cfg.path, "--max-tries", "1"}};
+  d.start();
+  auto body = download(d, tls.url("/f.bin"));
+  BOOST_CHECK_MESSAGE(state_of(body) == "failed", body);
+  auto why = json_field(body, "detail.error.message");
+  BOOST_CHECK_MESSAGE(contains(why, "certificate") || contains(why, "SSL"),
+                      body);
+  auto log = tiny.log();
+  BOOST_CHECK_MESSAGE(
+      contains(log, "CONNECT 127.0.0.1:" + std::to_string(tls.port)), log);
+  // The tunnel carried TLS: the proxy never saw the path inside it.
+  BOOST_CHECK(!contains(log, "/f.bin"));
+}
+
+// The peers of a torrent go through bt_proxy: microsocks logs the
+// connection to the seeder, and the download finishes through it.
+BOOST_AUTO_TEST_CASE(torrent_peers_go_through_bt_proxy) {
+  scratch s{"skyhaul-proxy-bt"};
+  auto t = make_torrent(s.dir + "/data", "pack",
+                        {{"pack/a.bin", 300000}, {"pack/b.bin", 70000}});
+  seeder seed{t, s.dir + "/data"};
+  microsocks socks;
+  config_file cfg{R"({"proxies":[)"
+                  + proxy_entry("socks", "socks5://" + socks.address())
+                  + R"(],"bt_proxy":"socks"})"};
+  server_process d{{strict, "--allow-network", "127.0.0.0/8", "--config",
+                    cfg.path, "--bt-listen=127.0.0.1:0", "--bt-dht=false",
+                    "--bt-lsd=false", "--bt-port-mapping=false"}};
+  d.start();
+  // A magnet link has nothing that needs escaping in JSON.
+  auto magnet = t.magnet + "&x.pe=" + seed.peer();
+  auto tid = create(d, R"({"url":")" + magnet + R"("})");
+  auto body = d.await_status(tid, ended(), std::chrono::seconds(60));
+  BOOST_CHECK_MESSAGE(state_of(body) == "finished", body);
+  BOOST_CHECK_MESSAGE(
+      contains(socks.log(),
+               "connected to 127.0.0.1:" + std::to_string(seed.port())),
+      socks.log());
 }
 
 BOOST_AUTO_TEST_CASE(a_bad_proxy_fails_the_start_with_a_clear_message) {

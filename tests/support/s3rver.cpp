@@ -9,13 +9,18 @@
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
+#include <vector>
 
 namespace skyhaul::test {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-s3rver::s3rver(int port) {
+s3rver::s3rver(int port) : s3rver(port, {}, {}) {
+}
+
+s3rver::s3rver(int port, const std::string& cert, const std::string& key)
+    : tls_(!cert.empty()) {
   dir_ = fs::temp_directory_path()
          / ("skyhaul-s3rver-" + std::to_string(::getpid()) + "-"
             + std::to_string(++count_));
@@ -26,9 +31,16 @@ s3rver::s3rver(int port) {
   if (pid_ == 0) {
     auto fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(fd, 1);
-    ::execl(SKYHAUL_S3RVER, SKYHAUL_S3RVER, "-d", (dir_ / "data").c_str(),
-            "-a", "127.0.0.1", "-p", std::to_string(port).c_str(),
-            "--configure-bucket", "mirror", nullptr);
+    auto data = (dir_ / "data").string();
+    auto port_text = std::to_string(port);
+    std::vector<const char*> argv = {SKYHAUL_S3RVER, "-d", data.c_str(),
+                                     "-a", "127.0.0.1", "-p",
+                                     port_text.c_str(), "--configure-bucket",
+                                     "mirror"};
+    if (tls_)
+      argv.insert(argv.end(), {"--cert", cert.c_str(), "--key", key.c_str()});
+    argv.push_back(nullptr);
+    ::execv(SKYHAUL_S3RVER, const_cast<char* const*>(argv.data()));
     ::_exit(127);
   }
   std::string text;

@@ -15,6 +15,8 @@ public:
   /// Starts it on `port` (0: a free one) and waits (bounded) until it
   /// listens.
   explicit s3rver(int port = 0);
+  /// The same over TLS with `cert` and `key` (PEM files).
+  s3rver(int port, const std::string& cert, const std::string& key);
   ~s3rver();
   s3rver(const s3rver&) = delete;
   s3rver& operator=(const s3rver&) = delete;
@@ -24,7 +26,8 @@ public:
   }
 
   std::string endpoint() const {
-    return "http://127.0.0.1:" + std::to_string(port_);
+    return (tls_ ? "https" : "http") + std::string{"://127.0.0.1:"}
+           + std::to_string(port_);
   }
 
   /// The bytes s3rver stored for bucket/key, or "" when it has none.
@@ -35,6 +38,7 @@ private:
   std::filesystem::path dir_;
   pid_t pid_ = -1;
   int port_ = 0;
+  bool tls_ = false;
 };
 
 } // namespace skyhaul::test

@@ -1,0 +1,94 @@
+#include "storage/rules/quota.hpp"
+
+#include "storage/object_table.hpp"
+#include "storage/task_table.hpp"
+#include "storage/user_table.hpp"
+
+namespace skyhaul::storage::rules {
+
+namespace {
+
+uint64_t concrete_bytes(const task_record& rec) {
+  uint64_t n = 0;
+  for (auto& f : rec.files)
+    if (f.concrete)
+      n += f.size;
+  return n;
+}
+
+} // namespace
+
+bool quota_rule::unlimited() const {
+  for (auto& p : plans)
+    if (p.storage_quota != 0)
+      return false;
+  return true;
+}
+
+std::string quota_message(uint64_t quota) {
+  return "Not enough cloud storage: the plan holds "
+         + std::to_string(quota) + " bytes.";
+}
+
+uint64_t stored_bytes(const txn& t, user_id owner, task_seq except) {
+  uint64_t total = 0;
+  task_query q;
+  q.state = static_cast<uint8_t>(task_state::finished);
+  q.limit = 1000;
+  for (;;) {
+    auto page = list_tasks(t, owner, q);
+    for (auto& ts : page.tasks)
+      if (ts.rec.seq != except)
+        total += concrete_bytes(ts.rec);
+    if (page.next == 0)
+      return total;
+    q.after = page.next;
+  }
+}
+
+std::optional<std::string> refuse_new(const txn& t, const plan_config& plan,
+                                      user_id owner) {
+  auto quota = plan.storage_quota;
+  if (quota == 0 || stored_bytes(t, owner) < quota)
+    return std::nullopt;
+  return quota_message(quota);
+}
+
+void check_object(const txn& t, const quota_rule& q, user_id owner,
+                  uint64_t size) {
+  if (q.unlimited())
+    return;
+  auto u = get_user(t, owner);
+  if (!u)
+    return;
+  auto quota = q.quota_of(*u);
+  if (quota != 0 && stored_bytes(t, owner) + size > quota)
+    throw refusal(ec::quota_exceeded, quota_message(quota));
+}
+
+task_record within_quota(txn& t, const quota_rule& q, const task_record& rec,
+                         orphan_list& orphans) {
+  if (rec.state != task_state::finished || q.unlimited())
+    return rec;
+  auto before = get_task(t, rec.seq);
+  if (before && before->state == task_state::finished)
+    return rec;
+  auto owner = get_user(t, rec.owner);
+  if (!owner)
+    return rec;
+  auto quota = q.quota_of(*owner);
+  if (quota == 0
+      || stored_bytes(t, rec.owner, rec.seq) + concrete_bytes(rec) <= quota)
+    return rec;
+  auto out = rec;
+  for (auto& f : rec.files)
+    if (f.concrete)
+      erase_object(t, rec.spec.bucket, f.key, orphans);
+  out.files.clear();
+  out.state = task_state::failed;
+  out.error = ec::quota_exceeded;
+  out.error_message = quota_message(quota);
+  return out;
+}
+
+} // namespace skyhaul::storage::rules

@@ -1,0 +1,129 @@
+#include <boost/test/unit_test.hpp>
+
+// The storage quota rule (storage/rules/quota.hpp) and the blob removal
+// hook it leads to: a finish past the quota fails, its objects go in the
+// same transaction, and the hook hears of the blob after the commit.
+
+#include "storage/object_table.hpp"
+#include "storage/rules/commit_task.hpp"
+#include "storage/rules/group_commit.hpp"
+#include "storage/rules/object_commit.hpp"
+#include "storage/rules/quota.hpp"
+#include "storage/task_table.hpp"
+#include "storage/user_table.hpp"
+#include "tests/storage/rules_fixture.hpp"
+
+using namespace skyhaul;
+using namespace skyhaul::storage;
+using namespace skyhaul::test;
+
+namespace {
+
+struct quota_fixture : rules_fixture {
+  rules::quota_rule quotas;
+  std::vector<std::string> gone;
+
+  quota_fixture() {
+    plan_config small;
+    small.name = "small";
+    small.storage_quota = 1000;
+    plan_config free;
+    free.name = "free";
+    quotas.plans = {free, small};
+    quotas.default_plan = "free";
+    auto t = db->write();
+    for (auto [id, plan] : {std::pair{user_id{7}, "small"},
+                            std::pair{user_id{8}, ""}}) {
+      auto u = make_user(id, "u" + std::to_string(id), false, 0).rec;
+      u.plan = plan;
+      put_user(t, u);
+    }
+    t.commit();
+    blobs.on_removed([this](const std::string& b) { gone.push_back(b); });
+  }
+
+  /// Stores `f` as task `seq`'s object and commits the task finished, as
+  /// the store does (one batch, the quota rule before the commit).
+  task_record finish(task_seq seq, user_id owner, const file_record& f) {
+    object_commit c;
+    c.owner = owner;
+    c.bucket = "b";
+    c.file = f;
+    c.source_path = partial(seq, std::string(f.size, 'x'));
+    std::vector<rules::batch_write> objects;
+    objects.push_back({[&](txn& t, rules::orphan_list& o) {
+      rules::store_object(t, blobs, c, o);
+    }});
+    rules::commit_batch(*db, blobs, objects);
+    BOOST_REQUIRE(objects[0].code == ec::none);
+    auto rec = make_task(seq, owner, task_state::finished);
+    rec.files = {f};
+    task_record stored;
+    std::vector<rules::batch_write> batch;
+    batch.push_back({[&](txn& t, rules::orphan_list& o) {
+      stored = rules::within_quota(t, quotas, rec, o);
+      rules::commit_task(t, stored, {}, callbacks, 1000);
+    }});
+    rules::commit_batch(*db, blobs, batch);
+    BOOST_REQUIRE(batch[0].code == ec::none);
+    return stored;
+  }
+};
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(quota_rules, quota_fixture)
+
+BOOST_AUTO_TEST_CASE(a_finish_past_the_quota_fails_and_drops_its_objects) {
+  auto a = finish(1, 7, make_file("a", "A", 600));
+  BOOST_CHECK(a.state == task_state::finished);
+  BOOST_CHECK_EQUAL(rules::stored_bytes(db->read(), 7), 600u);
+  auto b = finish(2, 7, make_file("b", "B", 401));
+  BOOST_CHECK(b.state == task_state::failed);
+  BOOST_CHECK(b.error == ec::quota_exceeded);
+  BOOST_CHECK(b.files.empty());
+  auto t = db->read();
+  BOOST_CHECK(get_task(t, 2)->state == task_state::failed);
+  BOOST_CHECK(!get_object(t, "b", "b"));
+  BOOST_CHECK(get_object(t, "b", "a"));
+  // The blob went after the commit, and the hook heard of it (only it).
+  BOOST_CHECK(!blob_file("blobB"));
+  BOOST_CHECK(blob_file("blobA"));
+  BOOST_REQUIRE_EQUAL(gone.size(), 1u);
+  BOOST_CHECK_EQUAL(gone[0], "blobB");
+  // Exactly the quota fits.
+  auto c = finish(3, 7, make_file("c", "C", 400));
+  BOOST_CHECK(c.state == task_state::finished);
+  BOOST_CHECK_EQUAL(rules::stored_bytes(db->read(), 7), 1000u);
+}
+
+BOOST_AUTO_TEST_CASE(new_requests_are_refused_once_the_quota_is_held) {
+  auto& small = quotas.plans[1];
+  auto& free = quotas.plans[0];
+  BOOST_CHECK(!rules::refuse_new(db->read(), small, 7));
+  finish(1, 7, make_file("a", "A", 999));
+  BOOST_CHECK(!rules::refuse_new(db->read(), small, 7));
+  finish(2, 7, make_file("b", "B", 1));
+  auto why = rules::refuse_new(db->read(), small, 7);
+  BOOST_REQUIRE(why);
+  BOOST_CHECK(why->find("storage") != std::string::npos);
+  // Another plan, another user: no limit.
+  BOOST_CHECK(!rules::refuse_new(db->read(), free, 7));
+  for (task_seq s = 10; s < 13; ++s)
+    BOOST_CHECK(finish(s, 8, make_file("k" + std::to_string(s),
+                                       "U" + std::to_string(s), 900))
+                    .state
+                == task_state::finished);
+}
+
+BOOST_AUTO_TEST_CASE(an_object_past_the_quota_is_refused_before_the_finish) {
+  finish(1, 7, make_file("a", "A", 600));
+  BOOST_CHECK_NO_THROW(rules::check_object(db->read(), quotas, 7, 400));
+  BOOST_CHECK_EXCEPTION(rules::check_object(db->read(), quotas, 7, 401),
+                        rules::refusal, [](const rules::refusal& r) {
+                          return r.code == ec::quota_exceeded;
+                        });
+  BOOST_CHECK_NO_THROW(rules::check_object(db->read(), quotas, 8, 1 << 30));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
