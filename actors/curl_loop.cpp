@@ -2,7 +2,6 @@
 
 #include "actors/net_policy.hpp"
 
-#include <future>
 #include <pthread.h>
 #include <vector>
 
@@ -66,6 +65,9 @@ bool curl_loop::submit(std::unique_ptr<curl_job> job) {
 }
 
 void curl_loop::add(std::unique_ptr<curl_job> job) {
+  // Queued before a drop of its group: it goes without a word.
+  if (!live(*job))
+    return;
   auto* easy = curl_easy_init();
   if (easy == nullptr)
     return;
@@ -89,19 +91,35 @@ void curl_loop::remove(curl_job* job) {
 }
 
 void curl_loop::drop(const void* group) {
-  auto done = std::make_shared<std::promise<void>>();
-  auto fut = done->get_future();
-  auto queued = post([group, done](curl_loop& loop) {
-    std::vector<CURL*> gone;
-    for (auto& kvp : loop.jobs_)
-      if (kvp.second->group == group)
-        gone.push_back(kvp.first);
-    for (auto* easy : gone)
-      loop.erase(easy);
-    done->set_value();
-  });
-  if (queued)
-    fut.wait();
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (stopped_)
+      return;
+    // Marked before the command is queued: the loop stops calling the
+    // group's jobs from now on, not only once the command runs.
+    ++dropping_[group];
+    ++dropping_count_;
+    commands_.push_back([group](curl_loop& loop) {
+      std::vector<CURL*> gone;
+      for (auto& kvp : loop.jobs_)
+        if (kvp.second->group == group)
+          gone.push_back(kvp.first);
+      for (auto* easy : gone)
+        loop.erase(easy);
+      std::lock_guard<std::mutex> guard{loop.mtx_};
+      if (auto i = loop.dropping_.find(group); --i->second == 0)
+        loop.dropping_.erase(i);
+      --loop.dropping_count_;
+    });
+  }
+  curl_multi_wakeup(multi_);
+}
+
+bool curl_loop::live(const curl_job& job) {
+  if (dropping_count_ == 0)
+    return true;
+  std::lock_guard<std::mutex> guard{mtx_};
+  return dropping_.count(job.group) == 0;
 }
 
 void curl_loop::shutdown() {
@@ -114,8 +132,7 @@ void curl_loop::shutdown() {
     std::lock_guard<std::mutex> guard{mtx_};
     stopped_ = true;
   }
-  // The thread is gone: what it left queued runs here, so nobody waits on
-  // a command forever.
+  // The thread is gone: what it left queued runs here.
   run_commands();
   std::vector<CURL*> all;
   for (auto& kvp : jobs_)
@@ -142,12 +159,14 @@ void curl_loop::run() {
       auto job = std::move(i->second);
       jobs_.erase(i);
       curl_multi_remove_handle(multi_, easy);
-      job->finished(easy, code);
+      if (live(*job))
+        job->finished(easy, code);
       curl_easy_cleanup(easy);
     }
     auto now = std::chrono::steady_clock::now();
     for (auto& kvp : jobs_)
-      kvp.second->tick(now);
+      if (live(*kvp.second))
+        kvp.second->tick(now);
     curl_multi_poll(multi_, nullptr, 0, poll_timeout_ms, nullptr);
   }
 }

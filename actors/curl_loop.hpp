@@ -116,8 +116,14 @@ public:
   /// Ends a job without `finished`; loop thread only.
   void remove(curl_job* job);
 
-  /// Ends every job of `group` without `finished` and returns once they
-  /// are destroyed. Thread-safe; must not be called on the loop thread.
+  /// Ends every job of `group` without `finished` and returns at once: a
+  /// component calls it on its way out from a CAF worker thread, which
+  /// must not wait for the loop. From the return on, the loop calls no
+  /// `prepare`, `finished` or `tick` of a job of `group` queued or running
+  /// before; it destroys them (and cleans their easy handles) on its own
+  /// thread soon after. curl's data callbacks of a job may still run until
+  /// then, so they touch only what the job owns. Jobs of `group` submitted
+  /// after the call are not affected (an address may be reused). Thread-safe.
   void drop(const void* group);
 
   /// Ends the loop, joins the thread and destroys every job. Idempotent.
@@ -137,6 +143,8 @@ private:
   void run_commands();
   void apply_defaults(CURL* easy, curl_job& job);
   void erase(CURL* easy);
+  /// False while a `drop` of the job's group waits to run (loop thread).
+  bool live(const curl_job& job);
   static curl_socket_t open_socket(void* ud, curlsocktype,
                                    curl_sockaddr* addr);
 
@@ -145,6 +153,10 @@ private:
   std::mutex mtx_;
   std::deque<std::function<void(curl_loop&)>> commands_;
   bool stopped_ = false;
+  /// Groups with a `drop` queued and not run yet, with how many (under
+  /// `mtx_`); `dropping_count_` lets the loop skip the lock when none.
+  std::unordered_map<const void*, size_t> dropping_;
+  std::atomic<size_t> dropping_count_{0};
   std::atomic<bool> quit_{false};
   std::unordered_map<CURL*, std::unique_ptr<curl_job>> jobs_;
   std::thread thread_;

@@ -30,6 +30,11 @@ void set_transfer_options(CURL* e, const fetch_request& req,
                           curl_write_callback on_header,
                           curl_write_callback on_body, void* ud);
 
+/// Lets go of `jobs` on the loop thread: when it is the last reference the
+/// jobs are destroyed on a thread of their own, since their destructor may
+/// end the loop (which cannot join itself) or wait for their disk thread.
+void release_off_loop(std::shared_ptr<fetch_jobs> jobs);
+
 /// The fetch side of the curl loop. Other threads call `start`, `stop` and
 /// `close`; they queue a command that runs on the loop thread, which alone
 /// touches the transfers.
@@ -44,7 +49,8 @@ public:
   /// Ends the transfer of `seq` without a result.
   void stop(task_seq seq);
 
-  /// Ends every transfer and returns once their files are closed.
+  /// Ends every transfer without waiting: the loop closes their files on
+  /// its thread soon after, and no result is sent from the call on.
   void close();
 
   // For segmented transfers (actors/segmented_transfer.cpp), whose

@@ -19,6 +19,11 @@
 
 namespace skyhaul {
 
+void release_off_loop(std::shared_ptr<fetch_jobs> jobs) {
+  if (jobs && jobs.use_count() == 1)
+    std::thread{[last = std::move(jobs)] {}}.detach();
+}
+
 fetch_jobs::fetch_jobs(std::shared_ptr<curl_loop> loop,
                        uint64_t global_rate_limit)
     : loop_(std::move(loop)), global_rate_limit_(global_rate_limit),
@@ -55,14 +60,13 @@ void fetch_jobs::stop(task_seq seq) {
 void fetch_jobs::close() {
   closed_ = true;
   // The segmented transfers record their parts and let go of their
-  // connections before the loop drops the rest.
-  // `drop` waits for this command (queued before its own), so `this`
-  // outlives it; a shared owner here could be the last, and the loop
-  // thread must never destroy what owns the loop.
-  loop_->post([this](curl_loop&) {
-    for (auto& kvp : segmented_)
+  // connections before the loop drops the rest. Neither waits: the caller
+  // is a CAF worker on its way out.
+  loop_->post([self = shared_from_this()](curl_loop&) mutable {
+    for (auto& kvp : self->segmented_)
       kvp.second->stop();
-    segmented_.clear();
+    self->segmented_.clear();
+    release_off_loop(std::move(self));
   });
   loop_->drop(this);
 }

@@ -31,8 +31,7 @@ void post_weak(const std::shared_ptr<curl_loop>& loop,
     auto self = weak.lock();
     if (self && !self->closed())
       fn(*self);
-    if (self && self.use_count() == 1)
-      std::thread{[last = std::move(self)] {}}.detach();
+    release_off_loop(std::move(self));
   });
 }
 
