@@ -12,6 +12,10 @@ namespace {
 /// Longest sleep in `curl_multi_poll`: jobs tick at least this often.
 constexpr int poll_timeout_ms = 250;
 
+/// Threads of the loop's blocking steps: a multi-GiB resume hash on one
+/// leaves the other to the parts of uploads.
+constexpr size_t disk_threads = 2;
+
 } // namespace
 
 curl_socket_t curl_loop::open_socket(void* ud, curlsocktype,
@@ -36,6 +40,7 @@ curl_defaults curl_defaults::from(const settings& cfg) {
 curl_loop::curl_loop(curl_defaults defaults) : defaults_(std::move(defaults)) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
   multi_ = curl_multi_init();
+  disk_ = std::make_unique<disk_pool>(disk_threads);
   thread_ = std::thread{[this] {
     pthread_setname_np(pthread_self(), "sky.curl");
     run();
@@ -106,6 +111,8 @@ void curl_loop::drop(const void* group) {
           gone.push_back(kvp.first);
       for (auto* easy : gone)
         loop.erase(easy);
+      for (auto i = loop.steps_.begin(); i != loop.steps_.end();)
+        i = i->second == group ? loop.steps_.erase(i) : std::next(i);
       std::lock_guard<std::mutex> guard{loop.mtx_};
       if (auto i = loop.dropping_.find(group); --i->second == 0)
         loop.dropping_.erase(i);
@@ -116,10 +123,32 @@ void curl_loop::drop(const void* group) {
 }
 
 bool curl_loop::live(const curl_job& job) {
+  return live(job.group);
+}
+
+bool curl_loop::live(const void* group) {
   if (dropping_count_ == 0)
     return true;
   std::lock_guard<std::mutex> guard{mtx_};
-  return dropping_.count(job.group) == 0;
+  return dropping_.count(group) == 0;
+}
+
+void curl_loop::off_loop(const void* group,
+                         std::function<std::function<void()>()> work) {
+  auto id = ++next_step_;
+  steps_.emplace(id, group);
+  disk_->submit([this, id, group, work = std::move(work)] {
+    if (quit_)
+      return;
+    auto then = work();
+    // Dropped here when the loop stopped meanwhile, with what it captured.
+    post([id, group, then = std::move(then)](curl_loop& loop) {
+      if (loop.steps_.erase(id) == 0 || !loop.live(group))
+        return;
+      if (then)
+        then();
+    });
+  });
 }
 
 void curl_loop::shutdown() {
@@ -132,6 +161,9 @@ void curl_loop::shutdown() {
     std::lock_guard<std::mutex> guard{mtx_};
     stopped_ = true;
   }
+  // The blocking steps end first: queued ones are skipped, and what a
+  // running one posts back is refused.
+  disk_.reset();
   // The thread is gone: what it left queued runs here.
   run_commands();
   std::vector<CURL*> all;

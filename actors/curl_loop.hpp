@@ -5,6 +5,7 @@
 // one set of defaults (timeouts, the network policy, proxy, user agent,
 // TLS verification), so no kind of transfer can forget one of them.
 
+#include "actors/disk_pool.hpp"
 #include "base/net_policy.hpp"
 #include "protocol/settings.hpp"
 
@@ -126,6 +127,14 @@ public:
   /// after the call are not affected (an address may be reused). Thread-safe.
   void drop(const void* group);
 
+  /// A step of `group`'s work that blocks on the disk (hashing a resumed
+  /// file, reading and hashing an upload's part): `work` runs on one of
+  /// the loop's disk threads, so the loop thread goes on moving bytes, and
+  /// returns the continuation the loop thread then runs. A drop of `group`
+  /// meanwhile discards the continuation, as it ends the group's jobs.
+  /// Loop thread only. Work still queued when the loop stops is skipped.
+  void off_loop(const void* group, std::function<std::function<void()>()> work);
+
   /// Ends the loop, joins the thread and destroys every job. Idempotent.
   void shutdown();
 
@@ -145,6 +154,7 @@ private:
   void erase(CURL* easy);
   /// False while a `drop` of the job's group waits to run (loop thread).
   bool live(const curl_job& job);
+  bool live(const void* group);
   static curl_socket_t open_socket(void* ud, curlsocktype,
                                    curl_sockaddr* addr);
 
@@ -159,6 +169,11 @@ private:
   std::atomic<size_t> dropping_count_{0};
   std::atomic<bool> quit_{false};
   std::unordered_map<CURL*, std::unique_ptr<curl_job>> jobs_;
+  /// Steps of `off_loop` under way, by id, with their group (loop thread).
+  std::unordered_map<uint64_t, const void*> steps_;
+  uint64_t next_step_ = 0;
+  /// Threads of `off_loop`; joined in `shutdown` before the jobs go.
+  std::unique_ptr<disk_pool> disk_;
   std::thread thread_;
 };
 

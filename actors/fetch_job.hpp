@@ -17,6 +17,7 @@ namespace skyhaul {
 
 struct transfer;
 class disk_pool;
+struct partial_file;
 
 /// The policy of a request's connections: one that allows everything for
 /// `allow_private`, else nullptr (the loop's).
@@ -64,7 +65,8 @@ public:
   bool closed() const {
     return closed_;
   }
-  /// Runs `fn` on a thread of its own (blocking file work).
+  /// Runs `fn` on one of the loop's disk threads (blocking file work);
+  /// loop thread only. It reports back through `on_loop`.
   void off_loop(std::function<void(fetch_jobs&)> fn);
   /// Runs `fn` on the loop thread unless the jobs are closed.
   void on_loop(std::function<void(fetch_jobs&)> fn);
@@ -86,10 +88,17 @@ private:
   /// Finds the request's proxy and, through one under a network policy,
   /// checks the origin first (see actors/proxy_route.hpp).
   void add(curl_loop& loop, fetch_request req, fetch_listener_actor who);
-  /// Starts the transfer itself.
+  /// Starts the transfer itself; a resume hashes its file off the loop
+  /// first.
   void launch(curl_loop& loop, fetch_request req, fetch_listener_actor who,
               const proxy_config* proxy, std::string pins,
               bool check_redirects);
+  /// Starts the transfer on `file`, whose descriptors and digests it
+  /// takes.
+  void run_transfer(curl_loop& loop, fetch_request req,
+                    fetch_listener_actor who, const proxy_config* proxy,
+                    std::string pins, bool check_redirects,
+                    partial_file& file);
   /// Ends a request that never started a transfer.
   void fail(const fetch_request& req, const fetch_listener_actor& who, ec code,
             std::string msg, bool transient = false);

@@ -14,8 +14,11 @@
 //   loop's thread (actors/curl_loop.cpp) carries every fetch
 //   (actors/fetch_job.cpp), callback POST, replica upload
 //   (actors/s3_upload.cpp) and push to a remote account
-//   (actors/push_transfer.cpp); the disk pool's threads (actors/disk_pool.cpp)
-//   fsync finished files and remove partial folders; each torrent task
+//   (actors/push_transfer.cpp), and hands what would block it (hashing a
+//   resumed file, reading and hashing an upload's part) to disk threads
+//   of its own (`curl_loop::off_loop`); the disk pool's threads
+//   (actors/disk_pool.cpp) fsync finished files and remove partial
+//   folders; each torrent task
 //   reads its files back on a detached worker (actors/torrent_verify.cpp);
 //   the store's transactions are plain functions (storage/rules/) run by
 //   the store actor; libtorrent's own threads do its disk and network I/O.
