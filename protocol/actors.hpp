@@ -82,7 +82,8 @@ using torrent_listener_actor = caf::typed_actor<
     // Every wanted piece is verified on disk, or the torrent failed. Sent
     // once per add unless the torrent was paused or removed first. A torrent
     // task's hashing worker sends one with `ec::checksum_mismatch` when the
-    // files read back fail the torrent's hashes (actors/torrent_task.cpp).
+    // files read back fail the torrent's hashes
+    // (actors/torrent_task_finish.cpp).
     caf::reacts_to<atom::done, torrent_result>>;
 
 /// One `lt::session` for every torrent (actors/torrent_session.cpp; the
@@ -272,9 +273,12 @@ using store_actor = caf::typed_actor<
 
 /// One actor per live task: the state machine, progress, retries with
 /// backoff, verification and the final store of its objects. The behaviour
-/// and the HTTP side are in actors/task.cpp, the BitTorrent side (metainfo,
-/// the torrent in the session, reading the files back, storing them) in
-/// actors/torrent_task.cpp; both use actors/task_helpers.cpp.
+/// and the HTTP side are in actors/task.cpp; the BitTorrent side's
+/// behaviour, pause and cancel in actors/torrent_task.cpp, its start (the
+/// metainfo, the torrent in the session, metadata, progress, the
+/// info-hash cache) in actors/torrent_task_start.cpp and its end (reading
+/// the files back, rechecks, storing them) in
+/// actors/torrent_task_finish.cpp; all use actors/task_helpers.cpp.
 /// While it lives it is the only writer of its task's record; once the
 /// final record is durable it waits for the scheduler's exit message.
 using task_actor = fetch_listener_actor::extend_with<torrent_listener_actor>::extend<
