@@ -65,6 +65,10 @@ task_actor::behavior_type torrent_task(task_ptr self) {
           on_hashed(self, files, err);
       },
       [=](atom::finalize, std::string&) {},
+      [=](atom::meta, std::string& bytes) {
+        if (self->state.at == phase::fetching)
+          on_metainfo_read(self, bytes);
+      },
       [=](atom::timeout) {
         auto& st = self->state;
         if (st.at != phase::swarm || st.bt.metadata == metadata_state::received

@@ -1,10 +1,11 @@
 // The start of a BitTorrent task: the metainfo (fetched, uploaded or from
-// the swarm), the torrent in
+// the swarm; a fetched one is read back on the disk pool), the torrent in
 // the session, its metadata and progress, and the info-hash cache that
 // stores a known torrent without the network.
 
 #include "actors/torrent_task_steps.hpp"
 
+#include "actors/disk_pool.hpp"
 #include "actors/proxy_route.hpp"
 #include "actors/torrent_files.hpp"
 #include "protocol/settings.hpp"
@@ -214,10 +215,20 @@ void on_metainfo(task_ptr self, const fetch_result& res) {
     fail(self, res.code, res.message);
     return;
   }
-  std::ifstream in{metainfo_path(self), std::ios::binary};
-  std::stringstream buf;
-  buf << in.rdbuf();
-  auto bytes = buf.str();
+  // Up to `bt_max_torrent_size` bytes: read on the disk pool, and the
+  // bytes come back as a message (`on_metainfo_read`).
+  auto path = metainfo_path(self);
+  auto me = caf::actor_cast<task_actor>(self);
+  st.deps.disk->submit([path, me] {
+    std::ifstream in{path, std::ios::binary};
+    std::stringstream buf;
+    buf << in.rdbuf();
+    caf::anon_send(me, atom::meta_v, buf.str());
+  });
+}
+
+void on_metainfo_read(task_ptr self, std::string& bytes) {
+  auto& st = self->state;
   if (bytes.empty()) {
     fail(self, ec::download_source_exception, "the .torrent is empty");
     return;

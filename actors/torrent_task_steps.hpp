@@ -27,8 +27,12 @@ void start_swarm(task_ptr self);
 /// file; false when it does not (nothing happened).
 bool try_cache(task_ptr self, const std::string& info_hash);
 
-/// The fetch of the `.torrent` ended.
+/// The fetch of the `.torrent` ended; on success its bytes are read on
+/// the disk pool and come back to `on_metainfo_read`.
 void on_metainfo(task_ptr self, const fetch_result& res);
+
+/// The bytes of the fetched `.torrent` (empty when unreadable).
+void on_metainfo_read(task_ptr self, std::string& bytes);
 
 /// The session knows the torrent's metadata.
 void on_meta(task_ptr self, torrent_meta& m);

@@ -17,8 +17,8 @@
 //   (actors/push_transfer.cpp), and hands what would block it (hashing a
 //   resumed file, reading and hashing an upload's part) to disk threads
 //   of its own (`curl_loop::off_loop`); the disk pool's threads
-//   (actors/disk_pool.cpp) fsync finished files and remove partial
-//   folders; each torrent task
+//   (actors/disk_pool.cpp) fsync finished files, remove partial folders
+//   and read a fetched `.torrent` back; each torrent task
 //   reads its files back on a detached worker (actors/torrent_verify.cpp);
 //   the store's transactions are plain functions (storage/rules/) run by
 //   the store actor; libtorrent's own threads do its disk and network I/O.
@@ -296,6 +296,9 @@ using task_actor = fetch_listener_actor::extend_with<torrent_listener_actor>::ex
     caf::reacts_to<atom::retry>,
     // From the disk pool: the file is durable (empty text) or not.
     caf::reacts_to<atom::finalize, std::string>,
+    // From the disk pool: the bytes of the `.torrent` a torrent task
+    // fetched (empty when unreadable).
+    caf::reacts_to<atom::meta, std::string>,
     // From the task's hashing worker: the torrent's wanted files, hashed
     // and durable, or an error text.
     caf::reacts_to<atom::finalize, std::vector<file_record>, std::string>,
