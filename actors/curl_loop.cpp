@@ -2,7 +2,6 @@
 
 #include "actors/net_policy.hpp"
 
-#include <future>
 #include <pthread.h>
 #include <vector>
 
@@ -12,6 +11,10 @@ namespace {
 
 /// Longest sleep in `curl_multi_poll`: jobs tick at least this often.
 constexpr int poll_timeout_ms = 250;
+
+/// Threads of the loop's blocking steps: a multi-GiB resume hash on one
+/// leaves the other to the parts of uploads.
+constexpr size_t disk_threads = 2;
 
 } // namespace
 
@@ -37,6 +40,7 @@ curl_defaults curl_defaults::from(const settings& cfg) {
 curl_loop::curl_loop(curl_defaults defaults) : defaults_(std::move(defaults)) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
   multi_ = curl_multi_init();
+  disk_ = std::make_unique<disk_pool>(disk_threads);
   thread_ = std::thread{[this] {
     pthread_setname_np(pthread_self(), "sky.curl");
     run();
@@ -66,6 +70,9 @@ bool curl_loop::submit(std::unique_ptr<curl_job> job) {
 }
 
 void curl_loop::add(std::unique_ptr<curl_job> job) {
+  // Queued before a drop of its group: it goes without a word.
+  if (!live(*job))
+    return;
   auto* easy = curl_easy_init();
   if (easy == nullptr)
     return;
@@ -89,19 +96,59 @@ void curl_loop::remove(curl_job* job) {
 }
 
 void curl_loop::drop(const void* group) {
-  auto done = std::make_shared<std::promise<void>>();
-  auto fut = done->get_future();
-  auto queued = post([group, done](curl_loop& loop) {
-    std::vector<CURL*> gone;
-    for (auto& kvp : loop.jobs_)
-      if (kvp.second->group == group)
-        gone.push_back(kvp.first);
-    for (auto* easy : gone)
-      loop.erase(easy);
-    done->set_value();
+  {
+    std::lock_guard<std::mutex> guard{mtx_};
+    if (stopped_)
+      return;
+    // Marked before the command is queued: the loop stops calling the
+    // group's jobs from now on, not only once the command runs.
+    ++dropping_[group];
+    ++dropping_count_;
+    commands_.push_back([group](curl_loop& loop) {
+      std::vector<CURL*> gone;
+      for (auto& kvp : loop.jobs_)
+        if (kvp.second->group == group)
+          gone.push_back(kvp.first);
+      for (auto* easy : gone)
+        loop.erase(easy);
+      for (auto i = loop.steps_.begin(); i != loop.steps_.end();)
+        i = i->second == group ? loop.steps_.erase(i) : std::next(i);
+      std::lock_guard<std::mutex> guard{loop.mtx_};
+      if (auto i = loop.dropping_.find(group); --i->second == 0)
+        loop.dropping_.erase(i);
+      --loop.dropping_count_;
+    });
+  }
+  curl_multi_wakeup(multi_);
+}
+
+bool curl_loop::live(const curl_job& job) {
+  return live(job.group);
+}
+
+bool curl_loop::live(const void* group) {
+  if (dropping_count_ == 0)
+    return true;
+  std::lock_guard<std::mutex> guard{mtx_};
+  return dropping_.count(group) == 0;
+}
+
+void curl_loop::off_loop(const void* group,
+                         std::function<std::function<void()>()> work) {
+  auto id = ++next_step_;
+  steps_.emplace(id, group);
+  disk_->submit([this, id, group, work = std::move(work)] {
+    if (quit_)
+      return;
+    auto then = work();
+    // Dropped here when the loop stopped meanwhile, with what it captured.
+    post([id, group, then = std::move(then)](curl_loop& loop) {
+      if (loop.steps_.erase(id) == 0 || !loop.live(group))
+        return;
+      if (then)
+        then();
+    });
   });
-  if (queued)
-    fut.wait();
 }
 
 void curl_loop::shutdown() {
@@ -114,8 +161,10 @@ void curl_loop::shutdown() {
     std::lock_guard<std::mutex> guard{mtx_};
     stopped_ = true;
   }
-  // The thread is gone: what it left queued runs here, so nobody waits on
-  // a command forever.
+  // The blocking steps end first: queued ones are skipped, and what a
+  // running one posts back is refused.
+  disk_.reset();
+  // The thread is gone: what it left queued runs here.
   run_commands();
   std::vector<CURL*> all;
   for (auto& kvp : jobs_)
@@ -142,12 +191,14 @@ void curl_loop::run() {
       auto job = std::move(i->second);
       jobs_.erase(i);
       curl_multi_remove_handle(multi_, easy);
-      job->finished(easy, code);
+      if (live(*job))
+        job->finished(easy, code);
       curl_easy_cleanup(easy);
     }
     auto now = std::chrono::steady_clock::now();
     for (auto& kvp : jobs_)
-      kvp.second->tick(now);
+      if (live(*kvp.second))
+        kvp.second->tick(now);
     curl_multi_poll(multi_, nullptr, 0, poll_timeout_ms, nullptr);
   }
 }

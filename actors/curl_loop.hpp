@@ -5,6 +5,7 @@
 // one set of defaults (timeouts, the network policy, proxy, user agent,
 // TLS verification), so no kind of transfer can forget one of them.
 
+#include "actors/disk_pool.hpp"
 #include "base/net_policy.hpp"
 #include "protocol/settings.hpp"
 
@@ -116,9 +117,23 @@ public:
   /// Ends a job without `finished`; loop thread only.
   void remove(curl_job* job);
 
-  /// Ends every job of `group` without `finished` and returns once they
-  /// are destroyed. Thread-safe; must not be called on the loop thread.
+  /// Ends every job of `group` without `finished` and returns at once: a
+  /// component calls it on its way out from a CAF worker thread, which
+  /// must not wait for the loop. From the return on, the loop calls no
+  /// `prepare`, `finished` or `tick` of a job of `group` queued or running
+  /// before; it destroys them (and cleans their easy handles) on its own
+  /// thread soon after. curl's data callbacks of a job may still run until
+  /// then, so they touch only what the job owns. Jobs of `group` submitted
+  /// after the call are not affected (an address may be reused). Thread-safe.
   void drop(const void* group);
+
+  /// A step of `group`'s work that blocks on the disk (hashing a resumed
+  /// file, reading and hashing an upload's part): `work` runs on one of
+  /// the loop's disk threads, so the loop thread goes on moving bytes, and
+  /// returns the continuation the loop thread then runs. A drop of `group`
+  /// meanwhile discards the continuation, as it ends the group's jobs.
+  /// Loop thread only. Work still queued when the loop stops is skipped.
+  void off_loop(const void* group, std::function<std::function<void()>()> work);
 
   /// Ends the loop, joins the thread and destroys every job. Idempotent.
   void shutdown();
@@ -137,6 +152,9 @@ private:
   void run_commands();
   void apply_defaults(CURL* easy, curl_job& job);
   void erase(CURL* easy);
+  /// False while a `drop` of the job's group waits to run (loop thread).
+  bool live(const curl_job& job);
+  bool live(const void* group);
   static curl_socket_t open_socket(void* ud, curlsocktype,
                                    curl_sockaddr* addr);
 
@@ -145,8 +163,17 @@ private:
   std::mutex mtx_;
   std::deque<std::function<void(curl_loop&)>> commands_;
   bool stopped_ = false;
+  /// Groups with a `drop` queued and not run yet, with how many (under
+  /// `mtx_`); `dropping_count_` lets the loop skip the lock when none.
+  std::unordered_map<const void*, size_t> dropping_;
+  std::atomic<size_t> dropping_count_{0};
   std::atomic<bool> quit_{false};
   std::unordered_map<CURL*, std::unique_ptr<curl_job>> jobs_;
+  /// Steps of `off_loop` under way, by id, with their group (loop thread).
+  std::unordered_map<uint64_t, const void*> steps_;
+  uint64_t next_step_ = 0;
+  /// Threads of `off_loop`; joined in `shutdown` before the jobs go.
+  std::unique_ptr<disk_pool> disk_;
   std::thread thread_;
 };
 

@@ -17,6 +17,7 @@ namespace skyhaul {
 
 struct transfer;
 class disk_pool;
+struct partial_file;
 
 /// The policy of a request's connections: one that allows everything for
 /// `allow_private`, else nullptr (the loop's).
@@ -29,6 +30,11 @@ void set_transfer_options(CURL* e, const fetch_request& req,
                           const std::string& url,
                           curl_write_callback on_header,
                           curl_write_callback on_body, void* ud);
+
+/// Lets go of `jobs` on the loop thread: when it is the last reference the
+/// jobs are destroyed on a thread of their own, since their destructor may
+/// end the loop (which cannot join itself) or wait for their disk thread.
+void release_off_loop(std::shared_ptr<fetch_jobs> jobs);
 
 /// The fetch side of the curl loop. Other threads call `start`, `stop` and
 /// `close`; they queue a command that runs on the loop thread, which alone
@@ -44,7 +50,8 @@ public:
   /// Ends the transfer of `seq` without a result.
   void stop(task_seq seq);
 
-  /// Ends every transfer and returns once their files are closed.
+  /// Ends every transfer without waiting: the loop closes their files on
+  /// its thread soon after, and no result is sent from the call on.
   void close();
 
   // For segmented transfers (actors/segmented_transfer.cpp), whose
@@ -58,7 +65,8 @@ public:
   bool closed() const {
     return closed_;
   }
-  /// Runs `fn` on a thread of its own (blocking file work).
+  /// Runs `fn` on one of the loop's disk threads (blocking file work);
+  /// loop thread only. It reports back through `on_loop`.
   void off_loop(std::function<void(fetch_jobs&)> fn);
   /// Runs `fn` on the loop thread unless the jobs are closed.
   void on_loop(std::function<void(fetch_jobs&)> fn);
@@ -80,10 +88,17 @@ private:
   /// Finds the request's proxy and, through one under a network policy,
   /// checks the origin first (see actors/proxy_route.hpp).
   void add(curl_loop& loop, fetch_request req, fetch_listener_actor who);
-  /// Starts the transfer itself.
+  /// Starts the transfer itself; a resume hashes its file off the loop
+  /// first.
   void launch(curl_loop& loop, fetch_request req, fetch_listener_actor who,
               const proxy_config* proxy, std::string pins,
               bool check_redirects);
+  /// Starts the transfer on `file`, whose descriptors and digests it
+  /// takes.
+  void run_transfer(curl_loop& loop, fetch_request req,
+                    fetch_listener_actor who, const proxy_config* proxy,
+                    std::string pins, bool check_redirects,
+                    partial_file& file);
   /// Ends a request that never started a transfer.
   void fail(const fetch_request& req, const fetch_listener_actor& who, ec code,
             std::string msg, bool transient = false);

@@ -16,8 +16,14 @@
 #include <filesystem>
 #include <thread>
 #include <unistd.h>
+#include <utility>
 
 namespace skyhaul {
+
+void release_off_loop(std::shared_ptr<fetch_jobs> jobs) {
+  if (jobs && jobs.use_count() == 1)
+    std::thread{[last = std::move(jobs)] {}}.detach();
+}
 
 fetch_jobs::fetch_jobs(std::shared_ptr<curl_loop> loop,
                        uint64_t global_rate_limit)
@@ -55,14 +61,13 @@ void fetch_jobs::stop(task_seq seq) {
 void fetch_jobs::close() {
   closed_ = true;
   // The segmented transfers record their parts and let go of their
-  // connections before the loop drops the rest.
-  // `drop` waits for this command (queued before its own), so `this`
-  // outlives it; a shared owner here could be the last, and the loop
-  // thread must never destroy what owns the loop.
-  loop_->post([this](curl_loop&) {
-    for (auto& kvp : segmented_)
+  // connections before the loop drops the rest. Neither waits: the caller
+  // is a CAF worker on its way out.
+  loop_->post([self = shared_from_this()](curl_loop&) mutable {
+    for (auto& kvp : self->segmented_)
       kvp.second->stop();
-    segmented_.clear();
+    self->segmented_.clear();
+    release_off_loop(std::move(self));
   });
   loop_->drop(this);
 }
@@ -129,6 +134,49 @@ void fetch_jobs::add(curl_loop& loop, fetch_request req,
   }}.detach();
 }
 
+/// The partial file of a transfer, open, with its first `req.offset`
+/// bytes hashed again so that the digests cover the whole file. Closes
+/// the descriptors a transfer did not take.
+struct partial_file {
+  int fd = -1;
+  /// Opened with O_DIRECT; -1 where the file system has none (tmpfs).
+  int direct_fd = -1;
+  uint64_t on_disk = 0;
+  storage::digest_set digests;
+  std::string error;
+
+  ~partial_file() {
+    if (direct_fd >= 0)
+      ::close(direct_fd);
+    if (fd >= 0)
+      ::close(fd);
+  }
+};
+
+namespace {
+
+/// Opens (creating it) and hashes the partial file of `req`. Blocking for
+/// as long as reading `req.offset` bytes takes.
+std::shared_ptr<partial_file> open_partial(const fetch_request& req) {
+  auto f = std::make_shared<partial_file>();
+  std::error_code err;
+  std::filesystem::create_directories(
+      std::filesystem::path(req.path).parent_path(), err);
+  f->fd = ::open(req.path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (f->fd < 0) {
+    f->error = "cannot open " + req.path + ": " + std::strerror(errno);
+    return f;
+  }
+  f->on_disk = req.offset > 0
+                   ? storage::feed_file(f->digests, req.path, req.offset)
+                   : 0;
+  ::ftruncate(f->fd, static_cast<off_t>(f->on_disk));
+  f->direct_fd = ::open(req.path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
+  return f;
+}
+
+} // namespace
+
 void fetch_jobs::launch(curl_loop& loop, fetch_request req,
                         fetch_listener_actor who, const proxy_config* proxy,
                         std::string pins, bool check_redirects) {
@@ -142,6 +190,36 @@ void fetch_jobs::launch(curl_loop& loop, fetch_request req,
     reset_segment_state(req.path);
     req.offset = 0;
   }
+  if (req.offset == 0) {
+    auto file = open_partial(req);
+    return run_transfer(loop, std::move(req), std::move(who), proxy,
+                        std::move(pins), check_redirects, *file);
+  }
+  // Resume: the bytes on disk are hashed again, so the digests cover the
+  // whole file. That reads the whole prefix (gigabytes, maybe): on a disk
+  // thread, while the loop serves the other transfers. A stop, a newer
+  // start or the close meanwhile makes the answer stale.
+  auto gen = expect(req.seq);
+  loop.off_loop(this, [weak = weak_from_this(), req = std::move(req),
+                       who = std::move(who), proxy, pins = std::move(pins),
+                       check_redirects, gen]() -> std::function<void()> {
+    auto file = open_partial(req);
+    return [weak, file, req, who, proxy, pins, check_redirects, gen] {
+      auto self = weak.lock();
+      if (self && !self->closed() && self->still(req.seq, gen))
+        self->run_transfer(*self->loop_, req, who, proxy, pins,
+                           check_redirects, *file);
+      release_off_loop(std::move(self));
+    };
+  });
+}
+
+void fetch_jobs::run_transfer(curl_loop& loop, fetch_request req,
+                              fetch_listener_actor who,
+                              const proxy_config* proxy, std::string pins,
+                              bool check_redirects, partial_file& file) {
+  if (file.fd < 0)
+    return fail(req, who, ec::internal_error, file.error);
   auto t = std::make_unique<transfer>();
   t->group = this;
   t->req = std::move(req);
@@ -151,21 +229,10 @@ void fetch_jobs::launch(curl_loop& loop, fetch_request req,
   t->check_redirects = check_redirects;
   t->remote_file = is_remote_file_url(t->req.url);
   t->probe = !check_redirects && t->req.connections > 1 && !t->remote_file;
-  auto fail_now = [&](ec code, std::string msg) {
-    fail(t->req, t->who, code, std::move(msg));
-  };
-  std::error_code err;
-  std::filesystem::create_directories(
-      std::filesystem::path(t->req.path).parent_path(), err);
-  t->fd = ::open(t->req.path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-  if (t->fd < 0)
-    return fail_now(ec::internal_error,
-                    "cannot open " + t->req.path + ": " + std::strerror(errno));
-  // Resume: the bytes on disk are hashed again, so the digests cover the
-  // whole file. Reading them blocks the loop briefly, once per resume.
-  t->on_disk = storage::feed_file(t->digests, t->req.path, t->req.offset);
-  ::ftruncate(t->fd, static_cast<off_t>(t->on_disk));
-  t->direct_fd = ::open(t->req.path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
+  t->fd = std::exchange(file.fd, -1);
+  t->direct_fd = std::exchange(file.direct_fd, -1);
+  t->on_disk = file.on_disk;
+  t->digests = std::move(file.digests);
   t->digests.write_to(t->fd, t->direct_fd, t->on_disk);
   t->last_report_bytes = t->on_disk;
   t->probe = t->probe && t->on_disk == 0;

@@ -89,6 +89,7 @@ struct transfer : curl_job, fetch_entry {
       auto i = owner->running_.find(req.seq);
       if (i != owner->running_.end() && i->second == this)
         owner->running_.erase(i);
+      release_off_loop(std::move(owner));
     }
   }
 

@@ -19,8 +19,8 @@ http_fetch_actor::behavior_type
 http_fetch(http_fetch_actor::stateful_pointer<http_fetch_state> self,
            std::shared_ptr<curl_loop> loop, uint64_t global_rate_limit) {
   auto jobs = std::make_shared<fetch_jobs>(std::move(loop), global_rate_limit);
-  // The transfers end with the actor, whatever ends the actor, and their
-  // files are closed when it is gone.
+  // The transfers end with the actor, whatever ends the actor; the loop
+  // closes their files soon after, and the exiting actor does not wait.
   self->attach_functor([jobs] { jobs->close(); });
   return {
     [=](atom::start, fetch_request& req, fetch_listener_actor& who) {

@@ -11,8 +11,8 @@ namespace skyhaul {
 class curl_loop;
 
 /// Spawns http_fetch: a thin actor in front of its downloads, which run as
-/// jobs on `loop`. They end, and their files are closed, when the actor
-/// exits.
+/// jobs on `loop`. They end when the actor exits; the loop closes their
+/// files soon after.
 http_fetch_actor spawn_http_fetch(caf::actor_system& sys,
                                   std::shared_ptr<curl_loop> loop,
                                   const settings& cfg);

@@ -25,6 +25,7 @@
 
 #include <caf/all.hpp>
 #include <filesystem>
+#include <iostream>
 
 namespace skyhaul {
 
@@ -33,6 +34,11 @@ namespace {
 /// Threads for the blocking file work of all tasks. Removing folders and
 /// fsync wait on the disk, not the CPU: a few keep the disk busy.
 constexpr size_t disk_threads = 2;
+
+/// How long a stop waits for each actor to exit. Their last work (flushes,
+/// resume data) is bounded by requests before their exit; what is left
+/// takes milliseconds.
+constexpr auto exit_limit = std::chrono::seconds(5);
 
 /// Removes partial folders no live task will use again: those of finished
 /// or deleted tasks (a torrent that seeded until the last stop leaves its
@@ -59,6 +65,34 @@ void sweep_partials(disk_pool& disk, storage::lmdb_env* db,
 }
 
 } // namespace
+
+bool stop_within(caf::scoped_actor& self, const caf::actor& who,
+                 const std::string& name, std::chrono::milliseconds limit) {
+  if (!who)
+    return true;
+  auto addr = who.address();
+  self->monitor(who);
+  self->send_exit(who, caf::exit_reason::user_shutdown);
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  bool gone = false;
+  bool late = false;
+  while (!gone && !late) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() < 0)
+      left = std::chrono::milliseconds{0};
+    // Another actor's down message (one that exited late) is not this one.
+    self->receive(
+        [&](caf::down_msg& down) { gone = down.source == addr; },
+        caf::after(left) >> [&] { late = true; });
+  }
+  if (!gone) {
+    self->demonitor(who);
+    std::cerr << "skyhauld: " << name << " did not exit within "
+              << limit.count() << " ms; stopping without it\n";
+  }
+  return gone;
+}
 
 runtime::runtime(caf::actor_system& sys, settings cfg)
     : sys_(sys), cfg_(std::move(cfg)) {
@@ -139,43 +173,34 @@ void runtime::shutdown() {
     return;
   stopped_ = true;
   caf::scoped_actor self{sys_};
+  auto stop = [&](const auto& who, const char* name) {
+    stop_within(self, caf::actor_cast<caf::actor>(who), name, exit_limit);
+  };
   // The community goes first; the tracker's last figures reach the store
   // before the store's final flush below.
-  self->send_exit(community_, caf::exit_reason::user_shutdown);
-  self->wait_for(community_);
+  stop(community_, "the community actor");
   self->request(tracker_, std::chrono::seconds(30), atom::flush_v)
       .receive([](caf::ok_atom) {}, [](caf::error&) {});
-  self->send_exit(tracker_, caf::exit_reason::user_shutdown);
-  self->wait_for(tracker_);
+  stop(tracker_, "the tracker");
   // Tasks keep their state in LMDB and their bytes on disk: stopping the
   // scheduler (and with it, its linked-by-monitor tasks) loses nothing.
-  self->send_exit(scheduler_, caf::exit_reason::user_shutdown);
-  self->wait_for(scheduler_);
+  stop(scheduler_, "the scheduler");
   // Every torrent's resume data, clean, in the store before it goes.
   self->request(torrents_, std::chrono::seconds(60), atom::flush_v)
       .receive([](caf::ok_atom) {}, [](caf::error&) {});
-  self->send_exit(torrents_, caf::exit_reason::user_shutdown);
-  self->wait_for(torrents_);
-  self->send_exit(fetch_, caf::exit_reason::user_shutdown);
-  self->wait_for(fetch_);
+  stop(torrents_, "the torrent session");
+  stop(fetch_, "http_fetch");
   // Uploads in flight abort; their jobs stay owed in LMDB.
-  if (uploader_) {
-    self->send_exit(uploader_, caf::exit_reason::user_shutdown);
-    self->wait_for(uploader_);
-  }
+  stop(uploader_, "the uploader");
   // Pushes in flight abort; their jobs stay owed in LMDB.
-  self->send_exit(pusher_, caf::exit_reason::user_shutdown);
-  self->wait_for(pusher_);
+  stop(pusher_, "the pusher");
   // Deliveries in flight are dropped; their events stay in the outbox.
-  self->send_exit(callback_, caf::exit_reason::user_shutdown);
-  self->wait_for(callback_);
+  stop(callback_, "the callback actor");
   self->request(store_, std::chrono::seconds(30), atom::flush_v)
       .receive([](caf::ok_atom) {}, [](caf::error&) {});
-  self->send_exit(store_, caf::exit_reason::user_shutdown);
-  self->wait_for(store_);
+  stop(store_, "the store");
   // After the store: it publishes to the hub until its last commit.
-  self->send_exit(events_, caf::exit_reason::user_shutdown);
-  self->wait_for(events_);
+  stop(events_, "the event hub");
   // Its users are gone (each dropped its jobs on the way out).
   curl_->shutdown();
 }

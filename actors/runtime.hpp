@@ -4,6 +4,7 @@
 #include "protocol/settings.hpp"
 
 #include <caf/fwd.hpp>
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -20,6 +21,13 @@ namespace skyhaul {
 
 class curl_loop;
 class disk_pool;
+
+/// Asks `who` to exit and waits for it `limit` at most, so a stop can never
+/// hang on an actor that does not exit (a handler stuck in a call, say):
+/// then a line on stderr names `name` and the caller goes on. True when it
+/// exited in time; a null handle counts as exited.
+bool stop_within(caf::scoped_actor& self, const caf::actor& who,
+                 const std::string& name, std::chrono::milliseconds limit);
 
 /// Skyhaul's actors inside a caller's `caf::actor_system`: the entry point
 /// for C++ programs that embed the service, and what `skyhauld` runs.

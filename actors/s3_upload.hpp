@@ -1,7 +1,8 @@
 #pragma once
 // An S3 upload as jobs on the curl loop: one PUT, or a multipart upload
-// above the IDC's threshold, one request at a time. Nothing blocks: each
-// answer starts the next request on the loop thread.
+// above the IDC's threshold, one request at a time. Nothing blocks the
+// loop: each answer starts the next request on the loop thread, and each
+// part is read and hashed on the loop's disk threads first.
 
 #include "protocol/idc.hpp"
 

@@ -31,17 +31,22 @@ void post_weak(const std::shared_ptr<curl_loop>& loop,
     auto self = weak.lock();
     if (self && !self->closed())
       fn(*self);
-    if (self && self.use_count() == 1)
-      std::thread{[last = std::move(self)] {}}.detach();
+    release_off_loop(std::move(self));
   });
 }
 
 } // namespace
 
 void fetch_jobs::off_loop(std::function<void(fetch_jobs&)> fn) {
-  std::thread{[self = shared_from_this(), fn = std::move(fn)] {
-    fn(*self);
-  }}.detach();
+  // A weak reference: a disk thread must not hold the last one either.
+  loop_->off_loop(this, [weak = weak_from_this(),
+                         fn = std::move(fn)]() -> std::function<void()> {
+    auto self = weak.lock();
+    if (self && !self->closed())
+      fn(*self);
+    release_off_loop(std::move(self));
+    return {};
+  });
 }
 
 void fetch_jobs::on_loop(std::function<void(fetch_jobs&)> fn) {

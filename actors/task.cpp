@@ -335,6 +335,7 @@ task_actor::behavior_type task(task_ptr self, task_record rec, task_deps deps) {
       },
       // Torrent messages never reach an HTTP task.
       [=](atom::meta, torrent_meta&) {},
+      [=](atom::meta, std::string&) {},
       [=](atom::progress, torrent_progress&) {},
       [=](atom::done, torrent_result&) {},
       [=](atom::finalize, std::vector<file_record>&, std::string&) {},

@@ -1,8 +1,8 @@
 #pragma once
 
 // The state and the shared steps of task actors: actors/task.cpp drives
-// HTTP sources, actors/torrent_task.cpp BitTorrent ones, behind one
-// interface (`task_actor`).
+// HTTP sources, actors/torrent_task*.cpp BitTorrent ones (their steps in
+// actors/torrent_task_steps.hpp), behind one interface (`task_actor`).
 
 #include "actors/task.hpp"
 
@@ -113,7 +113,8 @@ std::string verify(const task_spec& spec, const file_record& file, ec& code);
 /// The live status of the task.
 task_status status_of(task_ptr self);
 
-/// The behaviour of a torrent task (actors/torrent_task.cpp).
+/// The behaviour of a torrent task (actors/torrent_task.cpp; its steps in
+/// actors/torrent_task_start.cpp and actors/torrent_task_finish.cpp).
 task_actor::behavior_type torrent_task(task_ptr self);
 
 } // namespace skyhaul::detail

@@ -27,6 +27,10 @@ struct uploader_state {
   /// first behaviour is made.
   std::vector<idc_config> idcs;
   uint32_t max_tries = 8;
+  /// The backoff between attempts: the first wait, doubling up to the
+  /// longest (`--replica-retry-base-ms`, `--replica-retry-max-ms`).
+  uint32_t retry_base_ms = 2000;
+  uint32_t retry_max_ms = 600000;
   storage::lmdb_env* db = nullptr;
   const storage::blob_store* blobs = nullptr;
   store_actor store;
@@ -94,11 +98,10 @@ void schedule(uploader_ptr self) {
                        caf::tick_atom_v);
 }
 
-/// Backoff after `tries` failed attempts: 2 s doubling up to 10 minutes,
-/// with jitter.
-int64_t retry_delay_ms(uint32_t tries) {
+/// Backoff after `tries` failed attempts, with jitter.
+int64_t retry_delay_ms(const uploader_state& st, uint32_t tries) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
-             backoff_delay(2000, 600000, tries))
+             backoff_delay(st.retry_base_ms, st.retry_max_ms, tries))
       .count();
 }
 
@@ -113,6 +116,8 @@ spawn_uploader(caf::actor_system& sys, const settings& cfg,
     auto& st = self->state;
     st.idcs = cfg.idcs;
     st.max_tries = cfg.replica_max_tries;
+    st.retry_base_ms = cfg.replica_retry_base_ms;
+    st.retry_max_ms = cfg.replica_retry_max_ms;
     st.db = db;
     st.blobs = blobs;
     st.store = store;
@@ -131,7 +136,7 @@ spawn_uploader(caf::actor_system& sys, const settings& cfg,
         [=](atom::done, replica_job& job, std::string& err) {
           ++job.tries;
           job.last_error = err;
-          job.next_ms = now_ms() + retry_delay_ms(job.tries);
+          job.next_ms = now_ms() + retry_delay_ms(self->state, job.tries);
           auto id = job.id;
           // The store records the outcome (and a task's success callback
           // once every first attempt is in); then the job retries or ends.

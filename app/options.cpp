@@ -143,6 +143,8 @@ const std::map<std::string, setter>& options() {
       {"callback-retry-base-ms", num(&settings::callback_retry_base_ms)},
       {"callback-retry-max-ms", num(&settings::callback_retry_max_ms)},
       {"replica-max-tries", num(&settings::replica_max_tries)},
+      {"replica-retry-base-ms", num(&settings::replica_retry_base_ms)},
+      {"replica-retry-max-ms", num(&settings::replica_retry_max_ms)},
       {"default-proxy", str(&settings::default_proxy)},
       {"bt-proxy", str(&settings::bt_proxy)},
       {"push-max-tries", num(&settings::push_max_tries)},

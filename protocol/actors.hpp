@@ -14,8 +14,11 @@
 //   loop's thread (actors/curl_loop.cpp) carries every fetch
 //   (actors/fetch_job.cpp), callback POST, replica upload
 //   (actors/s3_upload.cpp) and push to a remote account
-//   (actors/push_transfer.cpp); the disk pool's threads (actors/disk_pool.cpp)
-//   fsync finished files and remove partial folders; each torrent task
+//   (actors/push_transfer.cpp), and hands what would block it (hashing a
+//   resumed file, reading and hashing an upload's part) to disk threads
+//   of its own (`curl_loop::off_loop`); the disk pool's threads
+//   (actors/disk_pool.cpp) fsync finished files, remove partial folders
+//   and read a fetched `.torrent` back; each torrent task
 //   reads its files back on a detached worker (actors/torrent_verify.cpp);
 //   the store's transactions are plain functions (storage/rules/) run by
 //   the store actor; libtorrent's own threads do its disk and network I/O.
@@ -80,7 +83,8 @@ using torrent_listener_actor = caf::typed_actor<
     // Every wanted piece is verified on disk, or the torrent failed. Sent
     // once per add unless the torrent was paused or removed first. A torrent
     // task's hashing worker sends one with `ec::checksum_mismatch` when the
-    // files read back fail the torrent's hashes (actors/torrent_task.cpp).
+    // files read back fail the torrent's hashes
+    // (actors/torrent_task_finish.cpp).
     caf::reacts_to<atom::done, torrent_result>>;
 
 /// One `lt::session` for every torrent (actors/torrent_session.cpp; the
@@ -284,9 +288,12 @@ using store_actor = caf::typed_actor<
 
 /// One actor per live task: the state machine, progress, retries with
 /// backoff, verification and the final store of its objects. The behaviour
-/// and the HTTP side are in actors/task.cpp, the BitTorrent side (metainfo,
-/// the torrent in the session, reading the files back, storing them) in
-/// actors/torrent_task.cpp; both use actors/task_helpers.cpp.
+/// and the HTTP side are in actors/task.cpp; the BitTorrent side's
+/// behaviour, pause and cancel in actors/torrent_task.cpp, its start (the
+/// metainfo, the torrent in the session, metadata, progress, the
+/// info-hash cache) in actors/torrent_task_start.cpp and its end (reading
+/// the files back, rechecks, storing them) in
+/// actors/torrent_task_finish.cpp; all use actors/task_helpers.cpp.
 /// While it lives it is the only writer of its task's record; once the
 /// final record is durable it waits for the scheduler's exit message.
 using task_actor = fetch_listener_actor::extend_with<torrent_listener_actor>::extend<
@@ -304,6 +311,9 @@ using task_actor = fetch_listener_actor::extend_with<torrent_listener_actor>::ex
     caf::reacts_to<atom::retry>,
     // From the disk pool: the file is durable (empty text) or not.
     caf::reacts_to<atom::finalize, std::string>,
+    // From the disk pool: the bytes of the `.torrent` a torrent task
+    // fetched (empty when unreadable).
+    caf::reacts_to<atom::meta, std::string>,
     // From the task's hashing worker: the torrent's wanted files, hashed
     // and durable, or an error text.
     caf::reacts_to<atom::finalize, std::vector<file_record>, std::string>,

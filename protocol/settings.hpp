@@ -95,6 +95,10 @@ struct settings {
   /// Tries of one replica upload before it is reported failed for good;
   /// the first failure is reported in the success callback at once.
   uint32_t replica_max_tries = 8;
+  /// First retry delay of a replica upload; doubles with every attempt,
+  /// with jitter, up to `replica_retry_max_ms`.
+  uint32_t replica_retry_base_ms = 2000;
+  uint32_t replica_retry_max_ms = 600000;
 
   // Proxies (config file only: `proxies`, `default_proxy`, `bt_proxy`).
   /// What a task's `proxy_id` chooses from.

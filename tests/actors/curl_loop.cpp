@@ -9,8 +9,11 @@
 #include "tests/support/origin.hpp"
 #include "tests/support/receiver.hpp"
 
+#include <caf/all.hpp>
+#include <condition_variable>
 #include <cstdlib>
 #include <future>
+#include <mutex>
 #include <thread>
 
 using namespace skyhaul;
@@ -185,6 +188,10 @@ BOOST_AUTO_TEST_CASE(drop_ends_a_group_without_finished) {
   loop.submit(std::make_unique<get_job>(org.url("/file/10"), &other));
   BOOST_CHECK_EQUAL(await(other).status, 200);
   loop.drop(&group);
+  // The loop ends the job on its own thread soon after.
+  auto until = std::chrono::steady_clock::now() + 10s;
+  while (!destroyed && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(5ms);
   BOOST_CHECK(destroyed);
   BOOST_CHECK(never.get_future().wait_for(0s) == std::future_status::timeout);
 }
@@ -203,4 +210,190 @@ BOOST_AUTO_TEST_CASE(a_stopped_loop_refuses_work_and_frees_its_jobs) {
                                                      nullptr)));
   BOOST_CHECK(!loop.post([](curl_loop&) {}));
   loop.drop(nullptr); // returns at once
+}
+
+namespace {
+
+/// What the loop did to the jobs of one dropped group.
+struct group_probe {
+  /// Set by the dropping thread once `drop` returned.
+  std::atomic<bool> dropped{false};
+  /// `finished` or `tick` called after that: the guarantee broken.
+  std::atomic<int> late_calls{0};
+  std::atomic<int> destroyed{0};
+  std::atomic<int> destroyed_elsewhere{0};
+};
+
+/// A GET that reports to its group's probe.
+class probe_job : public curl_job {
+public:
+  probe_job(std::string url, group_probe& probe, std::thread::id loop_thread)
+      : url_(std::move(url)), probe_(probe), loop_thread_(loop_thread) {
+    group = &probe;
+  }
+  ~probe_job() override {
+    if (std::this_thread::get_id() != loop_thread_)
+      ++probe_.destroyed_elsewhere;
+    ++probe_.destroyed;
+  }
+  bool prepare(CURL* e) override {
+    curl_easy_setopt(e, CURLOPT_URL, url_.c_str());
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &probe_job::sink);
+    return true;
+  }
+  void finished(CURL*, CURLcode) override {
+    if (probe_.dropped)
+      ++probe_.late_calls;
+  }
+  void tick(std::chrono::steady_clock::time_point) override {
+    if (probe_.dropped)
+      ++probe_.late_calls;
+  }
+
+private:
+  static size_t sink(char*, size_t size, size_t n, void*) {
+    return size * n;
+  }
+  std::string url_;
+  group_probe& probe_;
+  std::thread::id loop_thread_;
+};
+
+/// A GET whose first body bytes hold the loop thread (inside
+/// curl_multi_perform) until the test lets go: the loop is busy.
+class holder_job : public curl_job {
+public:
+  holder_job(std::string url, std::promise<void>& entered,
+             std::shared_future<void> release)
+      : url_(std::move(url)), entered_(entered), release_(std::move(release)) {
+  }
+  bool prepare(CURL* e) override {
+    curl_easy_setopt(e, CURLOPT_URL, url_.c_str());
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &holder_job::hold);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, this);
+    return true;
+  }
+  void finished(CURL*, CURLcode) override {
+  }
+
+private:
+  static size_t hold(char*, size_t size, size_t n, void* ud) {
+    auto& self = *static_cast<holder_job*>(ud);
+    if (!self.held_) {
+      self.held_ = true;
+      self.entered_.set_value();
+      self.release_.wait_for(30s);
+    }
+    return size * n;
+  }
+  std::string url_;
+  std::promise<void>& entered_;
+  std::shared_future<void> release_;
+  bool held_ = false;
+};
+
+template <class Pred> bool eventually(Pred pred, std::chrono::seconds limit) {
+  auto until = std::chrono::steady_clock::now() + limit;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > until)
+      return false;
+    std::this_thread::sleep_for(5ms);
+  }
+  return true;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(drop_from_many_actors_never_waits_for_a_busy_loop) {
+  origin org;
+  curl_loop loop{local()};
+  std::promise<std::thread::id> id;
+  loop.post([&id](curl_loop&) { id.set_value(std::this_thread::get_id()); });
+  auto loop_thread = id.get_future().get();
+  constexpr int groups = 24;
+  constexpr int jobs_per_group = 3;
+  std::vector<std::unique_ptr<group_probe>> probes;
+  for (int i = 0; i < groups; ++i)
+    probes.push_back(std::make_unique<group_probe>());
+  std::promise<void> entered;
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  // The holder first, the groups' jobs behind it in the same turn: some of
+  // them end in the very turn that the holder keeps from its end.
+  auto fast = org.url("/file/1000");
+  auto slow = org.url("/slow/1000000?bps=20000");
+  auto holder = std::make_shared<std::unique_ptr<curl_job>>(
+      std::make_unique<holder_job>(org.url("/file/100000"), entered, released));
+  loop.post([&, holder](curl_loop& l) {
+    l.add(std::move(*holder));
+    for (auto& p : probes) {
+      l.add(std::make_unique<probe_job>(fast, *p, loop_thread));
+      l.add(std::make_unique<probe_job>(fast, *p, loop_thread));
+      l.add(std::make_unique<probe_job>(slow, *p, loop_thread));
+    }
+  });
+  BOOST_REQUIRE_MESSAGE(entered.get_future().wait_for(30s)
+                            == std::future_status::ready,
+                        "the holder did not start");
+  // Each actor drops its group on the way out, from a CAF worker thread,
+  // while the loop thread is held.
+  std::mutex mtx;
+  std::condition_variable cv;
+  int dropped = 0;
+  std::chrono::steady_clock::duration longest{0};
+  caf::actor_system_config cfg;
+  cfg.set("logger.verbosity", caf::atom("quiet"));
+  caf::actor_system sys{cfg};
+  std::vector<caf::actor> actors;
+  for (auto& p : probes) {
+    auto* probe = p.get();
+    actors.push_back(sys.spawn([&, probe](caf::event_based_actor* self) {
+      self->attach_functor([&, probe] {
+        auto t0 = std::chrono::steady_clock::now();
+        loop.drop(probe);
+        auto took = std::chrono::steady_clock::now() - t0;
+        probe->dropped = true;
+        std::lock_guard<std::mutex> guard{mtx};
+        longest = std::max(longest, took);
+        ++dropped;
+        cv.notify_all();
+      });
+      return caf::behavior{[](int) {}};
+    }));
+  }
+  for (auto& a : actors)
+    caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+  bool all_dropped = false;
+  {
+    std::unique_lock<std::mutex> lock{mtx};
+    all_dropped = cv.wait_for(lock, 5s, [&] { return dropped == groups; });
+  }
+  BOOST_CHECK_MESSAGE(all_dropped, "only " << dropped << " of " << groups
+                                           << " drops returned within 5 s "
+                                              "while the loop was busy");
+  BOOST_CHECK(longest < 1s);
+  // Nothing of a dropped group ran yet: the loop is still held.
+  for (auto& p : probes)
+    BOOST_CHECK_EQUAL(p->late_calls, 0);
+  release.set_value();
+  // The loop ends the dropped jobs on its own thread, and never calls them.
+  auto total = groups * jobs_per_group;
+  BOOST_CHECK(eventually(
+      [&] {
+        int n = 0;
+        for (auto& p : probes)
+          n += p->destroyed;
+        return n == total;
+      },
+      10s));
+  for (auto& p : probes) {
+    BOOST_CHECK_EQUAL(p->late_calls, 0);
+    BOOST_CHECK_EQUAL(p->destroyed_elsewhere, 0);
+  }
+  // A group that reuses a dropped address later runs as usual.
+  std::promise<outcome> after;
+  auto again = std::make_unique<get_job>(org.url("/file/10"), &after);
+  again->group = probes.front().get();
+  loop.submit(std::move(again));
+  BOOST_CHECK_EQUAL(await(after).status, 200);
 }

@@ -150,6 +150,101 @@ BOOST_AUTO_TEST_CASE(resume_asks_for_a_range_and_hashes_the_whole_file) {
   BOOST_CHECK(org.log().find("bytes=40000-") != std::string::npos);
 }
 
+BOOST_AUTO_TEST_CASE(a_large_resume_is_hashed_while_the_loop_serves_others) {
+  // Hashing this prefix again takes the better part of a second: on the
+  // loop thread it would hold every other transfer back.
+  const size_t size = (size_t{448} << 20) + 4099;
+  const size_t prefix = size - (size_t{1} << 20);
+  auto big = request("/file/" + std::to_string(size) + "?name=big");
+  std::filesystem::create_directories(
+    std::filesystem::path(big.path).parent_path());
+  {
+    std::ofstream out{big.path, std::ios::binary};
+    out << origin_content(prefix);
+  }
+  big.offset = prefix;
+  big.validator = "\"skyhaul-origin-v1\"";
+  auto small = request("/file/1000?name=small");
+  caf::scoped_actor self{*sys};
+  auto me = caf::actor_cast<fetch_listener_actor>(self);
+  self->send(fetch, atom::start_v, big, me);
+  self->send(fetch, atom::start_v, small, me);
+  fetch_result big_res, small_res;
+  big_res.code = small_res.code = ec::internal_error;
+  bool big_done = false, small_done = false, big_heard_first = false;
+  std::string log_at_small_done;
+  auto until = std::chrono::steady_clock::now() + 60s;
+  while (!big_done && std::chrono::steady_clock::now() < until) {
+    self->receive(
+        [&](atom::progress, fetch_progress& p) {
+          if (p.seq == big.seq && !small_done)
+            big_heard_first = true;
+        },
+        [&](atom::done, fetch_result& r) {
+          if (r.seq == small.seq) {
+            small_done = true;
+            small_res = std::move(r);
+            // Where the big one is now, as the origin saw it.
+            log_at_small_done = org.log();
+          } else if (r.seq == big.seq) {
+            big_done = true;
+            big_res = std::move(r);
+          }
+        },
+        caf::after(60s) >> [] {});
+  }
+  BOOST_REQUIRE(small_done);
+  BOOST_REQUIRE_MESSAGE(small_res.code == ec::none, small_res.message);
+  BOOST_CHECK(file(small) == origin_content(1000));
+  // The small download ended before the big one's range request went out:
+  // the loop served it while the big prefix was being hashed.
+  BOOST_CHECK_MESSAGE(log_at_small_done.find("name=big")
+                          == std::string::npos,
+                      "the resume was hashed before the other transfer ran");
+  BOOST_CHECK(!big_heard_first);
+  BOOST_REQUIRE(big_done);
+  BOOST_REQUIRE_MESSAGE(big_res.code == ec::none, big_res.message);
+  BOOST_CHECK_EQUAL(big_res.size, size);
+  auto want = expected_digests(size);
+  BOOST_CHECK_EQUAL(big_res.md5, want.md5);
+  BOOST_CHECK_EQUAL(big_res.sha1, want.sha1);
+  BOOST_CHECK_EQUAL(big_res.crc32, want.crc32);
+  BOOST_CHECK(org.log().find("bytes=" + std::to_string(prefix) + "-")
+              != std::string::npos);
+  BOOST_CHECK_EQUAL(std::filesystem::file_size(big.path), size);
+}
+
+BOOST_AUTO_TEST_CASE(a_resume_stopped_while_hashing_sends_nothing) {
+  const size_t size = (size_t{256} << 20) + 11;
+  const size_t prefix = size - 1000;
+  auto req = request("/file/" + std::to_string(size) + "?name=stopped");
+  std::filesystem::create_directories(
+    std::filesystem::path(req.path).parent_path());
+  {
+    std::ofstream out{req.path, std::ios::binary};
+    out << origin_content(prefix);
+  }
+  req.offset = prefix;
+  req.validator = "\"skyhaul-origin-v1\"";
+  caf::scoped_actor self{*sys};
+  self->send(fetch, atom::start_v, req,
+             caf::actor_cast<fetch_listener_actor>(self));
+  self->send(fetch, atom::stop_v, req.seq);
+  // A later transfer of another task shows the loop went on past the
+  // stopped hash: by then a stale result would be due.
+  auto other = request("/file/10");
+  auto res = run(other);
+  BOOST_CHECK_MESSAGE(res.code == ec::none, res.message);
+  bool heard = false;
+  self->receive([&](atom::progress, fetch_progress&) { heard = true; },
+                [&](atom::done, fetch_result&) { heard = true; },
+                caf::after(3s) >> [] {});
+  BOOST_CHECK(!heard);
+  BOOST_CHECK(org.log().find("name=stopped") == std::string::npos);
+  // The bytes on disk stay for the next resume.
+  BOOST_CHECK_EQUAL(std::filesystem::file_size(req.path), prefix);
+}
+
 BOOST_AUTO_TEST_CASE(a_changed_source_restarts_from_zero) {
   const size_t size = 50000;
   auto req = request("/file/" + std::to_string(size));

@@ -197,3 +197,17 @@ BOOST_AUTO_TEST_CASE(allow_network_comes_from_file_and_environment) {
                                 s.allow_networks.end(), want.begin(),
                                 want.end());
 }
+
+BOOST_AUTO_TEST_CASE(replica_retry_delays_are_options) {
+  command cmd;
+  auto d = load_settings({}, cmd);
+  BOOST_CHECK_EQUAL(d.replica_retry_base_ms, 2000u);
+  BOOST_CHECK_EQUAL(d.replica_retry_max_ms, 600000u);
+  auto s = load_settings({"--replica-retry-base-ms", "500",
+                          "--replica-retry-max-ms", "90000"},
+                         cmd);
+  BOOST_CHECK_EQUAL(s.replica_retry_base_ms, 500u);
+  BOOST_CHECK_EQUAL(s.replica_retry_max_ms, 90000u);
+  BOOST_CHECK_THROW(load_settings({"--replica-retry-base-ms", "soon"}, cmd),
+                    std::invalid_argument);
+}
