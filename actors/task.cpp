@@ -36,6 +36,7 @@ void end(task_ptr self, task_state s, ec code, std::string msg) {
 
 void settle(task_ptr self, task_state s) {
   auto& st = self->state;
+  st.stored_state = st.rec.state;
   st.rec.state = s;
   st.rec.updated_ms = now_ms();
   st.speed = 0;
@@ -102,9 +103,13 @@ task_status status_of(task_ptr self) {
   task_status out;
   out.rec = st.rec;
   // An ended task answers as its stored record does: the live figures
-  // (speed, peers, the torrent's file list) went with the transfer.
-  if (st.at == phase::ended)
+  // (speed, peers, the torrent's file list) went with the transfer, and
+  // the final state shows once it is durable.
+  if (st.at == phase::ended) {
+    if (!st.settled)
+      out.rec.state = st.stored_state;
     return out;
+  }
   out.speed = st.speed;
   out.bt = st.bt;
   out.parts = st.parts;

@@ -49,6 +49,10 @@ struct task_state_t {
   std::chrono::steady_clock::time_point metadata_due;
   /// The final record is durable: stop requests get it at once.
   bool settled = false;
+  /// The state the stored record holds while the final one is on its way
+  /// to the store: status answers it, so no reply names a state a crash
+  /// could still take back.
+  task_state stored_state = task_state::downloading;
   /// Stop requests that came before the final record was durable.
   std::vector<caf::typed_response_promise<task_record>> waiting;
   /// Torrent: how often the files read back failed the torrent's hashes
