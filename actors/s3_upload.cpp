@@ -146,6 +146,9 @@ public:
     curl_easy_setopt(e, CURLOPT_URL, url_.c_str());
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, list_);
     curl_easy_setopt(e, CURLOPT_TIMEOUT, timeout_s_);
+    // An account whose TLS only its own CA vouches for (push_ca_file).
+    if (!idc_.ca_file.empty())
+      curl_easy_setopt(e, CURLOPT_CAINFO, idc_.ca_file.c_str());
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, &out_.body);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, read_header);

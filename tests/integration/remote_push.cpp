@@ -359,11 +359,8 @@ BOOST_AUTO_TEST_CASE(every_remote_type_receives_the_same_bytes) {
 }
 
 // An S3 account over TLS whose certificate only `push_ca_file` vouches
-// for. Disabled until actors/s3_upload.cpp applies `idc_config::ca_file`
-// (CURLOPT_CAINFO) to its requests: push_transfer.cpp already passes
-// `push_ca_file` there. Run it by name (`--run_test=...`) to see the gap.
-BOOST_AUTO_TEST_CASE(an_s3_push_over_tls_trusts_push_ca_file,
-                     *boost::unit_test::disabled()) {
+// for: the multipart and single requests of actors/s3_upload.cpp trust it.
+BOOST_AUTO_TEST_CASE(an_s3_push_over_tls_trusts_push_ca_file) {
   scratch dir{"skyhaul-push-s3tls"};
   auto& root = dir.dir;
   origin o;
