@@ -3,7 +3,10 @@
 #include "http/bridge.hpp"
 #include "http/json.hpp"
 #include "http/task_body.hpp"
+#include "protocol/plan.hpp"
 #include "protocol/settings.hpp"
+#include "storage/lmdb_env.hpp"
+#include "storage/rules/quota.hpp"
 
 #include <caf/all.hpp>
 #include <map>
@@ -199,6 +202,17 @@ void batch_create(const services& svc, const user_record& user, request& req,
   if (good.empty()) {
     respond(render({}, caf::error{}));
     return;
+  }
+  {
+    // The plan's storage quota, by the rule POST /task applies: a full
+    // cloud takes none of them.
+    auto t = svc.db->read();
+    auto& plan
+        = plan_named(svc.cfg->plans, svc.cfg->default_plan, user.plan);
+    if (auto why = storage::rules::refuse_new(t, plan, user.id)) {
+      respond(json_error(403, *why));
+      return;
+    }
   }
   ask(
       *svc.sys, svc.scheduler,

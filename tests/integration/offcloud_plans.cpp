@@ -83,6 +83,15 @@ BOOST_FIXTURE_TEST_CASE(a_full_cloud_refuses_new_requests_on_every_face,
   BOOST_CHECK_MESSAGE(json_field(task.body, "errmsg").find("storage")
                           != std::string::npos,
                       task.body);
+  // And so does a batch, for all of its specs.
+  auto batch = d.api("POST", "/task/batch/create",
+                     R"({"tasks":[{"url":")" + org.url("/file/1")
+                         + R"("},{"url":")" + org.url("/file/2") + R"("}]})",
+                     u.api_key);
+  BOOST_CHECK_EQUAL(batch.status, 403);
+  BOOST_CHECK_MESSAGE(json_field(batch.body, "errmsg").find("storage")
+                          != std::string::npos,
+                      batch.body);
   BOOST_CHECK_EQUAL(history_size(u), 1u);
   // Removing what is stored makes room again.
   BOOST_REQUIRE_EQUAL(
