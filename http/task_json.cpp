@@ -277,6 +277,8 @@ void write_settings(json_writer& w, const settings& s) {
   put_u(w, "callback_retry_base_ms", s.callback_retry_base_ms);
   put_u(w, "callback_retry_max_ms", s.callback_retry_max_ms);
   put_u(w, "replica_max_tries", s.replica_max_tries);
+  put_u(w, "replica_retry_base_ms", s.replica_retry_base_ms);
+  put_u(w, "replica_retry_max_ms", s.replica_retry_max_ms);
   put(w, "bt_listen", s.bt_listen);
   put_b(w, "bt_dht", s.bt_dht);
   put_b(w, "bt_lsd", s.bt_lsd);
