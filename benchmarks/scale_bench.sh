@@ -15,8 +15,10 @@ need_loadgen
 N=${1:-10000}
 WINDOW=${2:-20}
 # Every transfer is a socket on each side.
-ulimit -n $((N * 2 + 4096)) 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-[ "$(ulimit -n)" -ge $((N + 1024)) ] || { echo "need ulimit -n >= $((N + 1024))" >&2; exit 1; }
+ulimit -n $((N * 3 + 4096)) 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+# skyhauld holds three descriptors per transfer (the socket, and the
+# partial file opened buffered and for O_DIRECT writes), aria2c two.
+[ "$(ulimit -n)" -ge $((N * 3 + 1024)) ] || { echo "need ulimit -n >= $((N * 3 + 1024)) for $N transfers (have $(ulimit -n))" >&2; exit 1; }
 
 mkdir -p "$WORK/www"
 head -c 64M /dev/zero > "$WORK/www/big.bin"
@@ -45,7 +47,9 @@ c = http.client.HTTPConnection(u.hostname, u.port, timeout=600)
 h = {"Authorization": "Bearer " + key, "Content-Type": "application/json"}
 tids = []
 for start in range(0, n, 10000):
-    specs = [{"url": "%s/big.bin?n=%d" % (base, i), "bucket": "scale", "key": "k/%d" % i}
+    # One connection each, as aria2c's -x1 -s1 below: the same transfers.
+    specs = [{"url": "%s/big.bin?n=%d" % (base, i), "bucket": "scale", "key": "k/%d" % i,
+              "connections": 1}
              for i in range(start, min(n, start + 10000))]
     c.request("POST", "/task/batch/create", json.dumps({"tasks": specs}), h)
     r = json.loads(c.getresponse().read())
@@ -62,12 +66,17 @@ s_cpu=$(python3 -c 'import sys;print(f"{float(sys.argv[2])-float(sys.argv[1]):.2
 # The status load takes CPU too: measure the transfers alone as well.
 c2=$(cpu_s "$SKY_PID"); sleep "$WINDOW"; c3=$(cpu_s "$SKY_PID")
 s_idle=$(python3 -c 'import sys;print(f"{float(sys.argv[2])-float(sys.argv[1]):.2f}")' "$c2" "$c3")
-active=$(curl -s -H "Authorization: Bearer $KEY" "$API/task/state_counter" | python3 -c 'import json,sys;print(json.load(sys.stdin)["detail"]["downloading"])')
+counts=$(curl -s -H "Authorization: Bearer $KEY" "$API/task/state_counter")
+active=$(python3 -c 'import json,sys;print(json.loads(sys.argv[1])["detail"]["downloading"])' "$counts")
+failed=$(python3 -c 'import json,sys;print(json.loads(sys.argv[1])["detail"]["failed"])' "$counts")
 stop_pid "$SKY_PID"
-for _ in $(seq 100); do [ "$(established)" -eq 0 ] && break; sleep 0.1; done
+# aria2c's connections are counted alone: skyhauld's must be gone first.
+for _ in $(seq 600); do [ "$(established)" -eq 0 ] && break; sleep 0.1; done
+[ "$(established)" -eq 0 ] || { echo "skyhauld's transfers did not close" >&2; exit 1; }
 
 # --- aria2c ------------------------------------------------------------------
-for i in $(seq 0 $((N - 1))); do echo "$BASE/big.bin?n=$i"; done > "$WORK/list.txt"
+# Each download its own file: with one name for all, aria2c runs one.
+for i in $(seq 0 $((N - 1))); do printf '%s\n  out=f%d\n' "$BASE/big.bin?n=$i" "$i"; done > "$WORK/list.txt"
 mkdir -p "$WORK/aria"
 aria2c -q --no-conf -j "$N" --max-concurrent-downloads="$N" -x1 -s1 --file-allocation=none \
   --lowest-speed-limit=0 --timeout=600 --auto-file-renaming=false --allow-overwrite=true \
@@ -79,7 +88,7 @@ a_rss=$(rss_kib "$ARIA"); a0=$(cpu_s "$ARIA"); sleep "$WINDOW"; a1=$(cpu_s "$ARI
 a_cpu=$(python3 -c 'import sys;print(f"{float(sys.argv[2])-float(sys.argv[1]):.2f}")' "$a0" "$a1")
 stop_pid "$ARIA"
 
-echo "transfers=$N window_s=$WINDOW skyhaul_active=$active"
+echo "transfers=$N window_s=$WINDOW skyhaul_active=$active skyhaul_failed=$failed"
 echo "skyhaul_rss_kib=$s_rss (end $s_rss_end) skyhaul_cpu_s=$s_idle (transfers alone) skyhaul_cpu_with_status_s=$s_cpu"
 echo "aria2_rss_kib=$a_rss aria2_cpu_s=$a_cpu"
 echo "status under load: $status"
