@@ -23,7 +23,7 @@ task_actor::behavior_type torrent_task(task_ptr self) {
     st.bt.info_hash = st.rec.info_hash;
     st.bt.name = st.rec.torrent_name;
   }
-  bool cached = false;
+  bool cached = try_cache_metainfo(self);
   if (st.rec.spec.torrent.empty()
       && source_of(st.rec.spec) == source_kind::magnet) {
     if (auto hash = magnet_info_hash(st.rec.spec.url))

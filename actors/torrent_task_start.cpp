@@ -8,6 +8,8 @@
 #include "actors/disk_pool.hpp"
 #include "actors/proxy_route.hpp"
 #include "actors/torrent_files.hpp"
+#include "base/hex.hpp"
+#include "base/metainfo.hpp"
 #include "protocol/settings.hpp"
 #include "protocol/source.hpp"
 #include "storage/blob_store.hpp"
@@ -183,6 +185,17 @@ bool try_cache(task_ptr self, const std::string& info_hash) {
   return true;
 }
 
+bool try_cache_metainfo(task_ptr self) {
+  auto& torrent = self->state.rec.spec.torrent;
+  if (torrent.empty())
+    return false;
+  // Stored already (e.g. a post Skyhaul seeds itself): then the session,
+  // which holds one torrent per info-hash, is never asked.
+  std::string error;
+  auto facts = check_metainfo(torrent, error);
+  return facts && try_cache(self, to_hex(facts->info_hash));
+}
+
 void begin(task_ptr self) {
   auto& st = self->state;
   if (auto why = torrent_proxy_refusal(
@@ -239,7 +252,7 @@ void on_metainfo_read(task_ptr self, std::string& bytes) {
   persist(self, [self] {
     std::error_code err;
     std::filesystem::remove(metainfo_path(self), err);
-    if (self->state.at == phase::fetching)
+    if (self->state.at == phase::fetching && !try_cache_metainfo(self))
       start_swarm(self);
   });
 }

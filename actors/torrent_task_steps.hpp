@@ -26,6 +26,8 @@ void start_swarm(task_ptr self);
 /// Completes the task from the info-hash cache when it holds every wanted
 /// file; false when it does not (nothing happened).
 bool try_cache(task_ptr self, const std::string& info_hash);
+/// `try_cache` for the info-hash of the task's `.torrent` bytes, if any.
+bool try_cache_metainfo(task_ptr self);
 
 /// The fetch of the `.torrent` ended; on success its bytes are read on
 /// the disk pool and come back to `on_metainfo_read`.

@@ -5,6 +5,7 @@
 #include "storage/rules/group_commit.hpp"
 #include "storage/seed_table.hpp"
 #include "storage/task_table.hpp"
+#include "storage/torrent_table.hpp"
 #include "storage/user_table.hpp"
 
 namespace skyhaul::storage::rules {
@@ -107,6 +108,22 @@ post_seed seed_of(const txn& t, const community_write& w,
   return seed;
 }
 
+/// A torrent made from a task's file (an HTTP or FTP download) names
+/// stored content as a downloaded torrent does: the info-hash cache gets
+/// its file, so a fetch of the post, here or through Offcloud's cache,
+/// stores it at once instead of asking the swarm for bytes Skyhaul holds.
+/// A torrent task's own torrent was cached when it finished.
+void cache_made_torrent(txn& t, const post_record& p, task_seq task) {
+  auto rec = get_task(t, task);
+  if (!rec || !rec->info_hash.empty() || rec->files.size() != 1)
+    return;
+  auto as_torrent = *rec;
+  as_torrent.info_hash = p.info_hash;
+  as_torrent.torrent_name = rec->files.front().name;
+  as_torrent.torrent_files = 1;
+  remember_torrent(t, as_torrent);
+}
+
 } // namespace
 
 community_outcome apply_community(txn& t, const community_write& w,
@@ -129,8 +146,10 @@ community_outcome apply_community(txn& t, const community_write& w,
         p.info_hash = w.post.info_hash;
         p.size = w.post.size;
         put_metainfo(t, metainfo_record{p.pid, w.torrent});
-        if (w.from_task != 0)
+        if (w.from_task != 0) {
           put_seed(t, seed_of(t, w, p));
+          cache_made_torrent(t, p, w.from_task);
+        }
       }
       put_post(t, p);
       return out;

@@ -258,6 +258,15 @@ BOOST_AUTO_TEST_CASE(an_http_download_is_posted_as_a_private_torrent) {
   BOOST_CHECK(leech(carol, pid, s.dir + "/carol",
                     {{name, expected_digests(size).md5}}, aria));
   aria.stop();
+  // Fetched by another user of this Skyhaul, the post is stored from the
+  // file Skyhaul holds (the info-hash cache), byte for byte.
+  auto fetch = carol.call("POST", "/user/post/" + pid + "/fetch", "{}");
+  BOOST_REQUIRE_MESSAGE(fetch.status == 201, fetch.body);
+  auto fetched = d.await_status(json_field(fetch.body, "data.tid"), ended(),
+                                30s, carol.u.api_key);
+  BOOST_REQUIRE_MESSAGE(state_of(fetched) == "finished", fetched);
+  BOOST_CHECK_EQUAL(json_field(fetched, "detail.files.0.md5"),
+                    expected_digests(size).md5);
   // The same task again: its torrent is another post's already.
   auto twice = post_task(bob, "Film again", tid);
   BOOST_CHECK_EQUAL(twice.status, 409);
