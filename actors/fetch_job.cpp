@@ -29,15 +29,6 @@ using clock_type = std::chrono::steady_clock;
 
 namespace {
 
-std::string trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-    s.pop_back();
-  size_t i = 0;
-  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i])))
-    ++i;
-  return s.substr(i);
-}
-
 /// Empties the partial file and the digests. The digests go first: they
 /// wait for writes still queued, which must not land after the truncation.
 void start_over(transfer& t) {
@@ -160,7 +151,7 @@ size_t header_cb(char* p, size_t size, size_t n, void* ud) {
   if (colon == std::string::npos)
     return size * n;
   auto name = ascii_lower(line.substr(0, colon));
-  auto value = trim(line.substr(colon + 1));
+  auto value = trim_space(line.substr(colon + 1));
   if (name == "content-length")
     t.content_length = std::atoll(value.c_str());
   else if (name == "content-range")
@@ -174,7 +165,7 @@ size_t header_cb(char* p, size_t size, size_t n, void* ud) {
   else if (name == "location")
     t.location = value;
   else if (name == "content-type")
-    t.content_type = ascii_lower(trim(value.substr(0, value.find(';'))));
+    t.content_type = ascii_lower(trim_space(value.substr(0, value.find(';'))));
   return size * n;
 }
 

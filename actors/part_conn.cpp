@@ -13,19 +13,6 @@
 
 namespace skyhaul {
 
-namespace {
-
-std::string trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())))
-    s.pop_back();
-  size_t i = 0;
-  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i])))
-    ++i;
-  return s.substr(i);
-}
-
-} // namespace
-
 part_conn::~part_conn() {
   curl_slist_free_all(headers);
   curl_slist_free_all(resolve);
@@ -106,7 +93,7 @@ size_t part_conn::on_header(char* data, size_t size, size_t n, void* ud) {
   if (colon == std::string::npos)
     return size * n;
   auto name = ascii_lower(line.substr(0, colon));
-  auto value = trim(line.substr(colon + 1));
+  auto value = trim_space(line.substr(colon + 1));
   if (name == "content-range")
     c.content_range = value;
   else if (name == "etag")

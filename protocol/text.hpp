@@ -11,4 +11,8 @@ namespace skyhaul {
 /// digits); locale-independent, other bytes unchanged.
 std::string ascii_lower(std::string_view s);
 
+/// `s` without leading and trailing ASCII white space (header values,
+/// list items).
+std::string trim_space(std::string_view s);
+
 } // namespace skyhaul

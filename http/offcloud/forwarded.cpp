@@ -4,17 +4,11 @@
 
 #include <cctype>
 
+#include "protocol/text.hpp"
+
 namespace skyhaul::http::offcloud {
 
 namespace {
-
-std::string trim(const std::string& s) {
-  auto b = s.find_first_not_of(" \t");
-  if (b == std::string::npos)
-    return {};
-  auto e = s.find_last_not_of(" \t");
-  return s.substr(b, e - b + 1);
-}
 
 bool trusted(const settings& cfg, const std::string& address) {
   if (cfg.trusted_proxies.empty())
@@ -39,7 +33,7 @@ bool arrived_over_https(const settings& cfg, const request& req) {
     return false;
   auto proto = req.header("x-forwarded-proto");
   // A chain of proxies lists one value each; the first is the client's.
-  proto = trim(proto.substr(0, proto.find(',')));
+  proto = trim_space(proto.substr(0, proto.find(',')));
   if (proto.size() != 5)
     return false;
   std::string low;
@@ -58,7 +52,7 @@ std::string client_address(const settings& cfg, const request& req) {
   while (end > 0) {
     auto comma = chain.rfind(',', end - 1);
     auto start = comma == std::string::npos ? 0 : comma + 1;
-    auto hop = trim(chain.substr(start, end - start));
+    auto hop = trim_space(chain.substr(start, end - start));
     if (!base::parse_address(hop))
       break;
     if (!trusted(cfg, hop))
