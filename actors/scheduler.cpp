@@ -183,7 +183,7 @@ scheduler_actor::behavior_type scheduler(sched_ptr self, task_deps deps) {
         auto rp = self->make_response_promise<task_seq>();
         // Nobody knows the id before the reply, so nothing else can act on
         // the task meanwhile; still in turn, like every write.
-        serialize(self, seq, [=]() mutable {
+        serialize(self, seq, [=, rec = std::move(rec)]() mutable {
           save(self, std::move(rec), [=](const caf::error& err) mutable {
             if (err) {
               rp.deliver(err);

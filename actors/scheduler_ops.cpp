@@ -39,8 +39,9 @@ void serialize(sched_ptr self, task_seq seq, std::function<void()> op) {
   auto& q = self->state.ops[seq];
   q.push_back(std::move(op));
   if (q.size() == 1) {
-    // A copy: the operation may end at once and pop itself.
-    auto run = q.front();
+    // Moved out, its slot left in place: the operation may end at once
+    // and pop that slot.
+    auto run = std::move(q.front());
     run();
   }
 }
@@ -55,7 +56,7 @@ void next_op(sched_ptr self, task_seq seq) {
     ops.erase(i);
     return;
   }
-  auto run = i->second.front();
+  auto run = std::move(i->second.front());
   run();
 }
 

@@ -195,9 +195,9 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
             [self, rec = std::move(rec), out](storage::txn& t,
                                               rules::orphan_list& orphans) {
               auto& st = self->state;
-              *out = rules::commit_task(
-                  t, rules::within_quota(t, st.quotas, rec, orphans), st.idcs,
-                  st.callbacks, now_ms());
+              auto capped = rules::within_quota(t, st.quotas, rec, orphans);
+              *out = rules::commit_task(t, capped ? *capped : rec, st.idcs,
+                                        st.callbacks, now_ms());
             },
             [self, out, seq = rec.seq, ended = is_terminal(rec.state)] {
               publish(self, out->events);
@@ -220,10 +220,11 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
               auto& st = self->state;
               auto now = now_ms();
               out->clear();
-              for (auto& rec : recs)
-                out->push_back(rules::commit_task(
-                    t, rules::within_quota(t, st.quotas, rec, orphans),
-                    st.idcs, st.callbacks, now));
+              for (auto& rec : recs) {
+                auto capped = rules::within_quota(t, st.quotas, rec, orphans);
+                out->push_back(rules::commit_task(t, capped ? *capped : rec,
+                                                  st.idcs, st.callbacks, now));
+              }
             },
             [self, out] {
               bool replicas = false;

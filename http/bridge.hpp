@@ -6,6 +6,7 @@
 // the connection's responder (the responder posts it to the strand).
 
 #include <chrono>
+#include <tuple>
 #include <utility>
 
 #include <caf/actor_system.hpp>
@@ -31,10 +32,18 @@ void ask(caf::actor_system& sys, const Handle& dest, OnOk on_ok,
   // up the actor system's shutdown.
   // `dest` goes in as a spawn argument: CAF 0.17 binds an argument-less
   // spawn's tuple through a null pointer, which UBSan reports.
+  // The arguments are moved into the actor and on into the message: a
+  // task spec is not copied on its way.
   sys.spawn<caf::hidden>(
-    [=](caf::event_based_actor* self, const Handle& to) mutable {
-      self->request(to, bridge_timeout, std::move(xs)...)
-        .then(std::move(on_ok), std::move(on_err));
+    [on_ok = std::move(on_ok), on_err = std::move(on_err),
+     args = std::make_tuple(std::move(xs)...)](caf::event_based_actor* self,
+                                               const Handle& to) mutable {
+      std::apply(
+        [&](auto&... ys) {
+          self->request(to, bridge_timeout, std::move(ys)...)
+            .then(std::move(on_ok), std::move(on_err));
+        },
+        args);
     },
     dest);
 }

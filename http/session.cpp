@@ -222,12 +222,15 @@ private:
     head_.method = std::string{msg.method_string()};
     head_.target = std::string{msg.target()};
     parse_target(head_.target, head_.path, head_.query);
-    {
+    // The peer of a connection does not change: looked up once.
+    if (!peer_known_) {
       beast::error_code peer_ec;
       auto ep = socket_.remote_endpoint(peer_ec);
       if (!peer_ec)
-        head_.peer = ep.address().to_string();
+        peer_ = ep.address().to_string();
+      peer_known_ = true;
     }
+    head_.peer = peer_;
     for (auto& field : msg)
       head_.headers[ascii_lower(
         {field.name_string().data(), field.name_string().size()})]
@@ -551,6 +554,8 @@ private:
   /// The request being read, from its header on; once it is dispatched,
   /// only its method and path stay, for the errors of its answer.
   request head_;
+  std::string peer_;
+  bool peer_known_ = false;
   /// What the router decided from that header.
   admission adm_;
   /// The reply being written.

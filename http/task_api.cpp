@@ -297,11 +297,11 @@ void mount_task_api(router& r, svc_ptr svc) {
         rsp(json_error(err));
         return;
       }
-      {
-        // The plan's storage quota, by the rule every face applies.
+      // The plan's storage quota, by the rule every face applies; a plan
+      // without one needs no read.
+      auto& plan = plan_named(svc->cfg->plans, svc->cfg->default_plan, u.plan);
+      if (plan.storage_quota != 0) {
         auto t = svc->db->read();
-        auto& plan = plan_named(svc->cfg->plans, svc->cfg->default_plan,
-                                u.plan);
         if (auto why = storage::rules::refuse_new(t, plan, u.id))
           return rsp(json_error(403, *why));
       }

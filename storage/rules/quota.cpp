@@ -66,20 +66,21 @@ void check_object(const txn& t, const quota_rule& q, user_id owner,
     throw refusal(ec::quota_exceeded, quota_message(quota));
 }
 
-task_record within_quota(txn& t, const quota_rule& q, const task_record& rec,
-                         orphan_list& orphans) {
+std::optional<task_record> within_quota(txn& t, const quota_rule& q,
+                                        const task_record& rec,
+                                        orphan_list& orphans) {
   if (rec.state != task_state::finished || q.unlimited())
-    return rec;
+    return std::nullopt;
   auto before = get_task(t, rec.seq);
   if (before && before->state == task_state::finished)
-    return rec;
+    return std::nullopt;
   auto owner = get_user(t, rec.owner);
   if (!owner)
-    return rec;
+    return std::nullopt;
   auto quota = q.quota_of(*owner);
   if (quota == 0
       || stored_bytes(t, rec.owner, rec.seq) + concrete_bytes(rec) <= quota)
-    return rec;
+    return std::nullopt;
   auto out = rec;
   for (auto& f : rec.files)
     if (f.concrete)

@@ -60,8 +60,9 @@ void check_object(const txn& t, const quota_rule& q, user_id owner,
 /// `rec` as it may be stored: a move into finished whose files would take
 /// its owner past the quota becomes `failed` (`ec::quota_exceeded`), and
 /// the objects it stored go, their blobs into `orphans`. Anything else is
-/// `rec` unchanged.
-task_record within_quota(txn& t, const quota_rule& q, const task_record& rec,
-                         orphan_list& orphans);
+/// `rec` unchanged: then nothing is returned, and nothing copied.
+std::optional<task_record> within_quota(txn& t, const quota_rule& q,
+                                        const task_record& rec,
+                                        orphan_list& orphans);
 
 } // namespace skyhaul::storage::rules

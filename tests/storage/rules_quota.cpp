@@ -61,7 +61,7 @@ struct quota_fixture : rules_fixture {
     task_record stored;
     std::vector<rules::batch_write> batch;
     batch.push_back({[&](txn& t, rules::orphan_list& o) {
-      stored = rules::within_quota(t, quotas, rec, o);
+      stored = rules::within_quota(t, quotas, rec, o).value_or(rec);
       rules::commit_task(t, stored, {}, callbacks, 1000);
     }});
     rules::commit_batch(*db, blobs, batch);
