@@ -10,6 +10,10 @@
 #include <libtorrent/torrent_status.hpp>
 #include <libtorrent/write_resume_data.hpp>
 
+#include <iostream>
+#include <set>
+#include <string>
+
 namespace skyhaul {
 
 namespace {
@@ -52,6 +56,23 @@ void count_bytes(const lt::session_stats_alert& a) {
   if (sent >= 0 && sent < c.size())
     reg.raise_upload(base::metrics::transfer::torrent,
                      static_cast<uint64_t>(std::max<int64_t>(0, c[sent])));
+}
+
+/// A peer the session refused, in the log: the first time for each
+/// address (a bounded memory, forgotten when full), so a swarm of private
+/// addresses cannot flood it.
+void log_blocked(const lt::peer_blocked_alert& a) {
+  static std::set<std::string> seen;
+  auto peer = a.endpoint.address().to_string();
+  if (seen.size() >= 1024)
+    seen.clear();
+  if (!seen.insert(peer).second)
+    return;
+  const char* why = a.reason == lt::peer_blocked_alert::ip_filter
+                        ? "refused by the network policy"
+                        : "refused";
+  std::cerr << "skyhauld: torrent " << hash_hex(a.handle.info_hashes())
+            << ": peer " << peer << " " << why << "\n";
 }
 
 } // namespace
@@ -118,6 +139,10 @@ std::optional<torrent_event> to_event(const lt::alert* a) {
     ev.message = "the metadata from the swarm is invalid: "
                  + p->error.message();
     return ev;
+  }
+  if (auto p = lt::alert_cast<lt::peer_blocked_alert>(a)) {
+    log_blocked(*p);
+    return std::nullopt;
   }
   if (auto p = lt::alert_cast<lt::session_stats_alert>(a)) {
     count_bytes(*p);

@@ -155,7 +155,11 @@ void add_seed(session_ptr self, const post_seed& seed,
   // Peers come only from Skyhaul's tracker, which hands out no address
   // the network policy refuses (actors/tracker.cpp); so the session's ip
   // filter, which would refuse the tracker itself on loopback, stays out.
-  p.flags |= lt::torrent_flags::upload_mode
+  // The links are the stored objects, verified when they were stored:
+  // seed mode skips the full check at every start and verifies each piece
+  // the first time a peer asks for it (a piece that fails is not sent, and
+  // the torrent then leaves seed mode for a full check).
+  p.flags |= lt::torrent_flags::upload_mode | lt::torrent_flags::seed_mode
              | lt::torrent_flags::duplicate_is_error
              | lt::torrent_flags::disable_dht | lt::torrent_flags::disable_lsd
              | lt::torrent_flags::disable_pex;

@@ -39,7 +39,7 @@ lt::settings_pack make_settings(const settings& cfg) {
                                                 INT32_MAX)));
   p.set_int(lt::settings_pack::alert_mask,
             lt::alert_category::status | lt::alert_category::error
-                | lt::alert_category::storage);
+                | lt::alert_category::storage | lt::alert_category::ip_block);
   p.set_int(lt::settings_pack::alert_queue_size, 10000);
   p.set_int(lt::settings_pack::stop_tracker_timeout, 1);
   // libtorrent announces at most every 5 minutes whatever a tracker asks;

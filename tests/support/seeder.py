@@ -14,7 +14,7 @@ Run with Debian's /usr/bin/python3, which has python3-libtorrent.
   seeder.py retrack --torrent IN --tracker URL --out OUT
       Copies a .torrent with its announce URL replaced (same info-hash).
 
-  seeder.py seed --torrent FILE --data DIR [--port-file P]
+  seeder.py seed --torrent FILE --data DIR [--port-file P] [--listen HOST]
       Seeds on 127.0.0.1 (TCP only; no DHT, LSD, UPnP or NAT-PMP; announces
       to the torrent's tracker, if any), checks the data first, then prints
       {"port": N, "info_hash": "..."} (also written to P) and serves until
@@ -68,9 +68,9 @@ def write_file(path, rel, size):
     return md5.hexdigest(), sha1.hexdigest(), "%08x" % (crc & 0xffffffff)
 
 
-def session_settings():
+def session_settings(host="127.0.0.1"):
     return {
-        "listen_interfaces": "127.0.0.1:0",
+        "listen_interfaces": "%s:0" % host,
         "enable_dht": False,
         "enable_lsd": False,
         "enable_upnp": False,
@@ -132,7 +132,7 @@ def retrack(args):
 
 
 def seed(args):
-    ses = lt.session(session_settings())
+    ses = lt.session(session_settings(args.listen))
     ti = lt.torrent_info(args.torrent)
     params = lt.add_torrent_params()
     params.ti = ti
@@ -199,6 +199,8 @@ def main():
     s.add_argument("--torrent", required=True)
     s.add_argument("--data", required=True)
     s.add_argument("--port-file", default="")
+    s.add_argument("--listen", default="127.0.0.1",
+                   help="the loopback address to listen on")
     le = sub.add_parser("leech")
     le.add_argument("--torrent", required=True)
     le.add_argument("--data", required=True)

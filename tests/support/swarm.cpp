@@ -271,9 +271,12 @@ void child::stop() {
 
 // -- peers --------------------------------------------------------------------
 
-seeder::seeder(const made_torrent& t, const std::string& data_dir) {
+seeder::seeder(const made_torrent& t, const std::string& data_dir,
+               const std::string& host)
+  : host_(host) {
   auto line = proc_.start({python, seeder_script(), "seed", "--torrent",
-                           t.torrent_path, "--data", data_dir},
+                           t.torrent_path, "--data", data_dir, "--listen",
+                           host},
                           true);
   auto port = json_field(line, "port");
   if (port.empty())
@@ -282,7 +285,7 @@ seeder::seeder(const made_torrent& t, const std::string& data_dir) {
 }
 
 std::string seeder::peer() const {
-  return "127.0.0.1:" + std::to_string(port_);
+  return host_ + ":" + std::to_string(port_);
 }
 
 tracker::tracker(const std::vector<std::string>& info_hashes) {

@@ -74,13 +74,15 @@ private:
 /// The python libtorrent seeder of `t`, its data in `data_dir`.
 class seeder {
 public:
-  seeder(const made_torrent& t, const std::string& data_dir);
+  /// Listening on `host`, a loopback address.
+  seeder(const made_torrent& t, const std::string& data_dir,
+         const std::string& host = "127.0.0.1");
 
   uint16_t port() const {
     return port_;
   }
 
-  /// `127.0.0.1:PORT`, for a magnet link's `x.pe`.
+  /// `HOST:PORT`, for a magnet link's `x.pe`.
   std::string peer() const;
 
   void stop() {
@@ -89,6 +91,7 @@ public:
 
 private:
   child proc_;
+  std::string host_;
   uint16_t port_ = 0;
 };
 
