@@ -209,6 +209,7 @@ void upgrade_value(txn& t, table tbl, const std::string& key,
     case table::torrent_metadata:
     case table::login_failures:
     case table::user_prefs:
+    case table::usage: // counted after the upgrade (storage/usage_table)
       break;
   }
   bad_legacy(tbl, key);

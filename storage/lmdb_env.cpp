@@ -6,6 +6,7 @@
 #include <lmdb.h>
 
 #include "storage/format_upgrade.hpp"
+#include "storage/usage_table.hpp"
 
 namespace skyhaul::storage {
 
@@ -37,6 +38,7 @@ constexpr const char* table_names[num_tables] = {
   "events", "event_ids",
   "post_seeds", "torrent_metadata",
   "login_failures", "user_prefs",
+  "usage",
 };
 
 } // namespace
@@ -172,6 +174,7 @@ lmdb_env::lmdb_env(const std::string& dir, uint64_t map_size) {
     }
     check(mdb_txn_commit(t), "mdb_txn_commit");
     check_database_format(*this, dir);
+    count_usage_once(*this);
   } catch (...) {
     mdb_env_close(env_);
     throw;

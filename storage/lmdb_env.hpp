@@ -66,9 +66,11 @@ enum class table : uint8_t {
   // The Offcloud face's own rows (storage/login_table, storage/prefs_table).
   login_failures, // "u:"email | "a:"address -> login_failure_row
   user_prefs,     // uid(8) -> user_prefs
+  usage,          // uid(8) -> count_row: the bytes its finished downloads
+                  // hold (storage/usage_table)
 };
 
-constexpr size_t num_tables = 35;
+constexpr size_t num_tables = 36;
 
 /// The LMDB name of `t`, for messages.
 const char* table_name(table t);

@@ -1,6 +1,7 @@
 #include "storage/task_table.hpp"
 
 #include "storage/rows.hpp"
+#include "storage/usage_table.hpp"
 
 namespace skyhaul::storage {
 
@@ -73,6 +74,7 @@ void put_task(txn& t, const task_record& rec, const task_record* old) {
     t.put(table::tasks_global, global_key(rec.state, rec.seq), row);
     bump(t, rec.owner, rec.state, 1);
   }
+  move_usage(t, old, &rec);
   t.put(table::tasks, be64(rec.seq), rec);
   if (rec.seq > last_task_seq(t))
     set_last_task_seq(t, rec.seq);
@@ -83,6 +85,7 @@ bool erase_task(txn& t, task_seq seq) {
   if (!old)
     return false;
   unindex(t, *old);
+  move_usage(t, &*old, nullptr);
   t.del(table::tasks, be64(seq));
   return true;
 }

@@ -2,21 +2,13 @@
 
 #include "storage/object_table.hpp"
 #include "storage/task_table.hpp"
+#include "storage/usage_table.hpp"
 #include "storage/user_table.hpp"
+
+#include <algorithm>
 
 namespace skyhaul::storage::rules {
 
-namespace {
-
-uint64_t concrete_bytes(const task_record& rec) {
-  uint64_t n = 0;
-  for (auto& f : rec.files)
-    if (f.concrete)
-      n += f.size;
-  return n;
-}
-
-} // namespace
 
 bool quota_rule::unlimited() const {
   for (auto& p : plans)
@@ -31,19 +23,11 @@ std::string quota_message(uint64_t quota) {
 }
 
 uint64_t stored_bytes(const txn& t, user_id owner, task_seq except) {
-  uint64_t total = 0;
-  task_query q;
-  q.state = static_cast<uint8_t>(task_state::finished);
-  q.limit = 1000;
-  for (;;) {
-    auto page = list_tasks(t, owner, q);
-    for (auto& ts : page.tasks)
-      if (ts.rec.seq != except)
-        total += concrete_bytes(ts.rec);
-    if (page.next == 0)
-      return total;
-    q.after = page.next;
-  }
+  auto total = stored_usage(t, owner);
+  if (except != 0)
+    if (auto rec = get_task(t, except); rec && rec->owner == owner)
+      total -= std::min(total, usage_of(*rec));
+  return total;
 }
 
 std::optional<std::string> refuse_new(const txn& t, const plan_config& plan,
@@ -79,7 +63,7 @@ std::optional<task_record> within_quota(txn& t, const quota_rule& q,
     return std::nullopt;
   auto quota = q.quota_of(*owner);
   if (quota == 0
-      || stored_bytes(t, rec.owner, rec.seq) + concrete_bytes(rec) <= quota)
+      || stored_bytes(t, rec.owner, rec.seq) + usage_of(rec) <= quota)
     return std::nullopt;
   auto out = rec;
   for (auto& f : rec.files)

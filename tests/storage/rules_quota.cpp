@@ -9,9 +9,13 @@
 #include "storage/rules/group_commit.hpp"
 #include "storage/rules/object_commit.hpp"
 #include "storage/rules/quota.hpp"
+#include "storage/rows.hpp"
 #include "storage/task_table.hpp"
+#include "storage/usage_table.hpp"
 #include "storage/user_table.hpp"
 #include "tests/storage/rules_fixture.hpp"
+
+#include <map>
 
 using namespace skyhaul;
 using namespace skyhaul::storage;
@@ -124,6 +128,72 @@ BOOST_AUTO_TEST_CASE(an_object_past_the_quota_is_refused_before_the_finish) {
                           return r.code == ec::quota_exceeded;
                         });
   BOOST_CHECK_NO_THROW(rules::check_object(db->read(), quotas, 8, 1 << 30));
+}
+
+/// What the figure must be: the concrete files of every finished task,
+/// counted the slow way.
+std::map<user_id, uint64_t> counted(const txn& t) {
+  std::map<user_id, uint64_t> out;
+  t.scan(table::tasks, {}, [&](std::string_view k, std::string_view v) {
+    auto rec = decode_value<task_record>(table::tasks, k, v);
+    if (rec.state == task_state::finished)
+      for (auto& f : rec.files)
+        if (f.concrete)
+          out[rec.owner] += f.size;
+    return true;
+  });
+  return out;
+}
+
+BOOST_AUTO_TEST_CASE(the_stored_figure_follows_every_write) {
+  finish(1, 7, make_file("a", "A", 300));
+  finish(2, 7, make_file("b", "B", 200));
+  finish(3, 8, make_file("c", "C", 5000));
+  auto check = [&] {
+    auto t = db->read();
+    auto want = counted(t);
+    for (user_id u : {7, 8})
+      BOOST_CHECK_EQUAL(rules::stored_bytes(t, u), want[u]);
+  };
+  check();
+  BOOST_CHECK_EQUAL(rules::stored_bytes(db->read(), 7), 500u);
+  // Leaving one out, as a finish that replaces it does.
+  BOOST_CHECK_EQUAL(rules::stored_bytes(db->read(), 7, 2), 300u);
+  {
+    // A finished task written again as finished counts once; one erased
+    // counts no more; one that leaves finished neither.
+    auto t = db->write();
+    auto a = *get_task(t, 1);
+    put_task(t, a);
+    erase_task(t, 2);
+    auto c = *get_task(t, 3);
+    c.state = task_state::failed;
+    put_task(t, c);
+    t.commit();
+  }
+  check();
+  BOOST_CHECK_EQUAL(rules::stored_bytes(db->read(), 7), 300u);
+  BOOST_CHECK_EQUAL(rules::stored_bytes(db->read(), 8), 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_database_without_the_figure_gets_it_counted_at_open) {
+  finish(1, 7, make_file("a", "A", 300));
+  finish(2, 8, make_file("b", "B", 700));
+  {
+    // As a database from before the table: no figures, no mark; and a
+    // stale row that must not be added to.
+    auto t = db->write();
+    t.del(table::usage, be64(8));
+    t.put(table::usage, be64(7), count_row{12345});
+    t.del(table::meta, "usage_counted");
+    t.commit();
+  }
+  db.reset();
+  db = std::make_unique<lmdb_env>(dir.dir + "/db", 64 << 20);
+  auto t = db->read();
+  BOOST_CHECK_EQUAL(rules::stored_bytes(t, 7), 300u);
+  BOOST_CHECK_EQUAL(rules::stored_bytes(t, 8), 700u);
+  BOOST_CHECK(t.get(table::meta, "usage_counted"));
 }
 
 BOOST_AUTO_TEST_SUITE_END()
