@@ -32,6 +32,11 @@ using clock_type = std::chrono::steady_clock;
 
 namespace {
 
+/// Below this speed a download's chunk takes seconds to fill: it writes
+/// every `slow_flush_bytes` instead (see transfer::tick).
+constexpr uint64_t slow_speed = 1 << 20;
+constexpr size_t slow_flush_bytes = 16 * 1024;
+
 /// Empties the partial file and the digests. The digests go first: they
 /// wait for writes still queued, which must not land after the truncation.
 void start_over(transfer& t) {
@@ -458,6 +463,11 @@ void transfer::tick(clock_type::time_point now) {
   auto secs = std::chrono::duration<double>(elapsed).count();
   if (secs > 0 && on_disk >= last_report_bytes)
     speed = static_cast<uint64_t>((on_disk - last_report_bytes) / secs);
+  // A slow download writes what it holds once it is a few pages, not
+  // when its 1 MiB chunk is full: ten thousand of them at 1 KB/s would
+  // otherwise keep 10 MB more in memory every second, up to 10 GB.
+  if (speed < slow_speed && digests.buffered() >= slow_flush_bytes)
+    digests.flush();
   last_report = now;
   last_report_bytes = on_disk;
   if (headers_done && writing)

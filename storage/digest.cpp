@@ -437,6 +437,15 @@ void digest_set::write_to(std::shared_ptr<write_target> target,
   d.cut_on_error = cut_on_error;
 }
 
+void digest_set::flush() {
+  impl_->submit();
+}
+
+size_t digest_set::buffered() const {
+  auto& d = *impl_;
+  return d.filling ? d.filling->size : 0;
+}
+
 std::pair<uint64_t, uint64_t> digest_set::unwritten() const {
   auto& d = *impl_;
   auto end = d.queued_end;

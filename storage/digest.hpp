@@ -63,6 +63,15 @@ public:
   void write_to(std::shared_ptr<write_target> target, uint64_t offset,
                 bool cut_on_error = true);
 
+  /// Sends the bytes of the chunk being filled to the workers now (to be
+  /// hashed and, when writing, written) instead of once the chunk is full;
+  /// the next chunk still ends on a chunk boundary. A slow download does
+  /// this so that its bytes wait in memory only up to a bound of its own.
+  void flush();
+
+  /// Bytes fed that wait in the chunk being filled.
+  size_t buffered() const;
+
   /// Bytes fed for writing that may not be on disk yet: [first, second),
   /// empty when every one is written. After a failed write it keeps
   /// covering the failed bytes.

@@ -160,3 +160,27 @@ BOOST_AUTO_TEST_CASE(no_descriptor_is_a_want_of_descriptors_not_a_cut) {
   BOOST_CHECK(!descriptors_exhausted(std::string{"No space left on device"}));
   BOOST_CHECK(!descriptors_exhausted(std::string{}));
 }
+
+BOOST_AUTO_TEST_CASE(a_flushed_chunk_lands_and_later_chunks_stay_aligned) {
+  test::scratch dir{"skyhaul-file-pool"};
+  auto pool = std::make_shared<file_pool>(2);
+  auto path = dir.dir + "/flushed";
+  touch(path);
+  auto target = pool->file(path);
+  storage::digest_set ds, whole;
+  ds.write_to(target, 0);
+  auto body = content((3 << 20) + 123, 9);
+  size_t at = 0;
+  // Pieces written as they come (a slow download), then full chunks.
+  for (int i = 0; i < 10; ++i, at += 20000) {
+    ds.update(body.data() + at, 20000);
+    BOOST_CHECK_EQUAL(ds.buffered(), 20000u);
+    ds.flush();
+    BOOST_CHECK_EQUAL(ds.buffered(), 0u);
+  }
+  ds.update(body.data() + at, body.size() - at);
+  ds.end_writes();
+  BOOST_CHECK(read_all(path) == body);
+  whole.update(body.data(), body.size());
+  BOOST_CHECK_EQUAL(ds.finish().sha1, whole.finish().sha1);
+}
