@@ -72,6 +72,8 @@ s_cpu=$(python3 -c 'import sys;print(f"{float(sys.argv[2])-float(sys.argv[1]):.2
 s_fds=$(ls "/proc/$SKY_PID/fd" | wc -l)
 # The status load takes CPU too: measure the transfers alone as well.
 c2=$(cpu_s "$SKY_PID"); sleep "$WINDOW"; c3=$(cpu_s "$SKY_PID")
+# Bounded: a slow transfer holds at most a few pages of its bytes.
+s_rss_last=$(rss_kib "$SKY_PID")
 s_idle=$(python3 -c 'import sys;print(f"{float(sys.argv[2])-float(sys.argv[1]):.2f}")' "$c2" "$c3")
 counts=$(curl -s -H "Authorization: Bearer $KEY" "$API/task/state_counter")
 active=$(python3 -c 'import json,sys;print(json.loads(sys.argv[1])["detail"]["downloading"])' "$counts")
@@ -110,7 +112,7 @@ a_fds=${a_fds%.*}
 for p in "${ARIAS[@]}"; do stop_pid "$p"; done
 
 echo "transfers=$N window_s=$WINDOW skyhaul_active=$active skyhaul_failed=$failed"
-echo "skyhaul_rss_kib=$s_rss (end $s_rss_end) skyhaul_cpu_s=$s_idle (transfers alone) skyhaul_cpu_with_status_s=$s_cpu skyhaul_fds=$s_fds (limit $LIMIT)"
+echo "skyhaul_rss_kib=$s_rss (after the status load $s_rss_end, after the idle window $s_rss_last) skyhaul_cpu_s=$s_idle (transfers alone) skyhaul_cpu_with_status_s=$s_cpu skyhaul_fds=$s_fds (limit $LIMIT)"
 echo "aria2_rss_kib=$a_rss aria2_cpu_s=$a_cpu aria2_fds=$a_fds aria2_processes=$PROCS"
 [ "$PROCS" -eq 1 ] || echo "aria2c ran as $PROCS processes of about $((N / PROCS)) downloads each (2 descriptors per download do not fit in $LIMIT): RSS and CPU are their sums"
 echo "status under load: $status"
