@@ -1,11 +1,14 @@
 #include "actors/fetch_transfer.hpp"
 
 #include "actors/http_fetch.hpp"
+#include "actors/fd_budget.hpp"
 #include "actors/proxy_route.hpp"
 #include "actors/segment_state.hpp"
 #include "base/metrics.hpp"
+#include "base/url_text.hpp"
 #include "protocol/text.hpp"
 #include "storage/digest.hpp"
+#include "storage/blob_store.hpp"
 
 #include <algorithm>
 #include <caf/all.hpp>
@@ -29,14 +32,20 @@ using clock_type = std::chrono::steady_clock;
 
 namespace {
 
+/// Below this speed a download's chunk takes seconds to fill: it writes
+/// every `slow_flush_bytes` instead (see transfer::tick).
+constexpr uint64_t slow_speed = 1 << 20;
+constexpr size_t slow_flush_bytes = 16 * 1024;
+
 /// Empties the partial file and the digests. The digests go first: they
 /// wait for writes still queued, which must not land after the truncation.
 void start_over(transfer& t) {
   t.digests.reset();
-  ::ftruncate(t.fd, 0);
+  ::truncate(t.req.path.c_str(), 0);
   t.on_disk = 0;
-  t.digests.write_to(t.fd, t.direct_fd, 0);
+  t.digests.write_to(t.file, 0);
 }
+
 
 void send_progress(transfer& t) {
   fetch_progress p;
@@ -195,6 +204,7 @@ size_t write_cb(char* p, size_t size, size_t n, void* ud) {
     return 0;
   }
   if (auto err = t.digests.write_error(); !err.empty()) {
+    t.out_of_fds = descriptors_exhausted(err);
     t.forced = ec::internal_error;
     t.forced_message = "cannot write the partial file: " + err;
     return 0;
@@ -208,6 +218,15 @@ size_t write_cb(char* p, size_t size, size_t n, void* ud) {
 }
 
 const base::net_policy everything{true};
+
+/// The loop's socket callback, which also notes a socket that failed for
+/// want of descriptors: that transfer waits instead of failing.
+curl_socket_t open_socket_cb(void* ud, curlsocktype, curl_sockaddr* addr) {
+  auto& t = *static_cast<transfer*>(ud);
+  auto* own = t.policy();
+  return open_watched_socket(
+      *addr, own != nullptr ? *own : *t.loop_policy, t.refused, t.out_of_fds);
+}
 
 } // namespace
 
@@ -242,6 +261,8 @@ void set_transfer_options(CURL* e, const fetch_request& req,
 bool transfer::prepare(CURL* e) {
   easy = e;
   set_transfer_options(e, req, req.url, header_cb, write_cb, this);
+  curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket_cb);
+  curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, this);
   if (remote_file) {
     // Only these jobs may use these protocols, and never by redirect.
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "ftp,ftps,sftp");
@@ -305,8 +326,28 @@ bool transfer::follow(CURL* e, CURLcode code) {
   return true;
 }
 
+void transfer::wait_for_descriptors(const std::string& why) {
+  close_file();
+  // It goes on from what is on disk: a failed write left none of its
+  // bytes there.
+  auto req_again = req;
+  req_again.offset = std::min<uint64_t>(
+      on_disk, storage::file_size_or_zero(req.path));
+  if (!validator().empty())
+    req_again.validator = validator();
+  owner->running_.erase(req.seq);
+  auto jobs = owner;
+  jobs->await_descriptors(std::move(req_again), who, why);
+  jobs->rebalance();
+}
+
 void transfer::finished(CURL* e, CURLcode code) {
   auto& t = *this;
+  if (code != CURLE_OK && out_of_fds && !handoff)
+    return wait_for_descriptors(
+        descriptors_exhausted(digests.write_error())
+            ? "no descriptor to write " + req.path
+            : "no descriptor for a connection to " + redact_url(req.url));
   if (follow(e, code))
     return;
   if (handoff) {
@@ -336,14 +377,15 @@ void transfer::finished(CURL* e, CURLcode code) {
   res.content_type = t.content_type;
   auto ok_status = (t.status >= 200 && t.status < 300) || t.complete_already
                    || (t.remote_file && code == CURLE_OK);
-  if (t.forced == ec::none && code != CURLE_OK && !refusal().empty()) {
+  auto refused_here = !refusal().empty() ? refusal() : refused;
+  if (t.forced == ec::none && code != CURLE_OK && !refused_here.empty()) {
     // A refused address ends the transfer only when no other address of
     // the name worked.
     t.forced = ec::blocked_address;
-    t.forced_message = refusal();
+    t.forced_message = refused_here;
     // Through a proxy, the only connection Skyhaul opens is to the proxy.
     if (t.proxy)
-      t.forced_message = "proxy '" + t.proxy->id + "': " + refusal();
+      t.forced_message = "proxy '" + t.proxy->id + "': " + refused_here;
   }
   if (t.forced != ec::none) {
     res.code = t.forced;
@@ -397,6 +439,8 @@ void transfer::finished(CURL* e, CURLcode code) {
     res.crc32 = std::move(d.crc32);
     res.size = t.on_disk;
     if (auto err = t.digests.write_error(); !err.empty()) {
+      if (descriptors_exhausted(err))
+        return wait_for_descriptors("no descriptor to write " + req.path);
       res.code = ec::internal_error;
       res.message = "cannot write the partial file: " + err;
     }
@@ -406,6 +450,9 @@ void transfer::finished(CURL* e, CURLcode code) {
   close_file();
   owner->running_.erase(req.seq);
   owner->rebalance();
+  // Its socket and file are free now: a transfer waiting for descriptors
+  // may have them.
+  owner->descriptors_freed();
   caf::anon_send(who, atom::done_v, std::move(res));
 }
 
@@ -416,6 +463,11 @@ void transfer::tick(clock_type::time_point now) {
   auto secs = std::chrono::duration<double>(elapsed).count();
   if (secs > 0 && on_disk >= last_report_bytes)
     speed = static_cast<uint64_t>((on_disk - last_report_bytes) / secs);
+  // A slow download writes what it holds once it is a few pages, not
+  // when its 1 MiB chunk is full: ten thousand of them at 1 KB/s would
+  // otherwise keep 10 MB more in memory every second, up to 10 GB.
+  if (speed < slow_speed && digests.buffered() >= slow_flush_bytes)
+    digests.flush();
   last_report = now;
   last_report_bytes = on_disk;
   if (headers_done && writing)

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <unordered_map>
@@ -17,6 +18,7 @@ namespace skyhaul {
 
 struct transfer;
 class disk_pool;
+class file_pool;
 struct partial_file;
 
 /// The policy of a request's connections: one that allows everything for
@@ -81,6 +83,20 @@ public:
   /// and its control file are emptied, then the download starts over.
   void restart(task_seq seq, uint64_t id);
 
+  /// Loop thread: `req` found no descriptor for its file or socket
+  /// (EMFILE, ENFILE). It is not a failure: the request waits, with a
+  /// log line, and starts again, oldest first, once descriptors beyond
+  /// `fd_reserve` are free (actors/fd_budget.hpp). New requests wait
+  /// behind it.
+  void await_descriptors(fetch_request req, fetch_listener_actor who,
+                         const std::string& why);
+  /// Loop thread: a transfer ended; the waiting requests get a look soon.
+  void descriptors_freed();
+  /// Requests waiting for descriptors (loop thread).
+  size_t waiting_for_descriptors() const {
+    return fd_waiting_.size();
+  }
+
 private:
   friend struct transfer;
 
@@ -133,6 +149,21 @@ private:
   uint64_t generation_ = 0;
   /// Set by `close`: answers of origin checks are dropped from then on.
   std::atomic<bool> closed_{false};
+  /// Requests waiting for descriptors, by seq, and their order.
+  struct fd_wait {
+    fetch_request req;
+    fetch_listener_actor who;
+  };
+  std::unordered_map<task_seq, fd_wait> fd_waiting_;
+  std::deque<task_seq> fd_order_;
+  /// A retry of the waiting requests is due (`after`).
+  bool fd_retry_armed_ = false;
+  /// Starts the waiting requests the free descriptors allow, oldest first.
+  void retry_waiting();
+  /// Retries the waiting requests soon, unless due already.
+  void arm_fd_retry();
+  /// Where the output files' descriptors come from.
+  std::shared_ptr<file_pool> files_;
 };
 
 } // namespace skyhaul

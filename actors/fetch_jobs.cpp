@@ -4,7 +4,9 @@
 #include "actors/fetch_job.hpp"
 
 #include "actors/disk_pool.hpp"
+#include "actors/fd_budget.hpp"
 #include "actors/fetch_transfer.hpp"
+#include "actors/file_pool.hpp"
 #include "actors/proxy_route.hpp"
 #include "actors/segment_state.hpp"
 
@@ -14,6 +16,8 @@
 #include <cstring>
 #include <fcntl.h>
 #include <filesystem>
+#include <iostream>
+#include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
 #include <utility>
@@ -28,7 +32,7 @@ void release_off_loop(std::shared_ptr<fetch_jobs> jobs) {
 fetch_jobs::fetch_jobs(std::shared_ptr<curl_loop> loop,
                        uint64_t global_rate_limit)
     : loop_(std::move(loop)), global_rate_limit_(global_rate_limit),
-      pool_(std::make_shared<disk_pool>(1)) {
+      pool_(std::make_shared<disk_pool>(1)), files_(file_pool::process()) {
 }
 
 void fetch_jobs::start(fetch_request req, fetch_listener_actor who) {
@@ -36,6 +40,11 @@ void fetch_jobs::start(fetch_request req, fetch_listener_actor who) {
   loop_->post([self, req = std::move(req),
                who = std::move(who)](curl_loop& loop) mutable {
     self->restarts_.erase(req.seq);
+    if (!self->fd_waiting_.empty() && !self->fd_waiting_.count(req.seq))
+      // Others wait for descriptors already: this one waits behind them.
+      return self->await_descriptors(
+          std::move(req), std::move(who),
+          std::to_string(self->fd_waiting_.size()) + " transfers wait before it");
     self->add(loop, std::move(req), std::move(who));
   });
 }
@@ -44,6 +53,7 @@ void fetch_jobs::stop(task_seq seq) {
   auto self = shared_from_this();
   loop_->post([self, seq](curl_loop& loop) {
     self->checking_.erase(seq);
+    self->fd_waiting_.erase(seq);
     if (auto s = self->segmented_.find(seq); s != self->segmented_.end()) {
       s->second->stop();
       self->segmented_.erase(s);
@@ -67,6 +77,8 @@ void fetch_jobs::close() {
     for (auto& kvp : self->segmented_)
       kvp.second->stop();
     self->segmented_.clear();
+    self->fd_waiting_.clear();
+    self->fd_order_.clear();
     release_off_loop(std::move(self));
   });
   loop_->drop(this);
@@ -94,6 +106,7 @@ void fetch_jobs::add(curl_loop& loop, fetch_request req,
     if (auto* job = dynamic_cast<curl_job*>(i->second))
       loop.remove(job);
   checking_.erase(req.seq);
+  fd_waiting_.erase(req.seq);
   const proxy_config* proxy = nullptr;
   if (!req.proxy_id.empty()) {
     proxy = find_proxy(loop.defaults().proxies, req.proxy_id);
@@ -138,40 +151,45 @@ void fetch_jobs::add(curl_loop& loop, fetch_request req,
 /// bytes hashed again so that the digests cover the whole file. Closes
 /// the descriptors a transfer did not take.
 struct partial_file {
-  int fd = -1;
-  /// Opened with O_DIRECT; -1 where the file system has none (tmpfs).
-  int direct_fd = -1;
   uint64_t on_disk = 0;
   storage::digest_set digests;
   std::string error;
-
-  ~partial_file() {
-    if (direct_fd >= 0)
-      ::close(direct_fd);
-    if (fd >= 0)
-      ::close(fd);
-  }
+  /// `error` is a want of descriptors: the request waits, not fails.
+  bool out_of_fds = false;
 };
 
 namespace {
 
-/// Opens (creating it) and hashes the partial file of `req`. Blocking for
-/// as long as reading `req.offset` bytes takes.
+/// Creates the partial file of `req` and hashes its first `req.offset`
+/// bytes, cutting off any beyond. Blocking for as long as reading them
+/// takes. The file is closed again: its writes borrow descriptors from
+/// the file pool.
 std::shared_ptr<partial_file> open_partial(const fetch_request& req) {
   auto f = std::make_shared<partial_file>();
   std::error_code err;
   std::filesystem::create_directories(
       std::filesystem::path(req.path).parent_path(), err);
-  f->fd = ::open(req.path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-  if (f->fd < 0) {
+  int fd = ::open(req.path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    f->out_of_fds = descriptors_exhausted(errno);
     f->error = "cannot open " + req.path + ": " + std::strerror(errno);
     return f;
   }
-  f->on_disk = req.offset > 0
-                   ? storage::feed_file(f->digests, req.path, req.offset)
-                   : 0;
-  ::ftruncate(f->fd, static_cast<off_t>(f->on_disk));
-  f->direct_fd = ::open(req.path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
+  struct stat st {};
+  ::fstat(fd, &st);
+  auto want = std::min<uint64_t>(req.offset, static_cast<uint64_t>(st.st_size));
+  errno = 0;
+  f->on_disk = want > 0 ? storage::feed_file(f->digests, req.path, want) : 0;
+  if (f->on_disk < want) {
+    // Not read (no descriptor, say): the bytes stay, nothing is cut.
+    f->out_of_fds = descriptors_exhausted(errno);
+    f->error = "cannot read " + req.path + ": "
+               + std::strerror(errno != 0 ? errno : EIO);
+    ::close(fd);
+    return f;
+  }
+  ::ftruncate(fd, static_cast<off_t>(f->on_disk));
+  ::close(fd);
   return f;
 }
 
@@ -218,22 +236,24 @@ void fetch_jobs::run_transfer(curl_loop& loop, fetch_request req,
                               fetch_listener_actor who,
                               const proxy_config* proxy, std::string pins,
                               bool check_redirects, partial_file& file) {
-  if (file.fd < 0)
+  if (file.out_of_fds)
+    return await_descriptors(std::move(req), std::move(who), file.error);
+  if (!file.error.empty())
     return fail(req, who, ec::internal_error, file.error);
   auto t = std::make_unique<transfer>();
   t->group = this;
   t->req = std::move(req);
   t->who = std::move(who);
   t->proxy = proxy;
+  t->loop_policy = &loop.defaults().policy;
   t->pins = std::move(pins);
   t->check_redirects = check_redirects;
   t->remote_file = is_remote_file_url(t->req.url);
   t->probe = !check_redirects && t->req.connections > 1 && !t->remote_file;
-  t->fd = std::exchange(file.fd, -1);
-  t->direct_fd = std::exchange(file.direct_fd, -1);
+  t->file = files_->file(t->req.path);
   t->on_disk = file.on_disk;
   t->digests = std::move(file.digests);
-  t->digests.write_to(t->fd, t->direct_fd, t->on_disk);
+  t->digests.write_to(t->file, t->on_disk);
   t->last_report_bytes = t->on_disk;
   t->probe = t->probe && t->on_disk == 0;
   // Registered before the loop owns it: the job's destructor, whenever it
@@ -243,6 +263,54 @@ void fetch_jobs::run_transfer(curl_loop& loop, fetch_request req,
   running_[raw->req.seq] = raw;
   loop.add(std::move(t));
   rebalance();
+}
+
+void fetch_jobs::await_descriptors(fetch_request req, fetch_listener_actor who,
+                                   const std::string& why) {
+  if (closed_)
+    return;
+  auto seq = req.seq;
+  std::cerr << "skyhauld: task " << seq << " waits for a file descriptor ("
+            << why << "); it goes on when one is free\n";
+  fd_waiting_[seq] = fd_wait{std::move(req), std::move(who)};
+  fd_order_.push_back(seq);
+  arm_fd_retry();
+}
+
+void fetch_jobs::arm_fd_retry() {
+  if (fd_retry_armed_ || fd_waiting_.empty())
+    return;
+  fd_retry_armed_ = true;
+  // Descriptors free up as transfers end, and elsewhere (an API
+  // connection, a torrent's file): a look four times a second.
+  after(std::chrono::milliseconds(250), [](fetch_jobs& self, curl_loop&) {
+    self.fd_retry_armed_ = false;
+    self.retry_waiting();
+  });
+}
+
+void fetch_jobs::descriptors_freed() {
+  arm_fd_retry();
+}
+
+void fetch_jobs::retry_waiting() {
+  // As many as there are descriptors beyond the reserve (each needs one
+  // socket; its file is borrowed per write), at most a batch per turn so
+  // the loop goes on serving the others.
+  auto free = fd_waiting_.empty() ? 0 : free_descriptors();
+  size_t n = free > fd_reserve ? std::min<size_t>(free - fd_reserve, 256) : 0;
+  while (n > 0 && !fd_order_.empty()) {
+    auto seq = fd_order_.front();
+    fd_order_.pop_front();
+    auto i = fd_waiting_.find(seq);
+    if (i == fd_waiting_.end())
+      continue; // stopped or started again meanwhile
+    auto w = std::move(i->second);
+    fd_waiting_.erase(i);
+    --n;
+    add(*loop_, std::move(w.req), std::move(w.who));
+  }
+  arm_fd_retry();
 }
 
 void fetch_jobs::rebalance() {

@@ -6,6 +6,7 @@
 // segmented transfer.
 
 #include "actors/fetch_job.hpp"
+#include "actors/file_pool.hpp"
 #include "storage/digest.hpp"
 
 #include <chrono>
@@ -23,11 +24,11 @@ struct transfer : curl_job, fetch_entry {
   fetch_request req;
   fetch_listener_actor who;
   CURL* easy = nullptr;
-  int fd = -1;
-  /// The partial file opened with O_DIRECT; -1 where the file system has
-  /// no direct I/O (tmpfs).
-  int direct_fd = -1;
-  /// Hashes the body and writes it to `fd`/`direct_fd` on its workers.
+  /// The partial file: its descriptors are borrowed from the file pool
+  /// for each write of `digests`, so a slow download holds none between
+  /// its chunks.
+  std::shared_ptr<pooled_file> file;
+  /// Hashes the body and writes it to `file` on its workers.
   storage::digest_set digests;
   /// Bytes of the file received: on disk, or queued to be written.
   uint64_t on_disk = 0;
@@ -72,6 +73,15 @@ struct transfer : curl_job, fetch_entry {
   bool remote_file = false;
   /// The URL curl is given for an ftps:// source (ftp:// with TLS).
   std::string ftp_url;
+  /// The process ran out of descriptors for this transfer's socket or
+  /// file: it waits and starts again instead of failing
+  /// (fetch_jobs::await_descriptors).
+  bool out_of_fds = false;
+  /// The network policy's refusal, when this transfer's own socket
+  /// callback (which notes `out_of_fds`) refused an address.
+  std::string refused;
+  /// The loop's policy, for that callback where the request has none.
+  const base::net_policy* loop_policy = nullptr;
 
   uint64_t task_rate_limit() const override {
     return req.rate_limit;
@@ -97,11 +107,8 @@ struct transfer : curl_job, fetch_entry {
   /// or failed download resumes from all of them. Idempotent.
   void close_file() {
     digests.end_writes();
-    if (direct_fd >= 0)
-      ::close(direct_fd);
-    if (fd >= 0)
-      ::close(fd);
-    direct_fd = fd = -1;
+    if (file)
+      file->close();
   }
 
   std::string validator() const {
@@ -113,6 +120,9 @@ struct transfer : curl_job, fetch_entry {
   /// Starts the next hop of a redirect that `check_redirects` keeps from
   /// curl; true when it did (or failed the transfer in `forced`: false).
   bool follow(CURL* e, CURLcode code);
+  /// Ends this attempt without a result: the request starts again from
+  /// the bytes on disk once descriptors are free.
+  void wait_for_descriptors(const std::string& why);
   void finished(CURL* e, CURLcode code) override;
   void tick(std::chrono::steady_clock::time_point now) override;
 };

@@ -1,5 +1,7 @@
 #include "actors/part_conn.hpp"
 
+#include "actors/fd_budget.hpp"
+
 #include "actors/fetch_job.hpp"
 #include "actors/proxy_route.hpp"
 #include "actors/segmented_transfer.hpp"
@@ -24,6 +26,15 @@ const base::net_policy* part_conn::policy() const {
   return owner ? fetch_policy(owner->req_) : nullptr;
 }
 
+curl_socket_t part_conn::on_open_socket(void* ud, curlsocktype,
+                                        curl_sockaddr* addr) {
+  auto& c = *static_cast<part_conn*>(ud);
+  auto* own = c.policy();
+  return open_watched_socket(
+      *addr, own != nullptr ? *own : c.owner->loop_.defaults().policy,
+      c.refused, c.out_of_fds);
+}
+
 bool part_conn::prepare(CURL* e) {
   easy = e;
   auto& t = *owner;
@@ -32,6 +43,8 @@ bool part_conn::prepare(CURL* e) {
   if (!p || p->left() == 0)
     return false;
   set_transfer_options(e, r, t.sources_[source].url, on_header, on_body, this);
+  curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+  curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, this);
   auto range = std::to_string(p->next()) + "-" + std::to_string(p->end - 1);
   curl_easy_setopt(e, CURLOPT_RANGE, range.c_str());
   // A source that changed answers the whole file instead (200).

@@ -37,6 +37,11 @@ struct part_conn : curl_job {
   uint64_t paused_at = 0;
   ec forced = ec::none;
   std::string forced_message;
+  /// Its socket found no descriptor (EMFILE, ENFILE): the part waits and
+  /// tries again, which is no failure of the part.
+  bool out_of_fds = false;
+  /// The network policy's refusal from this connection's socket callback.
+  std::string refused;
   curl_slist* headers = nullptr;
   curl_slist* resolve = nullptr;
   /// Bytes this connection wrote; its speed over the last half second.
@@ -57,6 +62,9 @@ struct part_conn : curl_job {
   bool on_headers();
   static size_t on_header(char* data, size_t size, size_t n, void* ud);
   static size_t on_body(char* data, size_t size, size_t n, void* ud);
+  /// The loop's socket callback, noting a want of descriptors.
+  static curl_socket_t on_open_socket(void* ud, curlsocktype,
+                                      curl_sockaddr* addr);
 };
 
 } // namespace skyhaul

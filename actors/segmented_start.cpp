@@ -165,8 +165,11 @@ void fetch_jobs::run_segmented(fetch_request req, fetch_listener_actor who,
   if (auto err = raw->start(); !err.empty()) {
     auto req = raw->request();
     auto who = raw->listener();
+    auto wait = raw->out_of_fds();
     segmented_.erase(seq);
     running_.erase(seq);
+    if (wait)
+      return await_descriptors(std::move(req), std::move(who), err);
     fail(req, who, ec::internal_error, err);
   }
 }
@@ -179,6 +182,7 @@ void fetch_jobs::segmented_ended(task_seq seq, uint64_t id, fetch_result res) {
   segmented_.erase(i);
   running_.erase(seq);
   rebalance();
+  descriptors_freed();
   caf::anon_send(gone->listener(), atom::done_v, std::move(res));
 }
 

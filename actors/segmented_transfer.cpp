@@ -2,6 +2,7 @@
 
 #include "actors/backoff.hpp"
 #include "actors/disk_pool.hpp"
+#include "actors/fd_budget.hpp"
 #include "actors/fetch_job.hpp"
 #include "actors/part_conn.hpp"
 #include "actors/proxy_route.hpp"
@@ -13,6 +14,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <iostream>
 #include <thread>
 #include <unistd.h>
 
@@ -66,8 +68,10 @@ segmented_transfer::~segmented_transfer() {
 
 std::string segmented_transfer::start() {
   fd_ = ::open(req_.path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd_ < 0)
+  if (fd_ < 0) {
+    out_of_fds_ = descriptors_exhausted(errno);
     return "cannot open " + req_.path + ": " + std::strerror(errno);
+  }
   direct_fd_ = ::open(req_.path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
   hasher_->write_to(fd_, direct_fd_);
   send_progress();
@@ -182,9 +186,15 @@ void segmented_transfer::conn_finished(part_conn& c, CURLcode code) {
     failures_.erase(c.part);
     sources_[c.source].failures = 0;
     p->busy = false;
+  } else if (p && code != CURLE_OK && c.out_of_fds) {
+    // No descriptor for its socket: the part waits, uncounted.
+    std::cerr << "skyhauld: task " << req_.seq << ": a part waits for a "
+              << "file descriptor for its connection\n";
+    retry_later(c.part, 3);
   } else if (p) {
-    if (!c.refusal().empty())
-      return end_with(ec::blocked_address, c.refusal(), false);
+    auto refused = !c.refusal().empty() ? c.refusal() : c.refused;
+    if (!refused.empty())
+      return end_with(ec::blocked_address, refused, false);
     std::string why;
     bool transient = true;
     if (code != CURLE_OK && code != CURLE_WRITE_ERROR)

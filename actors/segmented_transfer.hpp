@@ -62,6 +62,10 @@ public:
   const fetch_listener_actor& listener() const {
     return who_;
   }
+  /// `start` failed for want of descriptors: the request waits.
+  bool out_of_fds() const {
+    return out_of_fds_;
+  }
 
 private:
   friend struct part_conn;
@@ -128,6 +132,7 @@ private:
   std::chrono::steady_clock::time_point next_look_;
   uint64_t rate_ = 0;
   bool ended_ = false;
+  bool out_of_fds_ = false;
   std::chrono::steady_clock::time_point last_report_;
   std::chrono::steady_clock::time_point last_checkpoint_;
   /// A checkpoint is queued: the next one waits for it.

@@ -1,6 +1,7 @@
 // skyhauld: the Skyhaul daemon, and the user commands (app/user_commands).
 
 #include "actors/runtime.hpp"
+#include "app/fd_limit.hpp"
 #include "app/options.hpp"
 #include "app/publish.hpp"
 #include "app/user_commands.hpp"
@@ -76,6 +77,7 @@ int serve(const settings& cfg) {
   sigaddset(&sigs, SIGINT);
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  raise_fd_limit();
   std::filesystem::create_directories(cfg.data_dir);
   std::filesystem::remove(cfg.data_dir + "/listen.json");
   caf::actor_system_config sys_cfg;

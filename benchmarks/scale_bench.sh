@@ -7,6 +7,10 @@
 # resident memory and its CPU over WINDOW seconds are read from /proc, and
 # skyhauld's status replies for the live tasks are timed with loadgen.
 # Usage: benchmarks/scale_bench.sh [N] [WINDOW]
+# aria2c holds two descriptors per download (socket and file): when 2N do
+# not fit in one process's RLIMIT_NOFILE it runs as several processes with
+# a share of the list each, and their RSS and CPU are summed (the output
+# says so).
 # Prints: transfers=… skyhaul_rss_kib=… skyhaul_cpu_s=… aria2_rss_kib=…
 #         aria2_cpu_s=… per-transfer figures, status p50/p99, and ratios
 source "$(dirname "$0")/common.sh"
@@ -15,14 +19,16 @@ need_loadgen
 N=${1:-10000}
 WINDOW=${2:-20}
 # Every transfer is a socket on each side.
-ulimit -n $((N * 3 + 4096)) 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-# skyhauld holds three descriptors per transfer (the socket, and the
-# partial file opened buffered and for O_DIRECT writes), aria2c two.
-[ "$(ulimit -n)" -ge $((N * 3 + 1024)) ] || { echo "need ulimit -n >= $((N * 3 + 1024)) for $N transfers (have $(ulimit -n))" >&2; exit 1; }
+ulimit -n "$(ulimit -Hn)"
+LIMIT=$(ulimit -n)
+# skyhauld holds one descriptor per slow transfer (its socket: the output
+# files share a bounded pool, a descriptor borrowed per write), nginx one
+# (the file is shared through open_file_cache).
+[ "$LIMIT" -ge $((N + 1024)) ] || { echo "need ulimit -n >= $((N + 1024)) for $N transfers (have $LIMIT)" >&2; exit 1; }
 
 mkdir -p "$WORK/www"
 head -c 64M /dev/zero > "$WORK/www/big.bin"
-start_nginx "$WORK/www" "limit_rate 1k; access_log off;"
+start_nginx "$WORK/www" "limit_rate 1k; access_log off; open_file_cache max=64;"
 BASE=http://127.0.0.1:$NGX_PORT
 
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
@@ -63,8 +69,11 @@ s_rss=$(rss_kib "$SKY_PID"); c0=$(cpu_s "$SKY_PID")
 status=$("$LOADGEN" --url "$API" --mode status --key "$KEY" --ids "$WORK/tids.txt" --connections 8 --duration "$WINDOW")
 c1=$(cpu_s "$SKY_PID"); s_rss_end=$(rss_kib "$SKY_PID")
 s_cpu=$(python3 -c 'import sys;print(f"{float(sys.argv[2])-float(sys.argv[1]):.2f}")' "$c0" "$c1")
+s_fds=$(ls "/proc/$SKY_PID/fd" | wc -l)
 # The status load takes CPU too: measure the transfers alone as well.
 c2=$(cpu_s "$SKY_PID"); sleep "$WINDOW"; c3=$(cpu_s "$SKY_PID")
+# Bounded: a slow transfer holds at most a few pages of its bytes.
+s_rss_last=$(rss_kib "$SKY_PID")
 s_idle=$(python3 -c 'import sys;print(f"{float(sys.argv[2])-float(sys.argv[1]):.2f}")' "$c2" "$c3")
 counts=$(curl -s -H "Authorization: Bearer $KEY" "$API/task/state_counter")
 active=$(python3 -c 'import json,sys;print(json.loads(sys.argv[1])["detail"]["downloading"])' "$counts")
@@ -76,21 +85,36 @@ for _ in $(seq 600); do [ "$(established)" -eq 0 ] && break; sleep 0.1; done
 
 # --- aria2c ------------------------------------------------------------------
 # Each download its own file: with one name for all, aria2c runs one.
-for i in $(seq 0 $((N - 1))); do printf '%s\n  out=f%d\n' "$BASE/big.bin?n=$i" "$i"; done > "$WORK/list.txt"
+# Two descriptors per download, and some for aria2c itself: as many
+# processes as it takes for each to fit in LIMIT.
+PROCS=$(( (2 * N + 512 + LIMIT - 1024 - 1) / (LIMIT - 1024) ))
 mkdir -p "$WORK/aria"
-aria2c -q --no-conf -j "$N" --max-concurrent-downloads="$N" -x1 -s1 --file-allocation=none \
-  --lowest-speed-limit=0 --timeout=600 --auto-file-renaming=false --allow-overwrite=true \
-  -d "$WORK/aria" -i "$WORK/list.txt" >"$WORK/aria2.log" 2>&1 &
-ARIA=$!; PIDS+=("$ARIA")
+ARIAS=()
+for p in $(seq 0 $((PROCS - 1))); do
+  for i in $(seq "$p" "$PROCS" $((N - 1))); do printf '%s\n  out=f%d\n' "$BASE/big.bin?n=$i" "$i"; done > "$WORK/list$p.txt"
+  share=$(grep -c '^http' "$WORK/list$p.txt")
+  aria2c -q --no-conf -j "$share" --max-concurrent-downloads="$share" -x1 -s1 --file-allocation=none \
+    --lowest-speed-limit=0 --timeout=600 --auto-file-renaming=false --allow-overwrite=true \
+    -d "$WORK/aria" -i "$WORK/list$p.txt" >"$WORK/aria2.$p.log" 2>&1 &
+  ARIAS+=($!); PIDS+=($!)
+done
 await_connections "$N" 300
 sleep 2
-a_rss=$(rss_kib "$ARIA"); a0=$(cpu_s "$ARIA"); sleep "$WINDOW"; a1=$(cpu_s "$ARIA")
+sum_of() { python3 -c 'import sys;print(f"{sum(map(float,sys.argv[1:])):.2f}")' "$@"; }
+a_rss=$(sum_of $(for p in "${ARIAS[@]}"; do rss_kib "$p"; done))
+a_rss=${a_rss%.*}
+a0=$(sum_of $(for p in "${ARIAS[@]}"; do cpu_s "$p"; done))
+sleep "$WINDOW"
+a1=$(sum_of $(for p in "${ARIAS[@]}"; do cpu_s "$p"; done))
 a_cpu=$(python3 -c 'import sys;print(f"{float(sys.argv[2])-float(sys.argv[1]):.2f}")' "$a0" "$a1")
-stop_pid "$ARIA"
+a_fds=$(sum_of $(for p in "${ARIAS[@]}"; do ls "/proc/$p/fd" | wc -l; done))
+a_fds=${a_fds%.*}
+for p in "${ARIAS[@]}"; do stop_pid "$p"; done
 
 echo "transfers=$N window_s=$WINDOW skyhaul_active=$active skyhaul_failed=$failed"
-echo "skyhaul_rss_kib=$s_rss (end $s_rss_end) skyhaul_cpu_s=$s_idle (transfers alone) skyhaul_cpu_with_status_s=$s_cpu"
-echo "aria2_rss_kib=$a_rss aria2_cpu_s=$a_cpu"
+echo "skyhaul_rss_kib=$s_rss (after the status load $s_rss_end, after the idle window $s_rss_last) skyhaul_cpu_s=$s_idle (transfers alone) skyhaul_cpu_with_status_s=$s_cpu skyhaul_fds=$s_fds (limit $LIMIT)"
+echo "aria2_rss_kib=$a_rss aria2_cpu_s=$a_cpu aria2_fds=$a_fds aria2_processes=$PROCS"
+[ "$PROCS" -eq 1 ] || echo "aria2c ran as $PROCS processes of about $((N / PROCS)) downloads each (2 descriptors per download do not fit in $LIMIT): RSS and CPU are their sums"
 echo "status under load: $status"
 python3 - "$N" "$WINDOW" "$s_rss" "$s_idle" "$a_rss" "$a_cpu" <<'PY'
 import sys

@@ -164,6 +164,75 @@ bool write_all(int fd, const buffer& b) {
   return true;
 }
 
+/// Writes `b` through `direct_fd` when it is `aligned` (whole pages skip
+/// the page cache: no copy, no per-page bookkeeping, and little left for
+/// the final fsync), else through `fd`, whose writeback starts now. A
+/// failed write sets `err` and, with `cut`, cuts the file back to it.
+bool write_owned(int fd, int direct_fd, const buffer& b, bool aligned,
+                 bool cut, std::string& err) {
+  bool direct = direct_fd >= 0 && aligned;
+  bool ok = write_all(direct ? direct_fd : fd, b);
+  if (!ok && direct && errno == EINVAL) {
+    direct = false;
+    ok = write_all(fd, b);
+  }
+  if (ok && !direct)
+    ::sync_file_range(fd, static_cast<off64_t>(b.offset),
+                      static_cast<off64_t>(b.size), SYNC_FILE_RANGE_WRITE);
+  if (!ok) {
+    err = std::strerror(errno);
+    if (cut)
+      ::ftruncate(fd, static_cast<off_t>(b.offset));
+  }
+  return ok;
+}
+
+/// As `write_owned`, with descriptors borrowed from `target` for this
+/// write alone; the O_DIRECT one only for an aligned write. A descriptor
+/// that cannot be had fails the write with nothing written.
+bool write_borrowed(write_target& target, const buffer& b, bool aligned,
+                    bool cut, std::string& err) {
+  bool ok = false;
+  bool tried = false;
+  if (aligned) {
+    int direct_fd = target.acquire(true);
+    if (direct_fd >= 0) {
+      tried = true;
+      ok = write_all(direct_fd, b);
+      int saved = errno;
+      target.release(direct_fd);
+      if (ok)
+        return true;
+      if (saved == EINVAL)
+        tried = false; // no direct I/O for this write: buffered below
+      errno = saved;
+    } else if (errno != EINVAL) {
+      err = std::strerror(errno);
+      return false;
+    }
+  }
+  if (tried)
+    err = std::strerror(errno);
+  int fd = target.acquire(false);
+  if (fd < 0) {
+    if (!tried)
+      err = std::strerror(errno);
+    return false;
+  }
+  if (!tried) {
+    ok = write_all(fd, b);
+    if (ok)
+      ::sync_file_range(fd, static_cast<off64_t>(b.offset),
+                        static_cast<off64_t>(b.size), SYNC_FILE_RANGE_WRITE);
+    else
+      err = std::strerror(errno);
+  }
+  if (!ok && cut)
+    ::ftruncate(fd, static_cast<off_t>(b.offset));
+  target.release(fd);
+  return ok;
+}
+
 } // namespace
 
 struct digest_set::impl {
@@ -181,6 +250,8 @@ struct digest_set::impl {
   /// Where the stream goes (see `write_to`); -1: nowhere.
   int fd = -1;
   int direct_fd = -1;
+  /// Or where each write borrows its descriptor; nullptr: none.
+  std::shared_ptr<write_target> target;
   /// File offset of the next byte fed.
   uint64_t next_offset = 0;
   /// The first write error (guarded by `mtx`).
@@ -202,7 +273,7 @@ struct digest_set::impl {
   ~impl() {
     // Bytes fed to a writing set reach the file; the unsent buffer returns
     // to `spare` while both still exist.
-    if (fd >= 0)
+    if (writes())
       submit();
     filling = nullptr;
     drain();
@@ -222,12 +293,16 @@ struct digest_set::impl {
       buf = std::make_unique<buffer>();
     buf->size = 0;
     buf->offset = next_offset;
-    buf->write = fd >= 0;
+    buf->write = writes();
     buf->limit = chunk_size - static_cast<size_t>(next_offset % chunk_size);
     return chunk(buf.release(), [this](buffer* p) {
       std::lock_guard<std::mutex> guard{mtx};
       spare.emplace_back(p);
     });
+  }
+
+  bool writes() const {
+    return fd >= 0 || target != nullptr;
   }
 
   void submit() {
@@ -258,7 +333,7 @@ struct digest_set::impl {
       done();
     });
     write_lane().post([this, data = std::move(data), fd = fd,
-                       direct_fd = direct_fd,
+                       direct_fd = direct_fd, target = target,
                        cut = cut_on_error]() mutable {
       auto& b = *data;
       crc = crc32_update(crc, b.data, b.size);
@@ -274,26 +349,11 @@ struct digest_set::impl {
       if (b.write && !failed_before) {
         // Whole aligned chunks skip the page cache: no copy, no per-page
         // bookkeeping, and little left for the final fsync.
-        bool direct = direct_fd >= 0 && b.offset % 4096 == 0
-                      && b.size % 4096 == 0;
-        bool ok = write_all(direct ? direct_fd : fd, b);
-        if (!ok && direct && errno == EINVAL) {
-          direct = false;
-          ok = write_all(fd, b);
-        }
-        // Through the page cache: start the writeback now, so the final
-        // fsync has little left to do.
-        if (ok && !direct)
-          ::sync_file_range(fd, static_cast<off64_t>(b.offset),
-                            static_cast<off64_t>(b.size),
-                            SYNC_FILE_RANGE_WRITE);
-        if (!ok) {
-          err = std::strerror(errno);
-          if (cut)
-            ::ftruncate(fd, static_cast<off_t>(b.offset));
-        } else {
+        bool aligned = b.offset % 4096 == 0 && b.size % 4096 == 0;
+        bool ok = target ? write_borrowed(*target, b, aligned, cut, err)
+                         : write_owned(fd, direct_fd, b, aligned, cut, err);
+        if (ok)
           written_end.store(b.offset + b.size);
-        }
       }
       data.reset();
       if (!err.empty()) {
@@ -321,6 +381,7 @@ struct digest_set::impl {
     submit();
     drain();
     fd = direct_fd = -1;
+    target = nullptr;
   }
 };
 
@@ -361,8 +422,28 @@ void digest_set::write_to(int fd, int direct_fd, uint64_t offset,
   d.submit();
   d.fd = fd;
   d.direct_fd = direct_fd;
+  d.target = nullptr;
   d.next_offset = offset;
   d.cut_on_error = cut_on_error;
+}
+
+void digest_set::write_to(std::shared_ptr<write_target> target,
+                          uint64_t offset, bool cut_on_error) {
+  auto& d = *impl_;
+  d.submit();
+  d.fd = d.direct_fd = -1;
+  d.target = std::move(target);
+  d.next_offset = offset;
+  d.cut_on_error = cut_on_error;
+}
+
+void digest_set::flush() {
+  impl_->submit();
+}
+
+size_t digest_set::buffered() const {
+  auto& d = *impl_;
+  return d.filling ? d.filling->size : 0;
 }
 
 std::pair<uint64_t, uint64_t> digest_set::unwritten() const {
@@ -414,6 +495,7 @@ void digest_set::reset() {
   d.queued_end = 0;
   d.written_end = 0;
   d.fd = d.direct_fd = -1;
+  d.target = nullptr;
   d.next_offset = 0;
   {
     std::lock_guard<std::mutex> guard{d.mtx};

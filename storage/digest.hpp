@@ -8,6 +8,20 @@
 
 namespace skyhaul::storage {
 
+/// A file a writing `digest_set` borrows a descriptor of for each write
+/// only (a bounded pool of open files, actors/file_pool.hpp), so a slow
+/// download holds none between its writes. Called on the set's write
+/// thread.
+class write_target {
+public:
+  virtual ~write_target() = default;
+  /// A descriptor for one write; `direct`: opened with O_DIRECT. -1 with
+  /// errno set when there is none (EINVAL: no direct I/O here).
+  virtual int acquire(bool direct) = 0;
+  /// The write through `fd` from `acquire` is done.
+  virtual void release(int fd) = 0;
+};
+
 /// MD5, SHA-1 and CRC32 of one byte stream, computed as it arrives.
 ///
 /// The work runs on three process-wide worker threads (MD5; SHA-1; CRC32
@@ -43,6 +57,20 @@ public:
   /// (a file of parts, whose other parts lie beyond).
   void write_to(int fd, int direct_fd, uint64_t offset,
                 bool cut_on_error = true);
+
+  /// As above, with the descriptors borrowed from `target` for each
+  /// write (a failed `acquire` is a failed write, with nothing written).
+  void write_to(std::shared_ptr<write_target> target, uint64_t offset,
+                bool cut_on_error = true);
+
+  /// Sends the bytes of the chunk being filled to the workers now (to be
+  /// hashed and, when writing, written) instead of once the chunk is full;
+  /// the next chunk still ends on a chunk boundary. A slow download does
+  /// this so that its bytes wait in memory only up to a bound of its own.
+  void flush();
+
+  /// Bytes fed that wait in the chunk being filled.
+  size_t buffered() const;
 
   /// Bytes fed for writing that may not be on disk yet: [first, second),
   /// empty when every one is written. After a failed write it keeps

@@ -1,0 +1,166 @@
+#define BOOST_TEST_MODULE fd_budget_integration
+#include <boost/test/unit_test.hpp>
+
+// The descriptor budget through the real skyhauld: a daemon started with
+// a few dozen descriptors more than it needs idle runs many more
+// transfers than fit at once. Those that find no descriptor (EMFILE) for
+// their socket or file wait and go on later: every task finishes
+// byte-exact, none fails, and the log says why they waited.
+
+#include "storage/digest.hpp"
+#include "tests/support/daemon.hpp"
+#include "tests/support/origin.hpp"
+#include "tests/support/task_calls.hpp"
+
+#include <dirent.h>
+#include <fstream>
+#include <sstream>
+#include <sys/resource.h>
+#include <thread>
+
+using namespace skyhaul::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// The pid of the skyhauld serving `data_dir` (its command line names it).
+pid_t daemon_pid(const std::string& data_dir) {
+  pid_t found = -1;
+  if (auto* d = ::opendir("/proc")) {
+    while (auto* e = ::readdir(d)) {
+      auto pid = std::atoi(e->d_name);
+      if (pid <= 0)
+        continue;
+      auto cmd = read_file("/proc/" + std::to_string(pid) + "/cmdline");
+      if (cmd.find("skyhauld") != std::string::npos
+          && cmd.find(data_dir) != std::string::npos)
+        found = pid;
+    }
+    ::closedir(d);
+  }
+  return found;
+}
+
+size_t open_fds(pid_t pid) {
+  size_t n = 0;
+  if (auto* d = ::opendir(("/proc/" + std::to_string(pid) + "/fd").c_str())) {
+    while (auto* e = ::readdir(d))
+      if (e->d_name[0] != '.')
+        ++n;
+    ::closedir(d);
+  }
+  return n;
+}
+
+/// Descriptors an idle skyhauld holds, measured on one of its own.
+size_t idle_daemon_fds() {
+  server_process probe;
+  probe.start();
+  auto pid = daemon_pid(probe.data_dir());
+  BOOST_REQUIRE(pid > 0);
+  // The last threads and listeners open within a moment of listen.json.
+  size_t most = 0;
+  for (int i = 0; i < 10; ++i) {
+    most = std::max(most, open_fds(pid));
+    std::this_thread::sleep_for(50ms);
+  }
+  return most;
+}
+
+std::string sha1_of(const std::string& data) {
+  skyhaul::storage::digest_set ds;
+  ds.update(data.data(), data.size());
+  return ds.finish().sha1;
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(more_transfers_than_descriptors_all_finish) {
+  // The origin keeps this process's limit; skyhauld inherits a lower one.
+  origin org;
+  auto idle = idle_daemon_fds();
+  constexpr size_t headroom = 48;
+  rlimit lim{};
+  lim.rlim_cur = lim.rlim_max = idle + headroom;
+  BOOST_REQUIRE(::setrlimit(RLIMIT_NOFILE, &lim) == 0);
+  server_process d{{"--max-active=200", "--split=1"}};
+  d.start();
+  auto pid = daemon_pid(d.data_dir());
+  BOOST_REQUIRE(pid > 0);
+
+  // Three times as many transfers as there are spare descriptors, each
+  // slow enough (about a second) to overlap the others; some pass a
+  // chunk boundary (1 MiB), so their writes borrow descriptors too.
+  // All submitted with one batch, so they start together.
+  constexpr size_t tasks = 3 * headroom;
+  std::vector<size_t> sizes;
+  std::string specs;
+  for (size_t i = 0; i < tasks; ++i) {
+    sizes.push_back(200000 + (i % 4) * 450000 + i);
+    auto path = "/slow/" + std::to_string(sizes.back()) + "?bps=400000";
+    specs += std::string(i ? "," : "") + R"({"url":")" + org.url(path)
+             + R"(","bucket":"fdbudget","key":"k)" + std::to_string(i)
+             + R"("})";
+  }
+  auto made = d.api("POST", "/task/batch/create", R"({"tasks":[)" + specs
+                                                      + "]}");
+  BOOST_REQUIRE_MESSAGE(made.status == 200, made.body);
+  BOOST_REQUIRE_EQUAL(json_field(made.body, "failed"), "0");
+  std::vector<std::string> tids;
+  for (size_t i = 0; i < tasks; ++i) {
+    tids.push_back(json_field(made.body, "detail." + std::to_string(i) + ".tid"));
+    BOOST_REQUIRE_EQUAL(tids.back().size(), 20u);
+  }
+  size_t most_fds = 0;
+  auto deadline = std::chrono::steady_clock::now() + 50s;
+  for (size_t i = 0; i < tasks; ++i) {
+    std::string body;
+    for (;;) {
+      most_fds = std::max(most_fds, open_fds(pid));
+      body = d.api("GET", "/task/tid/" + tids[i] + "/status").body;
+      if (ended()(body) || std::chrono::steady_clock::now() > deadline)
+        break;
+      std::this_thread::sleep_for(20ms);
+    }
+    BOOST_REQUIRE_MESSAGE(state_of(body) == "finished",
+                          "task " << i << ": " << body);
+  }
+  // Byte-exact: the stored objects, read from disk.
+  for (size_t i = 0; i < tasks; ++i) {
+    auto want = expected_digests(sizes[i]).sha1;
+    auto info = d.api("GET", "/task/tid/" + tids[i] + "/info").body;
+    BOOST_CHECK_MESSAGE(info.find(want) != std::string::npos, info);
+    auto blob = d.data_dir() + "/blobs/" + want.substr(0, 2) + "/" + want;
+    auto bytes = read_file(blob);
+    BOOST_CHECK_EQUAL(bytes.size(), sizes[i]);
+    BOOST_CHECK_EQUAL(sha1_of(bytes), want);
+  }
+  auto counts = d.api("GET", "/task/state_counter").body;
+  BOOST_CHECK_EQUAL(json_field(counts, "detail.failed"), "0");
+  BOOST_CHECK_EQUAL(json_field(counts, "detail.finished"),
+                    std::to_string(tasks));
+  // They did run out, and waited instead of failing.
+  auto log = read_file(d.data_dir() + "/skyhauld.log");
+  BOOST_CHECK_MESSAGE(log.find("waits for a file descriptor")
+                          != std::string::npos,
+                      log);
+  BOOST_CHECK(log.find("open files: soft limit "
+                       + std::to_string(idle + headroom))
+              != std::string::npos);
+  size_t waits = 0;
+  for (auto at = log.find("waits for a file descriptor");
+       at != std::string::npos;
+       at = log.find("waits for a file descriptor", at + 1))
+    ++waits;
+  BOOST_TEST_MESSAGE("idle " << idle << " descriptors, limit "
+                             << idle + headroom << ", at most " << most_fds
+                             << " open during the transfers; " << waits
+                             << " waits for descriptors");
+}
