@@ -1,6 +1,7 @@
 #include "actors/scheduler.hpp"
 
 #include "actors/scheduler_internal.hpp"
+#include "actors/torrent_choice.hpp"
 #include "protocol/source.hpp"
 #include "protocol/settings.hpp"
 #include "storage/lmdb_env.hpp"
@@ -341,6 +342,7 @@ scheduler_actor::behavior_type scheduler(sched_ptr self, task_deps deps) {
           }
           task_status out;
           out.rec = std::move(*rec);
+          fill_stored_view(self, out); // actors/torrent_choice.cpp
           rp.deliver(std::move(out));
         };
         if (auto lt = find_live(self, uid, seq))
@@ -349,6 +351,28 @@ scheduler_actor::behavior_type scheduler(sched_ptr self, task_deps deps) {
                     [=](caf::error&) mutable { stored(); });
         else
           stored();
+        return rp;
+      },
+      [=](caf::put_atom, user_id uid, task_seq seq,
+          std::vector<std::string>& names) -> caf::result<task_status> {
+        // The wanted files of a torrent task; in turn, like every write.
+        auto rp = self->make_response_promise<task_status>();
+        serialize(self, seq, [=]() mutable {
+          auto finish = [=](caf::expected<task_status> ts) mutable {
+            if (ts)
+              rp.deliver(std::move(*ts));
+            else
+              rp.deliver(ts.error());
+            next_op(self, seq);
+          };
+          if (auto lt = find_live(self, uid, seq)) {
+            self->request(lt->handle, task_timeout, caf::put_atom_v, names)
+                .then([=](task_status& ts) mutable { finish(std::move(ts)); },
+                      [=](caf::error& err) mutable { finish(err); });
+            return;
+          }
+          choose_stored(self, uid, seq, names, finish);
+        });
         return rp;
       },
       [=](atom::list, user_id uid, task_query& q) -> caf::result<task_page> {

@@ -313,6 +313,11 @@ task_actor::behavior_type task(task_ptr self, task_record rec, task_deps deps) {
           start_fetch(self);
       },
       [=](atom::status) -> task_status { return status_of(self); },
+      [=](caf::put_atom, std::vector<std::string>&)
+          -> caf::result<task_status> {
+        return make_error(ec::invalid_argument,
+                          "files can be chosen for torrent tasks only");
+      },
       [=](atom::pause) -> caf::result<task_record> {
         auto& st = self->state;
         if (st.at == phase::ended)

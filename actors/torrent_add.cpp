@@ -67,6 +67,11 @@ caf::error make_params(const settings& cfg, const torrent_add& req,
     p.file_priorities.clear();
     for (auto prio : e.layout.priorities)
       p.file_priorities.push_back(lt::download_priority_t{prio});
+    // Resume data carries the piece priorities of the choice it was saved
+    // under, and libtorrent applies them over the file priorities: a file
+    // chosen since (`PUT /task/tid/<tid>/files`) would keep its pieces at
+    // priority 0 and never come. The task's choice decides alone.
+    p.piece_priorities.clear();
     p.flags &= ~lt::torrent_flags::default_dont_download;
     e.info_hash = e.layout.meta.info_hash;
   } else {

@@ -5,6 +5,7 @@
 
 #include "actors/timeouts.hpp"
 #include "actors/torrent_meta.hpp"
+#include "actors/torrent_peers.hpp"
 #include "protocol/settings.hpp"
 
 #include <caf/all.hpp>
@@ -194,6 +195,8 @@ void on_update(session_ptr self, torrent_event& ev) {
         if (e->layout.meta.files[i].wanted)
           p.wanted_done += p.file_done[i];
     }
+    if (s.peers > 0)
+      p.peer_list = listed_peers(e->handle);
     auto complete = files && !s.checking && !s.pieces.empty()
                     && p.wanted_done == p.wanted_total;
     self->send(e->listener, atom::progress_v, std::move(p));

@@ -253,6 +253,41 @@ caf::result<caf::ok_atom> start(session_ptr self, torrent_add& req,
   return rp;
 }
 
+/// The task chose its wanted files anew: a new layout, and the live
+/// torrent's file priorities to match. Only while pieces are still being
+/// downloaded: once every wanted piece passed, the files are being read.
+caf::result<torrent_meta> choose(session_ptr self, task_seq seq,
+                                 const std::vector<std::string>& names) {
+  auto* e = find(self, seq);
+  if (e == nullptr || e->post != 0 || stopping(e->phase))
+    return make_error(ec::invalid_state, "the task's torrent is not running");
+  if (!e->have_layout || !e->ti || e->phase == torrent_phase::magnet)
+    return make_error(ec::invalid_state,
+                      "the torrent's metadata is not known yet");
+  if (e->phase != torrent_phase::downloading || !e->handle.is_valid())
+    return make_error(ec::invalid_state,
+                      e->phase == torrent_phase::adding
+                              || e->phase == torrent_phase::readding
+                          ? "the torrent is being added: choose again in a "
+                            "moment"
+                          : "every wanted piece is in: the files are being "
+                            "stored");
+  torrent_layout fresh;
+  if (auto err = layout_of(*e->ti, names, fresh))
+    return make_error(ec::invalid_argument, message_of(err));
+  e->layout = std::move(fresh);
+  e->wanted = names;
+  std::vector<lt::download_priority_t> prios;
+  for (auto p : e->layout.priorities)
+    prios.push_back(lt::download_priority_t{p});
+  e->handle.prioritize_files(prios);
+  // The next update tells whether the new selection is complete already.
+  self->state.ses->post_torrent_updates(lt::torrent_handle::query_pieces);
+  auto meta = e->layout.meta;
+  meta.seq = seq;
+  return meta;
+}
+
 /// Graceful stop: a clean save of every torrent still in the session.
 caf::result<caf::ok_atom> flush_all(session_ptr self) {
   auto& st = self->state;
@@ -352,6 +387,8 @@ torrent_session(session_ptr self, const settings* cfg, store_actor store,
             e->phase = torrent_phase::seeding;
         }
       },
+      [=](caf::put_atom, task_seq seq, std::vector<std::string>& names)
+          -> caf::result<torrent_meta> { return choose(self, seq, names); },
       [=](atom::flush) -> caf::result<caf::ok_atom> {
         return flush_all(self);
       },

@@ -297,6 +297,7 @@ void on_progress(task_ptr self, torrent_progress& p) {
   st.bt.peers = p.peers;
   st.bt.seeds = p.seeds;
   st.bt.checking = p.checking;
+  st.bt.peer_list = std::move(p.peer_list);
   if (st.bt.metadata == metadata_state::received) {
     st.rec.done_bytes = p.wanted_done;
     st.rec.total_bytes = static_cast<int64_t>(p.wanted_total);
@@ -308,6 +309,7 @@ void on_progress(task_ptr self, torrent_progress& p) {
   fp.done = st.rec.done_bytes;
   fp.total = st.rec.total_bytes;
   fp.speed = st.speed;
+  fp.peers = static_cast<int32_t>(p.peers);
   self->send(st.deps.scheduler, atom::progress_v, std::move(fp));
 }
 

@@ -42,6 +42,11 @@ void on_meta(task_ptr self, torrent_meta& m);
 /// The torrent's live figures, about once a second.
 void on_progress(task_ptr self, torrent_progress& p);
 
+/// The wanted files chosen anew (actors/torrent_task_choice.cpp): applied
+/// to the torrent in the session, then stored; the status is replied once
+/// the record is durable.
+caf::result<task_status> choose(task_ptr self, std::vector<std::string> names);
+
 // -- end (actors/torrent_task_finish.cpp) -----------------------------------
 
 /// Every wanted piece is on disk: the files are read back and hashed off

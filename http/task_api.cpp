@@ -8,11 +8,13 @@
 #include "http/task_body.hpp"
 #include "http/task_json.hpp"
 #include "protocol/settings.hpp"
+#include "protocol/source.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/outbox_table.hpp"
 #include "storage/rules/quota.hpp"
 #include "storage/task_table.hpp"
 
+#include <algorithm>
 #include <caf/all.hpp>
 #include <map>
 #include <memory>
@@ -195,7 +197,13 @@ void status(const services& svc, const user_record& u, task_seq seq,
     rsp(json_error(404, "no such task: " + format_tid(seq)));
     return;
   }
-  if (rec->state != task_state::downloading) {
+  // A torrent task that has not ended shows its files (and which are
+  // wanted) from the metadata it keeps, read by the scheduler.
+  auto files_kept = !short_form && is_torrent(source_of(rec->spec))
+                    && rec->state != task_state::finished
+                    && rec->state != task_state::cancelled
+                    && (!rec->info_hash.empty() || !rec->spec.torrent.empty());
+  if (rec->state != task_state::downloading && !files_kept) {
     task_status ts;
     ts.rec = std::move(*rec);
     render(ts);
@@ -259,6 +267,53 @@ void callbacks(const services& svc, const user_record& u, task_seq seq,
     }
     w.EndArray();
   }));
+}
+
+/// `PUT /task/tid/<tid>/files`: the wanted files of a torrent task, chosen
+/// anew once its metadata is known. Indices name entries of the status's
+/// `torrent.files`, so the edge reads the status first; whether a name
+/// matches a file is the daemon's question.
+void choose_files(const services& svc, const user_record& u, task_seq seq,
+                  const request& req, responder rsp) {
+  auto choice = std::make_shared<file_choice>();
+  if (auto err = parse_file_choice(req.body, *choice))
+    return rsp(json_error(err));
+  auto sys = svc.sys;
+  auto sched = svc.scheduler;
+  auto uid = u.id;
+  auto render = [rsp](task_status& ts) {
+    rsp(json_success([&](json_writer& w) {
+      w.Key("detail");
+      write_task(w, ts, false);
+    }));
+  };
+  ask(
+    *sys, sched,
+    [=](task_status& ts) {
+      auto& r = ts.rec;
+      if (!is_torrent(source_of(r.spec)))
+        return rsp(json_error(400, "files can be chosen for torrent tasks "
+                                   "only"));
+      if (r.state == task_state::finished || r.state == task_state::cancelled)
+        return rsp(json_error(409, std::string{"cannot choose the files of a "
+                                               "task that is "}
+                                     + to_string(r.state)));
+      auto names = choice->names;
+      if (!choice->indices.empty() && ts.bt.files.empty())
+        return rsp(json_error(409, "the torrent's metadata is not known yet"));
+      for (auto i : choice->indices) {
+        if (i >= ts.bt.files.size())
+          return rsp(json_error(
+            400, "no file with index " + std::to_string(i) + ": the torrent has "
+                   + std::to_string(ts.bt.files.size()) + " files"));
+        auto& path = ts.bt.files[i].path;
+        if (std::find(names.begin(), names.end(), path) == names.end())
+          names.push_back(path);
+      }
+      ask(*sys, sched, render, on_error(rsp), caf::put_atom_v, uid, seq,
+          std::move(names));
+    },
+    on_error(rsp), atom::status_v, uid, seq);
 }
 
 } // namespace
@@ -328,6 +383,11 @@ void mount_task_api(router& r, svc_ptr svc) {
                 *seq);
           else
             rsp(json_error(400, "act must be pause or resume"));
+        }));
+  m.add("PUT", "/task/tid/:tid/files", access::required,
+        authed([svc](const user_record& u, request& req, responder rsp) {
+          if (auto seq = tid_param(req, rsp))
+            choose_files(*svc, u, *seq, req, std::move(rsp));
         }));
   m.add("DELETE", "/task/tid/:tid", access::required,
         authed([=](const user_record& u, request& req, responder rsp) {

@@ -322,4 +322,34 @@ caf::error check_spec(task_spec& spec, const std::string& rule,
 
 } // namespace
 
+caf::error parse_file_choice(const std::string& body, file_choice& out) {
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError() || !doc.IsObject())
+    return bad("the body must be a JSON object");
+  for (auto& m : doc.GetObject())
+    if (std::string_view{m.name.GetString(), m.name.GetStringLength()}
+        != "files")
+      return bad("unknown field '" + std::string{m.name.GetString()}
+                 + "': the body takes 'files' only");
+  auto it = doc.FindMember("files");
+  auto shape = "field 'files' must be an array of 1 to "
+               + std::to_string(max_wanted_files)
+               + " file names or indices";
+  if (it == doc.MemberEnd() || !it->value.IsArray()
+      || it->value.Size() == 0 || it->value.Size() > max_wanted_files)
+    return bad(shape);
+  for (auto& f : it->value.GetArray()) {
+    if (f.IsString())
+      out.names.emplace_back(f.GetString(), f.GetStringLength());
+    else if (f.IsUint() && f.GetUint() < max_wanted_files * 100)
+      out.indices.push_back(f.GetUint());
+    else
+      return bad(shape);
+  }
+  if (auto why = check_file_names(out.names))
+    return bad("field 'files': " + *why);
+  return caf::none;
+}
+
 } // namespace skyhaul::http

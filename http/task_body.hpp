@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include <caf/error.hpp>
 #include <rapidjson/fwd.h>
@@ -46,6 +47,19 @@ caf::error parse_task_request(
 /// fields of `POST /task` (a torrent in base64 only), by the same rules.
 caf::error parse_task_object(const rapidjson::Value& obj, user_id uid,
                              uint64_t max_torrent, task_spec& spec);
+
+/// A new choice of a torrent task's wanted files (`PUT
+/// /task/tid/<tid>/files`): names as `POST /task` takes them in `files`,
+/// and indices into the status's `torrent.files`.
+struct file_choice {
+  std::vector<std::string> names;
+  std::vector<uint32_t> indices;
+};
+
+/// Parses `{"files":[...]}` whose members are file names or indices, at
+/// least one and at most `max_wanted_files`, names checked by
+/// `check_file_names`. `ec::invalid_argument` with a message otherwise.
+caf::error parse_file_choice(const std::string& body, file_choice& out);
 
 /// Validates a typed spec of user `uid` by the rules of `POST /task`, for
 /// callers that send a task_spec rather than JSON (the published remote

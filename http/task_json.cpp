@@ -76,13 +76,33 @@ void write_torrent(json_writer& w, const task_status& ts) {
   put_b(w, "checking", bt.checking);
   w.Key("files");
   w.StartArray();
-  for (auto& f : bt.files) {
+  for (size_t i = 0; i < bt.files.size(); ++i) {
+    auto& f = bt.files[i];
     w.StartObject();
+    // What `PUT /task/tid/<tid>/files` takes for this file.
+    put_u(w, "index", i);
     put(w, "name", f.path);
     put_u(w, "size", f.size);
     put_b(w, "wanted", f.wanted);
     put_u(w, "done", f.done);
+    put_u(w, "done_bytes", f.done);
     put(w, "progress", progress_text(f.done, f.size));
+    w.EndObject();
+  }
+  w.EndArray();
+  // The connected peers, fastest first, at most `max_listed_peers`.
+  w.Key("peer_list");
+  w.StartArray();
+  for (auto& p : bt.peer_list) {
+    w.StartObject();
+    put(w, "ip", p.ip);
+    put_u(w, "port", p.port);
+    put(w, "client", p.client);
+    w.Key("progress");
+    w.Double(static_cast<double>(static_cast<int64_t>(p.progress * 10000))
+             / 10000);
+    put_u(w, "down_speed", p.down_speed);
+    put_u(w, "up_speed", p.up_speed);
     w.EndObject();
   }
   w.EndArray();

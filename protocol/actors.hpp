@@ -114,6 +114,14 @@ using torrent_session_actor = caf::typed_actor<
     // The task stored its files (hard links): the torrent seeds on under
     // the seeding policy, then goes with its folder.
     caf::reacts_to<atom::seed, task_seq>,
+    // Chooses the wanted files of task `seq`'s torrent anew (names as in
+    // `torrent_add::files`; empty: every file): the file priorities of the
+    // live torrent change at once. Replies the metadata with the new
+    // selection. Errors: `ec::invalid_argument` (a name that matches no
+    // file), `ec::invalid_state` (no torrent of that task, metadata not
+    // known yet, or every wanted piece is in already).
+    caf::replies_to<caf::put_atom, task_seq,
+                    std::vector<std::string>>::with<torrent_meta>,
     // Graceful stop: saves clean resume data of every torrent and replies
     // once the store has it.
     caf::replies_to<atom::flush>::with<caf::ok_atom>,
@@ -318,7 +326,12 @@ using task_actor = fetch_listener_actor::extend_with<torrent_listener_actor>::ex
     // and durable, or an error text.
     caf::reacts_to<atom::finalize, std::vector<file_record>, std::string>,
     // Timer: the metadata of a magnet link did not come in time.
-    caf::reacts_to<atom::timeout>>;
+    caf::reacts_to<atom::timeout>,
+    // A torrent task's wanted files, chosen anew (see the scheduler's
+    // `put`): applied to the torrent in the session, stored in the task's
+    // spec, and the status replied once the record is durable.
+    caf::replies_to<caf::put_atom,
+                    std::vector<std::string>>::with<task_status>>;
 
 /// Owns the task actors (actors/scheduler.cpp; its writes of tasks without
 /// an actor in actors/scheduler_ops.cpp): spawns one per active task,
@@ -344,6 +357,15 @@ using scheduler_actor = caf::typed_actor<
     caf::replies_to<atom::remove, user_id, task_seq, bool>::with<caf::ok_atom>,
     // Status of one task.
     caf::replies_to<atom::status, user_id, task_seq>::with<task_status>,
+    // Chooses a torrent task's wanted files anew, once its metadata is
+    // known (names as `task_spec::files` takes them; empty: every file):
+    // a live task applies it to its torrent (actors/torrent_task.cpp), a
+    // waiting, paused or failed one has it stored for its next start
+    // (actors/torrent_choice.cpp). Replies the status once durable.
+    // Errors: `ec::invalid_argument` (a name of no file, not a torrent
+    // task), `ec::invalid_state` (ended, finishing, metadata not known).
+    caf::replies_to<caf::put_atom, user_id, task_seq,
+                    std::vector<std::string>>::with<task_status>,
     // A page of the user's tasks in creation order.
     caf::replies_to<atom::list, user_id, task_query>::with<task_page>,
     // The user's task count per state, from maintained counters.

@@ -88,12 +88,14 @@ struct fetch_progress {
   std::vector<fetch_part> parts;
   /// What the transfer wants the task's log to say (a dropped mirror).
   std::vector<std::string> notes;
+  /// A torrent's connected peers; -1 for a transfer without peers (HTTP).
+  int32_t peers = -1;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, fetch_progress& x) {
   return f(x.seq, x.done, x.total, x.speed, x.validator, x.file_name, x.parts,
-           x.notes);
+           x.notes, x.peers);
 }
 
 /// The end of a transfer, successful or not.

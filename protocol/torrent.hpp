@@ -73,6 +73,27 @@ typename Inspector::result_type inspect(Inspector& f, torrent_meta& x) {
   return f(x.seq, x.info_hash, x.name, x.files, x.total, x.wanted);
 }
 
+/// One peer of a torrent as its status shows it.
+struct torrent_peer {
+  std::string ip;
+  uint16_t port = 0;
+  /// The client the peer names in its handshake (may be empty).
+  std::string client;
+  /// Share of the torrent the peer has, 0 to 1.
+  double progress = 0;
+  /// Bytes per second from and to the peer.
+  uint64_t down_speed = 0;
+  uint64_t up_speed = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, torrent_peer& x) {
+  return f(x.ip, x.port, x.client, x.progress, x.down_speed, x.up_speed);
+}
+
+/// At most this many peers go into a status: the fastest ones.
+constexpr size_t max_listed_peers = 50;
+
 /// Progress of a torrent, sent about once a second while it changes.
 struct torrent_progress {
   task_seq seq = 0;
@@ -90,13 +111,15 @@ struct torrent_progress {
   /// Verified bytes per file, in the order of `torrent_meta::files`; empty
   /// until the metadata is known.
   std::vector<uint64_t> file_done;
+  /// The connected peers, fastest first, at most `max_listed_peers`.
+  std::vector<torrent_peer> peer_list;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, torrent_progress& x) {
   return f(x.seq, x.wanted_done, x.wanted_total, x.download_rate,
            x.upload_rate, x.uploaded, x.peers, x.seeds, x.checking,
-           x.file_done);
+           x.file_done, x.peer_list);
 }
 
 /// The end of a torrent's download: every wanted piece is on disk and
@@ -144,12 +167,14 @@ struct torrent_view {
   uint32_t seeds = 0;
   bool checking = false;
   std::vector<torrent_file_info> files;
+  /// The connected peers as last reported (live only).
+  std::vector<torrent_peer> peer_list;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, torrent_view& x) {
   return f(x.metadata, x.info_hash, x.name, x.total_size, x.upload_speed,
-           x.uploaded, x.peers, x.seeds, x.checking, x.files);
+           x.uploaded, x.peers, x.seeds, x.checking, x.files, x.peer_list);
 }
 
 } // namespace skyhaul

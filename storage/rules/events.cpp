@@ -110,6 +110,7 @@ void progress_event(txn& t, const fetch_progress& p, int64_t now_ms,
   ev.done_bytes = p.done;
   ev.total_bytes = p.total;
   ev.speed = p.speed;
+  ev.peers = p.peers;
   if (p.total >= 0 && p.speed > 0) {
     auto left = p.total > static_cast<int64_t>(p.done)
                     ? static_cast<uint64_t>(p.total) - p.done

@@ -60,6 +60,10 @@ fake_torrents(torrent_session_actor::pointer, std::shared_ptr<seen> s) {
       [=](atom::pause, task_seq) { return caf::ok_atom_v; },
       [=](atom::remove, task_seq, bool) { return caf::ok_atom_v; },
       [=](atom::seed, task_seq) {},
+      [=](caf::put_atom, task_seq,
+          std::vector<std::string>&) -> caf::result<torrent_meta> {
+        return make_error(ec::invalid_state, "not in this fake");
+      },
       [=](atom::flush) { return caf::ok_atom_v; },
       [=](atom::wake) {},
       [=](caf::tick_atom) {},

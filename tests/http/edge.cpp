@@ -703,6 +703,24 @@ BOOST_AUTO_TEST_CASE(a_torrent_renders_wanted_bytes_and_per_file_progress) {
                     std::string{"0.00"});
   BOOST_CHECK_EQUAL(t["files"][2]["progress"].GetString(),
                     std::string{"100.00"});
+  // Each file's index is what a new choice names it by; its done bytes.
+  BOOST_CHECK_EQUAL(t["files"][1]["index"].GetUint64(), 1u);
+  BOOST_CHECK_EQUAL(a["done_bytes"].GetUint64(), 100u);
+  BOOST_CHECK_EQUAL(t["peer_list"].Size(), 0u);
+  ts.bt.peer_list = {{"127.0.0.1", 6881, "qBittorrent 4.5", 0.123456, 900, 12},
+                     {"::1", 51413, "", 1.0, 0, 0}};
+  auto with_peers = render_task(ts, false);
+  auto& peers = with_peers["torrent"]["peer_list"];
+  BOOST_REQUIRE_EQUAL(peers.Size(), 2u);
+  BOOST_CHECK_EQUAL(peers[0]["ip"].GetString(), std::string{"127.0.0.1"});
+  BOOST_CHECK_EQUAL(peers[0]["port"].GetUint64(), 6881u);
+  BOOST_CHECK_EQUAL(peers[0]["client"].GetString(),
+                    std::string{"qBittorrent 4.5"});
+  BOOST_CHECK_EQUAL(peers[0]["progress"].GetDouble(), 0.1234);
+  BOOST_CHECK_EQUAL(peers[0]["down_speed"].GetUint64(), 900u);
+  BOOST_CHECK_EQUAL(peers[0]["up_speed"].GetUint64(), 12u);
+  BOOST_CHECK_EQUAL(peers[1]["ip"].GetString(), std::string{"::1"});
+  BOOST_CHECK_EQUAL(peers[1]["progress"].GetDouble(), 1.0);
   // The info of an upload says so, and never holds the torrent's bytes.
   auto info = render_info(r);
   BOOST_CHECK_NE(info.find(R"("kind":"upload","url":"","upload":true)"),
@@ -719,6 +737,35 @@ BOOST_AUTO_TEST_CASE(a_torrent_renders_wanted_bytes_and_per_file_progress) {
   BOOST_CHECK_NE(render_info(r).find(
                      R"("kind":"torrent_url","url":"http://h/pack.torrent","upload":false)"),
                  std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(a_new_file_choice_takes_names_and_indices) {
+  file_choice c;
+  BOOST_REQUIRE(!parse_file_choice(R"({"files":["a.bin",2,"pack/c.txt",0]})",
+                                   c));
+  BOOST_CHECK((c.names == std::vector<std::string>{"a.bin", "pack/c.txt"}));
+  BOOST_CHECK((c.indices == std::vector<uint32_t>{2, 0}));
+  auto refused = [](const std::string& body, const std::string& words) {
+    file_choice x;
+    auto err = parse_file_choice(body, x);
+    BOOST_CHECK_MESSAGE(code_of(err) == ec::invalid_argument, body);
+    BOOST_CHECK_MESSAGE(message_of(err).find(words) != std::string::npos,
+                        body << ": " << message_of(err));
+  };
+  refused("", "JSON object");
+  refused("[1]", "JSON object");
+  refused(R"({})", "'files'");
+  refused(R"({"files":[]})", "1 to");
+  refused(R"({"files":"a.bin"})", "'files'");
+  refused(R"({"files":[1.5]})", "'files'");
+  refused(R"({"files":[-1]})", "'files'");
+  refused(R"({"files":[true]})", "'files'");
+  refused(R"({"files":[""]})", "empty");
+  refused(R"({"files":["a"],"paused":true})", "'paused'");
+  std::string many = R"({"files":[)";
+  for (size_t i = 0; i <= max_wanted_files; ++i)
+    many += (i ? ",\"f" : "\"f") + std::to_string(i) + "\"";
+  refused(many + "]}", "1 to");
 }
 
 BOOST_AUTO_TEST_CASE(config_lists_every_bt_setting) {

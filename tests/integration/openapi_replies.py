@@ -207,6 +207,19 @@ def task_api(d, org):
     call(d, "GET", "/download/%s/nothing.bin" % tid, 404, headers=key)
     call(d, "GET", "/download/%s/doc.bin" % tid, 401)
     call(d, "DELETE", "/task/tid/%s?del_file=true" % paused, 200, headers=key)
+    # A torrent task's files, chosen anew: a paused upload keeps its metainfo.
+    import base64
+    up = call(d, "POST", "/task", 200, {"torrent": base64.b64encode(small_torrent()).decode(),
+                                        "paused": True}, headers=key)[2]["tid"]
+    call(d, "GET", "/task/tid/%s/status" % up, 200, headers=key)
+    call(d, "PUT", "/task/tid/%s/files" % up, 200, {"files": [0]}, headers=key)
+    call(d, "PUT", "/task/tid/%s/files" % up, 200, {"files": ["doc-check.bin"]}, headers=key)
+    call(d, "PUT", "/task/tid/%s/files" % up, 400, {"files": ["nope.bin"]}, headers=key)
+    call(d, "PUT", "/task/tid/%s/files" % up, 400, {"files": [5]}, headers=key)
+    call(d, "PUT", "/task/tid/%s/files" % up, 400, {"files": []}, headers=key, check_body=False)
+    call(d, "PUT", "/task/tid/%s/files" % tid, 400, {"files": [0]}, headers=key)
+    call(d, "PUT", "/task/tid/00000000000000000fff/files", 404, {"files": [0]}, headers=key)
+    call(d, "DELETE", "/task/tid/%s" % up, 200, headers=key)
     call(d, "GET", "/metrics", 200, headers=key)
     call(d, "GET", "/metrics", 401)
     _, hs, served = call(d, "GET", "/openapi.json", 200)

@@ -141,16 +141,18 @@ class processes:
         _, line = self.child(["/usr/bin/python3", os.path.join(self.support, "origin.py")])
         return "http://127.0.0.1:%d" % line["port"]
 
-    def start_swarm(self, name, files):
+    def start_swarm(self, name, files, upload_limit=0):
         """A torrent of `files` [(relpath, size)], announced to a local
-        opentracker and seeded; returns (torrent path, made info)."""
-        tdir = os.path.join(self.dir, "tracker")
+        opentracker and seeded (at most `upload_limit` bytes/s when given);
+        returns (torrent path, made info, with the seeder's "peer" address
+        for a magnet link's x.pe)."""
+        tdir = os.path.join(self.dir, "tracker-" + name)
         os.mkdir(tdir)
         os.chmod(self.dir, 0o755)
         os.chmod(tdir, 0o755)
         port = free_port()
         announce = "http://127.0.0.1:%d/announce" % port
-        seed_dir = os.path.join(self.dir, "seed")
+        seed_dir = os.path.join(self.dir, "seed-" + name)
         os.mkdir(seed_dir)
         torrent = os.path.join(self.dir, name + ".torrent")
         out = subprocess.run(
@@ -164,8 +166,10 @@ class processes:
         self.child(["opentracker", "-i", "127.0.0.1", "-p", str(port), "-P", str(port),
                     "-d", ".", "-w", "whitelist"], first_line=False, cwd=tdir)
         wait_for("opentracker on port %d" % port, lambda: port_open(port), 20)
-        self.child(["/usr/bin/python3", os.path.join(self.support, "seeder.py"), "seed",
-                    "--torrent", torrent, "--data", seed_dir], timeout=60)
+        _, line = self.child(["/usr/bin/python3", os.path.join(self.support, "seeder.py"), "seed",
+                              "--torrent", torrent, "--data", seed_dir,
+                              "--upload-limit", str(upload_limit)], timeout=60)
+        made["peer"] = "127.0.0.1:%d" % line["port"]
         scrape = "http://127.0.0.1:%d/scrape?info_hash=%s" % (
             port, urllib.parse.quote(bytes.fromhex(made["info_hash"])))
 

@@ -6,7 +6,8 @@ against the real skyhauld on loopback.
 
 Signs in with a password and with an api key, adds a URL and watches its
 progress bar move until finished, pauses and resumes, deletes, adds a
-torrent with a file choice; checks the static files' headers, the cookie's
+torrent with a file choice, a magnet link whose files are picked on its
+page once the metadata came (with its peer list); checks the static files' headers, the cookie's
 CSRF guard, both widths and dark mode; asserts the console has no errors
 and that no request leaves the server's origin. Screenshots go to --out.
 Fails (never skips) when Chromium cannot start.
@@ -314,6 +315,57 @@ class ui_test:
                    and got.headers.get("x-content-type-options") == "nosniff",
                    "downloads are sandboxed: %s" % got.headers)
 
+    def torrent_pick_later(self):
+        """A magnet link's files chosen on the task's page once its metadata
+        came, by keyboard; the peer list and per-file progress show."""
+        _, made = self.procs.start_swarm("later", [("one.bin", 1500000), ("two.bin", 40000)],
+                                         upload_limit=100000)
+        magnet = made["magnet"] + "&x.pe=" + made["peer"]
+        self.d.get(self.base + "/#/tasks")
+        self.wait("the task table", lambda: self.qs("#tasks"))
+        self.add_urls(magnet)
+        tid = self.newest_tid(made["info_hash"])
+        self.d.get(self.base + "/#/task/" + tid)
+        self.wait("the file picker", lambda: len(self.qs("#task-pick input[type=checkbox]")) == 2, 30)
+        boxes = self.qs("#task-pick input[type=checkbox]")
+        names = [self.q('label[for="%s"]' % b.get_attribute("id")).text for b in boxes]
+        self.check(sorted(names) == ["later/one.bin", "later/two.bin"], "the picker lists the files: %s" % names)
+        self.check(all(b.is_selected() and b.is_enabled() for b in boxes), "every file is wanted at first")
+        self.check("1.43 MiB" in self.q("#task-pick").text, "the picker shows the sizes")
+        self.wait("the peer list", lambda: made["peer"].split(":")[1] in self.q("#task-peers").text, 20)
+        self.check("127.0.0.1" in self.q("#task-peers").text, "the peer's address shows")
+        self.wait("one.bin's progress", lambda: float(
+            self.qs("#task-pick .progress")[names.index("later/one.bin")].get_attribute("aria-valuenow") or 0) > 0, 20)
+        self.check(self.q("#task-files-apply").get_attribute("disabled") is not None,
+                   "nothing to apply before a change")
+        # By keyboard: the big file's box, space, then the apply button.
+        big = boxes[names.index("later/one.bin")]
+        self.js("arguments[0].focus()", big)
+        big.send_keys(Keys.SPACE)
+        self.wait("the box unticked", lambda: not big.is_selected(), 5)
+        self.check("not applied yet" in self.q("#pick-note").text, "the note says the choice is pending")
+        self.shot("task-pick-1280")
+        self.d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True})
+        self.wait("the narrow layout", lambda: self.js("return innerWidth") == 390)
+        overflow = self.js("return document.documentElement.scrollWidth - innerWidth")
+        self.check(overflow <= 0, "the task page fits 390 px (%d px too wide)" % overflow)
+        self.shot("task-pick-390")
+        self.d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+        self.wait("the wide layout", lambda: self.js("return innerWidth") > 1000)
+        self.js("arguments[0].focus()", self.q("#task-files-apply"))
+        self.check(self.js("return document.activeElement.id") == "task-files-apply", "the apply button takes the focus")
+        self.q("#task-files-apply").send_keys(Keys.ENTER)
+        auth = {"Authorization": "Bearer " + self.alice["api_key"]}
+        self.wait("the task to finish with the one file", lambda: http(
+            "GET", self.base + "/task/tid/%s/status" % tid, headers=auth).json()["detail"]["state"] == "finished", 40)
+        st = http("GET", self.base + "/task/tid/%s/status" % tid, headers=auth).json()["detail"]
+        self.check(st["total_bytes"] == 40000, "only two.bin is wanted: %s" % st["total_bytes"])
+        self.wait("the stored file on the page", lambda: [a.text for a in self.qs("#task-files a")] == ["later/two.bin"], 10)
+        self.shot("task-picked-1280")
+        # The later steps count the tasks of the earlier ones.
+        self.check(http("DELETE", self.base + "/task/tid/" + tid, headers=auth).status == 200, "the task goes")
+
     def search_sort_batch(self):
         """Search, sort by name, then select two tasks and delete them in
         one batch (their objects stay)."""
@@ -452,7 +504,7 @@ class ui_test:
             self.d = start_browser()
             try:
                 steps = [self.sign_in_password, self.csrf, self.csrf_in_browser, self.url_progress, self.pause_resume_delete,
-                         self.torrent_choice, self.widths_and_dark, self.search_sort_batch, self.other_pages, self.sign_in_key]
+                         self.torrent_choice, self.torrent_pick_later, self.widths_and_dark, self.search_sort_batch, self.other_pages, self.sign_in_key]
                 for step in steps:
                     t0 = time.monotonic()
                     try:

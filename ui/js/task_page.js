@@ -68,30 +68,133 @@ export function task_view(root, tid) {
     paint_torrent();
   }
 
+  // The torrent panel: its figures, the file picker (built once per file
+  // list and updated in place, so a box the user is on keeps its focus and
+  // an unapplied choice survives the live updates) and the peers.
+  const bt_figures = h("dl.kv");
+  const pick_box = h("div", { id: "task-pick" });
+  const peers_box = h("div", { id: "task-peers" });
+  fill(torrent, bt_figures, h("h3", { id: "h-pick" }, "Files of the torrent"), pick_box,
+    h("h3", { id: "h-peers" }, "Peers"), peers_box);
+  let picker = null;
+  let dirty = false;
+
+  const can_choose = (t) => !!t.torrent && t.torrent.metadata === "received"
+    && (t.torrent.files || []).length > 0 && t.state !== "finished" && t.state !== "cancelled";
+
+  function build_picker(list, key, open) {
+    const rows = list.map((f, i) => {
+      const box = h("input", { type: "checkbox", id: "pick-" + i, value: String(i), disabled: !open,
+        "aria-describedby": "pick-size-" + i, onchange: () => { dirty = true; update_apply(); } });
+      const bar = progress(0);
+      bar.setAttribute("aria-label", "Progress of " + f.name);
+      const done = h("td.num", { "data-label": "Done" });
+      const row = h("tr", {},
+        h("td", { "data-label": "Want" }, box),
+        h("td.title", { "data-label": "File" }, h("label.inline", { for: "pick-" + i }, f.name)),
+        h("td.num", { "data-label": "Size", id: "pick-size-" + i }, bytes(f.size)),
+        done,
+        h("td", { "data-label": "Progress" }, bar));
+      return { box, bar, done, row, size: f.size };
+    });
+    const note = h("span.muted", { id: "pick-note", role: "status", "aria-live": "polite" });
+    const apply = h("button", { type: "button", id: "task-files-apply", onclick: apply_choice }, "Apply file choice");
+    const all = (on) => () => { rows.forEach((r) => { r.box.checked = on; }); dirty = true; update_apply(); };
+    fill(pick_box,
+      h("div.table-wrap", {}, h("table.cards", { "aria-labelledby": "h-pick" },
+        h("thead", {}, h("tr", {}, h("th", {}, "Want"), h("th", {}, "File"), h("th.num", {}, "Size"),
+          h("th.num", {}, "Done"), h("th", {}, "Progress"))),
+        h("tbody", {}, rows.map((r) => r.row)))),
+      open && h("div.row.pick-actions", {},
+        h("button.ghost", { type: "button", id: "pick-all", onclick: all(true) }, "Select all"),
+        h("button.ghost", { type: "button", id: "pick-none", onclick: all(false) }, "Select none"),
+        apply, note));
+    picker = { key, rows, apply, note, open };
+  }
+
+  function update_apply() {
+    if (!picker || !picker.open) return;
+    const chosen = picker.rows.filter((r) => r.box.checked);
+    const total = chosen.reduce((n, r) => n + r.size, 0);
+    picker.note.textContent = chosen.length
+      ? `${chosen.length} of ${picker.rows.length} files, ${bytes(total)}${dirty ? " (not applied yet)" : ""}`
+      : "Choose at least one file.";
+    picker.apply.disabled = !dirty || chosen.length === 0;
+  }
+
+  async function apply_choice() {
+    const files = picker.rows.map((r, i) => (r.box.checked ? i : -1)).filter((i) => i >= 0);
+    picker.apply.disabled = true;
+    try {
+      const r = await call("PUT", `/task/tid/${tid}/files`, { json: { files } });
+      dirty = false;
+      status = r.detail || status;
+      paint();
+      toast("File choice applied");
+    } catch (e) {
+      toast("Could not apply the file choice: " + e.message, true);
+      update_apply();
+    }
+  }
+
+  function paint_files(bt) {
+    const list = bt.files || [];
+    if (!list.length) {
+      picker = null;
+      fill(pick_box, h("p.muted", {}, bt.metadata === "fetching" ? "The file list comes with the metadata." : "No files."));
+      return;
+    }
+    const open = can_choose(status);
+    const key = list.map((f) => f.name).join("\n") + (open ? "|open" : "|closed");
+    if (!picker || picker.key !== key) {
+      dirty = false;
+      build_picker(list, key, open);
+    }
+    list.forEach((f, i) => {
+      const r = picker.rows[i];
+      if (!dirty) r.box.checked = !!f.wanted;
+      update_progress(r.bar, Number(f.progress), f.done >= f.size ? "finished" : "");
+      r.done.textContent = bytes(f.done_bytes ?? f.done);
+    });
+    update_apply();
+  }
+
+  function paint_peers(bt) {
+    const list = bt.peer_list || [];
+    fill(peers_box, list.length
+      ? h("div.table-wrap", {}, h("table.cards", { "aria-labelledby": "h-peers" },
+        h("thead", {}, h("tr", {}, h("th", {}, "Address"), h("th", {}, "Client"), h("th", {}, "Has"),
+          h("th.num", {}, "Down"), h("th.num", {}, "Up"))),
+        h("tbody", {}, list.map((p) => {
+          const has = progress(100 * Number(p.progress));
+          has.setAttribute("aria-label", "Share of the torrent " + p.ip + " has");
+          return h("tr", {},
+            h("td.mono", { "data-label": "Address" }, (p.ip.includes(":") ? `[${p.ip}]` : p.ip) + ":" + p.port),
+            h("td", { "data-label": "Client" }, p.client || "–"),
+            h("td", { "data-label": "Has" }, has),
+            h("td.num", { "data-label": "Down" }, speed(p.down_speed)),
+            h("td.num", { "data-label": "Up" }, speed(p.up_speed)));
+        }))))
+      : h("p.muted", {}, status.state === "downloading" ? "No peer is connected." : "Peers show while the torrent runs."));
+  }
+
   function paint_torrent() {
     const bt = status.torrent;
     const panel = root.querySelector("#torrent-panel");
     panel.hidden = !bt;
     if (!bt) return;
-    fill(torrent,
-      h("dl.kv", {}, kv([
-        ["Info-hash", h("span.mono", {}, bt.info_hash)],
-        ["Metadata", bt.metadata],
-        ["Peers", String(status.peers ?? bt.peers)],
-        ["Seeds", String(bt.seeds)],
-        ["Upload speed", speed(bt.upload_speed)],
-        ["Uploaded", bytes(bt.uploaded)],
-        ["Checking", bt.checking ? "yes" : undefined],
-      ])),
-      bt.files && bt.files.length
-        ? h("div.table-wrap", {}, h("table.cards", {},
-          h("thead", {}, h("tr", {}, h("th", {}, "File"), h("th.num", {}, "Size"), h("th", {}, "Wanted"), h("th", {}, "Progress"))),
-          h("tbody", {}, bt.files.map((f) => h("tr", {},
-            h("td.title", { "data-label": "File" }, f.name),
-            h("td.num", { "data-label": "Size" }, bytes(f.size)),
-            h("td", { "data-label": "Wanted" }, f.wanted ? "yes" : "no"),
-            h("td", { "data-label": "Progress" }, progress(Number(f.progress), f.wanted ? "" : "paused")))))))
-        : h("p.muted", {}, bt.metadata === "fetching" ? "The file list comes with the metadata." : "No files."));
+    fill(bt_figures, kv([
+      ["Info-hash", h("span.mono", {}, bt.info_hash)],
+      ["Metadata", bt.metadata],
+      ["Peers", String(status.peers ?? bt.peers)],
+      ["Seeds", String(bt.seeds)],
+      ["Wanted", bt.metadata === "received" ? `${bytes(bt.wanted_size)} of ${bytes(bt.total_size)}` : undefined],
+      ["Upload speed", speed(bt.upload_speed)],
+      ["Uploaded", bytes(bt.uploaded)],
+      ["Checking", bt.checking ? "yes" : undefined],
+    ]));
+    paint_files(bt);
+    paint_peers(bt);
   }
 
   async function load_status() {
