@@ -6,6 +6,7 @@
 // segmented transfer.
 
 #include "actors/fetch_job.hpp"
+#include "actors/remote_source.hpp"
 #include "storage/digest.hpp"
 
 #include <chrono>
@@ -70,8 +71,10 @@ struct transfer : curl_job, fetch_entry {
   bool handoff = false;
   /// An FTP, FTPS or SFTP source: no HTTP headers; resumed by offset.
   bool remote_file = false;
-  /// The URL curl is given for an ftps:// source (ftp:// with TLS).
+  /// The URL curl is given for a file source (ftpes:// becomes ftp://)
+  /// and what its SSH host-key check refused (actors/remote_source.hpp).
   std::string ftp_url;
+  host_key_check host_key;
 
   uint64_t task_rate_limit() const override {
     return req.rate_limit;
