@@ -332,3 +332,36 @@ BOOST_AUTO_TEST_CASE(an_sftp_host_key_not_in_known_hosts_is_refused) {
   auto log = sshd.log();
   BOOST_CHECK_MESSAGE(log.find("Accepted publickey") == std::string::npos, log);
 }
+
+// The network policy holds for file sources as for HTTP: under a daemon
+// that allows no private address, loopback FTPS and SFTP servers are
+// refused before any byte goes to them.
+BOOST_AUTO_TEST_CASE(file_sources_at_private_addresses_are_refused) {
+  scratch dir;
+  test_ca ca{dir.dir, "ca"};
+  auto root = dir.dir + "/ftp";
+  std::filesystem::create_directories(root);
+  std::ofstream(root + "/src.bin") << origin_content(1000);
+  ftps_server ftps{root, "pat", password, ca.issue("ftps"), true};
+  sftp_server sshd{dir.dir};
+  std::ofstream{dir.dir + "/known_hosts"} << sshd.known_hosts_line();
+  server_process d{{"--allow-private-networks=false", "--source-ca-file",
+                    ca.cert(), "--source-known-hosts",
+                    dir.dir + "/known_hosts", "--source-ssh-key",
+                    sshd.user_key()}};
+  d.start();
+  for (auto url : {"ftps://pat:" + std::string{password} + "@127.0.0.1:"
+                       + std::to_string(ftps.port()) + "/src.bin",
+                   "sftp://" + current_user() + "@127.0.0.1:"
+                       + std::to_string(sshd.port()) + root + "/src.bin"}) {
+    auto tid = create(d, R"({"url":")" + url + R"("})");
+    auto body = d.await_status(tid, ended_now(), 30s);
+    BOOST_CHECK_MESSAGE(field(body, "state") == "failed", body);
+    BOOST_CHECK_MESSAGE(body.find("private networks are not allowed")
+                            != std::string::npos,
+                        body);
+  }
+  BOOST_CHECK(read_all(root + ".log").find("session opened")
+              == std::string::npos);
+  BOOST_CHECK(sshd.log().find("Accepted") == std::string::npos);
+}
