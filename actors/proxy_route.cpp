@@ -21,8 +21,7 @@ bool host_and_port(const std::string& url, std::string& host,
                      ? "ftp:" + url.substr(6)
                      : url;
   if (!u
-      || curl_url_set(u.get(), CURLUPART_URL, as_curl.c_str(), 0)
-             != CURLUE_OK)
+      || curl_url_set(u.get(), CURLUPART_URL, as_curl.c_str(), 0) != CURLUE_OK)
     return false;
   char* h = nullptr;
   char* p = nullptr;

@@ -524,8 +524,8 @@ BOOST_AUTO_TEST_CASE(an_https_proxy_carries_downloads) {
   config_file cfg{R"({"proxies":[)" + proxy_entry("tls", proxy.url())
                   + R"(],"default_proxy":"tls"})"};
   server_process d{{strict, "--allow-network", "127.0.0.0/8", "--config",
-                    cfg.path, "--proxy-ca-file", ca.cert(),
-                    "--source-ca-file", origin_ca.cert()}};
+                    cfg.path, "--proxy-ca-file", ca.cert(), "--source-ca-file",
+                    origin_ca.cert()}};
   d.start();
   auto config = d.api("GET", "/config").body;
   BOOST_CHECK_MESSAGE(
@@ -533,10 +533,10 @@ BOOST_AUTO_TEST_CASE(an_https_proxy_carries_downloads) {
   auto body = download(d, org.url("/file/100000"),
                        R"(,"md5":")" + expected_digests(100000).md5 + "\"");
   BOOST_REQUIRE_MESSAGE(state_of(body) == "finished", body);
-  BOOST_CHECK_MESSAGE(contains(proxy.log(), "GET http://127.0.0.1:"
-                                                + std::to_string(org.port())
-                                                + "/file/100000"),
-                      proxy.log());
+  BOOST_CHECK_MESSAGE(
+      contains(proxy.log(), "GET http://127.0.0.1:" + std::to_string(org.port())
+                                + "/file/100000"),
+      proxy.log());
   BOOST_CHECK_MESSAGE(contains(org.log(), "/file/100000"), org.log());
   // An https source: TLS inside the proxy's TLS, the origin's certificate
   // from another CA than the proxy's.
@@ -544,9 +544,11 @@ BOOST_AUTO_TEST_CASE(an_https_proxy_carries_downloads) {
   proxy_process tls("127.0.0.1");
   std::ofstream{tls.tmp.dir + "/f.bin", std::ios::binary} << "secret bytes";
   tls.run({"sh", "-c",
-           "cd " + tls.tmp.dir + " && exec openssl s_server -quiet -WWW "
-               "-accept 127.0.0.1:" + std::to_string(tls.port) + " -cert "
-               + cert.cert + " -key " + cert.key});
+           "cd " + tls.tmp.dir
+               + " && exec openssl s_server -quiet -WWW "
+                 "-accept 127.0.0.1:"
+               + std::to_string(tls.port) + " -cert " + cert.cert + " -key "
+               + cert.key});
   auto https = "https://127.0.0.1:" + std::to_string(tls.port) + "/f.bin";
   body = download(d, https, R"(,"md5":"53be90a35260426938a6b78debc4bd23")");
   BOOST_CHECK_MESSAGE(state_of(body) == "finished", body);

@@ -10,17 +10,17 @@
 // (a certificate of another CA, a host key not in the known hosts) fails
 // its task with a message that says why.
 
-#include <filesystem>
-#include <fstream>
-#include <regex>
-#include <thread>
-
 #include "tests/support/daemon.hpp"
 #include "tests/support/origin.hpp"
 #include "tests/support/push_servers.hpp"
 #include "tests/support/scratch.hpp"
 #include "tests/support/task_calls.hpp"
 #include "tests/support/tls_servers.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <thread>
 
 using namespace skyhaul::test;
 using namespace std::chrono_literals;
@@ -164,11 +164,11 @@ BOOST_AUTO_TEST_CASE(ftps_and_ftpes_sources_trust_the_source_ca) {
        {source{"ftps://pat:" + std::string{password} + "@127.0.0.1:"
                    + std::to_string(implicit.port()) + "/src.bin",
                dir.dir + "/implicit.log"},
-        source{"ftpes://pat:" + std::string{password} + "@127.0.0.1:"
-                   + std::to_string(expl.port()) + "/src.bin",
+        source{"ftpes://pat:" + std::string{password}
+                   + "@127.0.0.1:" + std::to_string(expl.port()) + "/src.bin",
                dir.dir + "/explicit.log"}}) {
     auto tid = create(d, R"({"url":")" + url + R"(","sha1":")"
-                           + expected_digests(size).sha1 + R"("})");
+                             + expected_digests(size).sha1 + R"("})");
     auto body = d.await_status(tid, ended_now(), 30s);
     BOOST_REQUIRE_MESSAGE(field(body, "state") == "finished", url << body);
     auto text = read_all(log);
@@ -193,10 +193,10 @@ BOOST_AUTO_TEST_CASE(an_ftps_source_resumes_by_offset_after_kill_9) {
   ftps_server ftps{root, "pat", password, ca.issue("ftps"), true, 600000};
   server_process d{{"--source-ca-file", ca.cert()}};
   d.start();
-  auto url = "ftps://pat:" + std::string{password} + "@127.0.0.1:"
-             + std::to_string(ftps.port()) + "/src.bin";
+  auto url = "ftps://pat:" + std::string{password}
+             + "@127.0.0.1:" + std::to_string(ftps.port()) + "/src.bin";
   auto tid = create(d, R"({"url":")" + url + R"(","sha1":")"
-                         + expected_digests(size).sha1 + R"("})");
+                           + expected_digests(size).sha1 + R"("})");
   auto mid = d.await_status(tid, more_than(700000));
   BOOST_REQUIRE_MESSAGE(more_than(700000)(mid), mid);
   d.crash();
@@ -230,11 +230,10 @@ BOOST_AUTO_TEST_CASE(an_ftps_certificate_of_another_ca_is_refused) {
   ftps_server expl{dir.dir + "/explicit", "pat", password, cert, false};
   server_process d{{"--source-ca-file", ca.cert()}};
   d.start();
-  for (auto url :
-       {"ftps://pat:" + std::string{password} + "@127.0.0.1:"
-            + std::to_string(implicit.port()) + "/src.bin",
-        "ftpes://pat:" + std::string{password} + "@127.0.0.1:"
-            + std::to_string(expl.port()) + "/src.bin"}) {
+  for (auto url : {"ftps://pat:" + std::string{password} + "@127.0.0.1:"
+                       + std::to_string(implicit.port()) + "/src.bin",
+                   "ftpes://pat:" + std::string{password} + "@127.0.0.1:"
+                       + std::to_string(expl.port()) + "/src.bin"}) {
     auto tid = create(d, R"({"url":")" + url + R"("})");
     auto body = d.await_status(tid, ended_now(), 30s);
     BOOST_CHECK_MESSAGE(field(body, "state") == "failed", body);
@@ -271,18 +270,17 @@ BOOST_AUTO_TEST_CASE(an_sftp_source_resumes_by_offset_after_kill_9) {
   d.start();
   // The password is never needed (the key logs in first), and never shown.
   const std::string secret = "sftp-pw-8824";
-  auto url = "sftp://" + current_user() + ":" + secret + "@127.0.0.1:"
-             + std::to_string(sshd.port()) + src;
+  auto url = "sftp://" + current_user() + ":" + secret
+             + "@127.0.0.1:" + std::to_string(sshd.port()) + src;
   auto tid = create(d, R"({"url":")" + url + R"(","sha1":")"
-                         + expected_digests(size).sha1 + R"("})");
+                           + expected_digests(size).sha1 + R"("})");
   auto mid = d.await_status(tid, more_than(700000));
   BOOST_REQUIRE_MESSAGE(more_than(700000)(mid), mid << sshd.log());
   BOOST_CHECK_EQUAL(field(mid, "total_bytes"), std::to_string(size));
   d.crash();
   d.start();
   auto body = d.await_status(tid, ended_now(), 40s);
-  BOOST_REQUIRE_MESSAGE(field(body, "state") == "finished",
-                        body << sshd.log());
+  BOOST_REQUIRE_MESSAGE(field(body, "state") == "finished", body << sshd.log());
   auto info = d.api("GET", "/task/tid/" + tid + "/info").body;
   BOOST_CHECK(info.find(expected_digests(size).sha1) != std::string::npos);
   // The sftp subsystem logs what it read of each file it closed: the
@@ -304,8 +302,8 @@ BOOST_AUTO_TEST_CASE(an_sftp_host_key_not_in_known_hosts_is_refused) {
   std::ofstream{known} << "[127.0.0.1]:1 "
                        << sshd.known_hosts_line().substr(
                               sshd.known_hosts_line().find(' ') + 1);
-  server_process d{{"--source-known-hosts", known, "--source-ssh-key",
-                    sshd.user_key()}};
+  server_process d{
+      {"--source-known-hosts", known, "--source-ssh-key", sshd.user_key()}};
   d.start();
   auto url = "sftp://" + current_user() + "@127.0.0.1:"
              + std::to_string(sshd.port()) + dir.dir + "/src.bin";
@@ -346,9 +344,8 @@ BOOST_AUTO_TEST_CASE(file_sources_at_private_addresses_are_refused) {
   sftp_server sshd{dir.dir};
   std::ofstream{dir.dir + "/known_hosts"} << sshd.known_hosts_line();
   server_process d{{"--allow-private-networks=false", "--source-ca-file",
-                    ca.cert(), "--source-known-hosts",
-                    dir.dir + "/known_hosts", "--source-ssh-key",
-                    sshd.user_key()}};
+                    ca.cert(), "--source-known-hosts", dir.dir + "/known_hosts",
+                    "--source-ssh-key", sshd.user_key()}};
   d.start();
   for (auto url : {"ftps://pat:" + std::string{password} + "@127.0.0.1:"
                        + std::to_string(ftps.port()) + "/src.bin",

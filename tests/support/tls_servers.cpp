@@ -49,8 +49,16 @@ ftps_server::ftps_server(const std::string& root, const std::string& user,
           std::vector<std::string> argv{
               system_python,
               std::string{SKYHAUL_TEST_SUPPORT_DIR} + "/ftp_server.py",
-              "--root", root, "--user", user, "--password", password,
-              "--cert", cert.cert, "--key", cert.key};
+              "--root",
+              root,
+              "--user",
+              user,
+              "--password",
+              password,
+              "--cert",
+              cert.cert,
+              "--key",
+              cert.key};
           if (implicit)
             argv.push_back("--implicit");
           if (write_limit != 0)
@@ -64,8 +72,8 @@ ftps_server::ftps_server(const std::string& root, const std::string& user,
 
 tls_proxy::tls_proxy(const std::string& dir, const test_ca::issued& cert)
     : proc_({system_python,
-             std::string{SKYHAUL_TEST_SUPPORT_DIR} + "/tls_proxy.py",
-             "--cert", cert.cert, "--key", cert.key},
+             std::string{SKYHAUL_TEST_SUPPORT_DIR} + "/tls_proxy.py", "--cert",
+             cert.cert, "--key", cert.key},
             dir + "/tls_proxy.log") {
   port_ = port_in(proc_.await_log("port "));
 }

@@ -29,8 +29,8 @@ public:
     std::string cert;
     std::string key;
   };
-  issued issue(const std::string& name, const std::string& ip
-                                        = "127.0.0.1") const;
+  issued issue(const std::string& name,
+               const std::string& ip = "127.0.0.1") const;
 
 private:
   std::string dir_;
