@@ -2,6 +2,7 @@
 
 #include "actors/net_policy.hpp"
 
+#include <cstdlib>
 #include <pthread.h>
 #include <vector>
 
@@ -34,6 +35,13 @@ curl_defaults curl_defaults::from(const settings& cfg) {
   d.connect_timeout_s = static_cast<long>(cfg.connect_timeout_s);
   d.low_speed_limit = static_cast<long>(cfg.low_speed_limit);
   d.low_speed_time_s = static_cast<long>(cfg.low_speed_time_s);
+  d.source_ca_file = cfg.source_ca_file;
+  d.proxy_ca_file = cfg.proxy_ca_file;
+  d.source_known_hosts = cfg.source_known_hosts;
+  if (d.source_known_hosts.empty())
+    if (auto* home = std::getenv("HOME"); home != nullptr && *home != 0)
+      d.source_known_hosts = std::string{home} + "/.ssh/known_hosts";
+  d.source_ssh_key = cfg.source_ssh_key;
   return d;
 }
 
@@ -225,6 +233,16 @@ void curl_loop::apply_defaults(CURL* e, curl_job& job) {
   curl_easy_setopt(e, CURLOPT_PROXY, defaults_.proxy.c_str());
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+  // CURLOPT_CAINFO replaces the bundle file only: the CA path (the system
+  // store, /etc/ssl/certs) stays, so a private CA is trusted besides the
+  // public ones. Jobs with a CA option of their own (pushes, replicas)
+  // set it over this one.
+  if (!defaults_.source_ca_file.empty())
+    curl_easy_setopt(e, CURLOPT_CAINFO, defaults_.source_ca_file.c_str());
+  if (!defaults_.proxy_ca_file.empty())
+    curl_easy_setopt(e, CURLOPT_PROXY_CAINFO, defaults_.proxy_ca_file.c_str());
+  curl_easy_setopt(e, CURLOPT_PROXY_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(e, CURLOPT_PROXY_SSL_VERIFYHOST, 2L);
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, defaults_.connect_timeout_s);
   curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, defaults_.low_speed_limit);
   curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, defaults_.low_speed_time_s);

@@ -40,6 +40,16 @@ struct curl_defaults {
   /// bound on every job, which may add a total timeout of its own.
   long low_speed_limit = 1;
   long low_speed_time_s = 60;
+  /// A CA bundle TLS peers are verified against besides the system store
+  /// (which curl keeps as its CA path): the origin's for `source_ca_file`,
+  /// an https:// proxy's for `proxy_ca_file`. Empty: the system's only.
+  std::string source_ca_file;
+  std::string proxy_ca_file;
+  /// The OpenSSH known-hosts file sftp:// sources' host keys must be in,
+  /// and the private key they authenticate with (empty: the URL's
+  /// password only). See actors/remote_source.hpp.
+  std::string source_known_hosts;
+  std::string source_ssh_key;
 
   /// The defaults that `cfg` asks for. Throws std::invalid_argument for a
   /// bad `--allow-network`.

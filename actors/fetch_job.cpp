@@ -25,7 +25,8 @@ namespace skyhaul {
 
 bool is_remote_file_url(const std::string& url) {
   auto scheme = ascii_lower(url.substr(0, url.find(':')));
-  return scheme == "ftp" || scheme == "ftps" || scheme == "sftp";
+  return scheme == "ftp" || scheme == "ftps" || scheme == "ftpes"
+         || scheme == "sftp";
 }
 
 using clock_type = std::chrono::steady_clock;
@@ -264,22 +265,11 @@ bool transfer::prepare(CURL* e) {
   curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket_cb);
   curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, this);
   if (remote_file) {
-    // Only these jobs may use these protocols, and never by redirect.
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "ftp,ftps,sftp");
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+    apply_remote_source(e, req.url, owner->loop_->defaults(), ftp_url,
+                        host_key);
     // REST (FTP) or a seek (SFTP) from the bytes on disk.
     curl_easy_setopt(e, CURLOPT_RESUME_FROM_LARGE,
                      static_cast<curl_off_t>(on_disk));
-    // The data connection's address is the control connection's: a
-    // server cannot point it elsewhere (the policy checks both anyway).
-    curl_easy_setopt(e, CURLOPT_FTP_SKIP_PASV_IP, 1L);
-    // ftps:// is explicit TLS (AUTH TLS, RFC 4217) on the FTP port, as
-    // most servers offer it; curl's own ftps:// would be implicit TLS.
-    if (ascii_lower(req.url.substr(0, 7)) == "ftps://") {
-      ftp_url = "ftp://" + req.url.substr(7);
-      curl_easy_setopt(e, CURLOPT_URL, ftp_url.c_str());
-      curl_easy_setopt(e, CURLOPT_USE_SSL, static_cast<long>(CURLUSESSL_ALL));
-    }
     writing = true;
     headers_done = true;
   } else if (on_disk > 0) {
@@ -413,6 +403,24 @@ void transfer::finished(CURL* e, CURLcode code) {
       break;
     case CURLE_TOO_MANY_REDIRECTS:
       res.code = ec::download_source_exception;
+      break;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_USE_SSL_FAILED:
+      // The same server shows the same certificate or key on a retry.
+      res.code = ec::download_source_exception;
+      if (!host_key.refusal.empty()) {
+        res.message = host_key.refusal;
+      } else {
+        long proxy_result = 0;
+        if (proxy)
+          curl_easy_getinfo(e, CURLINFO_PROXY_SSL_VERIFYRESULT, &proxy_result);
+        res.message = (proxy_result != 0
+                           ? "proxy '" + proxy->id + "' cannot be verified: "
+                           : std::string{"the source's identity cannot be "
+                                         "verified: "})
+                      + res.message;
+      }
       break;
     default:
       res.code = ec::download_source_exception;

@@ -7,6 +7,7 @@
 
 #include "actors/fetch_job.hpp"
 #include "actors/file_pool.hpp"
+#include "actors/remote_source.hpp"
 #include "storage/digest.hpp"
 
 #include <chrono>
@@ -71,7 +72,8 @@ struct transfer : curl_job, fetch_entry {
   bool handoff = false;
   /// An FTP, FTPS or SFTP source: no HTTP headers; resumed by offset.
   bool remote_file = false;
-  /// The URL curl is given for an ftps:// source (ftp:// with TLS).
+  /// The URL curl is given for a file source (ftpes:// becomes ftp://)
+  /// and what its SSH host-key check refused (actors/remote_source.hpp).
   std::string ftp_url;
   /// The process ran out of descriptors for this transfer's socket or
   /// file: it waits and starts again instead of failing
@@ -82,6 +84,7 @@ struct transfer : curl_job, fetch_entry {
   std::string refused;
   /// The loop's policy, for that callback where the request has none.
   const base::net_policy* loop_policy = nullptr;
+  host_key_check host_key;
 
   uint64_t task_rate_limit() const override {
     return req.rate_limit;

@@ -1,5 +1,7 @@
 #include "actors/proxy_route.hpp"
 
+#include "protocol/text.hpp"
+
 #include <cstring>
 #include <memory>
 #include <netdb.h>
@@ -14,7 +16,12 @@ namespace {
 bool host_and_port(const std::string& url, std::string& host,
                    std::string& port) {
   std::unique_ptr<CURLU, void (*)(CURLU*)> u{curl_url(), curl_url_cleanup};
-  if (!u || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK)
+  // ftpes:// (explicit TLS) is ftp:// to curl, port 21 included.
+  auto as_curl = url.size() > 6 && ascii_lower(url.substr(0, 6)) == "ftpes:"
+                     ? "ftp:" + url.substr(6)
+                     : url;
+  if (!u
+      || curl_url_set(u.get(), CURLUPART_URL, as_curl.c_str(), 0) != CURLUE_OK)
     return false;
   char* h = nullptr;
   char* p = nullptr;

@@ -153,6 +153,11 @@ const std::map<std::string, setter>& options() {
       {"push-multipart-threshold", num(&settings::push_multipart_threshold)},
       {"push-part-size", num(&settings::push_part_size)},
       {"push-ca-file", str(&settings::push_ca_file)},
+      // Trust for sources.
+      {"source-ca-file", str(&settings::source_ca_file)},
+      {"proxy-ca-file", str(&settings::proxy_ca_file)},
+      {"source-known-hosts", str(&settings::source_known_hosts)},
+      {"source-ssh-key", str(&settings::source_ssh_key)},
       {"bt-listen", str(&settings::bt_listen)},
       {"bt-dht", flag(&settings::bt_dht)},
       {"bt-lsd", flag(&settings::bt_lsd)},

@@ -299,6 +299,10 @@ void write_settings(json_writer& w, const settings& s) {
   put_u(w, "replica_max_tries", s.replica_max_tries);
   put_u(w, "replica_retry_base_ms", s.replica_retry_base_ms);
   put_u(w, "replica_retry_max_ms", s.replica_retry_max_ms);
+  put(w, "source_ca_file", s.source_ca_file);
+  put(w, "proxy_ca_file", s.proxy_ca_file);
+  put(w, "source_known_hosts", s.source_known_hosts);
+  put(w, "source_ssh_key", s.source_ssh_key);
   put(w, "bt_listen", s.bt_listen);
   put_b(w, "bt_dht", s.bt_dht);
   put_b(w, "bt_lsd", s.bt_lsd);

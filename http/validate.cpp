@@ -72,7 +72,8 @@ std::optional<std::string> check_url(std::string_view url, bool files) {
   std::string scheme;
   for (auto c : url.substr(0, colon))
     scheme += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  auto file_scheme = scheme == "ftp" || scheme == "ftps" || scheme == "sftp";
+  auto file_scheme = scheme == "ftp" || scheme == "ftps" || scheme == "ftpes"
+                     || scheme == "sftp";
   if (scheme != "http" && scheme != "https" && !(files && file_scheme))
     return "unsupported scheme: " + scheme;
   if (url.substr(colon + 1, 2) != "//")

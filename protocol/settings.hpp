@@ -123,6 +123,18 @@ struct settings {
   /// CA bundle that TLS pushes (FTPS, WebDAV and S3 over https) verify
   /// servers against; empty: the system's.
   std::string push_ca_file;
+  // Trust for sources (actors/curl_loop.cpp, actors/remote_source.cpp).
+  /// A CA bundle that HTTPS and FTPS sources (and callbacks) are verified
+  /// against besides the system store; empty: the system's only.
+  std::string source_ca_file;
+  /// The same for the TLS of https:// proxies.
+  std::string proxy_ca_file;
+  /// The known-hosts file an sftp:// source's host key must be in;
+  /// empty: $HOME/.ssh/known_hosts. An unknown key fails the task.
+  std::string source_known_hosts;
+  /// The private key sftp:// sources authenticate with, before the URL's
+  /// password; empty: passwords only.
+  std::string source_ssh_key;
 
   // BitTorrent (the torrent_session actor).
   /// libtorrent's `listen_interfaces`: comma-separated `host:port` items.

@@ -13,6 +13,7 @@
 #include "tests/support/scratch.hpp"
 #include "tests/support/swarm.hpp"
 #include "tests/support/task_calls.hpp"
+#include "tests/support/tls_servers.hpp"
 
 #include <arpa/inet.h>
 #include <chrono>
@@ -508,4 +509,72 @@ BOOST_AUTO_TEST_CASE(a_bad_proxy_fails_the_start_with_a_clear_message) {
     BOOST_CHECK_NE(rc, 0);
     BOOST_CHECK_MESSAGE(contains(out, what), out);
   }
+}
+
+// An https:// proxy (TLS to the proxy, verified against --proxy-ca-file):
+// an http:// download goes to it as an absolute-form GET, and an https://
+// source as a CONNECT whose tunnel carries TLS with the origin, verified
+// against --source-ca-file. The proxy's log shows both.
+BOOST_AUTO_TEST_CASE(an_https_proxy_carries_downloads) {
+  scratch s{"skyhaul-proxy-tls"};
+  test_ca ca{s.dir, "proxy-ca"};
+  test_ca origin_ca{s.dir, "origin-ca"};
+  tls_proxy proxy{s.dir, ca.issue("proxy")};
+  origin org;
+  config_file cfg{R"({"proxies":[)" + proxy_entry("tls", proxy.url())
+                  + R"(],"default_proxy":"tls"})"};
+  server_process d{{strict, "--allow-network", "127.0.0.0/8", "--config",
+                    cfg.path, "--proxy-ca-file", ca.cert(), "--source-ca-file",
+                    origin_ca.cert()}};
+  d.start();
+  auto config = d.api("GET", "/config").body;
+  BOOST_CHECK_MESSAGE(
+      contains(config, "\"proxy_ca_file\":\"" + ca.cert() + "\""), config);
+  auto body = download(d, org.url("/file/100000"),
+                       R"(,"md5":")" + expected_digests(100000).md5 + "\"");
+  BOOST_REQUIRE_MESSAGE(state_of(body) == "finished", body);
+  BOOST_CHECK_MESSAGE(
+      contains(proxy.log(), "GET http://127.0.0.1:" + std::to_string(org.port())
+                                + "/file/100000"),
+      proxy.log());
+  BOOST_CHECK_MESSAGE(contains(org.log(), "/file/100000"), org.log());
+  // An https source: TLS inside the proxy's TLS, the origin's certificate
+  // from another CA than the proxy's.
+  auto cert = origin_ca.issue("origin");
+  proxy_process tls("127.0.0.1");
+  std::ofstream{tls.tmp.dir + "/f.bin", std::ios::binary} << "secret bytes";
+  tls.run({"sh", "-c",
+           "cd " + tls.tmp.dir
+               + " && exec openssl s_server -quiet -WWW "
+                 "-accept 127.0.0.1:"
+               + std::to_string(tls.port) + " -cert " + cert.cert + " -key "
+               + cert.key});
+  auto https = "https://127.0.0.1:" + std::to_string(tls.port) + "/f.bin";
+  body = download(d, https, R"(,"md5":"53be90a35260426938a6b78debc4bd23")");
+  BOOST_CHECK_MESSAGE(state_of(body) == "finished", body);
+  auto log = proxy.log();
+  BOOST_CHECK_MESSAGE(
+      contains(log, "CONNECT 127.0.0.1:" + std::to_string(tls.port)), log);
+  BOOST_CHECK(!contains(log, "/f.bin"));
+}
+
+// Without --proxy-ca-file the proxy's certificate (of no CA the system
+// knows) is refused: the task fails with the reason and the origin sees
+// nothing.
+BOOST_AUTO_TEST_CASE(an_https_proxy_with_an_untrusted_certificate_is_refused) {
+  scratch s{"skyhaul-proxy-tls"};
+  test_ca ca{s.dir, "proxy-ca"};
+  tls_proxy proxy{s.dir, ca.issue("proxy")};
+  origin org;
+  config_file cfg{R"({"proxies":[)" + proxy_entry("tls", proxy.url())
+                  + R"(],"default_proxy":"tls"})"};
+  server_process d{{strict, "--allow-network", "127.0.0.0/8", "--config",
+                    cfg.path, "--max-tries", "1"}};
+  d.start();
+  auto body = download(d, org.url("/file/2000"));
+  BOOST_CHECK_MESSAGE(state_of(body) == "failed", body);
+  auto why = json_field(body, "detail.error.message");
+  BOOST_CHECK_MESSAGE(contains(why, "certificate"), body);
+  BOOST_CHECK(!contains(org.log(), "/file/2000"));
+  BOOST_CHECK(!contains(proxy.log(), "GET "));
 }

@@ -1,20 +1,26 @@
 #define BOOST_TEST_MODULE remote_sources_integration
 #include <boost/test/unit_test.hpp>
 
-// FTP sources through the real skyhauld against a local pyftpdlib server
-// (tests/support/ftp_server.py): a download verified by its digest, a
-// resume by offset after kill -9, and the password kept out of replies.
-
-#include <filesystem>
-#include <fstream>
-#include <regex>
-#include <thread>
+// File sources through the real skyhauld against local servers: FTP and
+// FTPS (pyftpdlib, tests/support/ftp_server.py; implicit TLS for ftps://,
+// explicit for ftpes://) with a certificate of the test's own CA, and
+// SFTP (OpenSSH's sshd, a key login as the current user). Each: a download
+// verified by its digest, a resume by offset after kill -9, the password
+// kept out of replies and logs; and a server the daemon must not trust
+// (a certificate of another CA, a host key not in the known hosts) fails
+// its task with a message that says why.
 
 #include "tests/support/daemon.hpp"
 #include "tests/support/origin.hpp"
 #include "tests/support/push_servers.hpp"
 #include "tests/support/scratch.hpp"
 #include "tests/support/task_calls.hpp"
+#include "tests/support/tls_servers.hpp"
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <thread>
 
 using namespace skyhaul::test;
 using namespace std::chrono_literals;
@@ -38,6 +44,35 @@ auto ended_now() {
 std::string read_all(const std::string& path) {
   std::ifstream in(path);
   return {std::istreambuf_iterator<char>(in), {}};
+}
+
+auto more_than(uint64_t n) {
+  return [n](const std::string& b) {
+    auto done = field(b, "done_bytes");
+    return !done.empty() && std::stoull(done) > n;
+  };
+}
+
+/// True when some match of `re` in `log` has a first group below `size`:
+/// a transfer that sent only part of the file.
+bool partial_read(const std::string& log, const std::regex& re, size_t size) {
+  for (std::sregex_iterator i{log.begin(), log.end(), re}, end; i != end; ++i)
+    if (std::stoull((*i)[1]) < size)
+      return true;
+  return false;
+}
+
+/// `password` nowhere in the task's replies or the daemon's log.
+void check_hidden(const server_process& d, const std::string& tid,
+                  const std::string& password) {
+  for (auto path : {"/status", "/info"}) {
+    auto body = d.api("GET", "/task/tid/" + tid + path).body;
+    BOOST_CHECK_MESSAGE(body.find(password) == std::string::npos, body);
+  }
+  auto list = d.api("GET", "/task/list").body;
+  BOOST_CHECK_MESSAGE(list.find(password) == std::string::npos, list);
+  auto log = read_all(d.data_dir() + "/skyhauld.log");
+  BOOST_CHECK_MESSAGE(log.find(password) == std::string::npos, log);
 }
 
 } // namespace
@@ -99,4 +134,231 @@ BOOST_AUTO_TEST_CASE(a_missing_ftp_file_fails_and_no_reply_shows_the_password) {
   BOOST_CHECK(body.find("ftp://***@127.0.0.1:") != std::string::npos);
   auto info = d.api("GET", "/task/tid/" + tid + "/info").body;
   BOOST_CHECK_MESSAGE(info.find(password) == std::string::npos, info);
+}
+
+// ftps:// is implicit TLS and ftpes:// explicit (AUTH TLS), both verified
+// against --source-ca-file: the servers' certificates come from the
+// test's CA, which the system store does not hold.
+BOOST_AUTO_TEST_CASE(ftps_and_ftpes_sources_trust_the_source_ca) {
+  scratch dir;
+  test_ca ca{dir.dir, "ca"};
+  auto cert = ca.issue("ftps");
+  const size_t size = 200000;
+  for (auto root : {dir.dir + "/implicit", dir.dir + "/explicit"}) {
+    std::filesystem::create_directories(root);
+    std::ofstream(root + "/src.bin") << origin_content(size);
+  }
+  ftps_server implicit{dir.dir + "/implicit", "pat", password, cert, true};
+  ftps_server expl{dir.dir + "/explicit", "pat", password, cert, false};
+  server_process d{{"--source-ca-file", ca.cert()}};
+  d.start();
+  auto config = d.api("GET", "/config").body;
+  BOOST_CHECK_MESSAGE(config.find("\"source_ca_file\":\"" + ca.cert() + "\"")
+                          != std::string::npos,
+                      config);
+  struct source {
+    std::string url;
+    std::string log;
+  };
+  for (auto& [url, log] :
+       {source{"ftps://pat:" + std::string{password} + "@127.0.0.1:"
+                   + std::to_string(implicit.port()) + "/src.bin",
+               dir.dir + "/implicit.log"},
+        source{"ftpes://pat:" + std::string{password}
+                   + "@127.0.0.1:" + std::to_string(expl.port()) + "/src.bin",
+               dir.dir + "/explicit.log"}}) {
+    auto tid = create(d, R"({"url":")" + url + R"(","sha1":")"
+                             + expected_digests(size).sha1 + R"("})");
+    auto body = d.await_status(tid, ended_now(), 30s);
+    BOOST_REQUIRE_MESSAGE(field(body, "state") == "finished", url << body);
+    auto text = read_all(log);
+    // The server saw a TLS login: the control connection was secured
+    // before USER (tls_control_required refuses USER otherwise).
+    BOOST_CHECK_MESSAGE(text.find("USER 'pat' logged in") != std::string::npos,
+                        text);
+    BOOST_CHECK_MESSAGE(text.find("completed=1 bytes=" + std::to_string(size))
+                            != std::string::npos,
+                        text);
+    check_hidden(d, tid, password);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(an_ftps_source_resumes_by_offset_after_kill_9) {
+  scratch dir;
+  test_ca ca{dir.dir, "ca"};
+  auto root = dir.dir + "/ftp";
+  std::filesystem::create_directories(root);
+  const size_t size = 3 << 20;
+  std::ofstream(root + "/src.bin") << origin_content(size);
+  ftps_server ftps{root, "pat", password, ca.issue("ftps"), true, 600000};
+  server_process d{{"--source-ca-file", ca.cert()}};
+  d.start();
+  auto url = "ftps://pat:" + std::string{password}
+             + "@127.0.0.1:" + std::to_string(ftps.port()) + "/src.bin";
+  auto tid = create(d, R"({"url":")" + url + R"(","sha1":")"
+                           + expected_digests(size).sha1 + R"("})");
+  auto mid = d.await_status(tid, more_than(700000));
+  BOOST_REQUIRE_MESSAGE(more_than(700000)(mid), mid);
+  d.crash();
+  d.start();
+  auto body = d.await_status(tid, ended_now(), 40s);
+  BOOST_REQUIRE_MESSAGE(field(body, "state") == "finished", body);
+  auto info = d.api("GET", "/task/tid/" + tid + "/info").body;
+  BOOST_CHECK(info.find(expected_digests(size).sha1) != std::string::npos);
+  // After the restart the server sent only what was missing (a REST).
+  auto log = read_all(root + ".log");
+  BOOST_CHECK_MESSAGE(
+      partial_read(log, std::regex{R"(RETR \S+ completed=1 bytes=(\d+))"},
+                   size),
+      log);
+  check_hidden(d, tid, password);
+}
+
+// A certificate the configured CA did not sign is refused, over implicit
+// and explicit TLS, at once (not retried: the same server shows the same
+// certificate), and the password never goes out.
+BOOST_AUTO_TEST_CASE(an_ftps_certificate_of_another_ca_is_refused) {
+  scratch dir;
+  test_ca ca{dir.dir, "ca"};
+  test_ca other{dir.dir, "other"};
+  auto cert = other.issue("ftps");
+  for (auto root : {dir.dir + "/implicit", dir.dir + "/explicit"}) {
+    std::filesystem::create_directories(root);
+    std::ofstream(root + "/src.bin") << origin_content(1000);
+  }
+  ftps_server implicit{dir.dir + "/implicit", "pat", password, cert, true};
+  ftps_server expl{dir.dir + "/explicit", "pat", password, cert, false};
+  server_process d{{"--source-ca-file", ca.cert()}};
+  d.start();
+  for (auto url : {"ftps://pat:" + std::string{password} + "@127.0.0.1:"
+                       + std::to_string(implicit.port()) + "/src.bin",
+                   "ftpes://pat:" + std::string{password} + "@127.0.0.1:"
+                       + std::to_string(expl.port()) + "/src.bin"}) {
+    auto tid = create(d, R"({"url":")" + url + R"("})");
+    auto body = d.await_status(tid, ended_now(), 30s);
+    BOOST_CHECK_MESSAGE(field(body, "state") == "failed", body);
+    auto why = json_field(body, "detail.error.message");
+    BOOST_CHECK_MESSAGE(why.find("cannot be verified") != std::string::npos
+                            && why.find("certificate") != std::string::npos,
+                        body);
+    check_hidden(d, tid, password);
+  }
+  for (auto log : {dir.dir + "/implicit.log", dir.dir + "/explicit.log"}) {
+    auto text = read_all(log);
+    BOOST_CHECK_MESSAGE(text.find("logged in") == std::string::npos, text);
+    // One try each.
+    auto opened = text.find("session opened");
+    BOOST_CHECK_MESSAGE(opened != std::string::npos
+                            && text.find("session opened", opened + 1)
+                                   == std::string::npos,
+                        text);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(an_sftp_source_resumes_by_offset_after_kill_9) {
+  scratch dir;
+  sftp_server sshd{dir.dir};
+  std::ofstream{dir.dir + "/known_hosts"} << sshd.known_hosts_line();
+  const size_t size = 3 << 20;
+  auto src = dir.dir + "/src.bin";
+  std::ofstream(src) << origin_content(size);
+  // sshd has no throttle: the daemon's own rate limit keeps the transfer
+  // going long enough to be killed in the middle.
+  server_process d{{"--source-known-hosts", dir.dir + "/known_hosts",
+                    "--source-ssh-key", sshd.user_key(), "--task-rate-limit",
+                    "500000"}};
+  d.start();
+  // The password is never needed (the key logs in first), and never shown.
+  const std::string secret = "sftp-pw-8824";
+  auto url = "sftp://" + current_user() + ":" + secret
+             + "@127.0.0.1:" + std::to_string(sshd.port()) + src;
+  auto tid = create(d, R"({"url":")" + url + R"(","sha1":")"
+                           + expected_digests(size).sha1 + R"("})");
+  auto mid = d.await_status(tid, more_than(700000));
+  BOOST_REQUIRE_MESSAGE(more_than(700000)(mid), mid << sshd.log());
+  BOOST_CHECK_EQUAL(field(mid, "total_bytes"), std::to_string(size));
+  d.crash();
+  d.start();
+  auto body = d.await_status(tid, ended_now(), 40s);
+  BOOST_REQUIRE_MESSAGE(field(body, "state") == "finished", body << sshd.log());
+  auto info = d.api("GET", "/task/tid/" + tid + "/info").body;
+  BOOST_CHECK(info.find(expected_digests(size).sha1) != std::string::npos);
+  // The sftp subsystem logs what it read of each file it closed: the
+  // resumed session read only the rest, from the offset on disk.
+  std::regex read{"close \"" + src + "\" bytes read (\\d+)"};
+  auto log = sshd.log();
+  BOOST_CHECK_MESSAGE(partial_read(log, read, size), log);
+  check_hidden(d, tid, secret);
+}
+
+// A host key not in the known hosts file, or another than the one there,
+// fails the task at once with a message that names the file; the login
+// never happens.
+BOOST_AUTO_TEST_CASE(an_sftp_host_key_not_in_known_hosts_is_refused) {
+  scratch dir;
+  sftp_server sshd{dir.dir};
+  std::ofstream(dir.dir + "/src.bin") << origin_content(1000);
+  auto known = dir.dir + "/known_hosts";
+  std::ofstream{known} << "[127.0.0.1]:1 "
+                       << sshd.known_hosts_line().substr(
+                              sshd.known_hosts_line().find(' ') + 1);
+  server_process d{
+      {"--source-known-hosts", known, "--source-ssh-key", sshd.user_key()}};
+  d.start();
+  auto url = "sftp://" + current_user() + "@127.0.0.1:"
+             + std::to_string(sshd.port()) + dir.dir + "/src.bin";
+  auto tid = create(d, R"({"url":")" + url + R"("})");
+  auto body = d.await_status(tid, ended_now(), 30s);
+  BOOST_CHECK_MESSAGE(field(body, "state") == "failed", body);
+  auto why = json_field(body, "detail.error.message");
+  BOOST_CHECK_MESSAGE(why.find("is not in the known hosts file " + known)
+                          != std::string::npos,
+                      body);
+  // The right host with another key: a mismatch.
+  run("ssh-keygen -q -t ed25519 -N '' -f " + dir.dir + "/impostor");
+  auto pub = file_bytes(dir.dir + "/impostor.pub");
+  std::ofstream{known} << "[127.0.0.1]:" << sshd.port() << " "
+                       << pub.substr(0, pub.find(' ', pub.find(' ') + 1))
+                       << "\n";
+  tid = create(d, R"({"url":")" + url + R"("})");
+  body = d.await_status(tid, ended_now(), 30s);
+  BOOST_CHECK_MESSAGE(field(body, "state") == "failed", body);
+  why = json_field(body, "detail.error.message");
+  BOOST_CHECK_MESSAGE(why.find("differs from the one in the known hosts file")
+                          != std::string::npos,
+                      body);
+  auto log = sshd.log();
+  BOOST_CHECK_MESSAGE(log.find("Accepted publickey") == std::string::npos, log);
+}
+
+// The network policy holds for file sources as for HTTP: under a daemon
+// that allows no private address, loopback FTPS and SFTP servers are
+// refused before any byte goes to them.
+BOOST_AUTO_TEST_CASE(file_sources_at_private_addresses_are_refused) {
+  scratch dir;
+  test_ca ca{dir.dir, "ca"};
+  auto root = dir.dir + "/ftp";
+  std::filesystem::create_directories(root);
+  std::ofstream(root + "/src.bin") << origin_content(1000);
+  ftps_server ftps{root, "pat", password, ca.issue("ftps"), true};
+  sftp_server sshd{dir.dir};
+  std::ofstream{dir.dir + "/known_hosts"} << sshd.known_hosts_line();
+  server_process d{{"--allow-private-networks=false", "--source-ca-file",
+                    ca.cert(), "--source-known-hosts", dir.dir + "/known_hosts",
+                    "--source-ssh-key", sshd.user_key()}};
+  d.start();
+  for (auto url : {"ftps://pat:" + std::string{password} + "@127.0.0.1:"
+                       + std::to_string(ftps.port()) + "/src.bin",
+                   "sftp://" + current_user() + "@127.0.0.1:"
+                       + std::to_string(sshd.port()) + root + "/src.bin"}) {
+    auto tid = create(d, R"({"url":")" + url + R"("})");
+    auto body = d.await_status(tid, ended_now(), 30s);
+    BOOST_CHECK_MESSAGE(field(body, "state") == "failed", body);
+    BOOST_CHECK_MESSAGE(body.find("private networks are not allowed")
+                            != std::string::npos,
+                        body);
+  }
+  BOOST_CHECK(read_all(root + ".log").find("session opened")
+              == std::string::npos);
+  BOOST_CHECK(sshd.log().find("Accepted") == std::string::npos);
 }

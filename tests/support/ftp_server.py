@@ -1,8 +1,9 @@
 #!/usr/bin/python3
-"""An FTP (or explicit-TLS FTPS) server for the push tests, on a free
-loopback port: one user whose home is ROOT. Prints "port N" once it
-listens. With --read-limit, uploads are throttled to that many bytes per
-second, so that a test can stop the daemon in the middle of one."""
+"""An FTP (or FTPS: explicit TLS, or implicit with --implicit) server for
+the push and source tests, on a free loopback port: one user whose home
+is ROOT. Prints "port N" once it listens. With --read-limit, uploads are
+throttled to that many bytes per second, with --write-limit downloads, so
+that a test can stop the daemon in the middle of one."""
 
 import argparse
 import sys
@@ -22,6 +23,7 @@ def main():
     ap.add_argument("--read-limit", type=int, default=0)
     ap.add_argument("--write-limit", type=int, default=0)
     ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--implicit", action="store_true")
     a = ap.parse_args()
 
     auth = DummyAuthorizer()
@@ -37,8 +39,27 @@ def main():
                 return self._ssl_want_read or self._ssl_accepting \
                     or self.receive
 
-        handler = TLS_FTPHandler
-        handler.dtp_handler = handshaking_dtp
+        class throttled_dtp(handshaking_dtp, ThrottledDTPHandler):
+            read_limit = a.read_limit
+            write_limit = a.write_limit
+
+        class implicit_ftp(TLS_FTPHandler):
+            # Implicit TLS: the handshake comes before the banner, and
+            # the data connections are protected without PROT.
+            def handle(self):
+                self.secure_connection(self.ssl_context)
+                self._pbsz = True
+                self._prot = True
+                super().handle()
+
+            def flush_account(self):
+                super().flush_account()
+                self._pbsz = True
+                self._prot = True
+
+        handler = implicit_ftp if a.implicit else TLS_FTPHandler
+        handler.dtp_handler = throttled_dtp \
+            if a.read_limit or a.write_limit else handshaking_dtp
         handler.certfile = a.cert
         handler.keyfile = a.key
         # Explicit TLS only: a client that stays in clear is refused.
