@@ -67,6 +67,8 @@ struct store_state {
   std::unordered_map<task_seq, int64_t> progress_at;
   /// The plans' storage quotas: a finish past one fails.
   rules::quota_rule quotas;
+  /// What downloads in progress were promised of them.
+  rules::reservations reserved;
 };
 
 using store_ptr = store_actor::stateful_pointer<store_state>;
@@ -199,10 +201,14 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
               *out = rules::commit_task(t, capped ? *capped : rec, st.idcs,
                                         st.callbacks, now_ms());
             },
-            [self, out, seq = rec.seq, ended = is_terminal(rec.state)] {
+            [self, out, seq = rec.seq, ended = is_terminal(rec.state),
+             paused = rec.state == task_state::paused] {
               publish(self, out->events);
               if (ended)
                 self->state.progress_at.erase(seq);
+              // A paused download asks again when it runs.
+              if (ended || paused)
+                self->state.reserved.release(seq);
               wake(self, out->event);
               if (out->replicas && self->state.uploader)
                 self->send(self->state.uploader, atom::wake_v);
@@ -213,6 +219,10 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
       },
       [=](caf::put_atom, std::vector<task_record>& recs) {
         auto out = std::make_shared<std::vector<rules::task_commit>>();
+        std::vector<task_seq> ended;
+        for (auto& rec : recs)
+          if (is_terminal(rec.state) || rec.state == task_state::paused)
+            ended.push_back(rec.seq);
         return enqueue<caf::ok_atom>(
             self,
             [self, recs = std::move(recs), out](storage::txn& t,
@@ -226,7 +236,9 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
                                                   st.idcs, st.callbacks, now));
               }
             },
-            [self, out] {
+            [self, out, ended = std::move(ended)] {
+              for (auto seq : ended)
+                self->state.reserved.release(seq);
               bool replicas = false;
               bool pushes = false;
               for (auto& c : *out) {
@@ -253,6 +265,7 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
             [self, out, seq] {
               publish(self, *out);
               self->state.progress_at.erase(seq);
+              self->state.reserved.release(seq);
               return caf::ok_atom_v;
             });
       },
@@ -431,6 +444,14 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
         self->state.retention = rules::event_retention{count, age_ms};
       },
       [=](atom::progress, fetch_progress& p) { queue_progress(self, p); },
+      [=](atom::reserve, user_id owner, task_seq seq,
+          uint64_t bytes) -> caf::result<caf::ok_atom> {
+        auto& st = self->state;
+        auto t = st.db->read();
+        if (auto why = st.reserved.reserve(t, st.quotas, owner, seq, bytes))
+          return make_error(ec::quota_exceeded, std::move(*why));
+        return caf::ok_atom_v;
+      },
       [=](caf::tick_atom) { commit_queue(self); },
   };
 }

@@ -77,6 +77,25 @@ void fail(task_ptr self, ec code, std::string msg) {
   end(self, task_state::failed, code, std::move(msg));
 }
 
+void reserve_space(task_ptr self, int64_t total) {
+  auto& st = self->state;
+  if (total < 0 || total == st.reserved || st.at == phase::ended)
+    return;
+  st.reserved = total;
+  self
+      ->request(st.deps.store, store_timeout, atom::reserve_v, st.rec.owner,
+                st.rec.seq, static_cast<uint64_t>(total))
+      .then([](caf::ok_atom) {},
+            [=](caf::error& err) {
+              // Only a refusal ends the download; a store that did not
+              // answer leaves the quota to the finish, as before.
+              auto at = self->state.at;
+              if (code_of(err) == ec::quota_exceeded
+                  && (at == phase::fetching || at == phase::swarm))
+                fail(self, ec::quota_exceeded, message_of(err));
+            });
+}
+
 std::string verify(const task_spec& spec, const file_record& file, ec& code) {
   if (spec.size >= 0 && static_cast<uint64_t>(spec.size) != file.size) {
     code = ec::size_mismatch;
@@ -281,6 +300,7 @@ task_actor::behavior_type task(task_ptr self, task_record rec, task_deps deps) {
         }
         if (learnt || !p.notes.empty())
           persist_quietly(self);
+        reserve_space(self, p.total);
         self->send(st.deps.scheduler, atom::progress_v, std::move(p));
       },
       [=](atom::done, fetch_result& res) {

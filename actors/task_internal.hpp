@@ -61,6 +61,8 @@ struct task_state_t {
   /// HTTP: the parts of a segmented transfer as last reported, for status
   /// queries.
   std::vector<fetch_part> parts;
+  /// The size promised against the owner's quota (-1: none asked yet).
+  int64_t reserved = -1;
 };
 
 using task_ptr = task_actor::stateful_pointer<task_state_t>;
@@ -83,6 +85,11 @@ void end(task_ptr self, task_state s, ec code = ec::none,
          std::string msg = {});
 
 void fail(task_ptr self, ec code, std::string msg);
+
+/// Asks the store to promise `total` bytes (the download's size, once
+/// known, and again when it changes) of the owner's quota: a download that
+/// cannot fit fails now instead of after its bytes were fetched.
+void reserve_space(task_ptr self, int64_t total);
 
 /// Writes the final record in state `s` (the phase is `ended` already and
 /// the transfer stopped), then answers every waiting stop request with it

@@ -310,6 +310,8 @@ void on_progress(task_ptr self, torrent_progress& p) {
   fp.total = st.rec.total_bytes;
   fp.speed = st.speed;
   fp.peers = static_cast<int32_t>(p.peers);
+  if (st.bt.metadata == metadata_state::received)
+    reserve_space(self, st.rec.total_bytes);
   self->send(st.deps.scheduler, atom::progress_v, std::move(fp));
 }
 

@@ -201,6 +201,13 @@ using store_actor = caf::typed_actor<
     // into finished or failed with the matching callback URL set writes the
     // callback's outbox event in the same transaction.
     caf::replies_to<caf::put_atom, task_record>::with<caf::ok_atom>,
+    // Promises `bytes` of the owner's storage quota to live task `seq`,
+    // replacing what it was promised: `ec::quota_exceeded` when what the
+    // owner's finished downloads hold and its other downloads were
+    // promised leave no room (storage/rules/quota.hpp). The promise lasts
+    // until the task's record is stored in an end state.
+    caf::replies_to<atom::reserve, user_id, task_seq, uint64_t>::with<
+        caf::ok_atom>,
     // Inserts or replaces several task records in one transaction.
     caf::replies_to<caf::put_atom, std::vector<task_record>>::with<caf::ok_atom>,
     // Removes a task record with its indexes and counters.

@@ -52,3 +52,5 @@ CAF_ADD_ATOM(skyhaul, skyhaul::atom, watch, "watch")
 CAF_ADD_ATOM(skyhaul, skyhaul::atom, unwatch, "unwatch")
 CAF_ADD_ATOM(skyhaul, skyhaul::atom, publish, "publish")
 CAF_ADD_ATOM(skyhaul, skyhaul::atom, event, "event")
+// Storage promised to a download in progress (the plan's quota).
+CAF_ADD_ATOM(skyhaul, skyhaul::atom, reserve, "reserve")

@@ -30,6 +30,36 @@ uint64_t stored_bytes(const txn& t, user_id owner, task_seq except) {
   return total;
 }
 
+std::optional<std::string> reservations::reserve(const txn& t,
+                                                const quota_rule& q,
+                                                user_id owner, task_seq seq,
+                                                uint64_t bytes) {
+  held_.erase(seq);
+  if (q.unlimited())
+    return std::nullopt;
+  auto u = get_user(t, owner);
+  if (!u)
+    return std::nullopt;
+  auto quota = q.quota_of(*u);
+  if (quota == 0)
+    return std::nullopt;
+  auto taken = stored_bytes(t, owner, seq) + promised(owner, seq);
+  if (taken + bytes > quota)
+    return quota_message(quota) + " " + std::to_string(taken)
+           + " are stored or promised to other downloads; this one needs "
+           + std::to_string(bytes) + ".";
+  held_[seq] = promise{owner, bytes};
+  return std::nullopt;
+}
+
+uint64_t reservations::promised(user_id owner, task_seq except) const {
+  uint64_t n = 0;
+  for (auto& [seq, p] : held_)
+    if (p.owner == owner && seq != except)
+      n += p.bytes;
+  return n;
+}
+
 std::optional<std::string> refuse_new(const txn& t, const plan_config& plan,
                                       user_id owner) {
   auto quota = plan.storage_quota;

@@ -13,6 +13,7 @@
 #include "storage/rules/group_commit.hpp"
 
 #include <optional>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,36 @@ std::optional<std::string> refuse_new(const txn& t, const plan_config& plan,
 /// only together.
 void check_object(const txn& t, const quota_rule& q, user_id owner,
                   uint64_t size);
+
+/// The space promised to downloads in progress, kept by the store: two
+/// downloads that each fit what is stored cannot both start when together
+/// they pass the quota. In memory: after a restart each live download
+/// asks again once it knows its size.
+class reservations {
+public:
+  /// Promises `bytes` to task `seq` of `owner`, replacing its promise.
+  /// Nothing when it fits the owner's quota beside the stored bytes and
+  /// the promises to its other tasks; else why not (and the task keeps
+  /// no promise).
+  std::optional<std::string> reserve(const txn& t, const quota_rule& q,
+                                     user_id owner, task_seq seq,
+                                     uint64_t bytes);
+
+  /// The task ended: its promise goes.
+  void release(task_seq seq) {
+    held_.erase(seq);
+  }
+
+  /// Bytes promised to `owner`'s tasks other than `except`.
+  uint64_t promised(user_id owner, task_seq except = 0) const;
+
+private:
+  struct promise {
+    user_id owner = 0;
+    uint64_t bytes = 0;
+  };
+  std::unordered_map<task_seq, promise> held_;
+};
 
 /// `rec` as it may be stored: a move into finished whose files would take
 /// its owner past the quota becomes `failed` (`ec::quota_exceeded`), and

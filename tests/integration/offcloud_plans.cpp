@@ -3,9 +3,10 @@
 
 // What a plan holds a user to beyond its flags, against the real skyhauld
 // and the local origin: the storage quota (a new request once the cloud
-// is full, and a download that would overfill it as it finishes, on the
-// Offcloud face and the Task API alike), video-sharing sites, and the
-// user's default proxy.
+// is full, a download whose size does not fit beside the stored bytes
+// and the other downloads in progress as soon as its size is known, and
+// one of unknown size as it finishes, on the Offcloud face and the Task
+// API alike), video-sharing sites, and the user's default proxy.
 
 #include <csignal>
 #include <fstream>
@@ -25,6 +26,7 @@ const char* config_json = R"({
   "plans": [
     {"name": "full"},
     {"name": "small", "storage_quota": 1000},
+    {"name": "mid", "storage_quota": 300000},
     {"name": "novideo", "video": false},
     {"name": "noproxy", "proxy": false}
   ],
@@ -114,9 +116,9 @@ BOOST_FIXTURE_TEST_CASE(a_download_that_would_overfill_fails_as_it_finishes,
   auto u = make("cat", "small");
   auto a = oc::cloud(d, org.url("/file/600"), u.api_key);
   BOOST_REQUIRE_EQUAL(oc::await(d, a, u.api_key), "downloaded");
-  // 600 stored, under the quota: the request is taken, but its 600 bytes
-  // would make 1200.
-  auto b = oc::cloud(d, org.url("/file/601"), u.api_key);
+  // 600 stored, under the quota: the request is taken, but its 601 bytes,
+  // of a size the origin does not announce, make 1201 at the finish.
+  auto b = oc::cloud(d, org.url("/nolen/601"), u.api_key);
   BOOST_CHECK_EQUAL(oc::await(d, b, u.api_key), "error");
   auto st = oc::post(d, "/cloud/status", oc::form({{"requestId", b}}),
                      u.api_key);
@@ -137,7 +139,7 @@ BOOST_FIXTURE_TEST_CASE(a_download_that_would_overfill_fails_as_it_finishes,
   auto body = d.await_status(tid, ended(), 10s, u.api_key);
   BOOST_CHECK_EQUAL(state_of(body), "failed");
   // A Task API download is held to the same quota at its finish.
-  auto t = create(d, R"({"url":")" + org.url("/file/500") + R"("})",
+  auto t = create(d, R"({"url":")" + org.url("/nolen/500") + R"("})",
                   u.api_key);
   BOOST_CHECK_EQUAL(state_of(d.await_status(t, ended(), 20s, u.api_key)),
                     "failed");
@@ -145,6 +147,43 @@ BOOST_FIXTURE_TEST_CASE(a_download_that_would_overfill_fails_as_it_finishes,
   auto fits = create(d, R"({"url":")" + org.url("/file/400") + R"("})",
                      u.api_key);
   BOOST_CHECK_EQUAL(state_of(d.await_status(fits, ended(), 20s, u.api_key)),
+                    "finished");
+}
+
+BOOST_FIXTURE_TEST_CASE(downloads_in_progress_hold_their_size_of_the_quota,
+                        fixture) {
+  auto u = make("dog", "mid");
+  auto slow = [&](uint64_t size) {
+    return create(d, R"({"url":")"
+                         + org.url("/slow/" + std::to_string(size)
+                                   + "?bps=40000")
+                         + R"("})",
+                  u.api_key);
+  };
+  auto downloading = [](const std::string& b) {
+    return state_of(b) == "downloading";
+  };
+  // Each fits the 300000 bytes alone; together they do not.
+  auto a = slow(200000);
+  d.await_status(a, downloading, 10s, u.api_key);
+  auto b = slow(200000);
+  auto body = d.await_status(b, ended(), 10s, u.api_key);
+  BOOST_CHECK_MESSAGE(state_of(body) == "failed", body);
+  BOOST_CHECK_EQUAL(json_field(body, "detail.error.code"), "quota_exceeded");
+  BOOST_CHECK_MESSAGE(json_field(body, "detail.error.message").find("storage")
+                          != std::string::npos,
+                      body);
+  // Refused as soon as its size was known: the first still runs.
+  BOOST_CHECK_MESSAGE(
+      downloading(d.api("GET", "/task/tid/" + a + "/status", {}, u.api_key)
+                      .body),
+      "the first download ended before the second was refused");
+  BOOST_CHECK_EQUAL(state_of(d.await_status(a, ended(), 30s, u.api_key)),
+                    "finished");
+  // The finished one holds 200000; its promise went with its finish, so
+  // what is left fits exactly.
+  auto c = slow(100000);
+  BOOST_CHECK_EQUAL(state_of(d.await_status(c, ended(), 30s, u.api_key)),
                     "finished");
 }
 

@@ -15,6 +15,7 @@ Routes:
   /status/<code>                 answers that status
   /redirect/<n>                  n hops, then /file/1024
   /badlen/<size>                 Content-Length larger than the body
+  /nolen/<size>                  no Content-Length: the body ends at close
   /flaky/<size>?fail=K           the first K requests of that URL get 500
   /changing/<size>?after=K       the first K requests get version 1 (ETag
                                  v1), later ones version 2: other bytes
@@ -136,7 +137,7 @@ class Handler(BaseHTTPRequestHandler):
                 dropping = url.path not in FLAKY
                 FLAKY[url.path] = 1
         if kind not in ("file", "norange", "slow", "drop", "badlen",
-                        "changing", "droppart", "other"):
+                        "changing", "droppart", "other", "nolen"):
             return self.send_plain(404, b"no such route")
         size = num
         start, end, code = 0, size, 200
@@ -168,7 +169,8 @@ class Handler(BaseHTTPRequestHandler):
         announced = end - start
         if kind == "badlen":
             announced += 1000
-        self.send_header("Content-Length", str(announced))
+        if kind != "nolen":
+            self.send_header("Content-Length", str(announced))
         self.end_headers()
         self.close_connection = True
         if head:
