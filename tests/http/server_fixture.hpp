@@ -153,6 +153,11 @@ inline scheduler_actor::behavior_type fake_scheduler(scheduler_actor::pointer se
           seqs.push_back(100 + i);
         return seqs;
       },
+      [log](caf::put_atom, user_id, task_seq seq,
+            std::vector<std::string>& files) -> caf::result<task_status> {
+        log->note("files " + std::to_string(files.size()));
+        return fake_error(seq);
+      },
       [](atom::progress, const fetch_progress&) {},
       [](atom::done, const task_record&) {},
   };
