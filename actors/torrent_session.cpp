@@ -253,9 +253,13 @@ caf::result<caf::ok_atom> start(session_ptr self, torrent_add& req,
   return rp;
 }
 
-/// The task chose its wanted files anew: a new layout, and the live
-/// torrent's file priorities to match. Only while pieces are still being
-/// downloaded: once every wanted piece passed, the files are being read.
+/// The task chose its wanted files anew: checked against the torrent's
+/// metadata, and the layout it would have replied. The torrent itself is
+/// left as it is: the task re-adds it with the choice (a pause, then a
+/// start), the path every resume takes. Changing the file priorities of
+/// the running torrent instead made libtorrent 2.0.8 now and then take the
+/// torrent for finished while files it had just been given were missing,
+/// and drop its seeds for good.
 caf::result<torrent_meta> choose(session_ptr self, task_seq seq,
                                  const std::vector<std::string>& names) {
   auto* e = find(self, seq);
@@ -275,15 +279,7 @@ caf::result<torrent_meta> choose(session_ptr self, task_seq seq,
   torrent_layout fresh;
   if (auto err = layout_of(*e->ti, names, fresh))
     return make_error(ec::invalid_argument, message_of(err));
-  e->layout = std::move(fresh);
-  e->wanted = names;
-  std::vector<lt::download_priority_t> prios;
-  for (auto p : e->layout.priorities)
-    prios.push_back(lt::download_priority_t{p});
-  e->handle.prioritize_files(prios);
-  // The next update tells whether the new selection is complete already.
-  self->state.ses->post_torrent_updates(lt::torrent_handle::query_pieces);
-  auto meta = e->layout.meta;
+  auto meta = fresh.meta;
   meta.seq = seq;
   return meta;
 }

@@ -1,6 +1,8 @@
-// A torrent task's wanted files chosen anew while it lives: applied to the
-// torrent in the session (its file priorities), then stored in the task's
-// spec, so the next start (a resume, a restart) makes the same choice.
+// A torrent task's wanted files chosen anew while it lives: checked by the
+// session against the torrent's metadata, stored in the task's spec, and
+// applied by adding the torrent again (a clean pause in the session, then a
+// start with the new choice), so the next start (a resume, a restart) makes
+// the same choice.
 
 #include "actors/torrent_task_steps.hpp"
 
@@ -76,7 +78,24 @@ caf::result<task_status> choose(task_ptr self, std::vector<std::string> names) {
               return;
             }
             take_choice(self, names, m.files);
-            persist(self, [=]() mutable { rp.deliver(status_of(self)); });
+            // Between the stop and the start the task waits as between
+            // attempts: a pause or cancel meanwhile settles it at once.
+            st.at = phase::backoff;
+            persist(self, [=]() mutable {
+              rp.deliver(status_of(self));
+              self->request(self->state.deps.torrents, session_timeout,
+                            atom::pause_v, self->state.rec.seq)
+                  .then(
+                      [=](caf::ok_atom) {
+                        auto& st = self->state;
+                        if (st.at != phase::backoff || st.settled)
+                          return;
+                        // Not a new attempt: the same one, re-added.
+                        --st.rec.tries;
+                        start_swarm(self);
+                      },
+                      [=](caf::error& err) { give_up(self, err); });
+            });
           },
           [=](caf::error& err) mutable { rp.deliver(err); });
   return rp;

@@ -114,12 +114,13 @@ using torrent_session_actor = caf::typed_actor<
     // The task stored its files (hard links): the torrent seeds on under
     // the seeding policy, then goes with its folder.
     caf::reacts_to<atom::seed, task_seq>,
-    // Chooses the wanted files of task `seq`'s torrent anew (names as in
-    // `torrent_add::files`; empty: every file): the file priorities of the
-    // live torrent change at once. Replies the metadata with the new
-    // selection. Errors: `ec::invalid_argument` (a name that matches no
-    // file), `ec::invalid_state` (no torrent of that task, metadata not
-    // known yet, or every wanted piece is in already).
+    // Checks a new choice of task `seq`'s wanted files (names as in
+    // `torrent_add::files`; empty: every file) against its torrent's
+    // metadata and replies the metadata with that selection; the torrent
+    // is left as it is (the task re-adds it with the choice). Errors:
+    // `ec::invalid_argument` (a name that matches no file),
+    // `ec::invalid_state` (no torrent of that task, metadata not known
+    // yet, or every wanted piece is in already).
     caf::replies_to<caf::put_atom, task_seq,
                     std::vector<std::string>>::with<torrent_meta>,
     // Graceful stop: saves clean resume data of every torrent and replies
@@ -335,8 +336,9 @@ using task_actor = fetch_listener_actor::extend_with<torrent_listener_actor>::ex
     // Timer: the metadata of a magnet link did not come in time.
     caf::reacts_to<atom::timeout>,
     // A torrent task's wanted files, chosen anew (see the scheduler's
-    // `put`): applied to the torrent in the session, stored in the task's
-    // spec, and the status replied once the record is durable.
+    // `put`): checked by the session, stored in the task's spec (the
+    // status is replied once the record is durable), then applied by
+    // adding the torrent again (actors/torrent_task_choice.cpp).
     caf::replies_to<caf::put_atom,
                     std::vector<std::string>>::with<task_status>>;
 

@@ -15,7 +15,6 @@ Run with Debian's /usr/bin/python3, which has python3-libtorrent.
       Copies a .torrent with its announce URL replaced (same info-hash).
 
   seeder.py seed --torrent FILE --data DIR [--port-file P] [--listen HOST]
-                 [--upload-limit BYTES_PER_S]
       Seeds on 127.0.0.1 (TCP only; no DHT, LSD, UPnP or NAT-PMP; announces
       to the torrent's tracker, if any), checks the data first, then prints
       {"port": N, "info_hash": "..."} (also written to P) and serves until
@@ -139,9 +138,6 @@ def seed(args):
     params.ti = ti
     params.save_path = args.data
     handle = ses.add_torrent(params)
-    if args.upload_limit > 0:
-        # A slow seeder keeps a download going long enough to act on it.
-        handle.set_upload_limit(args.upload_limit)
     deadline = time.monotonic() + 120
     while not handle.status().is_seeding:
         if time.monotonic() > deadline:
@@ -205,7 +201,6 @@ def main():
     s.add_argument("--port-file", default="")
     s.add_argument("--listen", default="127.0.0.1",
                    help="the loopback address to listen on")
-    s.add_argument("--upload-limit", type=int, default=0)
     le = sub.add_parser("leech")
     le.add_argument("--torrent", required=True)
     le.add_argument("--data", required=True)

@@ -107,7 +107,9 @@ class processes:
             [self.skyhauld, "--data-dir", self.data, "--api", "127.0.0.1:0",
              "--offline", "127.0.0.1:0", "--s3", "127.0.0.1:0",
              "--allow-private-networks", "--bt-listen=127.0.0.1:0", "--bt-dht=false",
-             "--bt-lsd=false", "--bt-port-mapping=false"],
+             "--bt-lsd=false", "--bt-port-mapping=false",
+             # Slow enough that a torrent's files can be picked while it runs.
+             "--bt-task-download-limit=150000"],
             stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         self.children.append(p)
 
@@ -141,11 +143,10 @@ class processes:
         _, line = self.child(["/usr/bin/python3", os.path.join(self.support, "origin.py")])
         return "http://127.0.0.1:%d" % line["port"]
 
-    def start_swarm(self, name, files, upload_limit=0):
+    def start_swarm(self, name, files):
         """A torrent of `files` [(relpath, size)], announced to a local
-        opentracker and seeded (at most `upload_limit` bytes/s when given);
-        returns (torrent path, made info, with the seeder's "peer" address
-        for a magnet link's x.pe)."""
+        opentracker and seeded; returns (torrent path, made info, with the
+        seeder's "peer" address for a magnet link's x.pe)."""
         tdir = os.path.join(self.dir, "tracker-" + name)
         os.mkdir(tdir)
         os.chmod(self.dir, 0o755)
@@ -167,8 +168,7 @@ class processes:
                     "-d", ".", "-w", "whitelist"], first_line=False, cwd=tdir)
         wait_for("opentracker on port %d" % port, lambda: port_open(port), 20)
         _, line = self.child(["/usr/bin/python3", os.path.join(self.support, "seeder.py"), "seed",
-                              "--torrent", torrent, "--data", seed_dir,
-                              "--upload-limit", str(upload_limit)], timeout=60)
+                              "--torrent", torrent, "--data", seed_dir], timeout=60)
         made["peer"] = "127.0.0.1:%d" % line["port"]
         scrape = "http://127.0.0.1:%d/scrape?info_hash=%s" % (
             port, urllib.parse.quote(bytes.fromhex(made["info_hash"])))

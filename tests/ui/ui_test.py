@@ -318,8 +318,7 @@ class ui_test:
     def torrent_pick_later(self):
         """A magnet link's files chosen on the task's page once its metadata
         came, by keyboard; the peer list and per-file progress show."""
-        _, made = self.procs.start_swarm("later", [("one.bin", 1500000), ("two.bin", 40000)],
-                                         upload_limit=100000)
+        _, made = self.procs.start_swarm("later", [("one.bin", 1500000), ("two.bin", 40000)])
         magnet = made["magnet"] + "&x.pe=" + made["peer"]
         self.d.get(self.base + "/#/tasks")
         self.wait("the task table", lambda: self.qs("#tasks"))
@@ -350,6 +349,9 @@ class ui_test:
         self.wait("the narrow layout", lambda: self.js("return innerWidth") == 390)
         overflow = self.js("return document.documentElement.scrollWidth - innerWidth")
         self.check(overflow <= 0, "the task page fits 390 px (%d px too wide)" % overflow)
+        self.js("arguments[0].scrollIntoView()", self.q("#task-pick"))
+        self.check(big.is_displayed() and self.q("#task-files-apply").is_displayed(),
+                   "the picker's boxes and button show at 390 px")
         self.shot("task-pick-390")
         self.d.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
         self.wait("the wide layout", lambda: self.js("return innerWidth") > 1000)
@@ -480,6 +482,7 @@ class ui_test:
         self.q("#post-fetch").click()
         self.wait("the fetched task's page", lambda: "/#/task/" in self.d.current_url, 10)
         self.d.get(self.base + "/#/community")
+        self.wait("the community page", lambda: self.qs("#post-search"), 10)
         self.q("#post-search").send_keys("pack")
         self.q("#post-search").find_element(By.XPATH, "ancestor::form//button").click()
         self.wait("the search finds the post", lambda: "A pack of two files" in self.q("#posts").text, 10)
