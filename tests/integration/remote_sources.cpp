@@ -261,14 +261,16 @@ BOOST_AUTO_TEST_CASE(an_sftp_source_resumes_by_offset_after_kill_9) {
   scratch dir;
   sftp_server sshd{dir.dir};
   std::ofstream{dir.dir + "/known_hosts"} << sshd.known_hosts_line();
-  const size_t size = 3 << 20;
+  // Larger than what the first session can read ahead into the socket
+  // buffers before the kill.
+  const size_t size = 12 << 20;
   auto src = dir.dir + "/src.bin";
   std::ofstream(src) << origin_content(size);
   // sshd has no throttle: the daemon's own rate limit keeps the transfer
   // going long enough to be killed in the middle.
   server_process d{{"--source-known-hosts", dir.dir + "/known_hosts",
                     "--source-ssh-key", sshd.user_key(), "--task-rate-limit",
-                    "500000"}};
+                    "1500000"}};
   d.start();
   // The password is never needed (the key logs in first), and never shown.
   const std::string secret = "sftp-pw-8824";
