@@ -99,23 +99,27 @@ std::string file_bytes(const std::string& path) {
   return buf.str();
 }
 
+std::vector<std::string> ftp_server_argv(const std::string& root,
+                                         const std::string& user,
+                                         const std::string& password) {
+  return {system_python,
+          std::string{SKYHAUL_TEST_SUPPORT_DIR} + "/ftp_server.py",
+          "--root",
+          root,
+          "--user",
+          user,
+          "--password",
+          password};
+}
+
 ftp_server::ftp_server(const std::string& root, const std::string& user,
                        const std::string& password, const std::string& cert,
                        const std::string& key, uint64_t read_limit,
                        const std::string& host, uint64_t write_limit)
     : proc_(
         [&] {
-          std::vector<std::string> argv{
-              system_python,
-              std::string{SKYHAUL_TEST_SUPPORT_DIR} + "/ftp_server.py",
-              "--root",
-              root,
-              "--user",
-              user,
-              "--password",
-              password,
-              "--host",
-              host};
+          auto argv = ftp_server_argv(root, user, password);
+          argv.insert(argv.end(), {"--host", host});
           if (!cert.empty())
             argv.insert(argv.end(), {"--cert", cert, "--key", key});
           if (read_limit != 0)

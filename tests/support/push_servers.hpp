@@ -43,6 +43,12 @@ void run(const std::string& cmd);
 /// The bytes of a file, "" when it cannot be read.
 std::string file_bytes(const std::string& path);
 
+/// The command line of tests/support/ftp_server.py for one user whose
+/// home is `root`; the servers below add their options to it.
+std::vector<std::string> ftp_server_argv(const std::string& root,
+                                         const std::string& user,
+                                         const std::string& password);
+
 /// pyftpdlib on a free port: one user whose home is `root`. With `cert`
 /// and `key` it is an FTPS server that requires explicit TLS; with
 /// `read_limit` uploads are throttled to that many bytes per second. It

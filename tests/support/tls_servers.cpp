@@ -46,19 +46,8 @@ ftps_server::ftps_server(const std::string& root, const std::string& user,
                          uint64_t write_limit)
     : proc_(
         [&] {
-          std::vector<std::string> argv{
-              system_python,
-              std::string{SKYHAUL_TEST_SUPPORT_DIR} + "/ftp_server.py",
-              "--root",
-              root,
-              "--user",
-              user,
-              "--password",
-              password,
-              "--cert",
-              cert.cert,
-              "--key",
-              cert.key};
+          auto argv = ftp_server_argv(root, user, password);
+          argv.insert(argv.end(), {"--cert", cert.cert, "--key", cert.key});
           if (implicit)
             argv.push_back("--implicit");
           if (write_limit != 0)
