@@ -37,6 +37,14 @@ bool descriptors_exhausted(const std::string& write_error) {
              || write_error == std::strerror(ENFILE));
 }
 
+bool ends_in_descriptors_exhausted(const std::string& msg) {
+  auto ends_in = [&](const char* tail) {
+    auto n = std::strlen(tail);
+    return msg.size() >= n && msg.compare(msg.size() - n, n, tail) == 0;
+  };
+  return ends_in(std::strerror(EMFILE)) || ends_in(std::strerror(ENFILE));
+}
+
 curl_socket_t open_watched_socket(const curl_sockaddr& addr,
                                   const base::net_policy& policy,
                                   std::string& refusal, bool& out_of_fds) {

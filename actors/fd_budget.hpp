@@ -25,6 +25,10 @@ bool descriptors_exhausted(int err);
 /// A digest set's write error (strerror text) of that kind.
 bool descriptors_exhausted(const std::string& write_error);
 
+/// An error message that ends in that strerror text ("cannot open …: Too
+/// many open files"), as the finishing steps report it.
+bool ends_in_descriptors_exhausted(const std::string& msg);
+
 /// Opens a connection's socket as the curl loop does, under `policy`
 /// (actors/net_policy.hpp), and sets `out_of_fds` when it failed for want
 /// of descriptors: curl reports only CURLE_COULDNT_CONNECT then.

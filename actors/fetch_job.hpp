@@ -160,6 +160,13 @@ private:
   bool fd_retry_armed_ = false;
   /// Starts the waiting requests the free descriptors allow, oldest first.
   void retry_waiting();
+  /// A new request would leave no more than `fd_reserve` descriptors
+  /// free: it waits instead, so that the finishing steps (fsync, the
+  /// store) and the API keep theirs. Counts /proc/self/fd at most every
+  /// 100 ms and takes the request's sockets off the count in between.
+  bool descriptors_short(const fetch_request& req);
+  size_t fd_free_estimate_ = 0;
+  std::chrono::steady_clock::time_point fd_counted_at_{};
   /// Retries the waiting requests soon, unless due already.
   void arm_fd_retry();
   /// Where the output files' descriptors come from.

@@ -45,8 +45,26 @@ void fetch_jobs::start(fetch_request req, fetch_listener_actor who) {
       return self->await_descriptors(
           std::move(req), std::move(who),
           std::to_string(self->fd_waiting_.size()) + " transfers wait before it");
+    if (self->descriptors_short(req))
+      return self->await_descriptors(
+          std::move(req), std::move(who),
+          "no more than " + std::to_string(fd_reserve)
+              + " are free, and those are kept for finishing downloads");
     self->add(loop, std::move(req), std::move(who));
   });
+}
+
+bool fetch_jobs::descriptors_short(const fetch_request& req) {
+  auto now = std::chrono::steady_clock::now();
+  if (now - fd_counted_at_ > std::chrono::milliseconds(100)) {
+    fd_free_estimate_ = free_descriptors();
+    fd_counted_at_ = now;
+  }
+  size_t sockets = std::max<size_t>(1, req.connections);
+  if (fd_free_estimate_ < fd_reserve + sockets)
+    return true;
+  fd_free_estimate_ -= sockets;
+  return false;
 }
 
 void fetch_jobs::stop(task_seq seq) {

@@ -1,5 +1,6 @@
 #include "actors/task.hpp"
 
+#include "actors/fd_budget.hpp"
 #include "actors/proxy_route.hpp"
 #include "actors/task_internal.hpp"
 
@@ -10,6 +11,8 @@
 #include "storage/object_table.hpp"
 
 #include <caf/all.hpp>
+#include <iostream>
+#include <utility>
 
 namespace skyhaul {
 
@@ -24,6 +27,7 @@ void end(task_ptr self, task_state s, ec code, std::string msg) {
   if (st.at == phase::ended)
     return;
   st.at = phase::ended;
+  st.deferred = nullptr;
   st.rec.error = code;
   st.rec.error_message = std::move(msg);
   if (s == task_state::failed || s == task_state::cancelled) {
@@ -32,6 +36,30 @@ void end(task_ptr self, task_state s, ec code, std::string msg) {
       caf::anon_send(st.deps.torrents, atom::remove_v, st.rec.seq, false);
   }
   settle(self, s);
+}
+
+bool defer_for_descriptors(task_ptr self, const std::string& err,
+                           std::function<void()> step) {
+  if (!ends_in_descriptors_exhausted(err))
+    return false;
+  auto& st = self->state;
+  if (!st.deferred)
+    std::cerr << "skyhauld: task " << st.rec.seq
+              << " waits for a file descriptor to finish (" << err
+              << "); it goes on when one is free\n";
+  st.deferred = std::move(step);
+  // As the transfers waiting for a socket (actors/fetch_jobs.cpp), a look
+  // four times a second: descriptors free up as other transfers end.
+  self->delayed_send(self, std::chrono::milliseconds(250), atom::retry_v);
+  return true;
+}
+
+bool run_deferred(task_ptr self) {
+  auto step = std::exchange(self->state.deferred, nullptr);
+  if (!step)
+    return false;
+  step();
+  return true;
 }
 
 void settle(task_ptr self, task_state s) {
@@ -321,7 +349,12 @@ task_actor::behavior_type task(task_ptr self, task_record rec, task_deps deps) {
         if (st.at != phase::finalizing)
           return;
         if (!err.empty()) {
-          fail(self, ec::internal_error, err);
+          auto path = st.deps.blobs->partial_file(st.rec.seq);
+          if (!defer_for_descriptors(self, err, [=] {
+                fsync_later(self->state.deps, path,
+                            caf::actor_cast<task_actor>(self));
+              }))
+            fail(self, ec::internal_error, err);
           return;
         }
         auto file = st.rec.files.front();
@@ -331,6 +364,8 @@ task_actor::behavior_type task(task_ptr self, task_record rec, task_deps deps) {
       [=](atom::retry) {
         if (self->state.at == phase::backoff)
           start_fetch(self);
+        else if (self->state.at != phase::ended)
+          run_deferred(self);
       },
       [=](atom::status) -> task_status { return status_of(self); },
       [=](caf::put_atom, std::vector<std::string>&)

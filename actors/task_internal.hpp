@@ -12,6 +12,8 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 #include <chrono>
+#include <functional>
+#include <string>
 #include <vector>
 
 namespace skyhaul::detail {
@@ -63,6 +65,12 @@ struct task_state_t {
   std::vector<fetch_part> parts;
   /// The size promised against the owner's quota (-1: none asked yet).
   int64_t reserved = -1;
+  /// A finishing step (fsync, read back, commit) that found no file
+  /// descriptor: it runs again at the next `atom::retry`.
+  std::function<void()> deferred;
+  /// Torrent: the info section the files are being hashed against, kept
+  /// for a read back that must run again.
+  std::string info_section;
 };
 
 using task_ptr = task_actor::stateful_pointer<task_state_t>;
@@ -105,15 +113,29 @@ void give_up(task_ptr self, const caf::error& err);
 /// once when it is durable, else once `settle` made it so.
 caf::result<task_record> when_settled(task_ptr self);
 
+/// A finishing step failed with `err`: when it failed for want of file
+/// descriptors (EMFILE, ENFILE; actors/fd_budget.hpp), `step` runs again
+/// after a short wait and this returns true. Running out of descriptors
+/// holds a task up; it never fails it.
+bool defer_for_descriptors(task_ptr self, const std::string& err,
+                           std::function<void()> step);
+
+/// Runs the step `defer_for_descriptors` put aside; false when none.
+bool run_deferred(task_ptr self);
+
 /// Commits `c` to the store; `then` gets the stored file. A failed commit
-/// fails the task.
+/// fails the task, unless it failed for want of descriptors: then it is
+/// tried again.
 template <class F> void commit_object(task_ptr self, object_commit c, F then) {
-  self->request(self->state.deps.store, store_timeout, atom::commit_v,
-                std::move(c))
+  self->request(self->state.deps.store, store_timeout, atom::commit_v, c)
       .then([=](object_commit_result& res) mutable { then(res.file); },
             [=](caf::error& err) {
-              fail(self, ec::internal_error,
-                   "storing an object failed: " + message_of(err));
+              auto msg = message_of(err);
+              if (defer_for_descriptors(self, msg, [=] {
+                    commit_object(self, c, then);
+                  }))
+                return;
+              fail(self, ec::internal_error, "storing an object failed: " + msg);
             });
 }
 

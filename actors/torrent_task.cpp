@@ -82,6 +82,8 @@ task_actor::behavior_type torrent_task(task_ptr self) {
       [=](atom::retry) {
         if (self->state.at == phase::backoff)
           begin(self);
+        else if (self->state.at != phase::ended)
+          run_deferred(self);
       },
       [=](atom::status) -> task_status { return status_of(self); },
       [=](caf::put_atom, std::vector<std::string>& names)

@@ -99,6 +99,7 @@ void hash_files(task_ptr self, std::string info_section) {
     wanted.push_back(f.path);
   auto seq = st.rec.seq;
   auto me = caf::actor_cast<task_actor>(self);
+  st.info_section = info_section;
   self->spawn<caf::detached>([=](caf::event_based_actor*) {
     auto res = check_torrent_files(info_section, folder, wanted);
     if (res.corrupt) {
@@ -143,9 +144,13 @@ void on_hashed(task_ptr self, std::vector<file_record>& files,
                std::string& err) {
   auto& st = self->state;
   if (!err.empty()) {
-    fail(self, ec::internal_error, err);
+    if (!defer_for_descriptors(self, err, [=] {
+          hash_files(self, std::move(self->state.info_section));
+        }))
+      fail(self, ec::internal_error, err);
     return;
   }
+  st.info_section.clear();
   for (auto& f : files)
     f.last_modified_ms = now_ms();
   if (!assign_keys(self, files) || !verify_files(self, files))

@@ -31,7 +31,8 @@ public:
   listener(std::shared_ptr<context> ctx, tcp::endpoint ep,
            std::shared_ptr<const router> face, deadlines limits)
     : ctx_(std::move(ctx)), acceptor_(ctx_->iocs.front()->get_executor()),
-      face_(std::move(face)), limits_(limits) {
+      pause_(ctx_->iocs.front()->get_executor()), face_(std::move(face)),
+      limits_(limits) {
     beast::error_code ec;
     acceptor_.open(ep.protocol(), ec);
     if (!ec)
@@ -58,6 +59,7 @@ public:
   void close_now() {
     beast::error_code ec;
     acceptor_.close(ec);
+    pause_.cancel();
   }
 
 private:
@@ -72,16 +74,50 @@ private:
   void on_accept(beast::error_code ec, socket_type socket) {
     if (ec == net::error::operation_aborted || !acceptor_.is_open())
       return;
-    if (!ec) {
-      beast::error_code ignored;
-      socket.set_option(tcp::no_delay(true), ignored);
-      detail::start_session(std::move(socket), ctx_, face_, limits_);
+    if (ec) {
+      // Out of descriptors (EMFILE, ENFILE) or memory: the connection
+      // stays in the backlog, and accepting again at once would fail at
+      // once, in a loop that takes a core. A pause lets transfers and
+      // other connections give descriptors back.
+      if (!refusing_)
+        std::cerr << "skyhauld: cannot accept a connection on "
+                  << where() << ": " << ec.message()
+                  << "; accepting again in 100 ms\n";
+      refusing_ = true;
+      pause_.expires_after(std::chrono::milliseconds(100));
+      pause_.async_wait([self = shared_from_this()](beast::error_code e) {
+        if (!e && self->acceptor_.is_open())
+          self->do_accept();
+      });
+      return;
     }
+    if (refusing_) {
+      std::cerr << "skyhauld: accepting connections on " << where()
+                << " again\n";
+      refusing_ = false;
+    }
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    detail::start_session(std::move(socket), ctx_, face_, limits_);
     do_accept();
+  }
+
+  std::string where() const {
+    beast::error_code ec;
+    auto ep = acceptor_.local_endpoint(ec);
+    return ec ? std::string{"a listener"}
+              : ep.address().to_string() + ":" + std::to_string(ep.port());
   }
 
   std::shared_ptr<context> ctx_;
   acceptor_type acceptor_;
+  /// Waits out an accept that failed.
+  net::basic_waitable_timer<std::chrono::steady_clock,
+                            net::wait_traits<std::chrono::steady_clock>,
+                            executor>
+      pause_;
+  /// The last accept failed; logged once until one succeeds.
+  bool refusing_ = false;
   std::shared_ptr<const router> face_;
   deadlines limits_;
 };
