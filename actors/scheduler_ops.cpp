@@ -89,6 +89,10 @@ void resume_stored(sched_ptr self, user_id uid, task_seq seq, done_fn done) {
                                + to_string(rec->state)));
   if (rec->state == task_state::failed)
     rec->tries = 0;
+  if (!rec->info_hash.empty() || !rec->spec.torrent.empty())
+    // The metadata is known: a resume without a choice takes every file
+    // (task_spec::pick_files).
+    rec->spec.pick_files = false;
   rec->state = task_state::waiting;
   rec->error = ec::none;
   rec->error_message.clear();

@@ -83,14 +83,26 @@ void choose_stored(sched_ptr self, user_id uid, task_seq seq,
     return done(err);
   rec->spec.files = std::move(names);
   rec->total_bytes = static_cast<int64_t>(layout.meta.wanted);
+  // The task paused itself for this choice (task_spec::pick_files): the
+  // choice starts it.
+  auto start = rec->spec.pick_files && rec->state == task_state::paused;
+  rec->spec.pick_files = false;
+  if (start) {
+    rec->state = task_state::waiting;
+    rec->error = ec::none;
+    rec->error_message.clear();
+  }
   auto ts = std::make_shared<task_status>();
   ts->rec = *rec;
   put_view(layout, ts->bt);
   save(self, std::move(*rec), [=](const caf::error& err) {
     if (err)
-      done(err);
-    else
-      done(std::move(*ts));
+      return done(err);
+    if (start) {
+      enqueue(self, seq);
+      start_ready(self);
+    }
+    done(std::move(*ts));
   });
 }
 

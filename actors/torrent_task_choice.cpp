@@ -30,6 +30,7 @@ void take_choice(task_ptr self, const std::vector<std::string>& names,
     }
   }
   st.rec.spec.files = names;
+  st.rec.spec.pick_files = false;
   st.rec.total_bytes = static_cast<int64_t>(wanted);
   st.rec.done_bytes = done;
 }

@@ -59,6 +59,41 @@ torrent_add make_add(task_ptr self) {
   return a;
 }
 
+/// The task waits for the choice of its files (task_spec::pick_files)
+/// and a torrent of `file_count` files gives one to make. A single file
+/// needs no choice: the wait is dropped.
+bool awaits_choice(task_ptr self, size_t file_count) {
+  auto& spec = self->state.rec.spec;
+  if (!spec.pick_files || !spec.files.empty())
+    return false;
+  if (file_count > 1)
+    return true;
+  spec.pick_files = false;
+  return false;
+}
+
+/// Pauses the task until its files are chosen: at once when the torrent
+/// is not in the session, else once the session stored its resume data
+/// (with a magnet link's metadata) and let it go, as a pause does.
+void wait_for_choice(task_ptr self, size_t file_count, bool in_session) {
+  auto& st = self->state;
+  st.at = phase::ended;
+  st.speed = 0;
+  auto& notes = st.rec.notes;
+  notes.push_back("waiting for the choice of files: " + std::to_string(file_count)
+                  + " files; PUT /task/tid/<tid>/files starts the download, "
+                    "a resume takes them all");
+  if (notes.size() > max_task_notes)
+    notes.erase(notes.begin(), notes.end() - max_task_notes);
+  if (!in_session) {
+    settle(self, task_state::paused);
+    return;
+  }
+  self->request(st.deps.torrents, session_timeout, atom::pause_v, st.rec.seq)
+      .then([=](caf::ok_atom) { settle(self, task_state::paused); },
+            [=](caf::error& err) { give_up(self, err); });
+}
+
 void retry_later(task_ptr self, ec code, std::string msg) {
   auto& st = self->state;
   if (st.rec.tries >= st.deps.cfg->max_tries) {
@@ -104,6 +139,20 @@ void cached_or_again(task_ptr self, const std::string& hash) {
 
 void start_swarm(task_ptr self) {
   auto& st = self->state;
+  if (!st.rec.spec.torrent.empty() && st.rec.spec.pick_files) {
+    // The metainfo is here: the choice is asked for before the session
+    // sees the torrent, so not a byte is fetched before it.
+    std::string error;
+    auto facts = check_metainfo(st.rec.spec.torrent, error);
+    if (facts && awaits_choice(self, facts->file_count)) {
+      st.rec.info_hash = to_hex(facts->info_hash);
+      st.rec.torrent_name = facts->name;
+      st.rec.torrent_files = facts->file_count;
+      st.rec.total_bytes = static_cast<int64_t>(facts->size);
+      wait_for_choice(self, facts->file_count, false);
+      return;
+    }
+  }
   st.at = phase::swarm;
   ++st.rec.tries;
   st.rec.state = task_state::downloading;
@@ -269,6 +318,10 @@ void on_meta(task_ptr self, torrent_meta& m) {
   st.rec.torrent_name = m.name;
   st.rec.torrent_files = static_cast<uint32_t>(m.files.size());
   st.rec.total_bytes = static_cast<int64_t>(m.wanted);
+  if (st.at == phase::swarm && awaits_choice(self, m.files.size())) {
+    wait_for_choice(self, m.files.size(), true);
+    return;
+  }
   if (first && st.rec.done_bytes == 0) {
     // Stored already? Then the torrent leaves the session untouched.
     std::optional<storage::cached_torrent> entry;

@@ -11,6 +11,7 @@
 #include "base/base64.hpp"
 #include "http/validate.hpp"
 #include "protocol/error.hpp"
+#include "protocol/source.hpp"
 
 namespace skyhaul::http {
 
@@ -80,6 +81,10 @@ caf::error read_members(const rapidjson::Value& obj, task_spec& spec,
       if (!v.IsBool())
         return bad("field 'paused' must be true or false");
       spec.start_paused = v.GetBool();
+    } else if (name == "pick_files") {
+      if (!v.IsBool())
+        return bad("field 'pick_files' must be true or false");
+      spec.pick_files = v.GetBool();
     } else if (name == "torrent") {
       if (!v.IsString())
         return bad("field 'torrent' must be the .torrent file in base64");
@@ -288,6 +293,11 @@ caf::error check_spec(task_spec& spec, const std::string& rule,
   }
   if (auto why = check_file_choice(spec))
     return bad("field 'files': " + *why);
+  if (spec.pick_files && !is_torrent(source_of(spec)))
+    return bad("field 'pick_files' is for torrents and magnet links only");
+  if (spec.pick_files && !spec.files.empty())
+    return bad("give either 'files' or 'pick_files', not both: "
+               "'pick_files' waits for a choice that 'files' already made");
   if (spec.bucket.empty())
     spec.bucket = "user-" + std::to_string(uid);
   else if (!valid_bucket_name(spec.bucket))

@@ -66,6 +66,9 @@ void write_torrent(json_writer& w, const task_status& ts) {
   put(w, "name", bt.name.empty() ? r.torrent_name : bt.name);
   auto known = bt.metadata == metadata_state::received || !r.info_hash.empty();
   put(w, "metadata", known ? "received" : "fetching");
+  // Paused until `PUT /task/tid/<tid>/files` chooses (task_spec::pick_files).
+  put_b(w, "awaiting_file_choice",
+        r.spec.pick_files && r.state == task_state::paused && known);
   put_u(w, "total_size", bt.total_size);
   put_u(w, "wanted_size",
         r.total_bytes > 0 ? static_cast<uint64_t>(r.total_bytes) : 0);
@@ -231,6 +234,7 @@ void write_info(json_writer& w, const services& svc, const task_record& r) {
     for (auto& f : r.spec.files)
       w.String(f.c_str(), static_cast<rapidjson::SizeType>(f.size()));
     w.EndArray();
+    put_b(w, "pick_files", r.spec.pick_files);
   }
   w.EndObject();
   w.Key("options");

@@ -57,7 +57,7 @@ typename Inspector::result_type inspect(Inspector& f, task_record& x) {
 }
 
 template <>
-struct record_format<task_record> : format_version<1, 3> {
+struct record_format<task_record> : format_version<1, 4> {
   static constexpr const char* table = "tasks";
 };
 

@@ -63,6 +63,12 @@ struct task_spec {
   std::vector<std::string> urls;
   /// Connections of an HTTP download; 0 means the service's `--split`.
   uint32_t connections = 0;
+  // Appended in task_record format 1.4 (older records read it as false):
+  /// A torrent waits for the choice of its files once the metadata is
+  /// known (as qBittorrent's content dialog): the task pauses itself
+  /// before downloading. A choice (`PUT /task/tid/<tid>/files`) resumes
+  /// it; a plain resume takes every file. Cleared by either.
+  bool pick_files = false;
 };
 
 template <class Inspector>
@@ -70,7 +76,8 @@ typename Inspector::result_type inspect(Inspector& f, task_spec& x) {
   return f(x.url, x.bucket, x.key, x.target, x.md5, x.sha1, x.crc32, x.size,
            x.rule, x.acl, x.success_callback_url, x.failure_callback_url,
            x.torrent, x.files, x.start_paused, x.origin, x.proxy_id,
-           x.remote_account, x.remote_folder, x.urls, x.connections);
+           x.remote_account, x.remote_folder, x.urls, x.connections,
+           x.pick_files);
 }
 
 } // namespace skyhaul

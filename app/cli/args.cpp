@@ -17,7 +17,7 @@ const std::set<std::string> with_value = {
   "state", "output", "files"};
 
 const std::set<std::string> flag_names = {"json", "wait", "data", "paused",
-                                          "help"};
+                                          "pick-files", "help"};
 
 } // namespace
 
@@ -118,7 +118,7 @@ const char* usage_text() {
   return "usage: skyhaul [--api URL] [--key APIKEY] [--json] COMMAND ...\n"
          "  add URL|MAGNET|FILE.torrent [--bucket B] [--key K | --target T]\n"
          "      [--files F...] [--sha1 H] [--md5 H] [--crc32 H] [--size N]\n"
-         "      [--paused] [--wait]\n"
+         "      [--paused] [--pick-files] [--wait]\n"
          "  ls [--state S]              list your tasks\n"
          "  status TID                  one task\n"
          "  watch [TID...]              progress bars from the event stream\n"

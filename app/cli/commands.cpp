@@ -113,6 +113,12 @@ bool task_body(const args& a, std::string& body, std::string& name,
     w.Key("paused");
     w.Bool(true);
   }
+  if (a.flag("pick-files")) {
+    // The task waits for `PUT /task/tid/<tid>/files` once its metadata
+    // is known.
+    w.Key("pick_files");
+    w.Bool(true);
+  }
   w.EndObject();
   body = buf.GetString();
   return true;

@@ -203,3 +203,81 @@ BOOST_AUTO_TEST_CASE(a_magnet_tasks_files_chosen_after_metadata_then_kept) {
   // A finished task's choice is over.
   refused(files_path(tid), R"({"files":["c.txt"]})", 409, "finished");
 }
+
+BOOST_AUTO_TEST_CASE(a_task_created_to_pick_files_waits_for_the_choice) {
+  scratch s{"skyhaul-btpick"};
+  // The uploaded .torrent finds the seeder through a tracker.
+  auto probe = make_torrent(s.dir + "/probe", "pack", pack_files);
+  tracker trk{{probe.info_hash}};
+  auto t = make_torrent(s.dir + "/data", "pack", pack_files,
+                        trk.announce_url());
+  seeder seed{t, s.dir + "/data"};
+  BOOST_REQUIRE(trk.await_seeder(t.info_hash));
+  server_process d{bt_flags};
+  d.start();
+  auto bad = [&](const std::string& json, const std::string& words) {
+    auto r = d.api("POST", "/task", json);
+    BOOST_CHECK_MESSAGE(r.status == 400, json << ": " << r.status);
+    BOOST_CHECK_MESSAGE(json_field(r.body, "errmsg").find(words)
+                            != std::string::npos,
+                        json << ": " << r.body);
+  };
+  bad(R"({"url":"http://127.0.0.1:1/x.bin","pick_files":true})",
+      "torrents and magnet links only");
+  bad(R"({"url":")" + t.magnet + R"(","pick_files":true,"files":["c.txt"]})",
+      "not both");
+  bad(R"({"url":")" + t.magnet + R"(","pick_files":1})", "true or false");
+
+  // A magnet link: it pauses itself once the metadata came, and says why.
+  auto magnet = create(d, R"({"url":")" + t.magnet + "&x.pe=" + seed.peer()
+                              + R"(","pick_files":true})");
+  auto waits = [](const std::string& b) {
+    return state_of(b) == "paused"
+           && json_field(b, "detail.torrent.awaiting_file_choice") == "true";
+  };
+  auto body = d.await_status(magnet, waits, 30s);
+  BOOST_REQUIRE_MESSAGE(waits(body), body);
+  BOOST_CHECK_EQUAL(json_field(body, "detail.torrent.metadata"), "received");
+  BOOST_CHECK_EQUAL(json_field(body, "detail.torrent.files.2.wanted"), "true");
+  auto info = d.api("GET", "/task/tid/" + magnet + "/info").body;
+  BOOST_CHECK_EQUAL(json_field(info, "detail.source.pick_files"), "true");
+  // Still waiting after a restart.
+  BOOST_CHECK_EQUAL(d.stop(SIGTERM), 0);
+  d.start();
+  body = d.api("GET", "/task/tid/" + magnet + "/status").body;
+  BOOST_REQUIRE_MESSAGE(waits(body), body);
+
+  // The choice starts it: only the chosen file is fetched and stored.
+  auto c = index_of(body, "pack/c.txt");
+  BOOST_REQUIRE(c >= 0);
+  auto r = d.api("PUT", files_path(magnet),
+                 R"({"files":[)" + std::to_string(c) + "]}");
+  BOOST_REQUIRE_MESSAGE(r.status == 200, r.body);
+  BOOST_CHECK_NE(json_field(r.body, "detail.state"), "paused");
+  BOOST_CHECK_EQUAL(json_field(r.body, "detail.total_bytes"), "5000");
+  BOOST_CHECK_EQUAL(json_field(r.body, "detail.torrent.awaiting_file_choice"),
+                    "false");
+  body = d.await_status(magnet, ended(), 40s);
+  BOOST_REQUIRE_MESSAGE(state_of(body) == "finished", body);
+  check_stored(d, magnet, t, "pack/c.txt");
+  BOOST_CHECK(json_field(body, "detail.files.1.key").empty());
+  info = d.api("GET", "/task/tid/" + magnet + "/info").body;
+  BOOST_CHECK_EQUAL(json_field(info, "detail.source.pick_files"), "false");
+
+  // An uploaded .torrent waits before the session sees it: not a byte.
+  auto upload = create(d, R"({"torrent":")" + base64(t.bytes())
+                              + R"(","bucket":"picked","pick_files":true})");
+  body = d.await_status(upload, waits, 20s);
+  BOOST_REQUIRE_MESSAGE(waits(body), body);
+  BOOST_CHECK_EQUAL(json_field(body, "detail.done_bytes"), "0");
+  BOOST_CHECK_EQUAL(json_field(body, "detail.torrent.name"), "pack");
+  BOOST_CHECK_EQUAL(json_field(body, "detail.torrent.files.2.name").empty(),
+                    false);
+  // A plain resume takes every file.
+  BOOST_REQUIRE_EQUAL(
+      d.api("PUT", "/task/tid/" + upload + "?act=resume").status, 200);
+  body = d.await_status(upload, ended(), 60s);
+  BOOST_REQUIRE_MESSAGE(state_of(body) == "finished", body);
+  for (auto& f : t.files)
+    check_stored(d, upload, t, f.path);
+}

@@ -60,7 +60,8 @@ BOOST_AUTO_TEST_CASE(every_record_starts_with_its_format) {
   BOOST_CHECK_EQUAL(major, record_format<task_record>::major);
   BOOST_CHECK_EQUAL(minor, record_format<task_record>::minor);
   // The header is two varints: major and minor.
-  BOOST_CHECK_EQUAL(bytes.substr(0, 2), std::string("\x01\x03", 2));
+  BOOST_CHECK_EQUAL(bytes.substr(0, 2),
+                    std::string("\x01\x04", 2)); // format 1.4
 }
 
 namespace {
@@ -251,7 +252,8 @@ namespace {
 /// each minor appended are left out of older ones.
 ///  1.1: the spec's proxy and remote account;
 ///  1.2: the spec's mirrors and connection count;
-///  1.3: the record's notes.
+///  1.3: the record's notes;
+///  1.4: the spec's wait for the choice of files.
 template <uint32_t Minor>
 struct task_spec_as_of {
   task_spec s;
@@ -269,6 +271,8 @@ typename Inspector::result_type inspect(Inspector& f,
     ok = ok && f(s.proxy_id, s.remote_account, s.remote_folder);
   if constexpr (Minor >= 2)
     ok = ok && f(s.urls, s.connections);
+  if constexpr (Minor >= 4)
+    ok = ok && f(s.pick_files);
   return ok;
 }
 
@@ -302,6 +306,7 @@ task_record full_task() {
   r.spec.remote_folder = "films/new";
   r.spec.urls = {"http://mirror.example.com/a"};
   r.spec.connections = 16;
+  r.spec.pick_files = true;
   r.validator = "\"v\"";
   r.files.resize(1);
   r.files[0].key = "a";
@@ -321,6 +326,7 @@ void check_task_of_minor() {
   out.spec.proxy_id = "stale";
   out.spec.urls = {"stale"};
   out.notes = {"stale"};
+  out.spec.pick_files = true;
   BOOST_REQUIRE(decode(encode(old), out));
   BOOST_CHECK_EQUAL(out.seq, 77u);
   BOOST_CHECK_EQUAL(out.spec.url, full.spec.url);
@@ -333,6 +339,7 @@ void check_task_of_minor() {
   BOOST_CHECK_EQUAL(out.spec.urls.size(), Minor >= 2 ? 1u : 0u);
   BOOST_CHECK_EQUAL(out.spec.connections, Minor >= 2 ? 16u : 0u);
   BOOST_CHECK_EQUAL(out.notes.size(), Minor >= 3 ? 1u : 0u);
+  BOOST_CHECK_EQUAL(out.spec.pick_files, Minor >= 4);
 }
 
 } // namespace
@@ -349,9 +356,10 @@ BOOST_AUTO_TEST_CASE(a_task_of_every_older_minor_reads_with_defaults) {
   check_task_of_minor<1>();
   check_task_of_minor<2>();
   // Today's minor writes and reads every field.
-  static_assert(record_format<task_record>::minor == 3,
-                "a new minor of task_record gets a row here");
   check_task_of_minor<3>();
+  static_assert(record_format<task_record>::minor == 4,
+                "a new minor of task_record gets a row here");
+  check_task_of_minor<4>();
   auto full = full_task();
   task_record again;
   BOOST_REQUIRE(decode(encode(full), again));

@@ -37,6 +37,8 @@ function build() {
   const [fail_cb, l_fail_cb] = field("opt-failure-cb", "Failure callback URL", { type: "url" });
   const rule = h("select", { id: "opt-rule" }, RULES.map((r) => h("option", { value: r }, r)));
   const paused = h("input", { type: "checkbox", id: "opt-paused" });
+  // Magnet links and .torrent URLs wait for a file choice on their task page.
+  const pick = h("input", { type: "checkbox", id: "opt-pick-files" });
   const file_input = h("input", { type: "file", id: "add-torrent", accept: ".torrent,application/x-bittorrent", multiple: true,
     onchange: () => { take(file_input.files); file_input.value = ""; } });
   const picked = h("div", { id: "add-torrents" });
@@ -92,7 +94,12 @@ function build() {
     const lines = urls.value.split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
     const jobs = [];
     const o = options();
-    for (const url of lines) jobs.push({ label: url, body: { url, ...o } });
+    const torrent_url = (u) => /^magnet:/i.test(u) || /\.torrent([?#].*)?$/i.test(u);
+    for (const url of lines) {
+      const body = { url, ...o };
+      if (pick.checked && torrent_url(url)) body.pick_files = true;
+      jobs.push({ label: url, body });
+    }
     for (const t of torrents) {
       const wanted = t.boxes.filter((b) => b.checked).map((b) => b.value);
       if (!wanted.length) { toast(`${t.name}: choose at least one file`, true); return; }
@@ -145,7 +152,8 @@ function build() {
         h("summary", {}, "Options"),
         h("div.grid", {}, l_bucket, l_key, l_target, l_md5, l_sha1, l_crc32, l_size,
           h("label", { for: "opt-rule" }, "When the key exists", rule), l_ok_cb, l_fail_cb),
-        h("label.inline", {}, paused, "Add paused")),
+        h("label.inline", {}, paused, "Add paused"),
+        h("label.inline", {}, pick, "Choose the files of magnet links once their metadata is known")),
       result,
       h("div.row.end", {},
         h("button.ghost", { type: "button", onclick: () => el.close() }, "Cancel"), submit)));

@@ -98,9 +98,13 @@ export function task_view(root, tid) {
       return { box, bar, done, row, size: f.size };
     });
     const note = h("span.muted", { id: "pick-note", role: "status", "aria-live": "polite" });
-    const apply = h("button", { type: "button", id: "task-files-apply", onclick: apply_choice }, "Apply file choice");
+    const waiting = !!(status.torrent && status.torrent.awaiting_file_choice);
+    const apply = h("button", { type: "button", id: "task-files-apply", onclick: apply_choice },
+      waiting ? "Start with these files" : "Apply file choice");
     const all = (on) => () => { rows.forEach((r) => { r.box.checked = on; }); dirty = true; update_apply(); };
     fill(pick_box,
+      waiting && h("p", { id: "pick-waiting", role: "status" },
+        "The download waits for your choice: pick the files and start it, or resume it to take them all."),
       h("div.table-wrap", {}, h("table.cards", { "aria-labelledby": "h-pick" },
         h("thead", {}, h("tr", {}, h("th", {}, "Want"), h("th", {}, "File"), h("th.num", {}, "Size"),
           h("th.num", {}, "Done"), h("th", {}, "Progress"))),
@@ -109,7 +113,7 @@ export function task_view(root, tid) {
         h("button.ghost", { type: "button", id: "pick-all", onclick: all(true) }, "Select all"),
         h("button.ghost", { type: "button", id: "pick-none", onclick: all(false) }, "Select none"),
         apply, note));
-    picker = { key, rows, apply, note, open };
+    picker = { key, rows, apply, note, open, waiting };
   }
 
   function update_apply() {
@@ -119,7 +123,7 @@ export function task_view(root, tid) {
     picker.note.textContent = chosen.length
       ? `${chosen.length} of ${picker.rows.length} files, ${bytes(total)}${dirty ? " (not applied yet)" : ""}`
       : "Choose at least one file.";
-    picker.apply.disabled = !dirty || chosen.length === 0;
+    picker.apply.disabled = (!dirty && !picker.waiting) || chosen.length === 0;
   }
 
   async function apply_choice() {
@@ -145,7 +149,8 @@ export function task_view(root, tid) {
       return;
     }
     const open = can_choose(status);
-    const key = list.map((f) => f.name).join("\n") + (open ? "|open" : "|closed");
+    const key = list.map((f) => f.name).join("\n") + (open ? "|open" : "|closed")
+      + (bt.awaiting_file_choice ? "|waiting" : "");
     if (!picker || picker.key !== key) {
       dirty = false;
       build_picker(list, key, open);
