@@ -8,6 +8,8 @@
 //           --secret S ...
 //
 // create        POST /task {"url":"http://127.0.0.1:9/never.bin","paused":true}
+//               (with --paused false: without "paused", so the task waits
+//               for a slot; run skyhauld with --max-active 0 to keep it so)
 // status        creates --tasks paused tasks, then GET /task/tid/<tid>/status
 //               round-robin over them (with --ids FILE: the tids in
 //               FILE, one per line, and none created)
@@ -121,6 +123,7 @@ struct options {
   double timeout = 30; // seconds per request (and per connect)
   uint64_t cached = 100000; // oc-cache: how many hashes are cached
   std::string ids_file; // status modes: query these ids, create none
+  bool paused = true; // create: tasks created paused, or waiting
 };
 
 enum class mode_kind {
@@ -841,6 +844,7 @@ void event_loop(thread_ctx& tc, std::vector<connection>& conns,
 
 /// Renders the request pieces of `mode` into st.
 void prepare_requests(run_state& st, const options& opt) {
+  const char* create_tail = opt.paused ? R"(","paused":true})" : R"("})";
   std::string host = "Host: " + opt.host + ":" + opt.port + "\r\n";
   std::string auth = "Authorization: Bearer " + opt.key + "\r\n";
   size_t longest_id = 0;
@@ -848,8 +852,7 @@ void prepare_requests(run_state& st, const options& opt) {
     longest_id = std::max(longest_id, id.size());
   switch (st.mode) {
   case mode_kind::create: {
-    std::string body = std::string{R"({"url":")"} + never_url
-                       + R"(","paused":true})";
+    std::string body = std::string{R"({"url":")"} + never_url + create_tail;
     st.fixed = "POST /task HTTP/1.1\r\n" + host + auth
                + "Content-Type: application/json\r\nContent-Length: "
                + std::to_string(body.size()) + "\r\n\r\n" + body;
@@ -1036,7 +1039,7 @@ void usage() {
        "               [--key API_KEY] [--secret RPC_SECRET]\n"
        "               [--connections 64] [--duration 10] [--requests N]\n"
        "               [--tasks 1000] [--threads 1] [--timeout 30]\n"
-       "               [--cached 100000] [--ids FILE]\n";
+       "               [--cached 100000] [--ids FILE] [--paused true|false]\n";
 }
 
 } // namespace
@@ -1090,6 +1093,8 @@ int main(int argc, char** argv) {
         opt.cached = std::max<uint64_t>(1, std::stoull(v));
       } else if (k == "--ids") {
         opt.ids_file = v;
+      } else if (k == "--paused") {
+        opt.paused = v != "false" && v != "0";
       } else {
         std::cerr << "loadgen: unknown option " << k << "\n";
         usage();
