@@ -1,5 +1,7 @@
 #include "http/task_json.hpp"
 
+#include "protocol/task_title.hpp"
+
 #include "base/url_text.hpp"
 #include "http/auth.hpp"
 #include "http/services.hpp"
@@ -150,28 +152,6 @@ void write_file(json_writer& w, const file_record& f, const std::string* link) {
   w.EndObject();
 }
 
-std::string title_of(const task_record& r) {
-  if (!r.torrent_name.empty())
-    return r.torrent_name;
-  if (!r.file_name.empty())
-    return r.file_name;
-  if (!r.spec.key.empty())
-    return r.spec.key;
-  if (is_torrent(source_of(r.spec)))
-    return {};
-  // The last segment of the URL's path, until the response names the file.
-  auto url = std::string_view{r.spec.url};
-  url = url.substr(0, url.find_first_of("?#"));
-  auto scheme = url.find("://");
-  if (scheme == std::string_view::npos)
-    return {};
-  auto path = url.find('/', scheme + 3);
-  if (path == std::string_view::npos)
-    return {};
-  auto last = url.substr(url.rfind('/') + 1);
-  return std::string{last};
-}
-
 void write_task(json_writer& w, const task_status& ts, bool excerpt) {
   auto& r = ts.rec;
   w.StartObject();
@@ -181,7 +161,7 @@ void write_task(json_writer& w, const task_status& ts, bool excerpt) {
   w.Double(percent_of(r));
   put_u(w, "done_bytes", r.done_bytes);
   put_i(w, "total_bytes", r.total_bytes);
-  put(w, "title", title_of(r));
+  put(w, "title", task_title(r));
   put_i(w, "eta", ts.eta_s);
   put_u(w, "speed", ts.speed);
   if (!excerpt) {

@@ -13,11 +13,6 @@ struct services;
 /// Percent done, 0-100, two decimals (100 for a finished task).
 double percent_of(const task_record& rec);
 
-/// What a task is called in lists: the torrent's name, the stored file's
-/// name, the key, or the last segment of the URL's path; "" for a magnet
-/// link whose metadata has not come yet.
-std::string title_of(const task_record& rec);
-
 /// A task: the full shape, or the seed's excerpt (tid, state, percent,
 /// done and total bytes, title, eta, speed).
 void write_task(json_writer& w, const task_status& ts, bool excerpt);

@@ -1,17 +1,13 @@
 #include "storage/rules/events.hpp"
 
 #include "base/url_text.hpp"
+#include "protocol/task_title.hpp"
 #include "storage/event_table.hpp"
 #include "storage/task_table.hpp"
 
 namespace skyhaul::storage::rules {
 
 namespace {
-
-/// The name a user knows the task by: the torrent's, else the file's.
-std::string title_of(const task_record& rec) {
-  return !rec.torrent_name.empty() ? rec.torrent_name : rec.file_name;
-}
 
 task_event event_of(event_type type, const task_record& rec, int64_t now) {
   task_event ev;
@@ -43,7 +39,7 @@ void task_events(txn& t, const task_record* old, const task_record& rec,
     ev.state = rec.state;
     ev.previous = rec.state;
     ev.url = redact_url(rec.spec.url);
-    ev.title = title_of(rec);
+    ev.title = task_title(rec);
     ev.bucket = rec.spec.bucket;
     ev.key = !rec.spec.key.empty() ? rec.spec.key : rec.spec.target;
     append(t, std::move(ev), out);

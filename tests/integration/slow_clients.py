@@ -57,6 +57,20 @@ def connect(port):
     return s
 
 
+def read_all(s):
+    """What `s` receives until the peer closes (what came before a reset)."""
+    data = b""
+    try:
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    except OSError:
+        pass
+    return data
+
+
 def call(port, target, key=None, limit=10.0):
     """One request on a fresh connection; (status, seconds)."""
     t0 = time.monotonic()
@@ -64,12 +78,7 @@ def call(port, target, key=None, limit=10.0):
     auth = "Authorization: Bearer %s\r\n" % key if key else ""
     s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n%sConnection: close\r\n\r\n"
                % (target, auth)).encode())
-    data = b""
-    while True:
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        data += chunk
+    data = read_all(s)
     s.close()
     status = int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/1.1 ") else 0
     return status, time.monotonic() - t0
@@ -140,15 +149,7 @@ def main():
 
         # The oversized headers: 431, then closed.
         for s in big:
-            try:
-                reply = b""
-                while True:
-                    chunk = s.recv(65536)
-                    if not chunk:
-                        break
-                    reply += chunk
-            except OSError:
-                reply = reply or b""
+            reply = read_all(s)
             check(reply.startswith(b"HTTP/1.1 431"),
                   "an oversized header gets 431 (got %r)" % reply[:40])
             s.close()
