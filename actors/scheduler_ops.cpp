@@ -127,13 +127,15 @@ void remove_objects(sched_ptr self, const task_record& rec) {
   for (auto& f : rec.files) {
     if (!f.concrete)
       continue;
-    // Only the object this task wrote; a later task may own the key now.
+    // Only the object this task wrote; a later task may own the key now,
+    // also with the same bytes (the same blob): its commit time tells.
     std::optional<storage::object_entry> cur;
     {
       auto t = st.deps.db->read();
       cur = storage::get_object(t, rec.spec.bucket, f.key);
     }
-    if (cur && cur->file.blob == f.blob)
+    if (cur && cur->file.blob == f.blob
+        && cur->file.last_modified_ms == f.last_modified_ms)
       self->request(st.deps.store, store_timeout, atom::erase_v,
                     rec.spec.bucket, f.key)
           .then([](caf::ok_atom) {}, [](caf::error&) {});

@@ -18,6 +18,7 @@ pkgs+=(tmux)  # the CLI tests: progress bars drawn in a real terminal
 pkgs+=(chromium chromium-driver python3-selenium)  # web UI tests: a real headless browser
 pkgs+=(prometheus python3-jsonschema)  # metrics and API document tests: promtool, JSON Schema validation
 pkgs+=(transmission-cli)  # tracker tests: a BitTorrent client of another make beside aria2c
+pkgs+=(lmdb-utils)  # the crash loop: mdb_stat reads the readers table
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
     || missing+=("$p")
