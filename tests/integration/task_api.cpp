@@ -373,6 +373,38 @@ BOOST_AUTO_TEST_CASE(delete_with_del_file_removes_objects) {
   BOOST_CHECK_EQUAL(count(), 0u);
 }
 
+BOOST_AUTO_TEST_CASE(delete_with_del_file_keeps_a_later_tasks_same_object) {
+  // Two tasks write the same bytes to the same key: the second's object
+  // has the first's blob. Deleting the first with its data leaves it.
+  auto spec = R"({"url":")" + org.url("/file/6000") + R"(","key":"same.bin"})";
+  auto first = create(d, spec);
+  BOOST_REQUIRE_EQUAL(state_of(d.await_status(first, ended())), "finished");
+  auto second = create(d, spec);
+  BOOST_REQUIRE_EQUAL(state_of(d.await_status(second, ended())), "finished");
+  auto other = create(d, R"({"url":")" + org.url("/file/6001")
+                             + R"(","key":"other.bin"})");
+  BOOST_REQUIRE_EQUAL(state_of(d.await_status(other, ended())), "finished");
+  BOOST_REQUIRE_EQUAL(
+      d.api("DELETE", "/task/tid/" + first + "?del_file=true").status, 200);
+  // A later delete's removal is the sync point: the store takes removals
+  // in order, so once other.bin is gone, same.bin's fate is settled.
+  BOOST_REQUIRE_EQUAL(
+      d.api("DELETE", "/task/tid/" + other + "?del_file=true").status, 200);
+  auto blob_of = [&](size_t size) {
+    auto sha1 = expected_digests(size).sha1;
+    return d.data_dir() + "/blobs/" + sha1.substr(0, 2) + "/" + sha1;
+  };
+  auto gone = [&] { return !std::filesystem::exists(blob_of(6001)); };
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!gone() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  BOOST_REQUIRE(gone());
+  BOOST_CHECK(std::filesystem::exists(blob_of(6000)));
+  auto kept = d.api("GET", "/download/" + second + "/6000");
+  BOOST_REQUIRE_EQUAL(kept.status, 200);
+  BOOST_CHECK(kept.body == origin_content(6000));
+}
+
 BOOST_AUTO_TEST_CASE(config_and_graceful_stop) {
   auto cfg = d.api("GET", "/config");
   BOOST_CHECK_EQUAL(cfg.status, 200);
