@@ -25,5 +25,22 @@ test: build
 bench: build
 	cmake --build $(BUILD) --target benchmarks -j $(JOBS)
 
+# --- sanitizers ---------------------------------------------------------------
+# The whole tree under ASan and UBSan in a build of its own, then the whole
+# suite; any report fails it. Leak reports are off: CAF and libtorrent keep
+# process-wide state to the end. test_embed_install is left out: it builds
+# an outside program, without the sanitizers, against the installed
+# (instrumented) libraries.
+SANITIZE_BUILD ?= build-sanitize
+SANITIZE_ENV := ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:strict_string_checks=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+.PHONY: sanitize
+sanitize: deps
+	cmake -S . -B $(SANITIZE_BUILD) -G Ninja $(CMAKE_FLAGS) -DSKYHAUL_SANITIZE=ON
+	cmake --build $(SANITIZE_BUILD) -j $(JOBS)
+	cd $(SANITIZE_BUILD) && $(SANITIZE_ENV) ctest --output-on-failure -j $(JOBS) \
+	  --timeout 900 -E '^test_embed_install$$'
+
 clean:
 	rm -rf $(BUILD)
