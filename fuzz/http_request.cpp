@@ -26,6 +26,8 @@ using parser = bhttp::request_parser<bhttp::string_body>;
 /// Parses `in` in pieces of `step` bytes; nullopt on an error.
 std::optional<bhttp::request<bhttp::string_body>>
 parse(const std::string& in, size_t step) {
+  if (in.empty())
+    return std::nullopt; // Beast takes end of file before a start line as done
   parser p;
   p.header_limit(header_limit);
   p.body_limit(body_limit);
@@ -76,7 +78,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   http::parse_target(std::string{req->target()}, path, query);
 
   std::ostringstream out;
-  req->prepare_payload();
+  // Written out with the body's length: the framing the daemon read is
+  // gone once the body is whole (the daemon never writes a request out).
+  req->erase(bhttp::field::transfer_encoding);
+  req->erase(bhttp::field::content_length);
+  req->content_length(req->body().size());
   out << *req;
   auto again = parse(out.str(), 4096);
   FUZZ_CHECK(again.has_value());
