@@ -4,7 +4,7 @@
 set -e
 bin=$1
 shift
-files=$(for d in "$@"; do [ -d "$d" ] && find "$d" -type f ! -name '.*'; done)
+files=$(for d in "$@"; do if [ -d "$d" ]; then find "$d" -type f ! -name '.*'; fi; done)
 [ -n "$files" ] || { echo "no inputs in $*" >&2; exit 1; }
 # shellcheck disable=SC2086
 exec "$bin" -runs=1 $files
