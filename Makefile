@@ -44,3 +44,14 @@ sanitize: deps
 
 clean:
 	rm -rf $(BUILD)
+
+# --- fuzzing ------------------------------------------------------------------
+# libFuzzer targets (fuzz/) in a build of their own, with clang; only the
+# parsers they need are compiled. fuzz/run.sh SECONDS runs each of them.
+FUZZ_BUILD ?= build-fuzz
+
+.PHONY: fuzz
+fuzz:
+	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DSKYHAUL_FUZZ=ON \
+	  -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(FUZZ_BUILD) --target fuzz_all -j $(JOBS)

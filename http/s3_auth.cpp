@@ -4,6 +4,7 @@
 
 #include "protocol/text.hpp"
 #include "http/s3_error.hpp"
+#include "http/s3_v4_header.hpp"
 #include "http/services.hpp"
 #include "base/sigv2.hpp"
 #include "base/sigv4.hpp"
@@ -185,13 +186,6 @@ bool v2_matches(const request& req, const std::string& secret,
   return ok;
 }
 
-std::string trim(const std::string& s) {
-  auto first = s.find_first_not_of(" \t");
-  if (first == std::string::npos)
-    return {};
-  return s.substr(first, s.find_last_not_of(" \t") - first + 1);
-}
-
 s3_auth_result verify_v2_header(const services& svc, const request& req,
                                 std::string_view credentials, int64_t now_s) {
   auto colon = credentials.rfind(':');
@@ -213,8 +207,8 @@ s3_auth_result verify_v2_header(const services& svc, const request& req,
   if (!r.ok())
     return r;
   if (!v2_matches(req, r.user->secret_key, signature, req.headers,
-                  trim(req.header("content-md5")),
-                  trim(req.header("content-type")), std::nullopt))
+                  trim_blanks(req.header("content-md5")),
+                  trim_blanks(req.header("content-type")), std::nullopt))
     return mismatch();
   return r;
 }
@@ -251,104 +245,13 @@ s3_auth_result verify_v2_query(const services& svc, const request& req,
       amz.emplace(std::move(lname), value);
   }
   if (!v2_matches(req, r.user->secret_key, signature, amz,
-                  trim(amz["content-md5"]), trim(amz["content-type"]),
+                  trim_blanks(amz["content-md5"]), trim_blanks(amz["content-type"]),
                   req.arg("Expires")))
     return mismatch();
   return r;
 }
 
 // -- Signature Version 4 ----------------------------------------------------
-
-/// What a V4 signature claims, from the header or the query.
-struct v4_claim {
-  std::string access_key;
-  sigv4_scope scope;
-  std::vector<std::string> signed_headers;
-  std::string signature;
-  std::string timestamp;
-};
-
-/// Parses `<key>/<yyyymmdd>/<region>/<service>/aws4_request`; the key is
-/// everything before the last four parts. Returns what is wrong, or "".
-std::string parse_credential(std::string_view cred, v4_claim& out) {
-  std::string_view parts[4];
-  for (int i = 3; i >= 0; --i) {
-    auto slash = cred.rfind('/');
-    if (slash == std::string_view::npos)
-      return "the Credential is mal-formed; expecting "
-             "\"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".";
-    parts[i] = cred.substr(slash + 1);
-    cred = cred.substr(0, slash);
-  }
-  out.access_key = std::string{cred};
-  out.scope.date = std::string{parts[0]};
-  out.scope.region = std::string{parts[1]};
-  out.scope.service = std::string{parts[2]};
-  if (parts[3] != "aws4_request")
-    return "the Credential is mal-formed; the last part must be "
-           "aws4_request.";
-  if (out.scope.date.size() != 8 || out.scope.region.empty())
-    return "the Credential is mal-formed; expecting "
-           "\"<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request\".";
-  if (out.scope.service != "s3")
-    return "incorrect service \"" + out.scope.service
-           + "\". This endpoint belongs to \"s3\".";
-  return {};
-}
-
-std::string parse_signed_headers(std::string_view list, v4_claim& out) {
-  size_t pos = 0;
-  while (pos <= list.size()) {
-    auto semi = list.find(';', pos);
-    auto name = list.substr(pos, semi == std::string_view::npos
-                                     ? std::string_view::npos
-                                     : semi - pos);
-    if (name.empty())
-      return "the SignedHeaders list is mal-formed.";
-    out.signed_headers.push_back(ascii_lower(std::string{name}));
-    if (semi == std::string_view::npos)
-      break;
-    pos = semi + 1;
-  }
-  return {};
-}
-
-/// Parses `Credential=..., SignedHeaders=..., Signature=...`.
-std::string parse_v4_header(std::string_view rest, v4_claim& out) {
-  std::string cred, signed_list;
-  bool has_cred = false, has_signed = false, has_sig = false;
-  size_t pos = 0;
-  while (pos < rest.size()) {
-    auto comma = rest.find(',', pos);
-    auto part = rest.substr(pos, comma == std::string_view::npos
-                                     ? std::string_view::npos
-                                     : comma - pos);
-    auto item = trim(std::string{part});
-    auto eq = item.find('=');
-    auto key = item.substr(0, eq);
-    auto value = eq == std::string::npos ? std::string{} : item.substr(eq + 1);
-    if (key == "Credential" && !has_cred) {
-      cred = value;
-      has_cred = true;
-    } else if (key == "SignedHeaders" && !has_signed) {
-      signed_list = value;
-      has_signed = true;
-    } else if (key == "Signature" && !has_sig) {
-      out.signature = value;
-      has_sig = true;
-    } else if (!item.empty()) {
-      return "unexpected component \"" + key + "\".";
-    }
-    if (comma == std::string_view::npos)
-      break;
-    pos = comma + 1;
-  }
-  if (!has_cred || !has_signed || !has_sig || out.signature.empty())
-    return "expecting Credential, SignedHeaders and Signature.";
-  if (auto err = parse_credential(cred, out); !err.empty())
-    return err;
-  return parse_signed_headers(signed_list, out);
-}
 
 /// The payload hash a V4 request claims, or the error to answer.
 /// `presigned` requests default to UNSIGNED-PAYLOAD; header-signed ones

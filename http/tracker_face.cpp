@@ -2,6 +2,7 @@
 
 #include "base/bencode.hpp"
 #include "base/net_policy.hpp"
+#include "http/announce_query.hpp"
 #include "http/bridge.hpp"
 #include "http/tracker_error.hpp"
 
@@ -16,95 +17,6 @@ using svc_ptr = std::shared_ptr<const services>;
 
 /// Most info-hashes one scrape may name.
 constexpr size_t max_scrape = 100;
-
-/// The raw query pairs: a scrape repeats `info_hash`, and binary values
-/// must not have '+' read as a space.
-std::vector<std::pair<std::string, std::string>> raw_query(
-    const std::string& target) {
-  std::vector<std::pair<std::string, std::string>> out;
-  auto q = target.find('?');
-  if (q == std::string::npos)
-    return out;
-  size_t pos = q + 1;
-  while (pos <= target.size()) {
-    auto amp = target.find('&', pos);
-    auto part = target.substr(pos, amp == std::string::npos ? std::string::npos
-                                                            : amp - pos);
-    if (!part.empty()) {
-      auto eq = part.find('=');
-      out.emplace_back(url_decode(part.substr(0, eq), false),
-                       eq == std::string::npos
-                           ? std::string{}
-                           : url_decode(part.substr(eq + 1), false));
-    }
-    if (amp == std::string::npos)
-      break;
-    pos = amp + 1;
-  }
-  return out;
-}
-
-bool counter(const std::string& text, uint64_t& out) {
-  if (text.empty() || text.size() > 19
-      || text.find_first_not_of("0123456789") != std::string::npos)
-    return false;
-  out = std::stoull(text);
-  return true;
-}
-
-/// The announce, or why it is malformed.
-std::string parse_announce(const request& req, announce_request& a,
-                           bool& compact) {
-  a.passkey = req.params.at("passkey");
-  bool has_port = false;
-  bool has_left = false;
-  for (auto& [k, v] : raw_query(req.target)) {
-    uint64_t n = 0;
-    if (k == "info_hash") {
-      a.info_hash = v;
-    } else if (k == "peer_id") {
-      a.peer_id = v;
-    } else if (k == "port") {
-      if (!counter(v, n) || n == 0 || n > 65535)
-        return "Invalid port";
-      a.port = static_cast<uint16_t>(n);
-      has_port = true;
-    } else if (k == "uploaded" || k == "downloaded" || k == "left") {
-      if (!counter(v, n))
-        return "Invalid " + k;
-      (k == "uploaded" ? a.uploaded : k == "downloaded" ? a.downloaded
-                                                        : a.left) = n;
-      has_left = has_left || k == "left";
-    } else if (k == "event") {
-      if (v == "started")
-        a.event = announce_event::started;
-      else if (v == "stopped")
-        a.event = announce_event::stopped;
-      else if (v == "completed")
-        a.event = announce_event::completed;
-      else if (!v.empty() && v != "empty" && v != "paused")
-        return "Invalid event";
-    } else if (k == "numwant") {
-      if (!counter(v, n))
-        return "Invalid numwant";
-      a.numwant = static_cast<uint32_t>(std::min<uint64_t>(n, 1000));
-    } else if (k == "compact") {
-      compact = v != "0";
-    }
-  }
-  if (a.info_hash.size() != 20)
-    return "Invalid info_hash";
-  if (a.peer_id.size() != 20)
-    return "Invalid peer_id";
-  if (!has_port || !has_left)
-    return "Missing port or left";
-  auto addr = base::parse_address(req.peer);
-  if (!addr)
-    return "Unknown peer address";
-  auto ip = base::unmapped(*addr);
-  a.ip.assign(reinterpret_cast<const char*>(ip.bytes.data()), ip.v6 ? 16 : 4);
-  return {};
-}
 
 reply bencoded(std::string body) {
   reply r;
@@ -135,7 +47,7 @@ void announce(const services& svc, request& req, responder respond) {
 void scrape(const services& svc, request& req, responder respond) {
   scrape_request s;
   s.passkey = req.params.at("passkey");
-  for (auto& [k, v] : raw_query(req.target))
+  for (auto& [k, v] : raw_query_pairs(req.target))
     if (k == "info_hash") {
       if (v.size() != 20)
         return respond(tracker_failure("Invalid info_hash"));
