@@ -51,7 +51,7 @@ clean:
 FUZZ_BUILD ?= build-fuzz
 
 .PHONY: fuzz
-fuzz:
+fuzz: deps
 	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DSKYHAUL_FUZZ=ON \
 	  -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build $(FUZZ_BUILD) --target fuzz_all -j $(JOBS)

@@ -19,6 +19,7 @@ pkgs+=(chromium chromium-driver python3-selenium)  # web UI tests: a real headle
 pkgs+=(prometheus python3-jsonschema)  # metrics and API document tests: promtool, JSON Schema validation
 pkgs+=(transmission-cli)  # tracker tests: a BitTorrent client of another make beside aria2c
 pkgs+=(lmdb-utils)  # the crash loop: mdb_stat reads the readers table
+pkgs+=(clang libclang-rt-14-dev)  # make fuzz: libFuzzer targets built with clang
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
     || missing+=("$p")
