@@ -4,7 +4,8 @@
 // The real skyhauld against origins that lie (tests/support/origin.py, its
 // "lying origins" block): every download ends in a clear failure or in the
 // origin's true bytes, never in a stored wrong object, never in a hang past
-// the daemon's timeouts, and the daemon keeps serving afterwards.
+// the daemon's timeouts, and the daemon keeps serving afterwards. Then the
+// same for a full disk (a tmpfs the test mounts) and a full LMDB map.
 
 #include <cerrno>
 #include <chrono>
@@ -279,3 +280,42 @@ BOOST_AUTO_TEST_CASE(a_download_bigger_than_the_disk_fails_and_space_returns) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(a_full_lmdb_map_is_a_clear_error_and_the_daemon_goes_on) {
+  // A 1 MB map, filled with paused tasks of long URLs.
+  origin org;
+  server_process d{{"--map-size=1048576"}};
+  d.start();
+  const std::string pad(1500, 'x');
+  std::vector<std::string> made;
+  response refused;
+  for (int i = 0; i < 5000; ++i) {
+    auto res = d.api("POST", "/task",
+                     R"({"url":")" + org.url("/file/1000?pad=" + pad) + R"(",)"
+                       + R"("paused":true,"key":"k)" + std::to_string(i)
+                       + R"("})");
+    if (res.status != 200 || json_field(res.body, "status") != "success") {
+      refused = res;
+      break;
+    }
+    made.push_back(json_field(res.body, "tid"));
+  }
+  BOOST_TEST_MESSAGE(made.size() << " tasks, then: " << refused.status << " "
+                                 << refused.body);
+  BOOST_REQUIRE_MESSAGE(refused.status != 0, "the map never filled");
+  BOOST_CHECK_GE(refused.status, 500);
+  BOOST_CHECK_MESSAGE(!json_field(refused.body, "errmsg").empty(),
+                      refused.body);
+  // Still serving: reads work, and deleting tasks makes room again.
+  BOOST_CHECK_EQUAL(d.api("GET", "/task/list").status, 200);
+  BOOST_CHECK_EQUAL(
+    state_of(d.api("GET", "/task/tid/" + made.back() + "/status").body),
+    "paused");
+  for (size_t i = 0; i < made.size() / 2; ++i)
+    BOOST_CHECK_EQUAL(d.api("DELETE", "/task/tid/" + made[i]).status, 200);
+  auto tid = create(d, R"({"url":")" + org.url("/file/4096")
+                         + R"(","key":"after-full.bin"})");
+  auto body = d.await_status(tid, ended());
+  BOOST_CHECK_MESSAGE(state_of(body) == "finished", body);
+  BOOST_CHECK(object_bytes(d, tid) == origin_content(4096));
+}
