@@ -74,6 +74,14 @@ bool segmentable(const transfer& t) {
   return total >= 2 * std::max<uint64_t>(t.req.min_split_size, 1);
 }
 
+/// A 206's Content-Range starts at byte 0.
+bool range_from_zero(const transfer& t) {
+  unsigned long long first = 0, last = 0;
+  return std::sscanf(t.content_range.c_str(), "bytes %llu-%llu", &first, &last)
+             == 2
+         && first == 0;
+}
+
 /// Called once the headers of the final (non-redirect) response are in.
 bool on_headers(transfer& t) {
   t.headers_done = true;
@@ -115,6 +123,12 @@ bool on_headers(transfer& t) {
       t.total = static_cast<int64_t>(t.on_disk);
     }
     return true;
+  } else if (t.status == 206 && !range_from_zero(t)) {
+    // Nothing is on disk, so only `bytes=0-` was asked (or no range): a
+    // 206 of other bytes would be stored at the wrong place.
+    t.forced = ec::download_source_exception;
+    t.forced_message = "the server answered a different range";
+    return false;
   } else if (t.status >= 200 && t.status < 300) {
     if (t.on_disk > 0) {
       // The server ignored the range (or the source changed): start over.

@@ -25,6 +25,17 @@ Routes:
   /other/<size>                  other bytes (shifted by 13), its own ETag
   /_log                          JSON list of {path, range, if_range}
   /files/<name>                  a file of the folder named by --files DIR
+
+Lying origins (tests/integration/lying_origin.cpp):
+  /longlen/<size>                Content-Length <size>, then 1000 more bytes
+  /badrange/<size>               206 to every request, its Content-Range and
+                                 its bytes starting 100 bytes past the range
+                                 asked (the right length, the wrong place)
+  /loop/<n>                      a redirect loop: /loop/a -> /loop/b -> /loop/a
+  /reset/<size>?at=K             announces <size>, sends K bytes, then a TCP
+                                 reset (SO_LINGER 0), also for ranges
+  /endless/<n>                   a header line every 50 ms, the header block
+                                 never ends (stops after n seconds)
 """
 import json
 import os
@@ -82,6 +93,71 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(body)
         self.close_connection = True
 
+    # --- lying origins: a block of their own (see the header) ---
+    def lying_route(self, path, q, rng):
+        """Serves the lying routes; False when `path` is not one of them."""
+        m = re.match(r"^/(longlen|badrange|loop|reset|endless)/(\w+)$", path)
+        if not m:
+            return False
+        kind, arg = m.group(1), m.group(2)
+        if kind == "loop":
+            nxt = "/loop/b" if arg == "a" else "/loop/a"
+            self.send_plain(302, b"", [("Location", nxt)])
+            return True
+        if kind == "endless":
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            stop = time.monotonic() + int(arg)
+            i = 0
+            try:
+                while time.monotonic() < stop:
+                    self.wfile.write(b"X-Endless-%d: more\r\n" % i)
+                    self.wfile.flush()
+                    i += 1
+                    time.sleep(0.05)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            self.close_connection = True
+            return True
+        size = int(arg)
+        start, end = 0, size
+        rm = re.match(r"^bytes=(\d+)-(\d*)$", rng or "")
+        if rm and kind in ("badrange", "reset"):
+            start = int(rm.group(1))
+            end = min(int(rm.group(2)) + 1 if rm.group(2) else size, size)
+        code = 206 if (kind == "badrange" or rm) and kind != "longlen" else 200
+        self.send_response(code)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("ETag", ETAG)
+        self.send_header("Accept-Ranges", "bytes")
+        self.send_header("Connection", "close")
+        if code == 206:
+            shown = start + 100 if kind == "badrange" else start
+            self.send_header("Content-Range", "bytes %d-%d/%d"
+                             % (shown, shown + end - start - 1, size))
+        self.send_header("Content-Length", str(end - start))
+        self.end_headers()
+        self.close_connection = True
+        try:
+            if kind == "longlen":
+                self.wfile.write(content(0, size) + b"\xee" * 1000)
+            elif kind == "badrange":
+                self.wfile.write(content(start + 100, end + 100))
+            else:
+                at = min(end, start + int(q.get("at", ["0"])[0]))
+                self.wfile.write(content(start, at))
+                self.wfile.flush()
+                import socket
+                import struct
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                           struct.pack("ii", 1, 0))
+                self.connection.close()
+                return True
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        return True
+    # --- end of lying origins ---
+
     def handle_any(self, head):
         url = urlparse(self.path)
         q = parse_qs(url.query)
@@ -100,6 +176,8 @@ class Handler(BaseHTTPRequestHandler):
                 body = f.read()
             return self.send_plain(200, body, [
                 ("Content-Type", "application/x-bittorrent")])
+        if self.lying_route(url.path, q, rng):
+            return
         m = re.match(r"^/(\w+)(?:/(\d+))?$", url.path)
         if url.path == "/_log":
             with LOG_LOCK:
