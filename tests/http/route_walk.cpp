@@ -6,6 +6,7 @@
 #include <map>
 
 #include "tests/http/server_fixture.hpp"
+#include "tests/support/route_paths.hpp"
 
 using namespace skyhaul;
 using namespace skyhaul::test;
@@ -23,19 +24,7 @@ std::string sample_path(const std::string& pattern) {
       // The Offcloud face's request ids and preflight paths.
       {":id", "000000000000000000000005"},
       {":rid", "000000000000000000000005"}};
-  std::string out;
-  for (auto& seg : http::split_path(pattern)) {
-    out += "/";
-    if (seg.empty() || (seg[0] != ':' && seg[0] != '*')) {
-      out += seg;
-      continue;
-    }
-    auto i = samples.find(seg);
-    BOOST_REQUIRE_MESSAGE(i != samples.end(),
-                          "no sample value for " << seg << " in " << pattern);
-    out += i->second;
-  }
-  return out;
+  return test::sample_path(pattern, samples);
 }
 
 bhttp::verb verb_of(const std::string& method) {

@@ -19,6 +19,7 @@
 #include "protocol/settings.hpp"
 #include "tests/support/daemon.hpp"
 #include "tests/support/origin.hpp"
+#include "tests/support/route_paths.hpp"
 #include "tests/support/task_calls.hpp"
 
 #include <ctime>
@@ -68,19 +69,7 @@ std::string sample_path(const std::string& pattern, const std::string& tid,
       {":passkey", std::string(32, '0')},
       {":id", "000000000000000000000005"},
       {":rid", "000000000000000000000005"}};
-  std::string out;
-  for (auto& seg : http::split_path(pattern)) {
-    out += "/";
-    if (seg.empty() || (seg[0] != ':' && seg[0] != '*')) {
-      out += seg;
-      continue;
-    }
-    auto i = samples.find(seg);
-    BOOST_REQUIRE_MESSAGE(i != samples.end(),
-                          "no sample value for " << seg << " in " << pattern);
-    out += i->second;
-  }
-  return out;
+  return test::sample_path(pattern, samples);
 }
 
 bool json_with(const response& r, const char* member, const char* value) {
