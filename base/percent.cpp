@@ -54,3 +54,30 @@ std::string aws_uri_encode(std::string_view s, bool keep_slash) {
 }
 
 } // namespace skyhaul
+
+namespace skyhaul {
+
+std::vector<std::pair<std::string, std::string>>
+split_raw_query(std::string_view raw_query) {
+  std::vector<std::pair<std::string, std::string>> out;
+  size_t pos = 0;
+  while (pos <= raw_query.size()) {
+    auto amp = raw_query.find('&', pos);
+    auto part = raw_query.substr(pos, amp == std::string_view::npos
+                                          ? std::string_view::npos
+                                          : amp - pos);
+    if (!part.empty()) {
+      auto eq = part.find('=');
+      out.emplace_back(std::string{part.substr(0, eq)},
+                       eq == std::string_view::npos
+                           ? std::string{}
+                           : std::string{part.substr(eq + 1)});
+    }
+    if (amp == std::string_view::npos)
+      break;
+    pos = amp + 1;
+  }
+  return out;
+}
+
+} // namespace skyhaul

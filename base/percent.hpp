@@ -4,6 +4,8 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace skyhaul {
 
@@ -18,5 +20,12 @@ std::string url_encode(const std::string& s, bool keep_slash = false);
 /// Percent-encodes `s` as SigV4 wants it: everything but `A-Za-z0-9-_.~`
 /// (and '/' when `keep_slash`) becomes `%XX` with upper-case hex.
 std::string aws_uri_encode(std::string_view s, bool keep_slash);
+
+/// Splits a raw query (no '?') at '&' into its `name`, `value` pairs, still
+/// encoded; an empty part is skipped, a part without '=' has an empty
+/// value. Decoding is the caller's: SigV4 signs the raw bytes, a tracker
+/// decodes binary values without reading '+' as a space.
+std::vector<std::pair<std::string, std::string>>
+split_raw_query(std::string_view raw_query);
 
 } // namespace skyhaul

@@ -30,30 +30,6 @@ std::string trim_all(std::string_view v) {
   return out;
 }
 
-/// Splits a raw query into its raw `name`, `value` pairs; a part without
-/// '=' has an empty value.
-std::vector<std::pair<std::string, std::string>>
-raw_pairs(std::string_view raw_query) {
-  std::vector<std::pair<std::string, std::string>> out;
-  size_t pos = 0;
-  while (pos <= raw_query.size()) {
-    auto amp = raw_query.find('&', pos);
-    auto part = raw_query.substr(pos, amp == std::string_view::npos
-                                          ? std::string_view::npos
-                                          : amp - pos);
-    if (!part.empty()) {
-      auto eq = part.find('=');
-      out.emplace_back(std::string{part.substr(0, eq)},
-                       eq == std::string_view::npos
-                           ? std::string{}
-                           : std::string{part.substr(eq + 1)});
-    }
-    if (amp == std::string_view::npos)
-      break;
-    pos = amp + 1;
-  }
-  return out;
-}
 
 std::string join_sorted(std::vector<std::pair<std::string, std::string>> ps) {
   std::sort(ps.begin(), ps.end());
@@ -130,7 +106,7 @@ std::string sigv4_canonical_uri(std::string_view raw_path) {
 std::string sigv4_canonical_query(std::string_view raw_query,
                                   std::string_view exclude) {
   std::vector<std::pair<std::string, std::string>> ps;
-  for (auto& [name, value] : raw_pairs(raw_query)) {
+  for (auto& [name, value] : split_raw_query(raw_query)) {
     auto decoded = url_decode(name, true);
     if (!exclude.empty() && decoded == exclude)
       continue;
@@ -142,7 +118,7 @@ std::string sigv4_canonical_query(std::string_view raw_query,
 
 std::string sigv4_literal_query(std::string_view raw_query,
                                 std::string_view exclude) {
-  auto ps = raw_pairs(raw_query);
+  auto ps = split_raw_query(raw_query);
   if (!exclude.empty())
     ps.erase(std::remove_if(
                  ps.begin(), ps.end(),

@@ -21,25 +21,13 @@ bool counter(const std::string& text, uint64_t& out) {
 
 std::vector<std::pair<std::string, std::string>> raw_query_pairs(
     const std::string& target) {
-  std::vector<std::pair<std::string, std::string>> out;
   auto q = target.find('?');
   if (q == std::string::npos)
-    return out;
-  size_t pos = q + 1;
-  while (pos <= target.size()) {
-    auto amp = target.find('&', pos);
-    auto part = target.substr(pos, amp == std::string::npos ? std::string::npos
-                                                            : amp - pos);
-    if (!part.empty()) {
-      auto eq = part.find('=');
-      out.emplace_back(url_decode(part.substr(0, eq), false),
-                       eq == std::string::npos
-                           ? std::string{}
-                           : url_decode(part.substr(eq + 1), false));
-    }
-    if (amp == std::string::npos)
-      break;
-    pos = amp + 1;
+    return {};
+  auto out = split_raw_query(std::string_view{target}.substr(q + 1));
+  for (auto& [k, v] : out) {
+    k = url_decode(k, false);
+    v = url_decode(v, false);
   }
   return out;
 }
