@@ -57,6 +57,9 @@ constexpr row rows[] = {
      400},
     {ec::aborted, "aborted", 409, "The operation was stopped.",
      "RequestCancelled", 409},
+    {ec::insufficient_storage, "insufficient_storage", 507,
+     "There is not enough storage left for the data.", "InsufficientStorage",
+     507},
 };
 
 const row& lookup(ec x) {

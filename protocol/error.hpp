@@ -48,11 +48,13 @@ enum class ec : uint8_t {
   blocked_address,
   /// The operation was stopped on purpose (pause, cancel, shutdown).
   aborted,
+  /// The disk or the database has no room left for the data (507).
+  insufficient_storage,
 };
 
 template <>
 struct enum_range<ec> {
-  static constexpr auto last = ec::aborted;
+  static constexpr auto last = ec::insufficient_storage;
 };
 
 /// Returns the identifier of `x`, e.g. `"invalid_uri"`.

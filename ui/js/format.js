@@ -20,6 +20,7 @@ const ERRORS = {
   invalid_state: "The task cannot do that in its state.",
   blocked_address: "The address is refused by the server's network policy.",
   aborted: "The task was stopped.",
+  insufficient_storage: "The server has no room left for the data.",
 };
 
 /** The error of a failed task, in words. */
