@@ -32,12 +32,15 @@ bench: build
 # an outside program, without the sanitizers, against the installed
 # (instrumented) libraries.
 SANITIZE_BUILD ?= build-sanitize
-SANITIZE_ENV := ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:strict_string_checks=1 \
+# -O1 -g1: a third less build time than -O2 -g, and reports keep their lines.
+SANITIZE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO='-O1 -g1' -DCMAKE_C_FLAGS_RELWITHDEBINFO='-O1 -g1'
+SANITIZE_ENV := ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:strict_string_checks=1:verify_asan_link_order=0 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 .PHONY: sanitize
 sanitize: deps
-	cmake -S . -B $(SANITIZE_BUILD) -G Ninja $(CMAKE_FLAGS) -DSKYHAUL_SANITIZE=ON
+	cmake -S . -B $(SANITIZE_BUILD) -G Ninja $(SANITIZE_FLAGS) -DSKYHAUL_SANITIZE=ON
 	cmake --build $(SANITIZE_BUILD) -j $(JOBS)
 	cd $(SANITIZE_BUILD) && $(SANITIZE_ENV) ctest --output-on-failure -j $(JOBS) \
 	  --timeout 900 -E '^test_embed_install$$'

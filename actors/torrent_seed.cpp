@@ -9,8 +9,8 @@
 // the torrent lists them; the blobs are content-addressed files. The seed's
 // folder (`<data>/seeds/<pid>`) holds hard links of the blobs under the
 // torrent's paths, as a task's finished torrent already seeds from the same
-// inodes. The torrent is added without resume data, so libtorrent checks
-// every piece against the files before it offers one, and in upload mode,
+// inodes. The torrent is added in seed mode (no full check at a start; each
+// piece is verified the first time a peer asks for it) and in upload mode,
 // so it never writes into a stored blob.
 
 #include "actors/torrent_session_state.hpp"
