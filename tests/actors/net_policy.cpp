@@ -80,7 +80,8 @@ BOOST_AUTO_TEST_CASE(the_ip_filter_blocks_what_the_policy_refuses) {
       "8.8.8.8",         "::",            "::1",             "::2",
       "::ffff:127.0.0.1", "::ffff:8.8.8.8", "64:ff9b::1",    "64:ff9b::1:0:0",
       "fc00::",          "fdff::1",       "fe00::",          "fe80::1",
-      "febf::1",         "fec0::",        "ff02::1",         "2001:db8::1"};
+      "febf::1",         "fec0::",        "ff02::1",         "2001:db8::1",
+      "::127.0.0.1",     "::1:0:0",       "64:ff9b:1::a00:1", "64:ff9b:2::"};
   for (auto& policy : {base::net_policy{},
                        base::net_policy::from_settings(
                            false, {"127.0.0.0/8", "10.1.0.0/16", "fd00::/8"})}) {
