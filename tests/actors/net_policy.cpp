@@ -44,6 +44,11 @@ BOOST_AUTO_TEST_CASE(the_socket_callback_refuses_with_a_message) {
   BOOST_CHECK_EQUAL(refusal,
                     "refused to connect to 127.0.0.1: private networks are "
                     "not allowed");
+  // Recognised as a refusal, also inside a longer message.
+  BOOST_CHECK(is_policy_refusal(refusal));
+  BOOST_CHECK(is_policy_refusal("part 1: " + refusal));
+  BOOST_CHECK(!is_policy_refusal("Failed to connect to 8.8.8.8 port 80"));
+  BOOST_CHECK(!is_policy_refusal(""));
   refusal.clear();
   BOOST_CHECK(open_policy_socket(sockaddr_of("::ffff:10.0.0.1"), policy,
                                  refusal)
