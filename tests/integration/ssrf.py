@@ -986,6 +986,19 @@ def run_task_keys(d):
                        "evil.bin", "%s, stored as %s" % (
                            (end.get("detail") or {}).get("state"),
                            [f.get("key") or f.get("name") for f in files])))
+        # Download links that climb from the task's file: nothing read.
+        st, data, _ = d.call("GET", "/download/%s/evil.bin" % tid)
+        check(st == 200 and data == origin.content(0, 1000),
+              "the download link itself: %d" % st)
+        for rest in ("../../../../etc/passwd", "..%2f..%2f..%2fetc%2fpasswd",
+                     "%2e%2e/%2e%2e/etc/passwd", "evil.bin/../../admin.json",
+                     "..%5c..%5cadmin.json", "%2fetc%2fpasswd"):
+            st, data, _ = d.call("GET", "/download/%s/%s" % (tid, rest))
+            check(st in (400, 403, 404) and b"root:" not in data
+                  and b"api_key" not in data,
+                  "download link /%s: %d %s" % (rest, st, data[:100]))
+            report.append(("Task API download link .../%s" % rest,
+                           "%d" % st))
 
 
 def run_s3(d):
