@@ -5,6 +5,12 @@
 
 namespace skyhaul {
 
+namespace {
+
+constexpr const char* refusal_tail = ": private networks are not allowed";
+
+} // namespace
+
 curl_socket_t open_policy_socket(const curl_sockaddr& addr,
                                  const base::net_policy& policy,
                                  std::string& refusal) {
@@ -13,11 +19,16 @@ curl_socket_t open_policy_socket(const curl_sockaddr& addr,
     if (!ip || !policy.allows(*ip)) {
       refusal = "refused to connect to "
                 + (ip ? base::to_string(*ip) : std::string{"an unknown address"})
-                + ": private networks are not allowed";
+                + refusal_tail;
       return CURL_SOCKET_BAD;
     }
   }
   return ::socket(addr.family, addr.socktype | SOCK_CLOEXEC, addr.protocol);
+}
+
+bool is_policy_refusal(const std::string& error) {
+  return error.find("refused to connect to ") != std::string::npos
+         && error.find(refusal_tail) != std::string::npos;
 }
 
 lt::ip_filter make_ip_filter(const base::net_policy& policy) {

@@ -21,6 +21,11 @@ curl_socket_t open_policy_socket(const curl_sockaddr& addr,
                                  const base::net_policy& policy,
                                  std::string& refusal);
 
+/// True when `error` carries a refusal of `open_policy_socket`, also
+/// inside a longer message (a step's name before it): trying again is
+/// pointless.
+bool is_policy_refusal(const std::string& error);
+
 /// An ip_filter that blocks what `policy` refuses and nothing else.
 lt::ip_filter make_ip_filter(const base::net_policy& policy);
 

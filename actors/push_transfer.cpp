@@ -1,6 +1,7 @@
 #include "actors/push_transfer.hpp"
 
 #include "actors/curl_loop.hpp"
+#include "actors/net_policy.hpp"
 #include "actors/s3_upload.hpp"
 #include "base/base64.hpp"
 #include "base/crypto.hpp"
@@ -425,7 +426,10 @@ bool start_push(curl_loop& loop, const void* group, push_request req,
     return start_s3_upload(loop, group, std::move(idc), bucket, key,
                            std::move(src), std::move(sign), request_timeout_s,
                            [done = std::move(done)](std::string err) {
-                             done(push_end{std::move(err), false, {}});
+                             // A refused address stays refused: final,
+                             // as for the other account types.
+                             auto final = is_policy_refusal(err);
+                             done(push_end{std::move(err), final, {}});
                            });
   }
   auto p = std::make_shared<push>(loop, group, std::move(req), std::move(done));

@@ -1,5 +1,6 @@
 #include "actors/torrent_add.hpp"
 
+#include "actors/torrent_settings.hpp"
 #include "protocol/settings.hpp"
 #include "protocol/source.hpp"
 
@@ -14,7 +15,8 @@ caf::error make_params(const settings& cfg, const torrent_add& req,
                        torrent_entry& e, lt::add_torrent_params& p) {
   std::shared_ptr<const lt::torrent_info> ti;
   if (!req.metainfo.empty()) {
-    if (auto err = parse_metainfo(req.metainfo, cfg.bt_max_torrent_size, ti))
+    if (auto err = parse_metainfo(policy_dht_nodes(cfg, req.metainfo),
+                                  cfg.bt_max_torrent_size, ti))
       return err;
   } else {
     if (!magnet_info_hash(req.magnet))
@@ -24,6 +26,7 @@ caf::error make_params(const settings& cfg, const torrent_add& req,
     p = lt::parse_magnet_uri(req.magnet, err);
     if (err)
       return make_error(ec::invalid_uri, "bad magnet link: " + err.message());
+    policy_dht_nodes(cfg, p.dht_nodes);
   }
   if (!req.resume.empty()) {
     lt::error_code err;

@@ -2,7 +2,10 @@
 
 #include "protocol/error.hpp"
 
+#include <iterator>
 #include <libtorrent/bdecode.hpp>
+#include <libtorrent/bencode.hpp>
+#include <libtorrent/entry.hpp>
 #include <libtorrent/hex.hpp>
 #include <libtorrent/info_hash.hpp>
 #include <libtorrent/torrent_info.hpp>
@@ -104,6 +107,47 @@ caf::error parse_metainfo(const std::string& bytes, uint64_t max_size,
     return bad_torrent("the torrent has no files");
   out = std::move(ti);
   return caf::none;
+}
+
+std::string keep_dht_nodes(const std::string& bytes,
+                           const std::function<bool(const std::string&)>& keep) {
+  lt::error_code err;
+  auto root = lt::bdecode({bytes.data(), static_cast<long>(bytes.size())},
+                          err, nullptr, 100, 4000000);
+  if (err || root.type() != lt::bdecode_node::dict_t)
+    return bytes;
+  for (int i = 0; i < root.dict_size(); ++i) {
+    auto [key, value] = root.dict_at_node(i);
+    if (key.string_value() != "nodes")
+      continue;
+    // [[host, port], ...]: anything else is left out too.
+    lt::entry::list_type kept;
+    bool left_out = value.type() != lt::bdecode_node::list_t;
+    for (int j = 0; value.type() == lt::bdecode_node::list_t
+                    && j < value.list_size();
+         ++j) {
+      auto n = value.list_at(j);
+      if (n.type() == lt::bdecode_node::list_t && n.list_size() == 2
+          && n.list_at(0).type() == lt::bdecode_node::string_t
+          && keep(std::string{n.list_at(0).string_value()}))
+        kept.emplace_back(n);
+      else
+        left_out = true;
+    }
+    if (!left_out)
+      return bytes;
+    // The key and its value are one run of bytes.
+    auto begin = static_cast<size_t>(key.data_offset());
+    auto end = static_cast<size_t>(value.data_offset()
+                                   + value.data_section().size());
+    auto out = bytes.substr(0, begin);
+    if (!kept.empty()) {
+      out += "5:nodes";
+      lt::bencode(std::back_inserter(out), lt::entry{std::move(kept)});
+    }
+    return out + bytes.substr(end);
+  }
+  return bytes;
 }
 
 std::string unsafe_torrent_paths(const lt::torrent_info& ti) {

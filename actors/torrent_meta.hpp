@@ -3,6 +3,7 @@
 // Reading metainfo with libtorrent: limits, path checks, the file layout and
 // the file selection of a task.
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,6 +30,13 @@ std::string hash_hex(const libtorrent::info_hash_t& ih);
 /// `ec::too_large` when the metainfo is larger than `max_size`.
 caf::error parse_metainfo(const std::string& bytes, uint64_t max_size,
                           std::shared_ptr<const libtorrent::torrent_info>& out);
+
+/// `bytes` (a .torrent) with the DHT contacts of its top-level `nodes`
+/// list that `keep(host)` refuses left out, and the list with them when
+/// none is kept; every other byte as it was, so the info-hash and all else
+/// stay. `bytes` itself when nothing is left out or it does not decode.
+std::string keep_dht_nodes(const std::string& bytes,
+                           const std::function<bool(const std::string&)>& keep);
 
 /// The path checks of `parse_metainfo` on a torrent_info that came from the
 /// swarm (a magnet link's metadata); empty when every path is safe.

@@ -16,6 +16,7 @@
 #include "actors/torrent_session_state.hpp"
 
 #include "actors/torrent_meta.hpp"
+#include "actors/torrent_settings.hpp"
 #include "protocol/settings.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/post_table.hpp"
@@ -128,7 +129,8 @@ void add_seed(session_ptr self, const post_seed& seed,
     st.seed_blocked[seed.pid] = now_ms() + retry_failed_ms;
   };
   std::shared_ptr<const lt::torrent_info> parsed;
-  if (auto err = parse_metainfo(torrent, cfg.bt_max_torrent_size, parsed))
+  if (auto err = parse_metainfo(policy_dht_nodes(cfg, torrent),
+                                cfg.bt_max_torrent_size, parsed))
     return block(message_of(err));
   // Only Skyhaul's own tracker: the stored copy may name the uploader's.
   auto ti = std::make_shared<lt::torrent_info>(*parsed);

@@ -2,6 +2,7 @@
 
 #include "actors/net_policy.hpp"
 #include "actors/proxy_route.hpp"
+#include "actors/torrent_meta.hpp"
 #include "protocol/settings.hpp"
 
 #include <algorithm>
@@ -84,6 +85,27 @@ lt::ip_filter private_filter(const settings& cfg) {
   // The same list as every curl job, minus the allowed networks.
   return make_ip_filter(
       base::net_policy::from_settings(false, cfg.allow_networks));
+}
+
+std::string policy_dht_nodes(const settings& cfg, const std::string& metainfo) {
+  if (cfg.allow_private_networks)
+    return metainfo;
+  auto policy = base::net_policy::from_settings(false, cfg.allow_networks);
+  return keep_dht_nodes(metainfo, [&](const std::string& host) {
+    return policy.allows(host);
+  });
+}
+
+void policy_dht_nodes(const settings& cfg,
+                      std::vector<std::pair<std::string, int>>& nodes) {
+  if (cfg.allow_private_networks)
+    return;
+  auto policy = base::net_policy::from_settings(false, cfg.allow_networks);
+  nodes.erase(std::remove_if(nodes.begin(), nodes.end(),
+                             [&](const std::pair<std::string, int>& n) {
+                               return !policy.allows(n.first);
+                             }),
+              nodes.end());
 }
 
 } // namespace skyhaul

@@ -211,6 +211,9 @@ const std::vector<ip_range>& refused_ranges() {
              "fc00::/7",           // unique local
              "fe80::/10",          // link-local
              "ff00::/8",           // multicast
+             "::/96",              // IPv4-compatible (deprecated)
+             "64:ff9b:1::/48",     // local-use NAT64 (RFC 8215)
+             "fec0::/10",          // site-local (deprecated)
          }) {
       // Parsed by hand: parse_cidr turns the mapped range into 0.0.0.0/0.
       std::string s = text;

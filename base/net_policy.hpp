@@ -62,8 +62,9 @@ ip_address unmapped(const ip_address& a);
 
 /// The ranges refused by default: loopback, private, link-local, CGNAT,
 /// benchmarking, multicast, reserved, broadcast, and their IPv6
-/// counterparts (with NAT64). `::ffff:0:0/96` is among them; it is checked
-/// as the IPv4 address it carries.
+/// counterparts (with both NAT64 prefixes, IPv4-compatible and site-local
+/// addresses). `::ffff:0:0/96` is among them; it is checked as the IPv4
+/// address it carries.
 const std::vector<ip_range>& refused_ranges();
 
 /// An inclusive interval of addresses of one family.

@@ -44,6 +44,11 @@ BOOST_AUTO_TEST_CASE(the_socket_callback_refuses_with_a_message) {
   BOOST_CHECK_EQUAL(refusal,
                     "refused to connect to 127.0.0.1: private networks are "
                     "not allowed");
+  // Recognised as a refusal, also inside a longer message.
+  BOOST_CHECK(is_policy_refusal(refusal));
+  BOOST_CHECK(is_policy_refusal("part 1: " + refusal));
+  BOOST_CHECK(!is_policy_refusal("Failed to connect to 8.8.8.8 port 80"));
+  BOOST_CHECK(!is_policy_refusal(""));
   refusal.clear();
   BOOST_CHECK(open_policy_socket(sockaddr_of("::ffff:10.0.0.1"), policy,
                                  refusal)
@@ -80,7 +85,8 @@ BOOST_AUTO_TEST_CASE(the_ip_filter_blocks_what_the_policy_refuses) {
       "8.8.8.8",         "::",            "::1",             "::2",
       "::ffff:127.0.0.1", "::ffff:8.8.8.8", "64:ff9b::1",    "64:ff9b::1:0:0",
       "fc00::",          "fdff::1",       "fe00::",          "fe80::1",
-      "febf::1",         "fec0::",        "ff02::1",         "2001:db8::1"};
+      "febf::1",         "fec0::",        "ff02::1",         "2001:db8::1",
+      "::127.0.0.1",     "::1:0:0",       "64:ff9b:1::a00:1", "64:ff9b:2::"};
   for (auto& policy : {base::net_policy{},
                        base::net_policy::from_settings(
                            false, {"127.0.0.0/8", "10.1.0.0/16", "fd00::/8"})}) {

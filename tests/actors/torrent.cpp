@@ -260,6 +260,34 @@ BOOST_AUTO_TEST_CASE(bad_metainfo_is_refused) {
         ec::download_source_exception, "no length");
 }
 
+BOOST_AUTO_TEST_CASE(dht_nodes_are_kept_by_the_caller_s_rule) {
+  made t;
+  // The made torrent with a `nodes` list spliced in before `info`: two
+  // private contacts, a public one and an element that is none.
+  auto info_at = t.bytes.find("4:info");
+  BOOST_REQUIRE(info_at != std::string::npos);
+  auto with = t.bytes.substr(0, info_at)
+              + "5:nodesll9:127.0.0.1i6881eel7:8.8.8.8i6881eel"
+                "9:loop.testi1ee4:junke"
+              + t.bytes.substr(info_at);
+  std::shared_ptr<const lt::torrent_info> ti;
+  BOOST_REQUIRE(!parse_metainfo(with, 1 << 20, ti));
+  BOOST_REQUIRE_EQUAL(ti->nodes().size(), 3u);
+  auto only_public = [](const std::string& host) { return host == "8.8.8.8"; };
+  auto kept = keep_dht_nodes(with, only_public);
+  BOOST_REQUIRE(!parse_metainfo(kept, 1 << 20, ti));
+  BOOST_REQUIRE_EQUAL(ti->nodes().size(), 1u);
+  BOOST_CHECK_EQUAL(ti->nodes()[0].first, "8.8.8.8");
+  BOOST_CHECK_EQUAL(ti->nodes()[0].second, 6881);
+  // The info dictionary is the same bytes: the same torrent.
+  BOOST_CHECK_EQUAL(hash_hex(ti->info_hashes()), hash_hex(t.ti->info_hashes()));
+  // None kept: the key goes; nothing to leave out: the same bytes.
+  auto none = keep_dht_nodes(with, [](const std::string&) { return false; });
+  BOOST_CHECK_EQUAL(none, t.bytes);
+  BOOST_CHECK_EQUAL(keep_dht_nodes(t.bytes, only_public), t.bytes);
+  BOOST_CHECK_EQUAL(keep_dht_nodes("not bencode", only_public), "not bencode");
+}
+
 // -- alerts ---------------------------------------------------------------------
 
 namespace {

@@ -47,7 +47,7 @@ const std::vector<edge>& edges() {
       {"240.0.0.0/4", "", "240.0.0.0", "255.255.255.254", ""},
       {"255.255.255.255/32", "", "255.255.255.255", "255.255.255.255", ""},
       {"::/128", "", "::", "::", ""},
-      {"::1/128", "", "::1", "::1", "::2"},
+      {"::1/128", "", "::1", "::1", ""},
       {"::ffff:0:0/96", "::fffe:ffff:ffff", "::ffff:0.0.0.0",
        "::ffff:255.255.255.255", "::1:0:0:0"},
       {"64:ff9b::/96", "64:ff9a:ffff:ffff:ffff:ffff:ffff:ffff", "64:ff9b::",
@@ -55,9 +55,14 @@ const std::vector<edge>& edges() {
       {"fc00::/7", "fbff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "fc00::",
        "fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "fe00::"},
       {"fe80::/10", "fe7f:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "fe80::",
-       "febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "fec0::"},
-      {"ff00::/8", "feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "ff00::",
-       "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ""},
+       "febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ""},
+      {"ff00::/8", "", "ff00::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+       ""},
+      {"::/96", "", "::", "::ffff:ffff", "::1:0:0"},
+      {"64:ff9b:1::/48", "64:ff9b:0:ffff:ffff:ffff:ffff:ffff", "64:ff9b:1::",
+       "64:ff9b:1:ffff:ffff:ffff:ffff:ffff", "64:ff9b:2::"},
+      {"fec0::/10", "", "fec0::", "feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+       ""},
   };
   return list;
 }
@@ -119,7 +124,14 @@ BOOST_AUTO_TEST_CASE(every_edge_of_every_range) {
   // The neighbours the table leaves out are refused by the next range.
   BOOST_CHECK(!policy.allows(addr("240.0.0.0")));
   BOOST_CHECK(!policy.allows(addr("::1")));
+  BOOST_CHECK(!policy.allows(addr("::2")));
+  BOOST_CHECK(!policy.allows(addr("fec0::")));
+  BOOST_CHECK(!policy.allows(addr("ff00::")));
   BOOST_CHECK(policy.allows(addr("223.255.255.255")));
+  // IPv4 in IPv6 is private when the IPv4 address is, whatever the form.
+  for (auto* a : {"::127.0.0.1", "::10.0.0.1", "64:ff9b::7f00:1",
+                  "64:ff9b:1::a00:1", "::ffff:127.0.0.1"})
+    BOOST_CHECK_MESSAGE(!policy.allows(addr(a)), a);
 }
 
 BOOST_AUTO_TEST_CASE(v4_mapped_addresses_are_checked_as_ipv4) {
