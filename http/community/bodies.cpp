@@ -1,10 +1,12 @@
 #include "http/community/bodies.hpp"
 
+#include "protocol/object_key.hpp"
+
 namespace skyhaul::http::community {
 
 namespace {
 
-/// Code points of valid UTF-8 (the parser checked the encoding).
+/// Code points of valid UTF-8 (checked by `bad_utf8` first).
 size_t chars(const rapidjson::Value& v) {
   size_t n = 0;
   for (rapidjson::SizeType i = 0; i < v.GetStringLength(); ++i)
@@ -14,6 +16,18 @@ size_t chars(const rapidjson::Value& v) {
 
 std::string text(const rapidjson::Value& v) {
   return {v.GetString(), v.GetStringLength()};
+}
+
+/// Why a member's name or string value is not valid UTF-8, or nullopt.
+/// The parser checks the bytes it reads, but a `\u` escape of a lone
+/// surrogate (`"\udc00"`) decodes to bytes that are not UTF-8.
+std::optional<std::string> bad_utf8(const std::string& name,
+                                    const rapidjson::Value& v) {
+  if (!valid_utf8(name))
+    return std::string{"A field name is not valid UTF-8"};
+  if (v.IsString() && !valid_utf8(text(v)))
+    return name + " is not valid UTF-8";
+  return std::nullopt;
 }
 
 } // namespace
@@ -33,6 +47,8 @@ std::optional<std::string> read_post(const rapidjson::Document& doc,
   for (auto& m : doc.GetObject()) {
     auto name = text(m.name);
     auto& v = m.value;
+    if (auto bad = bad_utf8(name, v))
+      return bad;
     if (name == "title") {
       if (!v.IsString() || chars(v) < 1 || chars(v) > max_title_chars)
         return "title must be a string of 1-200 characters";
@@ -69,6 +85,8 @@ std::optional<std::string> read_thread(const rapidjson::Document& doc,
   for (auto& m : doc.GetObject()) {
     auto name = text(m.name);
     auto& v = m.value;
+    if (auto bad = bad_utf8(name, v))
+      return bad;
     if (name == "content") {
       if (!v.IsString() || v.GetStringLength() == 0
           || v.GetStringLength() > max_thread_bytes)
@@ -101,6 +119,8 @@ std::optional<std::string> read_level(const std::string& body,
   for (auto& m : doc.GetObject()) {
     std::string name{m.name.GetString(), m.name.GetStringLength()};
     auto& v = m.value;
+    if (auto bad = bad_utf8(name, v))
+      return bad;
     auto count = [&](uint64_t& out) {
       if (!v.IsUint64())
         return false;
