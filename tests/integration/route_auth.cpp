@@ -432,10 +432,10 @@ BOOST_AUTO_TEST_CASE(bob_meets_none_of_alices_things_and_no_secret_shows) {
             .body));
     v.push_back(unsigned_links(
         oc::get(d, "/api/cloud/explore/" + rid, alice.api_key).body));
-    v.push_back(
+    v.push_back(unsigned_links(
         oc::post(d, "/cloud/status", oc::form({{"requestId", prid}}),
                  alice.api_key)
-            .body);
+            .body));
     v.push_back(oc::post(d, "/remote/accounts", {}, alice.api_key).body);
     v.push_back(oc::get(d, "/api/proxy/default", alice.api_key).body);
     for (auto& p : {pid, hid}) {
@@ -536,6 +536,81 @@ BOOST_AUTO_TEST_CASE(bob_meets_none_of_alices_things_and_no_secret_shows) {
                           "filename=\"x.torrent\"\r\n\r\n"
                         + small_torrent("bob3.bin") + "\r\n--" + b + "--\r\n",
                     h)});
+  }
+  // And from the listeners' own tables, so a route added later is walked
+  // too: every route of the api listener that names something of alice's
+  // in its path (her task, request, hidden post; a level, which only an
+  // admin may change), called with bob's credentials in its face's form
+  // and a body it would accept from alice.
+  {
+    settings cfg;
+    auto svc = std::make_shared<http::services>();
+    svc->cfg = &cfg;
+    const test::route_samples samples{
+        {":tid", tid}, {":id", rid}, {":rid", rid}, {":pid", hid},
+        {":lid", "1"}, {":op", "pause"}, {"*file", "a.bin"},
+        {":uid", alice.id}, {":passkey", std::string(32, '0')}};
+    // A user's profile is public by design (its passkey shows to its
+    // owner only, which the secret check below holds to).
+    const std::set<std::string> others_may = {"GET /user/:uid"};
+    size_t crossed = 0;
+    for (auto& l : http::standard_listeners(svc)) {
+      if (l.name != "api")
+        continue;
+      for (auto& route : l.faces->table()) {
+        auto what = route.method + " " + route.pattern;
+        if (route.auth == http::access::open || others_may.count(what) > 0)
+          continue;
+        bool names_hers = false;
+        for (auto cap : {":tid", ":id", ":pid", ":lid"})
+          for (auto& seg : http::split_path(route.pattern))
+            names_hers = names_hers || seg == cap;
+        if (!names_hers)
+          continue;
+        ++crossed;
+        auto url = d.url() + test::sample_path(route.pattern, samples)
+                   + valid_query("api " + what);
+        auto body = valid_body("api " + what);
+        std::vector<std::string> h;
+        auto ends = [&](const std::string& tail) {
+          return route.pattern.size() >= tail.size()
+                 && route.pattern.compare(route.pattern.size() - tail.size(),
+                                          tail.size(), tail)
+                        == 0;
+        };
+        if (route.face == "community") {
+          h = {"id: " + bob.id, "credential: " + bob.credential};
+        } else {
+          h = bearer;
+        }
+        if (ends("/metainfo") && route.method == "POST") {
+          const std::string b = "skyhaulBoundary7MA4YWxk";
+          h.push_back("Content-Type: multipart/form-data; boundary=" + b);
+          body = "--" + b
+                 + "\r\nContent-Disposition: form-data; name=\"file\"; "
+                   "filename=\"x.torrent\"\r\n\r\n"
+                 + small_torrent("walk.bin") + "\r\n--" + b + "--\r\n";
+        } else {
+          h.push_back("Content-Type: application/json");
+          if (ends("/thread") && route.method == "POST")
+            body = R"({"content":"hi","rate":5})";
+          else if (ends("/:pid") && route.method == "PUT")
+            body = R"({"title":"bob was here"})";
+          else if (ends("/:lid"))
+            body = R"({"name":"Bobs level"})";
+        }
+        // The UI API's community routes answer in the community envelope.
+        auto face = route.face == "ui_api"
+                            && route.pattern.find("/community/")
+                                   != std::string::npos
+                        ? std::string{"community"}
+                        : route.face;
+        calls.push_back({"walk " + what, face,
+                         test::http(route.method, url, body, h)});
+      }
+    }
+    BOOST_TEST_MESSAGE("routes naming alice's things walked: " << crossed);
+    BOOST_CHECK_GE(crossed, 25u);
   }
   for (auto& c : calls) {
     BOOST_CHECK_MESSAGE(refused(c.r), c.what << " -> " << c.r.status << " "
