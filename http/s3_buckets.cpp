@@ -1,6 +1,7 @@
 #include "http/s3_face.hpp"
 
 #include "http/bridge.hpp"
+#include "http/s3_bucket_config.hpp"
 #include "http/s3_error.hpp"
 #include "http/s3_xml.hpp"
 #include "http/validate.hpp"
@@ -37,19 +38,6 @@ std::optional<std::string> acl_from_headers(const request& req, acl_spec& acl) {
     return std::string{"Specifying both Canned ACLs and Header Grants is not "
                        "allowed"};
   return std::nullopt;
-}
-
-/// True unless a CreateBucketConfiguration asks for a region other than
-/// the one Skyhaul has.
-bool location_ok(const std::string& body) {
-  const std::string open = "<LocationConstraint>";
-  auto a = body.find(open);
-  if (a == std::string::npos)
-    return true;
-  a += open.size();
-  auto b = body.find('<', a);
-  auto region = body.substr(a, b == std::string::npos ? 0 : b - a);
-  return region.empty() || region == "us-east-1";
 }
 
 owner_lookup owners(const storage::txn& t) {

@@ -1,3 +1,4 @@
+#include "http/community/bodies.hpp"
 #include "http/community/envelope.hpp"
 #include "http/community/handlers.hpp"
 #include "http/community/render.hpp"
@@ -20,71 +21,7 @@ namespace skyhaul::http::community {
 
 namespace {
 
-constexpr size_t max_title_chars = 200;
-constexpr size_t max_content_bytes = 64 * 1024;
-constexpr size_t max_thread_bytes = 16 * 1024;
 constexpr uint32_t max_page_size = 100;
-
-/// Code points of valid UTF-8 (the parser checked the encoding).
-size_t chars(const rapidjson::Value& v) {
-  size_t n = 0;
-  for (rapidjson::SizeType i = 0; i < v.GetStringLength(); ++i)
-    n += (static_cast<unsigned char>(v.GetString()[i]) & 0xc0) != 0x80;
-  return n;
-}
-
-std::string text(const rapidjson::Value& v) {
-  return {v.GetString(), v.GetStringLength()};
-}
-
-/// The body as a JSON object, or the reason it is not one.
-std::optional<std::string> parse_object(const request& req,
-                                        rapidjson::Document& doc) {
-  doc.Parse<rapidjson::kParseValidateEncodingFlag
-                | rapidjson::kParseIterativeFlag>(req.body.c_str(),
-                                                   req.body.size());
-  if (doc.HasParseError() || !doc.IsObject())
-    return std::string{"The body must be a JSON object"};
-  return std::nullopt;
-}
-
-/// Reads the fields a client may set into `p`; fields the server sets are
-/// ignored, anything else is refused. `from_task` gets "fromTask".
-std::optional<std::string> read_post(const rapidjson::Document& doc,
-                                     post_record& p, bool& has_level,
-                                     std::string* from_task) {
-  for (auto& m : doc.GetObject()) {
-    auto name = text(m.name);
-    auto& v = m.value;
-    if (name == "title") {
-      if (!v.IsString() || chars(v) < 1 || chars(v) > max_title_chars)
-        return "title must be a string of 1-200 characters";
-      p.title = text(v);
-    } else if (name == "content") {
-      if (!v.IsString() || v.GetStringLength() > max_content_bytes)
-        return "content must be a string of at most 65536 bytes";
-      p.content = text(v);
-    } else if (name == "enabled") {
-      if (!v.IsBool())
-        return "enabled must be true or false";
-      p.enabled = v.GetBool();
-    } else if (name == "minLevel") {
-      if (!v.IsObject() || !v.HasMember("lid") || !v["lid"].IsUint()
-          || v["lid"].GetUint() == 0)
-        return "minLevel must be {\"lid\":<level id>}";
-      p.min_level = v["lid"].GetUint();
-      has_level = true;
-    } else if (name == "fromTask" && from_task != nullptr) {
-      if (!v.IsString())
-        return "fromTask must be a task id";
-      *from_task = text(v);
-    } else if (name != "pid" && name != "postTime" && name != "infoHash"
-               && name != "size" && name != "rate" && name != "author") {
-      return "Unknown field: " + name;
-    }
-  }
-  return std::nullopt;
-}
 
 /// The post `pid` as `user` may see it.
 std::optional<post_record> visible_post(const storage::txn& t,
@@ -227,7 +164,7 @@ void write(const services& svc, community_write w, responder respond,
 void create_post(const services& svc, const user_record& user, request& req,
                  responder respond) {
   rapidjson::Document doc;
-  if (auto bad = parse_object(req, doc))
+  if (auto bad = parse_object(req.body, doc))
     return respond(community_error(400, *bad));
   auto w = write_of(user, community_op::create_post);
   bool has_level = false;
@@ -256,7 +193,7 @@ void update_post(const services& svc, const user_record& user, request& req,
   if (!pid)
     return respond(no_post());
   rapidjson::Document doc;
-  if (auto bad = parse_object(req, doc))
+  if (auto bad = parse_object(req.body, doc))
     return respond(community_error(400, *bad));
   auto w = write_of(user, community_op::update_post, *pid);
   {
@@ -341,34 +278,11 @@ void add_thread(const services& svc, const user_record& user, request& req,
   if (!pid)
     return respond(no_post());
   rapidjson::Document doc;
-  if (auto bad = parse_object(req, doc))
+  if (auto bad = parse_object(req.body, doc))
     return respond(community_error(400, *bad));
   auto w = write_of(user, community_op::add_thread, *pid);
-  bool has_content = false;
-  for (auto& m : doc.GetObject()) {
-    auto name = text(m.name);
-    auto& v = m.value;
-    if (name == "content") {
-      if (!v.IsString() || v.GetStringLength() == 0
-          || v.GetStringLength() > max_thread_bytes)
-        return respond(community_error(
-            400, "content must be a string of 1-16384 bytes"));
-      w.thread.content = text(v);
-      has_content = true;
-    } else if (name == "rate") {
-      if (v.IsNull())
-        continue;
-      if (!v.IsUint() || v.GetUint() < 1 || v.GetUint() > 5)
-        return respond(
-            community_error(400, "rate must be an integer from 1 to 5"));
-      w.thread.rate = v.GetUint();
-    } else if (name != "tid" && name != "postTime" && name != "replyer"
-               && name != "post" && name != "pid") {
-      return respond(community_error(400, "Unknown field: " + name));
-    }
-  }
-  if (!has_content)
-    return respond(community_error(400, "content is required"));
+  if (auto bad = read_thread(doc, w.thread))
+    return respond(community_error(400, *bad));
   write(svc, std::move(w), respond, 201, "Thread persisted", 't');
 }
 
