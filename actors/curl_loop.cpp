@@ -2,16 +2,33 @@
 
 #include "actors/net_policy.hpp"
 
+#include <array>
+#include <cerrno>
 #include <cstdlib>
 #include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 #include <vector>
 
 namespace skyhaul {
 
 namespace {
 
-/// Longest sleep in `curl_multi_poll`: jobs tick at least this often.
+/// Longest sleep in `epoll_wait` when curl has no timeout pending.
 constexpr int poll_timeout_ms = 250;
+
+/// How often each job's `tick` runs (its speed figures and progress), and
+/// that of jobs with `quick_ticks`. Not once per ready socket: with ten
+/// thousand transfers, that walk would cost more than their bytes.
+constexpr auto tick_every = std::chrono::milliseconds(250);
+constexpr auto quick_tick_every = std::chrono::milliseconds(10);
+
+/// Events taken from one `epoll_wait`.
+constexpr int max_events = 256;
+
+/// The socket's `socketp` once it is in the epoll set.
+char in_epoll;
 
 /// Threads of the loop's blocking steps: a multi-GiB resume hash on one
 /// leaves the other to the parts of uploads.
@@ -48,6 +65,16 @@ curl_defaults curl_defaults::from(const settings& cfg) {
 curl_loop::curl_loop(curl_defaults defaults) : defaults_(std::move(defaults)) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
   multi_ = curl_multi_init();
+  epoll_ = epoll_create1(EPOLL_CLOEXEC);
+  wake_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = wake_;
+  epoll_ctl(epoll_, EPOLL_CTL_ADD, wake_, &ev);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, on_socket);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, on_timer);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
   disk_ = std::make_unique<disk_pool>(disk_threads);
   thread_ = std::thread{[this] {
     pthread_setname_np(pthread_self(), "sky.curl");
@@ -58,6 +85,49 @@ curl_loop::curl_loop(curl_defaults defaults) : defaults_(std::move(defaults)) {
 curl_loop::~curl_loop() {
   shutdown();
   curl_multi_cleanup(multi_);
+  close(wake_);
+  close(epoll_);
+}
+
+void curl_loop::wake() {
+  uint64_t one = 1;
+  // A full counter (never in practice) still wakes the loop.
+  [[maybe_unused]] auto n = ::write(wake_, &one, sizeof(one));
+}
+
+int curl_loop::on_socket(CURL*, curl_socket_t s, int what, void* self,
+                         void* socketp) {
+  auto& loop = *static_cast<curl_loop*>(self);
+  if (what == CURL_POLL_REMOVE) {
+    // curl says so before it closes the socket.
+    epoll_ctl(loop.epoll_, EPOLL_CTL_DEL, s, nullptr);
+    return 0;
+  }
+  epoll_event ev{};
+  ev.data.fd = s;
+  if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
+    ev.events |= EPOLLIN;
+  if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
+    ev.events |= EPOLLOUT;
+  if (socketp != nullptr
+      && epoll_ctl(loop.epoll_, EPOLL_CTL_MOD, s, &ev) == 0)
+    return 0;
+  // New to the set, or a number curl reuses for a socket it opened after
+  // closing the last one under it (the close took it out of the set).
+  if (epoll_ctl(loop.epoll_, EPOLL_CTL_ADD, s, &ev) != 0 && errno == EEXIST)
+    epoll_ctl(loop.epoll_, EPOLL_CTL_MOD, s, &ev);
+  curl_multi_assign(loop.multi_, s, &in_epoll);
+  return 0;
+}
+
+int curl_loop::on_timer(CURLM*, long timeout_ms, void* self) {
+  auto& loop = *static_cast<curl_loop*>(self);
+  if (timeout_ms < 0)
+    loop.due_.reset();
+  else
+    loop.due_ = std::chrono::steady_clock::now()
+                + std::chrono::milliseconds(timeout_ms);
+  return 0;
 }
 
 bool curl_loop::post(std::function<void(curl_loop&)> fn) {
@@ -67,7 +137,7 @@ bool curl_loop::post(std::function<void(curl_loop&)> fn) {
       return false;
     commands_.push_back(std::move(fn));
   }
-  curl_multi_wakeup(multi_);
+  wake();
   return true;
 }
 
@@ -92,6 +162,8 @@ void curl_loop::add(std::unique_ptr<curl_job> job) {
     return;
   }
   curl_multi_add_handle(multi_, easy);
+  if (job->quick_ticks)
+    quick_.emplace(easy, job.get());
   jobs_.emplace(easy, std::move(job));
 }
 
@@ -127,7 +199,7 @@ void curl_loop::drop(const void* group) {
       --loop.dropping_count_;
     });
   }
-  curl_multi_wakeup(multi_);
+  wake();
 }
 
 bool curl_loop::live(const curl_job& job) {
@@ -162,7 +234,7 @@ void curl_loop::off_loop(const void* group,
 void curl_loop::shutdown() {
   if (quit_.exchange(true))
     return;
-  curl_multi_wakeup(multi_);
+  wake();
   if (thread_.joinable())
     thread_.join();
   {
@@ -182,32 +254,91 @@ void curl_loop::shutdown() {
 }
 
 void curl_loop::run() {
+  std::array<epoll_event, max_events> events;
   while (!quit_) {
     run_commands();
-    int running = 0;
-    curl_multi_perform(multi_, &running);
-    int left = 0;
-    while (auto* msg = curl_multi_info_read(multi_, &left)) {
-      if (msg->msg != CURLMSG_DONE)
-        continue;
-      auto* easy = msg->easy_handle;
-      auto code = msg->data.result;
-      auto i = jobs_.find(easy);
-      if (i == jobs_.end())
-        continue;
-      // Out of the map first: `finished` may add the next job.
-      auto job = std::move(i->second);
-      jobs_.erase(i);
-      curl_multi_remove_handle(multi_, easy);
-      if (live(*job))
-        job->finished(easy, code);
-      curl_easy_cleanup(easy);
+    auto n = epoll_wait(epoll_, events.data(), max_events, wait_ms());
+    act(events.data(), n > 0 ? n : 0);
+    read_done();
+    tick_jobs();
+  }
+}
+
+int curl_loop::wait_ms() const {
+  using namespace std::chrono;
+  auto now = steady_clock::now();
+  auto until = now + milliseconds(poll_timeout_ms);
+  if (due_ && *due_ < until)
+    until = *due_;
+  if (!jobs_.empty() && next_ticks_ < until)
+    until = next_ticks_;
+  if (!quick_.empty() && next_quick_ticks_ < until)
+    until = next_quick_ticks_;
+  if (until <= now)
+    return 0;
+  // Rounded up: waking a little early would only spin.
+  return static_cast<int>(
+    duration_cast<milliseconds>(until - now + microseconds(999)).count());
+}
+
+void curl_loop::act(const epoll_event* events, int n) {
+  int running = 0;
+  for (int i = 0; i < n; ++i) {
+    auto& ev = events[i];
+    if (ev.data.fd == wake_) {
+      uint64_t count = 0;
+      [[maybe_unused]] auto got = ::read(wake_, &count, sizeof(count));
+      continue;
     }
-    auto now = std::chrono::steady_clock::now();
+    int mask = 0;
+    if (ev.events & EPOLLIN)
+      mask |= CURL_CSELECT_IN;
+    if (ev.events & EPOLLOUT)
+      mask |= CURL_CSELECT_OUT;
+    if (ev.events & (EPOLLERR | EPOLLHUP))
+      mask |= CURL_CSELECT_ERR;
+    curl_multi_socket_action(multi_, ev.data.fd, mask, &running);
+  }
+  if (due_ && *due_ <= std::chrono::steady_clock::now()) {
+    due_.reset();
+    curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &running);
+  }
+}
+
+void curl_loop::read_done() {
+  int left = 0;
+  while (auto* msg = curl_multi_info_read(multi_, &left)) {
+    if (msg->msg != CURLMSG_DONE)
+      continue;
+    auto* easy = msg->easy_handle;
+    auto code = msg->data.result;
+    auto i = jobs_.find(easy);
+    if (i == jobs_.end())
+      continue;
+    // Out of the map first: `finished` may add the next job.
+    auto job = std::move(i->second);
+    jobs_.erase(i);
+    quick_.erase(easy);
+    curl_multi_remove_handle(multi_, easy);
+    if (live(*job))
+      job->finished(easy, code);
+    curl_easy_cleanup(easy);
+  }
+}
+
+void curl_loop::tick_jobs() {
+  auto now = std::chrono::steady_clock::now();
+  if (now >= next_ticks_) {
+    next_ticks_ = now + tick_every;
+    next_quick_ticks_ = now + quick_tick_every;
     for (auto& kvp : jobs_)
       if (live(*kvp.second))
         kvp.second->tick(now);
-    curl_multi_poll(multi_, nullptr, 0, poll_timeout_ms, nullptr);
+  } else if (now >= next_quick_ticks_) {
+    next_quick_ticks_ = now + quick_tick_every;
+    for (auto& kvp : quick_)
+      if (live(*kvp.second))
+        kvp.second->tick(now);
   }
 }
 
@@ -256,6 +387,7 @@ void curl_loop::erase(CURL* easy) {
     return;
   auto job = std::move(i->second);
   jobs_.erase(i);
+  quick_.erase(easy);
   curl_multi_remove_handle(multi_, easy);
   curl_easy_cleanup(easy);
 }

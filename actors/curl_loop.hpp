@@ -16,10 +16,13 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
+
+struct epoll_event;
 
 namespace skyhaul {
 
@@ -71,9 +74,16 @@ public:
   /// the network policy refused an address, `refusal()` says which.
   virtual void finished(CURL* easy, CURLcode code) = 0;
 
-  /// Called once per turn of the loop (at least every quarter second).
+  /// Called every quarter second, or every 10 ms for a job with
+  /// `quick_ticks`.
   virtual void tick(std::chrono::steady_clock::time_point) {
   }
+
+  /// Set before `add` by a job whose tick does work that cannot wait a
+  /// quarter second (a segmented part: the hashing catch-up and the
+  /// resumption of a paused connection). A walk over every job each 10 ms
+  /// would cost thousands of trickling downloads more than their bytes.
+  bool quick_ticks = false;
 
   /// A policy other than the loop's, e.g. one that allows everything;
   /// nullptr for the loop's.
@@ -102,9 +112,12 @@ private:
   const base::net_policy* loop_policy_ = nullptr;
 };
 
-/// The curl multi loop. It runs on a thread of its own because
-/// `curl_multi_poll` blocks; other threads only queue commands and wake it
-/// with `curl_multi_wakeup`.
+/// The curl multi loop. It runs on a thread of its own, which waits in
+/// `epoll_wait` on the transfers' sockets, as curl's socket interface
+/// (`curl_multi_socket_action`) asks: one ready socket costs the work of its
+/// own transfer, not a walk over every transfer, so ten thousand trickling
+/// downloads cost what their bytes cost. Other threads only queue commands
+/// and wake it through an eventfd.
 class curl_loop {
 public:
   explicit curl_loop(curl_defaults defaults);
@@ -160,6 +173,20 @@ public:
 private:
   void run();
   void run_commands();
+  /// Wakes the loop thread from any thread.
+  void wake();
+  /// Hands curl the sockets `epoll_wait` found ready, then its timeout when
+  /// it is due.
+  void act(const ::epoll_event* events, int n);
+  /// Ends the transfers curl reports done.
+  void read_done();
+  /// The jobs' `tick`s that are due.
+  void tick_jobs();
+  /// How long the next `epoll_wait` may sleep, in ms.
+  int wait_ms() const;
+  static int on_socket(CURL* easy, curl_socket_t s, int what, void* self,
+                       void* socketp);
+  static int on_timer(CURLM* multi, long timeout_ms, void* self);
   void apply_defaults(CURL* easy, curl_job& job);
   void erase(CURL* easy);
   /// False while a `drop` of the job's group waits to run (loop thread).
@@ -170,6 +197,16 @@ private:
 
   curl_defaults defaults_;
   CURLM* multi_ = nullptr;
+  int epoll_ = -1;
+  int wake_ = -1;
+  /// When curl wants `CURL_SOCKET_TIMEOUT` (its timer callback); none when
+  /// it has no timeout pending (loop thread).
+  std::optional<std::chrono::steady_clock::time_point> due_;
+  /// The next tick of the jobs with `quick_ticks`, and of all jobs.
+  std::chrono::steady_clock::time_point next_quick_ticks_{};
+  std::chrono::steady_clock::time_point next_ticks_{};
+  /// The jobs with `quick_ticks`, by easy handle (loop thread).
+  std::unordered_map<CURL*, curl_job*> quick_;
   std::mutex mtx_;
   std::deque<std::function<void(curl_loop&)>> commands_;
   bool stopped_ = false;

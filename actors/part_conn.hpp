@@ -15,6 +15,10 @@ namespace skyhaul {
 class segmented_transfer;
 
 struct part_conn : curl_job {
+  part_conn() {
+    quick_ticks = true;
+  }
+
   segmented_transfer* owner = nullptr;
   uint32_t part = 0;
   /// Which of the transfer's sources (0: the origin, then the mirrors).
