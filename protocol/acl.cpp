@@ -6,6 +6,14 @@ namespace skyhaul {
 
 namespace {
 
+bool loose(char c) {
+  return c == ' ' || c == '\t' || c == '"';
+}
+
+/// `s` without surrounding blanks and one pair of quotes around it. What is
+/// left must not start or end with a blank or a quote (`" a"`, `" "`,
+/// `id=""7""`): no user name or id does, and a value read so would not read
+/// back the same. Such a value comes back empty, which the caller refuses.
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
     s.remove_prefix(1);
@@ -13,6 +21,8 @@ std::string_view trim(std::string_view s) {
     s.remove_suffix(1);
   if (s.size() >= 2 && s.front() == '"' && s.back() == '"')
     s = s.substr(1, s.size() - 2);
+  if (!s.empty() && (loose(s.front()) || loose(s.back())))
+    return {};
   return s;
 }
 
