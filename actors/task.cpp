@@ -8,6 +8,7 @@
 #include "protocol/source.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/lmdb_env.hpp"
+#include "storage/no_space.hpp"
 #include "storage/object_table.hpp"
 
 #include <caf/all.hpp>
@@ -354,7 +355,7 @@ task_actor::behavior_type task(task_ptr self, task_record rec, task_deps deps) {
                 fsync_later(self->state.deps, path,
                             caf::actor_cast<task_actor>(self));
               }))
-            fail(self, ec::internal_error, err);
+            fail(self, storage::storage_error_code(err), err);
           return;
         }
         auto file = st.rec.files.front();

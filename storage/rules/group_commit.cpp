@@ -2,6 +2,7 @@
 
 #include "storage/blob_store.hpp"
 #include "storage/lmdb_env.hpp"
+#include "storage/no_space.hpp"
 #include "storage/object_table.hpp"
 
 namespace skyhaul::storage::rules {
@@ -23,7 +24,8 @@ void commit_batch(lmdb_env& db, const blob_store& blobs,
         w.code = e.code;
         w.error = e.what();
       } catch (const std::exception& e) {
-        w.code = ec::internal_error;
+        // A full map or disk is the operator's to fix, not a bug: 507.
+        w.code = storage_error_code(e.what());
         w.error = e.what();
       }
     }
@@ -31,7 +33,7 @@ void commit_batch(lmdb_env& db, const blob_store& blobs,
   } catch (const std::exception& e) {
     for (auto& w : batch)
       if (w.code == ec::none) {
-        w.code = ec::internal_error;
+        w.code = storage_error_code(e.what());
         w.error = e.what();
       }
     return;

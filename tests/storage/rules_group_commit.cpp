@@ -49,6 +49,39 @@ BOOST_AUTO_TEST_CASE(a_failing_write_does_not_sink_the_others) {
   BOOST_CHECK_EQUAL(c.counts[static_cast<size_t>(task_state::paused)], 1u);
 }
 
+BOOST_AUTO_TEST_CASE(a_full_map_is_insufficient_storage_not_an_internal_error) {
+  // A database of 1 MB and a record of 2 MB: MDB_MAP_FULL.
+  lmdb_env small{dir.dir + "/small", 1 << 20};
+  std::vector<rules::batch_write> batch;
+  auto big = make_task(1, 7, task_state::waiting);
+  big.spec.url += "?" + std::string(2 << 20, 'x');
+  batch.push_back(put(big));
+  batch.push_back(put(make_task(2, 7, task_state::waiting)));
+  rules::commit_batch(small, blobs, batch);
+  BOOST_CHECK(batch[0].code == ec::insufficient_storage);
+  BOOST_CHECK_MESSAGE(batch[0].error.find("the database is full")
+                          != std::string::npos,
+                      batch[0].error);
+  // The small write beside it still fits.
+  BOOST_CHECK(batch[1].code == ec::none);
+  auto t = small.read();
+  BOOST_CHECK(!get_task(t, 1));
+  BOOST_CHECK(get_task(t, 2));
+}
+
+BOOST_AUTO_TEST_CASE(a_full_disk_is_insufficient_storage) {
+  std::vector<rules::batch_write> batch;
+  batch.push_back({[](txn&, rules::orphan_list&) {
+    throw std::runtime_error("fsync /data/blobs/ab: No space left on device");
+  }});
+  batch.push_back({[](txn&, rules::orphan_list&) {
+    throw std::runtime_error("rename /data/partial/x: Disk quota exceeded");
+  }});
+  rules::commit_batch(*db, blobs, batch);
+  BOOST_CHECK(batch[0].code == ec::insufficient_storage);
+  BOOST_CHECK(batch[1].code == ec::insufficient_storage);
+}
+
 BOOST_AUTO_TEST_CASE(writes_of_one_batch_see_each_other_in_order) {
   std::vector<rules::batch_write> batch;
   batch.push_back(put(make_task(5, 7, task_state::waiting)));
