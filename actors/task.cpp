@@ -354,8 +354,12 @@ task_actor::behavior_type task(task_ptr self, task_record rec, task_deps deps) {
           if (!defer_for_descriptors(self, err, [=] {
                 fsync_later(self->state.deps, path,
                             caf::actor_cast<task_actor>(self));
-              }))
+              })) {
+            // The file was never stored: the failed record must not name
+            // it (its link would lead nowhere).
+            st.rec.files.clear();
             fail(self, storage::storage_error_code(err), err);
+          }
           return;
         }
         auto file = st.rec.files.front();

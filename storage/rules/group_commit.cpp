@@ -7,6 +7,16 @@
 
 namespace skyhaul::storage::rules {
 
+namespace {
+
+void undo_all(orphan_list& done) {
+  for (auto i = done.undo.rbegin(); i != done.undo.rend(); ++i)
+    (*i)();
+  done.undo.clear();
+}
+
+} // namespace
+
 void commit_batch(lmdb_env& db, const blob_store& blobs,
                   std::vector<batch_write>& batch) {
   orphan_list orphans;
@@ -20,10 +30,14 @@ void commit_batch(lmdb_env& db, const blob_store& blobs,
         w.apply(child, mine);
         child.commit();
         orphans.insert(orphans.end(), mine.begin(), mine.end());
+        orphans.undo.insert(orphans.undo.end(), mine.undo.begin(),
+                            mine.undo.end());
       } catch (const refusal& e) {
+        undo_all(mine);
         w.code = e.code;
         w.error = e.what();
       } catch (const std::exception& e) {
+        undo_all(mine);
         // A full map or disk is the operator's to fix, not a bug: 507.
         w.code = storage_error_code(e.what());
         w.error = e.what();
@@ -31,6 +45,7 @@ void commit_batch(lmdb_env& db, const blob_store& blobs,
     }
     t.commit();
   } catch (const std::exception& e) {
+    undo_all(orphans);
     for (auto& w : batch)
       if (w.code == ec::none) {
         w.code = storage_error_code(e.what());
