@@ -57,6 +57,12 @@ public:
     env_[name] = value;
   }
 
+  /// Replaces the extra command line arguments of the daemons started from
+  /// now on (e.g. a larger --map-size for the same data dir).
+  void set_args(std::vector<std::string> extra) {
+    extra_ = std::move(extra);
+  }
+
   /// The daemon still runs; false once it exited on its own (then `stop`
   /// returns how it exited).
   bool running();
