@@ -301,6 +301,20 @@ BOOST_AUTO_TEST_CASE(a_failed_fsync_of_the_blob_folder_leaves_no_orphan) {
   restart_loses_nothing();
 }
 
+BOOST_AUTO_TEST_CASE(a_failed_commit_of_an_object_leaves_no_orphan) {
+  // The commit right after the download moved into blobs/ fails: the blob
+  // must go back, as its object was never written.
+  finishes_exact("before.bin");
+  auto [tid, body] = under_fault("fsync EIO data.mdb 1 after=/blobs/",
+                                 1 << 20, "c.bin");
+  BOOST_REQUIRE_EQUAL(faults.hits().size(), 1u);
+  failed_clearly(tid, body);
+  blobs_match_objects();
+  still_serving("after.bin");
+  resume_finishes(tid);
+  restart_loses_nothing();
+}
+
 BOOST_AUTO_TEST_CASE(a_failed_lmdb_fsync_is_never_acknowledged) {
   finishes_exact("before.bin");
   // Every commit fails while the rule stands: the request gets no success.

@@ -6,7 +6,7 @@
 // by a rename over it); the shim reads it again whenever it changed. Each
 // line is
 //
-//   <op> <errno> <path-substring> [<count>]
+//   <op> <errno> <path-substring> [<count> [after=<path-substring>]]
 //
 // op:     write  (write, pwrite, writev, pwritev)
 //         fsync  (fsync, fdatasync)
@@ -14,6 +14,9 @@
 // errno:  EIO, ENOSPC, EDQUOT or a number
 // count:  how many matching calls fail, then the rule is spent; `*` or
 //         absent: every one until the line goes.
+// after=: the rule holds only from the first intercepted call (of any op)
+//         on a path matching this on; e.g. the commit that follows a
+//         rename into the blob store.
 //
 // A path-substring ending in '$' must end the path ("/data$": the partial
 // file, not its control file "data.parts"). A descriptor's path is its
@@ -46,6 +49,8 @@ struct rule {
   int err;
   char sub[PATH_MAX];
   long left; // -1: no limit
+  char after[PATH_MAX];
+  int armed;
 };
 
 #define max_rules 32
@@ -54,6 +59,7 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static struct rule rules[max_rules];
 static int nrules;
 static int active[op_count]; // rules per op, read without the lock
+static int pending;          // rules waiting for their `after` call
 static struct stat seen;     // the control file as last read
 static int have_seen;
 static __thread int inside; // no faults for the shim's own calls
@@ -90,6 +96,7 @@ static int parse_errno(const char* s) {
 
 static void parse(const char* text) {
   nrules = 0;
+  pending = 0;
   memset(active, 0, sizeof active);
   const char* p = text;
   while (*p != 0 && nrules < max_rules) {
@@ -103,9 +110,11 @@ static void parse(const char* text) {
     p += len + (end != NULL ? 1 : 0);
     if (line[0] == '#' || line[0] == 0)
       continue;
-    char opname[16], errname[16], sub[PATH_MAX], count[32];
+    char opname[16], errname[16], sub[PATH_MAX], count[32], after[PATH_MAX];
     count[0] = 0;
-    int n = sscanf(line, "%15s %15s %4095s %31s", opname, errname, sub, count);
+    after[0] = 0;
+    int n = sscanf(line, "%15s %15s %4095s %31s %4095s", opname, errname, sub,
+                   count, after);
     if (n < 3)
       continue;
     struct rule* r = &rules[nrules];
@@ -122,6 +131,12 @@ static void parse(const char* text) {
     r->left = (n < 4 || strcmp(count, "*") == 0) ? -1 : atol(count);
     if (r->left == 0)
       continue;
+    r->after[0] = 0;
+    if (n == 5 && strncmp(after, "after=", 6) == 0)
+      snprintf(r->after, sizeof r->after, "%s", after + 6);
+    r->armed = r->after[0] == 0;
+    if (!r->armed)
+      pending++;
     active[r->op]++;
     nrules++;
   }
@@ -133,6 +148,7 @@ static void reload(const char* path) {
   if (stat(path, &st) != 0) {
     if (have_seen) {
       nrules = 0;
+      pending = 0;
       memset(active, 0, sizeof active);
       have_seen = 0;
     }
@@ -195,9 +211,20 @@ static int fault(enum op op, const char* fn, const char* a, const char* b) {
   inside = 1;
   pthread_mutex_lock(&mu);
   reload(path);
+  // A rule armed by this call holds from the next one on.
+  int armed_now[max_rules] = {0};
+  for (int i = 0; i < nrules && pending > 0; ++i) {
+    struct rule* r = &rules[i];
+    if (!r->armed && ((a != NULL && matches(a, r->after))
+                      || (b != NULL && matches(b, r->after)))) {
+      r->armed = 1;
+      armed_now[i] = 1;
+      pending--;
+    }
+  }
   for (int i = 0; i < nrules && err == 0; ++i) {
     struct rule* r = &rules[i];
-    if (r->op != op || r->left == 0)
+    if (r->op != op || r->left == 0 || !r->armed || armed_now[i])
       continue;
     const char* hit = NULL;
     if (a != NULL && matches(a, r->sub))
@@ -227,7 +254,7 @@ static int wanted(enum op op) {
   inside = 1;
   pthread_mutex_lock(&mu);
   reload(path);
-  int any = active[op] > 0;
+  int any = active[op] > 0 || pending > 0;
   pthread_mutex_unlock(&mu);
   inside = 0;
   errno = saved;
