@@ -9,6 +9,7 @@
 #include "protocol/text.hpp"
 #include "storage/digest.hpp"
 #include "storage/blob_store.hpp"
+#include "storage/no_space.hpp"
 
 #include <algorithm>
 #include <caf/all.hpp>
@@ -220,7 +221,7 @@ size_t write_cb(char* p, size_t size, size_t n, void* ud) {
   }
   if (auto err = t.digests.write_error(); !err.empty()) {
     t.out_of_fds = descriptors_exhausted(err);
-    t.forced = ec::internal_error;
+    t.forced = storage::storage_error_code(err);
     t.forced_message = "cannot write the partial file: " + err;
     return 0;
   }
@@ -463,7 +464,7 @@ void transfer::finished(CURL* e, CURLcode code) {
     if (auto err = t.digests.write_error(); !err.empty()) {
       if (descriptors_exhausted(err))
         return wait_for_descriptors("no descriptor to write " + req.path);
-      res.code = ec::internal_error;
+      res.code = storage::storage_error_code(err);
       res.message = "cannot write the partial file: " + err;
     }
   }

@@ -9,6 +9,7 @@
 #include "actors/file_pool.hpp"
 #include "actors/proxy_route.hpp"
 #include "actors/segment_state.hpp"
+#include "storage/no_space.hpp"
 
 #include <algorithm>
 #include <caf/all.hpp>
@@ -257,7 +258,8 @@ void fetch_jobs::run_transfer(curl_loop& loop, fetch_request req,
   if (file.out_of_fds)
     return await_descriptors(std::move(req), std::move(who), file.error);
   if (!file.error.empty())
-    return fail(req, who, ec::internal_error, file.error);
+    return fail(req, who, storage::storage_error_code(file.error),
+                file.error);
   auto t = std::make_unique<transfer>();
   t->group = this;
   t->req = std::move(req);

@@ -7,6 +7,7 @@
 #include "actors/segmented_transfer.hpp"
 #include "base/metrics.hpp"
 #include "protocol/text.hpp"
+#include "storage/no_space.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -135,7 +136,7 @@ size_t part_conn::on_body(char* data, size_t size, size_t n, void* ud) {
   auto take = static_cast<size_t>(std::min<uint64_t>(len, p->left()));
   base::metrics::global().add_download(base::metrics::transfer::http, take);
   if (auto err = t.hasher_->write_error(); !err.empty()) {
-    c.forced = ec::internal_error;
+    c.forced = storage::storage_error_code(err);
     c.forced_message = "cannot write the partial file: " + err;
     return 0;
   }
@@ -156,9 +157,11 @@ size_t part_conn::on_body(char* data, size_t size, size_t n, void* ud) {
     if (w < 0 && errno == EINTR)
       continue;
     if (w <= 0) {
-      c.forced = ec::internal_error;
+      auto err = w == 0 ? EIO : errno;
+      c.forced = storage::no_space(err) ? ec::insufficient_storage
+                                        : ec::internal_error;
       c.forced_message = std::string{"cannot write the partial file: "}
-                         + std::strerror(w == 0 ? EIO : errno);
+                         + std::strerror(err);
       return 0;
     }
     done += static_cast<size_t>(w);

@@ -7,6 +7,7 @@
 #include "actors/disk_pool.hpp"
 #include "actors/segmented_transfer.hpp"
 #include "storage/digest.hpp"
+#include "storage/no_space.hpp"
 
 #include <caf/all.hpp>
 #include <fcntl.h>
@@ -104,7 +105,8 @@ void fetch_jobs::segment(fetch_request req, fetch_listener_actor who,
       if (!jobs.still(req.seq, gen))
         return;
       if (!failed.empty())
-        return jobs.fail(req, who, ec::internal_error, failed);
+        return jobs.fail(req, who, storage::storage_error_code(failed),
+                         failed);
       jobs.run_segmented(std::move(req), std::move(who), proxy,
                          std::move(state),
                          std::make_unique<prefix_hasher>(
@@ -170,7 +172,7 @@ void fetch_jobs::run_segmented(fetch_request req, fetch_listener_actor who,
     running_.erase(seq);
     if (wait)
       return await_descriptors(std::move(req), std::move(who), err);
-    fail(req, who, ec::internal_error, err);
+    fail(req, who, storage::storage_error_code(err), err);
   }
 }
 

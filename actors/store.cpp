@@ -4,6 +4,7 @@
 #include "base/metrics.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/bucket_table.hpp"
+#include "storage/headroom.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/object_table.hpp"
 #include "storage/outbox_table.hpp"
@@ -72,6 +73,12 @@ struct store_state {
 };
 
 using store_ptr = store_actor::stateful_pointer<store_state>;
+
+/// A task not stored yet: its record adds to the map, so it must leave the
+/// headroom free (storage/headroom.hpp).
+bool is_new(const storage::txn& t, task_seq seq) {
+  return !t.get(storage::table::tasks, storage::be64(seq));
+}
 
 /// Remote accounts one user may have.
 constexpr size_t max_remote_accounts = 32;
@@ -197,6 +204,8 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
             [self, rec = std::move(rec), out](storage::txn& t,
                                               rules::orphan_list& orphans) {
               auto& st = self->state;
+              if (is_new(t, rec.seq))
+                storage::keep_headroom(*st.db, t);
               auto capped = rules::within_quota(t, st.quotas, rec, orphans);
               *out = rules::commit_task(t, capped ? *capped : rec, st.idcs,
                                         st.callbacks, now_ms());
@@ -228,6 +237,11 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
             [self, recs = std::move(recs), out](storage::txn& t,
                                                 rules::orphan_list& orphans) {
               auto& st = self->state;
+              for (auto& rec : recs)
+                if (is_new(t, rec.seq)) {
+                  storage::keep_headroom(*st.db, t);
+                  break;
+                }
               auto now = now_ms();
               out->clear();
               for (auto& rec : recs) {
@@ -292,8 +306,9 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
         auto res = std::make_shared<bucket_created>();
         return enqueue<bucket_outcome>(
             self,
-            [name = std::move(name), owner, acl = std::move(acl),
+            [self, name = std::move(name), owner, acl = std::move(acl),
              res](storage::txn& t, rules::orphan_list&) {
+              storage::keep_headroom(*self->state.db, t);
               *res = storage::create_bucket(t, name, owner, acl, now_ms());
             },
             [res] { return bucket_outcome{*res}; });

@@ -8,6 +8,7 @@
 #include "protocol/source.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/lmdb_env.hpp"
+#include "storage/no_space.hpp"
 #include "storage/object_table.hpp"
 
 #include <caf/all.hpp>
@@ -353,8 +354,12 @@ task_actor::behavior_type task(task_ptr self, task_record rec, task_deps deps) {
           if (!defer_for_descriptors(self, err, [=] {
                 fsync_later(self->state.deps, path,
                             caf::actor_cast<task_actor>(self));
-              }))
-            fail(self, ec::internal_error, err);
+              })) {
+            // The file was never stored: the failed record must not name
+            // it (its link would lead nowhere).
+            st.rec.files.clear();
+            fail(self, storage::storage_error_code(err), err);
+          }
           return;
         }
         auto file = st.rec.files.front();

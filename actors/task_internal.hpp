@@ -8,6 +8,7 @@
 
 #include <caf/stateful_actor.hpp>
 #include "actors/timeouts.hpp"
+#include "storage/no_space.hpp"
 
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
@@ -135,7 +136,11 @@ template <class F> void commit_object(task_ptr self, object_commit c, F then) {
                     commit_object(self, c, then);
                   }))
                 return;
-              fail(self, ec::internal_error, "storing an object failed: " + msg);
+              // The store's code stays: a full disk or map is a 507.
+              auto code = code_of(err) == ec::insufficient_storage
+                              ? ec::insufficient_storage
+                              : storage::storage_error_code(msg);
+              fail(self, code, "storing an object failed: " + msg);
             });
 }
 

@@ -2,6 +2,7 @@
 
 #include "actors/torrent_meta.hpp"
 #include "base/metrics.hpp"
+#include "storage/no_space.hpp"
 
 #include <libtorrent/alert_types.hpp>
 #include <libtorrent/error_code.hpp>
@@ -17,6 +18,14 @@
 namespace skyhaul {
 
 namespace {
+
+/// libtorrent's storage error of a full disk or quota (its errors of the
+/// files are the system's errno values).
+bool full_disk(const lt::error_code& err) {
+  return (err.category() == boost::system::system_category()
+          || err.category() == boost::system::generic_category())
+         && storage::no_space(err.value());
+}
 
 torrent_event make(torrent_event::kind what, const lt::torrent_alert* a) {
   torrent_event ev;
@@ -120,7 +129,9 @@ std::optional<torrent_event> to_event(const lt::alert* a) {
   }
   if (auto p = lt::alert_cast<lt::torrent_error_alert>(a)) {
     auto ev = make(k::error, p);
-    ev.code = ec::download_source_exception;
+    // A storage error of the torrent's files is reported here too.
+    ev.code = full_disk(p->error) ? ec::insufficient_storage
+                                  : ec::download_source_exception;
     ev.message = "torrent error: " + p->error.message();
     if (auto f = p->filename(); f && *f)
       ev.message += std::string{" ("} + f + ")";
@@ -128,7 +139,8 @@ std::optional<torrent_event> to_event(const lt::alert* a) {
   }
   if (auto p = lt::alert_cast<lt::file_error_alert>(a)) {
     auto ev = make(k::error, p);
-    ev.code = ec::internal_error;
+    ev.code = full_disk(p->error) ? ec::insufficient_storage
+                                  : ec::internal_error;
     ev.message = std::string{"file error: "} + lt::operation_name(p->op)
                  + " " + p->filename() + ": " + p->error.message();
     return ev;

@@ -9,6 +9,7 @@
 #include "protocol/object_key.hpp"
 #include "protocol/settings.hpp"
 #include "storage/blob_store.hpp"
+#include "storage/no_space.hpp"
 
 #include <caf/all.hpp>
 
@@ -147,7 +148,7 @@ void on_hashed(task_ptr self, std::vector<file_record>& files,
     if (!defer_for_descriptors(self, err, [=] {
           hash_files(self, std::move(self->state.info_section));
         }))
-      fail(self, ec::internal_error, err);
+      fail(self, storage::storage_error_code(err), err);
     return;
   }
   st.info_section.clear();

@@ -57,14 +57,26 @@ std::string blob_store::adopt(const std::string& path, const std::string& blob,
   fs::create_directories(folder, err);
   if (err)
     return "mkdir " + folder.string() + ": " + err.message();
+  bool made = true;
   if (link) {
-    if (::link(path.c_str(), dst.c_str()) != 0 && errno != EEXIST)
-      return "link " + path + ": " + std::strerror(errno);
+    if (::link(path.c_str(), dst.c_str()) != 0) {
+      if (errno != EEXIST)
+        return "link " + path + ": " + std::strerror(errno);
+      made = false;
+    }
   } else if (::rename(path.c_str(), dst.c_str()) != 0) {
     return "rename " + path + ": " + std::strerror(errno);
   }
-  if (!fsync_path(folder.string(), O_RDONLY | O_DIRECTORY))
-    return "fsync " + folder.string() + ": " + std::strerror(errno);
+  if (!fsync_path(folder.string(), O_RDONLY | O_DIRECTORY)) {
+    std::string why = "fsync " + folder.string() + ": " + std::strerror(errno);
+    // The commit fails: the blob must not stay without its object. The
+    // file goes back where it was (a later try adopts it again).
+    if (link && made)
+      ::unlink(dst.c_str());
+    else if (!link)
+      ::rename(dst.c_str(), path.c_str());
+    return why;
+  }
   return {};
 }
 

@@ -13,6 +13,9 @@ namespace skyhaul::storage {
 namespace {
 
 void check(int rc, const char* what) {
+  if (rc == MDB_MAP_FULL)
+    throw lmdb_error(std::string{what} + ": the database is full ("
+                     + mdb_strerror(rc) + "; a larger --map-size makes room)");
   if (rc != MDB_SUCCESS)
     throw lmdb_error(std::string{what} + ": " + mdb_strerror(rc));
 }

@@ -4,6 +4,7 @@
 #include "storage/archive.hpp"
 #include "storage/archive_cache.hpp"
 #include "storage/blob_store.hpp"
+#include "storage/no_space.hpp"
 
 #include <caf/all.hpp>
 #include <filesystem>
@@ -87,7 +88,9 @@ bool serve_archive_entry(const svc_ptr& svc, const task_record& rec,
       auto err = storage::extract_archive_entry(
           svc->blobs->blob_path(f.blob), n, dest, storage::archive_limits{});
       if (!err.empty())
-        return respond(offcloud_error(500, "cannot unpack: " + err));
+        return respond(offcloud_error(
+            skyhaul::http_status(storage::storage_error_code(err)),
+            "cannot unpack: " + err));
     }
     auto size = std::filesystem::file_size(dest, ec);
     if (ec)

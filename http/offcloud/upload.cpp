@@ -7,7 +7,8 @@
 #include "http/multipart.hpp"
 #include "http/offcloud/auth_chain.hpp"
 #include "http/validate.hpp"
-#include "storage/fsync_file.hpp"
+#include "storage/atomic_file.hpp"
+#include "storage/no_space.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -40,28 +41,17 @@ std::optional<std::string> keep_upload(const services& svc,
   if (std::filesystem::exists(path, ec))
     return name;
   // Small and once per upload: written on the listener's thread, durable
-  // before the URL is handed out.
-  auto tmp = path + "." + random_hex(4) + ".tmp";
-  {
-    std::ofstream out{tmp, std::ios::binary};
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out) {
-      why = "cannot keep the upload";
-      return std::nullopt;
-    }
-  }
-  if (auto err = storage::fsync_file(tmp); !err.empty()) {
-    std::filesystem::remove(tmp, ec);
+  // (file and folder) before the URL is handed out.
+  storage::atomic_file out{path};
+  auto err = out.error();
+  if (err.empty() && out.write(bytes.data(), bytes.size()))
+    err = out.commit();
+  else if (err.empty())
+    err = out.error();
+  if (!err.empty()) {
     why = "cannot keep the upload: " + err;
     return std::nullopt;
   }
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    why = "cannot keep the upload";
-    return std::nullopt;
-  }
-  storage::fsync_file(dir);
   return name;
 }
 
@@ -112,7 +102,8 @@ void mount_upload(router::mounted& m, svc_ptr svc) {
           return rsp(offcloud_error(400, "not a .torrent file: " + *bad));
         auto name = keep_upload(*svc, file->body, why);
         if (!name)
-          return rsp(offcloud_error(500, why));
+          return rsp(offcloud_error(
+              skyhaul::http_status(storage::storage_error_code(why)), why));
         rsp(json_reply([&](json_writer& w) {
           w.StartObject();
           w.Key("success");

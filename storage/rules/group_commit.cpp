@@ -2,9 +2,20 @@
 
 #include "storage/blob_store.hpp"
 #include "storage/lmdb_env.hpp"
+#include "storage/no_space.hpp"
 #include "storage/object_table.hpp"
 
 namespace skyhaul::storage::rules {
+
+namespace {
+
+void undo_all(orphan_list& done) {
+  for (auto i = done.undo.rbegin(); i != done.undo.rend(); ++i)
+    (*i)();
+  done.undo.clear();
+}
+
+} // namespace
 
 void commit_batch(lmdb_env& db, const blob_store& blobs,
                   std::vector<batch_write>& batch) {
@@ -19,19 +30,25 @@ void commit_batch(lmdb_env& db, const blob_store& blobs,
         w.apply(child, mine);
         child.commit();
         orphans.insert(orphans.end(), mine.begin(), mine.end());
+        orphans.undo.insert(orphans.undo.end(), mine.undo.begin(),
+                            mine.undo.end());
       } catch (const refusal& e) {
+        undo_all(mine);
         w.code = e.code;
         w.error = e.what();
       } catch (const std::exception& e) {
-        w.code = ec::internal_error;
+        undo_all(mine);
+        // A full map or disk is the operator's to fix, not a bug: 507.
+        w.code = storage_error_code(e.what());
         w.error = e.what();
       }
     }
     t.commit();
   } catch (const std::exception& e) {
+    undo_all(orphans);
     for (auto& w : batch)
       if (w.code == ec::none) {
-        w.code = ec::internal_error;
+        w.code = storage_error_code(e.what());
         w.error = e.what();
       }
     return;

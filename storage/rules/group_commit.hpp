@@ -31,7 +31,12 @@ struct refusal : std::runtime_error {
 
 /// Blobs whose last reference went inside a write; their files are
 /// removed after the commit, unless a later write referenced them again.
-using orphan_list = std::vector<std::string>;
+struct orphan_list : std::vector<std::string> {
+  /// What a write did to files ahead of its rows (a download moved into
+  /// the blob store), taken back, newest first, when the rows do not
+  /// become durable: no blob stays without its object.
+  std::vector<std::function<void()>> undo;
+};
 
 /// One write of a batch and, once the batch ran, its outcome.
 struct batch_write {
@@ -47,8 +52,9 @@ struct batch_write {
 /// Applies every write in order in one transaction, each in a nested
 /// transaction of its own so that one failing write does not sink the
 /// others, commits (durably), then removes the blob files no longer
-/// referenced. When the commit itself fails, every write fails with it and
-/// no file is removed.
+/// referenced. When the commit itself fails, every write fails with it, no
+/// file is removed and the writes' `undo` steps run; so do those of a write
+/// that fails alone.
 void commit_batch(lmdb_env& db, const blob_store& blobs,
                   std::vector<batch_write>& batch);
 

@@ -1,7 +1,9 @@
 #define BOOST_TEST_MODULE storage_rules
 #include <boost/test/unit_test.hpp>
 
+#include "storage/headroom.hpp"
 #include "storage/object_table.hpp"
+#include "storage/rules/commit_task.hpp"
 #include "storage/rules/group_commit.hpp"
 #include "storage/rules/object_commit.hpp"
 #include "storage/task_table.hpp"
@@ -47,6 +49,82 @@ BOOST_AUTO_TEST_CASE(a_failing_write_does_not_sink_the_others) {
   auto c = get_counters(t, 7);
   BOOST_CHECK_EQUAL(c.counts[static_cast<size_t>(task_state::waiting)], 1u);
   BOOST_CHECK_EQUAL(c.counts[static_cast<size_t>(task_state::paused)], 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_full_map_is_insufficient_storage_not_an_internal_error) {
+  // A database of 1 MB and a record of 2 MB: MDB_MAP_FULL.
+  lmdb_env small{dir.dir + "/small", 1 << 20};
+  std::vector<rules::batch_write> batch;
+  auto big = make_task(1, 7, task_state::waiting);
+  big.spec.url += "?" + std::string(2 << 20, 'x');
+  batch.push_back(put(big));
+  batch.push_back(put(make_task(2, 7, task_state::waiting)));
+  rules::commit_batch(small, blobs, batch);
+  BOOST_CHECK(batch[0].code == ec::insufficient_storage);
+  BOOST_CHECK_MESSAGE(batch[0].error.find("the database is full")
+                          != std::string::npos,
+                      batch[0].error);
+  // The small write beside it still fits.
+  BOOST_CHECK(batch[1].code == ec::none);
+  auto t = small.read();
+  BOOST_CHECK(!get_task(t, 1));
+  BOOST_CHECK(get_task(t, 2));
+}
+
+BOOST_AUTO_TEST_CASE(a_full_disk_is_insufficient_storage) {
+  std::vector<rules::batch_write> batch;
+  batch.push_back({[](txn&, rules::orphan_list&) {
+    throw std::runtime_error("fsync /data/blobs/ab: No space left on device");
+  }});
+  batch.push_back({[](txn&, rules::orphan_list&) {
+    throw std::runtime_error("rename /data/partial/x: Disk quota exceeded");
+  }});
+  rules::commit_batch(*db, blobs, batch);
+  BOOST_CHECK(batch[0].code == ec::insufficient_storage);
+  BOOST_CHECK(batch[1].code == ec::insufficient_storage);
+}
+
+BOOST_AUTO_TEST_CASE(adding_writes_leave_room_for_deletes) {
+  lmdb_env small{dir.dir + "/room", 1 << 20};
+  auto commit = [&](std::function<void(txn&)> fn) {
+    std::vector<rules::batch_write> batch;
+    batch.push_back({[&](txn& t, rules::orphan_list&) { fn(t); }});
+    rules::commit_batch(small, blobs, batch);
+    return batch[0];
+  };
+  // New tasks until the room kept for deletes is reached.
+  std::vector<task_seq> made;
+  rules::batch_write refused{nullptr};
+  for (task_seq seq = 1; seq < 5000; ++seq) {
+    auto rec = make_task(seq, 7, task_state::paused);
+    rec.spec.url += "?" + std::string(1500, 'x');
+    auto w = commit([&](txn& t) {
+      keep_headroom(small, t);
+      put_task(t, rec);
+    });
+    if (w.code != ec::none) {
+      refused = w;
+      break;
+    }
+    made.push_back(seq);
+  }
+  BOOST_REQUIRE(!made.empty() && made.size() < 4999);
+  BOOST_CHECK(refused.code == ec::insufficient_storage);
+  BOOST_CHECK_MESSAGE(refused.error.find("nearly full") != std::string::npos,
+                      refused.error);
+  // The first tasks change state and go, all of them; then new ones fit.
+  for (auto seq : made) {
+    auto w = commit([&](txn& t) {
+      put_task(t, make_task(seq, 7, task_state::cancelled));
+      rules::erase_task_record(t, seq);
+    });
+    BOOST_REQUIRE_MESSAGE(w.code == ec::none, "task " << seq << ": " << w.error);
+  }
+  BOOST_CHECK(commit([&](txn& t) {
+                keep_headroom(small, t);
+                put_task(t, make_task(9000, 7, task_state::paused));
+              }).code
+              == ec::none);
 }
 
 BOOST_AUTO_TEST_CASE(writes_of_one_batch_see_each_other_in_order) {

@@ -193,3 +193,26 @@ BOOST_AUTO_TEST_CASE(a_missing_source_fails_the_write_alone) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_CASE(a_full_map_leaves_no_blob_without_its_object,
+                        rules_fixture) {
+  // A database of 1 MB and an object row of 2 MB: the rows cannot be
+  // written after the file was moved into the blob store.
+  lmdb_env small{dir.dir + "/small", 1 << 20};
+  object_commit c;
+  c.owner = 7;
+  c.bucket = "b";
+  c.file = make_file("k", "F", 10);
+  c.file.content_type = std::string(2 << 20, 'x');
+  c.rule = on_key_exist::override_;
+  c.source_path = partial(41, "bytes of F");
+  std::vector<rules::batch_write> batch;
+  batch.push_back({[&](txn& t, rules::orphan_list& o) {
+    rules::store_object(t, blobs, c, o);
+  }});
+  rules::commit_batch(small, blobs, batch);
+  BOOST_CHECK(batch[0].code == ec::insufficient_storage);
+  BOOST_CHECK(!blob_file("F"));
+  // The download is back where it was, for a later try.
+  BOOST_CHECK(std::filesystem::exists(c.source_path));
+}

@@ -152,6 +152,7 @@ server_process::~server_process() {
 void server_process::start() {
   auto listen_path = dir_ + "/listen.json";
   std::filesystem::remove(listen_path);
+  exit_status_ = -1;
   std::vector<std::string> args = {SKYHAULD_PATH,
                                    "--data-dir",
                                    dir_,
@@ -175,6 +176,8 @@ void server_process::start() {
     for (auto& a : args)
       argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
+    for (auto& [name, value] : env_)
+      ::setenv(name.c_str(), value.c_str(), 1);
     auto log = dir_ + "/skyhauld.log";
     auto fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
@@ -202,9 +205,22 @@ void server_process::start() {
   admin_ = parse_user(read_file(dir_ + "/admin.json"));
 }
 
+bool server_process::running() {
+  if (pid_ <= 0)
+    return false;
+  int status = 0;
+  if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+    exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status)
+                                     : 128 + WTERMSIG(status);
+    pid_ = -1;
+    return false;
+  }
+  return true;
+}
+
 int server_process::stop(int sig) {
   if (pid_ <= 0)
-    return -1;
+    return exit_status_;
   ::kill(pid_, sig);
   int status = 0;
   ::waitpid(pid_, &status, 0);

@@ -51,6 +51,22 @@ public:
   /// Starts skyhauld and waits (bounded) until listen.json appears.
   void start();
 
+  /// Sets `name=value` in the environment of the daemons started from now
+  /// on (e.g. `LD_PRELOAD` of a fault injection library).
+  void set_env(const std::string& name, const std::string& value) {
+    env_[name] = value;
+  }
+
+  /// Replaces the extra command line arguments of the daemons started from
+  /// now on (e.g. a larger --map-size for the same data dir).
+  void set_args(std::vector<std::string> extra) {
+    extra_ = std::move(extra);
+  }
+
+  /// The daemon still runs; false once it exited on its own (then `stop`
+  /// returns how it exited).
+  bool running();
+
   /// Sends `sig` and waits for the exit; returns the exit status (or
   /// 128 + signal).
   int stop(int sig);
@@ -97,7 +113,9 @@ public:
 private:
   std::string dir_;
   std::vector<std::string> extra_;
+  std::map<std::string, std::string> env_;
   pid_t pid_ = -1;
+  int exit_status_ = -1; ///< of a daemon that exited on its own
   std::map<std::string, std::string> listen_;
   user admin_;
 };
