@@ -32,11 +32,11 @@ bench: build
 # an outside program, without the sanitizers, against the installed
 # (instrumented) libraries.
 SANITIZE_BUILD ?= build-sanitize
-# -O1 -g1: a third less build time than -O2 -g, and reports keep their lines.
+# -O1 -g1: lighter to build than -O2 -g, and reports keep their lines.
 SANITIZE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO='-O1 -g1' -DCMAKE_C_FLAGS_RELWITHDEBINFO='-O1 -g1'
 SANITIZE_ENV := ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:strict_string_checks=1:verify_asan_link_order=0 \
-  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=$(CURDIR)/tests/sanitize/ubsan.supp
 
 .PHONY: sanitize
 sanitize: deps
