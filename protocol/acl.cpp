@@ -10,10 +10,7 @@ bool loose(char c) {
   return c == ' ' || c == '\t' || c == '"';
 }
 
-/// `s` without surrounding blanks and one pair of quotes around it. What is
-/// left must not start or end with a blank or a quote (`" a"`, `" "`,
-/// `id=""7""`): no user name or id does, and a value read so would not read
-/// back the same. Such a value comes back empty, which the caller refuses.
+/// `s` without surrounding blanks and one pair of quotes around it.
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
     s.remove_prefix(1);
@@ -21,6 +18,20 @@ std::string_view trim(std::string_view s) {
     s.remove_suffix(1);
   if (s.size() >= 2 && s.front() == '"' && s.back() == '"')
     s = s.substr(1, s.size() - 2);
+  return s;
+}
+
+/// A grantee's name or id: trimmed, unquoted, and trimmed of the blanks
+/// inside the quotes (`" a"` is `a`). It must not still start or end with a
+/// quote (`id=""7""`): no user name or id does, and a value read so would
+/// not read back the same. Such a value, and a blank one, comes back
+/// empty, which the caller refuses.
+std::string_view grantee_value(std::string_view s) {
+  s = trim(s);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
   if (!s.empty() && (loose(s.front()) || loose(s.back())))
     return {};
   return s;
@@ -104,10 +115,13 @@ std::optional<std::string> parse_grantees(acl_permission p,
     g.permission = p;
     auto eq = item.find('=');
     if (eq == std::string_view::npos) {
-      g.grantee = "name=" + std::string{item};
+      auto name = grantee_value(item);
+      if (name.empty())
+        return std::string{"an empty grantee in "} + grant_name(p);
+      g.grantee = "name=" + std::string{name};
     } else {
       auto kind = trim(item.substr(0, eq));
-      auto who = trim(item.substr(eq + 1));
+      auto who = grantee_value(item.substr(eq + 1));
       if (who.empty() || (kind != "id" && kind != "emailAddress"))
         return std::string{"grantee must be id=X, emailAddress=X or a user "
                            "name in "}
