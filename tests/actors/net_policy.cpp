@@ -14,8 +14,20 @@ using namespace skyhaul;
 
 namespace {
 
-curl_sockaddr sockaddr_of(const std::string& ip) {
-  curl_sockaddr sa{};
+/// A curl_sockaddr with room for an IPv6 address after it, as curl hands
+/// one over: the public struct's `addr` holds only a `sockaddr` (16 bytes).
+struct socket_address {
+  curl_sockaddr sa;
+  unsigned char room[sizeof(sockaddr_in6)];
+
+  operator const curl_sockaddr&() const {
+    return sa;
+  }
+};
+
+socket_address sockaddr_of(const std::string& ip) {
+  socket_address holder{};
+  auto& sa = holder.sa;
   sa.socktype = SOCK_STREAM;
   sa.protocol = IPPROTO_TCP;
   if (ip.find(':') == std::string::npos) {
@@ -31,7 +43,7 @@ curl_sockaddr sockaddr_of(const std::string& ip) {
     in6->sin6_family = AF_INET6;
     inet_pton(AF_INET6, ip.c_str(), &in6->sin6_addr);
   }
-  return sa;
+  return holder;
 }
 
 } // namespace

@@ -161,10 +161,14 @@ BOOST_AUTO_TEST_CASE(a_download_that_finds_no_descriptor_to_finish_waits) {
   auto log_has = [&](const std::string& text) {
     return read_file(log_path).find(text) != std::string::npos;
   };
-  BOOST_REQUIRE_MESSAGE(
-      eventually([&] { return log_has("waits for a file descriptor to finish"); },
-                 30s),
-      read_file(log_path));
+  if (!eventually([&] { return log_has("waits for a file descriptor to finish"); },
+                  30s)) {
+    // The limit back first, so that the status can be asked for.
+    ::prlimit(pid, RLIMIT_NOFILE, &was, nullptr);
+    BOOST_FAIL("no wait for a descriptor in the log: "
+               << read_file(log_path) << "\nthe task: "
+               << d.api("GET", "/task/tid/" + tid + "/status").body);
+  }
   // A connection to the API waits in the backlog: its accept fails, and
   // the listener waits between tries instead of spending a core on them.
   auto pending = hold_connection(port);
