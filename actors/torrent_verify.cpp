@@ -213,10 +213,29 @@ torrent_check check_files(const lt::torrent_info& ti,
   std::optional<part_file_reader> part;
   std::map<int, fd_holder> unwanted;
   std::vector<char> buf(static_cast<size_t>(piece_length));
+  /// An unwanted file's bytes of a boundary piece, read from the part file.
+  struct from_part {
+    char* at;
+    int k;
+    int64_t size;
+    int64_t offset;
+  };
+  std::vector<from_part> from_parts;
+  auto unwanted_fd = [&](int k, lt::file_index_t index) {
+    auto j = unwanted.find(k);
+    if (j == unwanted.end()) {
+      auto full = save_path + "/" + fs.file_path(index);
+      j = unwanted.emplace(k, fd_holder{::open(full.c_str(),
+                                               O_RDONLY | O_CLOEXEC)})
+              .first;
+    }
+    return j->second.fd;
+  };
   for (auto p : pieces) {
     lt::piece_index_t piece{p};
     auto size = fs.piece_size(piece);
     bool complete = true;
+    from_parts.clear();
     for (auto& s : fs.map_block(piece, 0, size)) {
       auto at = buf.data()
                 + (fs.file_offset(s.file_index) + s.offset
@@ -246,16 +265,12 @@ torrent_check check_files(const lt::torrent_info& ti,
                          + ".parts",
                      ti.num_pieces(), ti.piece_length());
       auto start = at - buf.data();
-      if (part->read(p, start, s.size, at))
+      if (part->read(p, start, s.size, at)) {
+        from_parts.push_back({at, k, s.size, s.offset});
         continue;
-      auto j = unwanted.find(k);
-      if (j == unwanted.end()) {
-        auto full = save_path + "/" + fs.file_path(s.file_index);
-        j = unwanted.emplace(k, fd_holder{::open(full.c_str(),
-                                                 O_RDONLY | O_CLOEXEC)})
-                .first;
       }
-      if (j->second.fd < 0 || !read_at(j->second.fd, at, s.size, s.offset))
+      auto fd = unwanted_fd(k, s.file_index);
+      if (fd < 0 || !read_at(fd, at, s.size, s.offset))
         complete = false;
     }
     if (!v1)
@@ -264,10 +279,26 @@ torrent_check check_files(const lt::torrent_info& ti,
       ++out.pieces_skipped;
       continue;
     }
-    lt::hasher h;
-    h.update({buf.data(), size});
+    auto matches = [&] {
+      lt::hasher h;
+      h.update({buf.data(), size});
+      return h.final() == ti.hash_for_piece(piece);
+    };
     ++out.pieces_checked;
-    if (h.final() != ti.hash_for_piece(piece)) {
+    // A file unwanted now may have been wanted when the piece came: its
+    // bytes are then in the file itself, and the part file's slot (made
+    // for another file's bytes of the piece) holds nothing for them.
+    auto from_files = [&] {
+      if (from_parts.empty())
+        return false;
+      for (auto& fp : from_parts) {
+        auto fd = unwanted_fd(fp.k, lt::file_index_t{fp.k});
+        if (fd < 0 || !read_at(fd, fp.at, fp.size, fp.offset))
+          return false;
+      }
+      return matches();
+    };
+    if (!matches() && !from_files()) {
       std::string names;
       for (auto& s : fs.map_block(piece, 0, size))
         if (auto i = files.find(static_cast<int>(s.file_index));
