@@ -93,6 +93,12 @@ object_commit_result commit_object(txn& t, const object_commit& c,
   e.acl = c.acl;
   e.file = f;
   e.file.concrete = true;
+  // Two writes of one key never share a commit time, so that a task's
+  // record tells its object from a later task's of the same key and bytes
+  // (a delete with data removes only its own): the later one is at least a
+  // millisecond later.
+  if (old && old->file.last_modified_ms >= e.file.last_modified_ms)
+    e.file.last_modified_ms = old->file.last_modified_ms + 1;
   t.put(table::objects, object_key(c.bucket, f.key), e);
   return object_commit_result{e.file};
 }

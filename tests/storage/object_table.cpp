@@ -58,6 +58,22 @@ BOOST_AUTO_TEST_CASE(override_replaces_and_frees_the_old_blob) {
   BOOST_CHECK_EQUAL(*bucket_owner(t, "b"), 1u);
 }
 
+// Three tasks of one torrent store one key with the same bytes in the same
+// millisecond: each write gets a commit time of its own, which is how a
+// delete with data tells its object from the others'.
+BOOST_AUTO_TEST_CASE(writes_of_one_key_never_share_a_commit_time) {
+  std::vector<std::string> orphans;
+  std::vector<int64_t> times;
+  for (int i = 0; i < 3; ++i)
+    times.push_back(
+        put("k", "aaaa", on_key_exist::override_, orphans).file.last_modified_ms);
+  BOOST_CHECK_EQUAL(times[1], times[0] + 1);
+  BOOST_CHECK_EQUAL(times[2], times[0] + 2);
+  auto t = env->read();
+  BOOST_CHECK_EQUAL(get_object(t, "b", "k")->file.last_modified_ms, times[2]);
+  BOOST_CHECK(orphans.empty());
+}
+
 BOOST_AUTO_TEST_CASE(ignore_keeps_the_existing_object) {
   std::vector<std::string> orphans;
   put("k", "aaaa", on_key_exist::override_, orphans);
