@@ -78,20 +78,6 @@ struct fault_control {
   }
 };
 
-/// A finished task's object, through its signed link.
-std::string object_bytes(const server_process& d, const std::string& tid) {
-  auto info = d.api("GET", "/task/tid/" + tid + "/info");
-  BOOST_REQUIRE_EQUAL(info.status, 200);
-  auto pos = info.body.find("/download/");
-  BOOST_REQUIRE_MESSAGE(pos != std::string::npos, info.body);
-  std::string link = info.body.substr(pos, info.body.find('"', pos) - pos);
-  for (size_t i; (i = link.find("\\/")) != std::string::npos;)
-    link.replace(i, 2, "/");
-  auto got = http("GET", d.url() + link);
-  BOOST_REQUIRE_EQUAL(got.status, 200);
-  return got.body;
-}
-
 /// Regular files under `dir`.
 size_t files_under(const std::string& dir) {
   size_t n = 0;

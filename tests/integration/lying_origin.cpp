@@ -43,20 +43,6 @@ std::vector<std::string> short_flags() {
           "--max-redirects=5",   "--min-split-size=1048576"};
 }
 
-/// The bytes behind a finished task's signed link.
-std::string object_bytes(const server_process& d, const std::string& tid) {
-  auto info = d.api("GET", "/task/tid/" + tid + "/info");
-  BOOST_REQUIRE_EQUAL(info.status, 200);
-  auto pos = info.body.find("/download/");
-  BOOST_REQUIRE_MESSAGE(pos != std::string::npos, info.body);
-  std::string link = info.body.substr(pos, info.body.find('"', pos) - pos);
-  for (size_t i; (i = link.find("\\/")) != std::string::npos;)
-    link.replace(i, 2, "/");
-  auto got = http("GET", d.url() + link);
-  BOOST_REQUIRE_EQUAL(got.status, 200);
-  return got.body;
-}
-
 /// A call to the S3 (`"s3"`) or Offline API (`"offline"`) listener, signed
 /// with SigV4 by the admin.
 response signed_call(const server_process& d, const std::string& listener,

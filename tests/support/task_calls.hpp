@@ -34,4 +34,20 @@ inline std::string create(const server_process& d, const std::string& json,
   return tid;
 }
 
+/// The bytes behind a finished task's signed download link (from its
+/// info); requires the link to answer 200.
+inline std::string object_bytes(const server_process& d,
+                                const std::string& tid) {
+  auto info = d.api("GET", "/task/tid/" + tid + "/info");
+  BOOST_REQUIRE_EQUAL(info.status, 200);
+  auto pos = info.body.find("/download/");
+  BOOST_REQUIRE_MESSAGE(pos != std::string::npos, info.body);
+  std::string link = info.body.substr(pos, info.body.find('"', pos) - pos);
+  for (size_t i; (i = link.find("\\/")) != std::string::npos;)
+    link.replace(i, 2, "/");
+  auto got = http("GET", d.url() + link);
+  BOOST_REQUIRE_EQUAL(got.status, 200);
+  return got.body;
+}
+
 } // namespace skyhaul::test
