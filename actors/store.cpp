@@ -8,6 +8,7 @@
 #include "storage/lmdb_env.hpp"
 #include "storage/object_table.hpp"
 #include "storage/outbox_table.hpp"
+#include "storage/task_table.hpp"
 #include "storage/rules/buckets.hpp"
 #include "storage/rules/commit_task.hpp"
 #include "storage/rules/community.hpp"
@@ -73,12 +74,6 @@ struct store_state {
 };
 
 using store_ptr = store_actor::stateful_pointer<store_state>;
-
-/// A task not stored yet: its record adds to the map, so it must leave the
-/// headroom free (storage/headroom.hpp).
-bool is_new(const storage::txn& t, task_seq seq) {
-  return !t.get(storage::table::tasks, storage::be64(seq));
-}
 
 /// Remote accounts one user may have.
 constexpr size_t max_remote_accounts = 32;
@@ -204,7 +199,8 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
             [self, rec = std::move(rec), out](storage::txn& t,
                                               rules::orphan_list& orphans) {
               auto& st = self->state;
-              if (is_new(t, rec.seq))
+              // A new task adds to the map: it leaves the headroom free.
+              if (!storage::has_task(t, rec.seq))
                 storage::keep_headroom(*st.db, t);
               auto capped = rules::within_quota(t, st.quotas, rec, orphans);
               *out = rules::commit_task(t, capped ? *capped : rec, st.idcs,
@@ -238,7 +234,7 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
                                                 rules::orphan_list& orphans) {
               auto& st = self->state;
               for (auto& rec : recs)
-                if (is_new(t, rec.seq)) {
+                if (!storage::has_task(t, rec.seq)) {
                   storage::keep_headroom(*st.db, t);
                   break;
                 }

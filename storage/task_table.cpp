@@ -49,6 +49,10 @@ void unindex(txn& t, const task_record& rec) {
 
 } // namespace
 
+bool has_task(const txn& t, task_seq seq) {
+  return t.get(table::tasks, be64(seq)).has_value();
+}
+
 std::optional<task_record> get_task(const txn& t, task_seq seq) {
   auto v = t.get(table::tasks, be64(seq));
   if (!v)

@@ -13,6 +13,9 @@ namespace skyhaul::storage {
 /// Reads a task record; nullopt when unknown.
 std::optional<task_record> get_task(const txn& t, task_seq seq);
 
+/// True when a record of `seq` is stored (without decoding it).
+bool has_task(const txn& t, task_seq seq);
+
 /// Inserts or replaces a task record, keeping the owner and state indexes and
 /// the per-owner state counters in step with it.
 void put_task(txn& t, const task_record& rec);

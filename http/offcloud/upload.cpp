@@ -44,10 +44,8 @@ std::optional<std::string> keep_upload(const services& svc,
   // (file and folder) before the URL is handed out.
   storage::atomic_file out{path};
   auto err = out.error();
-  if (err.empty() && out.write(bytes.data(), bytes.size()))
-    err = out.commit();
-  else if (err.empty())
-    err = out.error();
+  if (err.empty())
+    err = out.write(bytes.data(), bytes.size()) ? out.commit() : out.error();
   if (!err.empty()) {
     why = "cannot keep the upload: " + err;
     return std::nullopt;
