@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <system_error>
 #include <unistd.h>
 #include <vector>
 
@@ -67,6 +68,10 @@ curl_loop::curl_loop(curl_defaults defaults) : defaults_(std::move(defaults)) {
   multi_ = curl_multi_init();
   epoll_ = epoll_create1(EPOLL_CLOEXEC);
   wake_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  // Without them the loop could only spin: the start fails, with why.
+  if (epoll_ < 0 || wake_ < 0)
+    throw std::system_error(errno, std::generic_category(),
+                            "the curl loop cannot make its epoll set");
   epoll_event ev{};
   ev.events = EPOLLIN;
   ev.data.fd = wake_;
