@@ -235,6 +235,13 @@ size_t write_cb(char* p, size_t size, size_t n, void* ud) {
 
 const base::net_policy everything{true};
 
+/// The smaller of two rate limits, where 0 is none.
+uint64_t tightest_limit(uint64_t a, uint64_t b) {
+  if (a == 0 || b == 0)
+    return a + b;
+  return std::min(a, b);
+}
+
 /// The loop's socket callback, which also notes a socket that failed for
 /// want of descriptors: that transfer waits instead of failing.
 curl_socket_t open_socket_cb(void* ud, curlsocktype, curl_sockaddr* addr) {
@@ -280,8 +287,10 @@ bool transfer::prepare(CURL* e) {
   curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket_cb);
   curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, this);
   if (remote_file) {
-    apply_remote_source(e, req.url, owner->loop_->defaults(), ftp_url,
-                        host_key);
+    apply_remote_source(
+        e, req.url, owner->loop_->defaults(),
+        tightest_limit(req.rate_limit, owner->global_rate_limit_), ftp_url,
+        host_key);
     // REST (FTP) or a seek (SFTP) from the bytes on disk.
     curl_easy_setopt(e, CURLOPT_RESUME_FROM_LARGE,
                      static_cast<curl_off_t>(on_disk));

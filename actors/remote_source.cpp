@@ -2,6 +2,7 @@
 
 #include "protocol/text.hpp"
 
+#include <algorithm>
 #include <memory>
 
 namespace skyhaul {
@@ -49,9 +50,17 @@ int on_host_key(CURL*, const curl_khkey*, const curl_khkey*, curl_khmatch match,
 
 } // namespace
 
+long sftp_buffer_size(uint64_t rate_limit) {
+  constexpr uint64_t smallest = 16 * 1024;
+  constexpr uint64_t largest = 512 * 1024;
+  if (rate_limit == 0)
+    return static_cast<long>(largest);
+  return static_cast<long>(std::clamp(rate_limit / 100, smallest, largest));
+}
+
 void apply_remote_source(CURL* e, const std::string& url,
-                         const curl_defaults& defaults, std::string& curl_url,
-                         host_key_check& check) {
+                         const curl_defaults& defaults, uint64_t rate_limit,
+                         std::string& curl_url, host_key_check& check) {
   auto scheme = ascii_lower(url.substr(0, url.find(':')));
   curl_url = url;
   if (scheme == "ftpes") {
@@ -69,6 +78,7 @@ void apply_remote_source(CURL* e, const std::string& url,
   curl_easy_setopt(e, CURLOPT_FTP_SKIP_PASV_IP, 1L);
   if (scheme != "sftp")
     return;
+  curl_easy_setopt(e, CURLOPT_BUFFERSIZE, sftp_buffer_size(rate_limit));
   check.where = host_port(curl_url);
   check.known_hosts = defaults.source_known_hosts;
   // An empty name would let curl skip the check: a file that does not

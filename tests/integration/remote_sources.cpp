@@ -274,10 +274,12 @@ BOOST_AUTO_TEST_CASE(an_sftp_source_resumes_by_offset_after_kill_9) {
              + "@127.0.0.1:" + std::to_string(sshd.port()) + src;
   // sshd has no throttle: the daemon's own rate limit keeps the transfer
   // going long enough to be killed in the middle. curl checks that limit
-  // only between its reads, and one turn may drain all that the socket
-  // buffers hold: now and then the whole file is in before the kill. Then
-  // nothing is left to resume, and the case starts again with a fresh
-  // daemon, at most three times.
+  // only between its turns, and in one turn it reads an SFTP source until
+  // libssh2 runs dry, up to 100 buffers: the daemon sizes the buffer so a
+  // turn holds about a second of the limit (sftp_buffer_size; with the
+  // 512 KiB buffer of HTTP, a turn took the whole file). Should the whole
+  // file still be in before the kill, nothing is left to resume, and the
+  // case starts again with a fresh daemon, at most three times.
   std::unique_ptr<server_process> run;
   std::string tid;
   std::string mid;
@@ -286,7 +288,8 @@ BOOST_AUTO_TEST_CASE(an_sftp_source_resumes_by_offset_after_kill_9) {
     return field(mid, "state") == "downloading" && !done.empty()
            && std::stoull(done) < size;
   };
-  for (int attempt = 0; attempt < 3 && !mid_way(); ++attempt) {
+  int attempt = 0;
+  for (; attempt < 3 && !mid_way(); ++attempt) {
     run = std::make_unique<server_process>(std::vector<std::string>{
         "--source-known-hosts", dir.dir + "/known_hosts", "--source-ssh-key",
         sshd.user_key(), "--task-rate-limit", "1500000"});
@@ -298,6 +301,7 @@ BOOST_AUTO_TEST_CASE(an_sftp_source_resumes_by_offset_after_kill_9) {
   auto& d = *run;
   BOOST_REQUIRE_MESSAGE(more_than(700000)(mid), mid << sshd.log());
   BOOST_REQUIRE_MESSAGE(mid_way(), mid);
+  BOOST_TEST_MESSAGE("killed mid-way at attempt " << attempt << ": " << mid);
   BOOST_CHECK_EQUAL(field(mid, "total_bytes"), std::to_string(size));
   d.crash();
   d.start();
