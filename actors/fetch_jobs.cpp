@@ -292,6 +292,12 @@ void fetch_jobs::await_descriptors(fetch_request req, fetch_listener_actor who,
   auto seq = req.seq;
   std::cerr << "skyhauld: task " << seq << " waits for a file descriptor ("
             << why << "); it goes on when one is free\n";
+  // The task shows the wait instead of a download at no speed.
+  fetch_progress p;
+  p.seq = seq;
+  p.stalled = "file_descriptor";
+  p.notes.push_back("waits for a file descriptor: " + why);
+  caf::anon_send(who, atom::progress_v, std::move(p));
   fd_waiting_[seq] = fd_wait{std::move(req), std::move(who)};
   fd_order_.push_back(seq);
   arm_fd_retry();

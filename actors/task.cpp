@@ -161,6 +161,7 @@ task_status status_of(task_ptr self) {
   out.speed = st.speed;
   out.bt = st.bt;
   out.parts = st.parts;
+  out.waiting_for = st.stalled;
   if (st.speed > 0 && st.rec.total_bytes >= 0
       && static_cast<uint64_t>(st.rec.total_bytes) >= st.rec.done_bytes)
     out.eta_s = static_cast<int64_t>(
@@ -308,16 +309,28 @@ task_actor::behavior_type task(task_ptr self, task_record rec, task_deps deps) {
         auto& st = self->state;
         if (st.at != phase::fetching || p.seq != st.rec.seq)
           return;
+        if (!p.stalled.empty()) {
+          // A wait, not progress: the figures stay, the speed is none,
+          // and the log says why once per wait.
+          st.speed = 0;
+          for (auto& part : st.parts)
+            part.speed = 0;
+          if (st.stalled.empty()) {
+            add_notes(st.rec, std::move(p.notes));
+            persist_quietly(self);
+          }
+          st.stalled = std::move(p.stalled);
+          return;
+        }
+        st.stalled.clear();
         st.rec.done_bytes = p.done;
         st.rec.total_bytes = p.total;
         st.speed = p.speed;
         st.parts = std::move(p.parts);
         // The task's log keeps the latest few notes, stored at once: a
         // dropped mirror's reason outlives the transfer and a restart.
-        auto& notes = st.rec.notes;
-        notes.insert(notes.end(), p.notes.begin(), p.notes.end());
-        if (notes.size() > max_task_notes)
-          notes.erase(notes.begin(), notes.end() - max_task_notes);
+        auto noted = !p.notes.empty();
+        add_notes(st.rec, std::move(p.notes));
         auto learnt
             = (!p.validator.empty() && p.validator != st.rec.validator)
               || (!p.file_name.empty() && p.file_name != st.rec.file_name);
@@ -327,7 +340,7 @@ task_actor::behavior_type task(task_ptr self, task_record rec, task_deps deps) {
           if (!p.file_name.empty())
             st.rec.file_name = p.file_name;
         }
-        if (learnt || !p.notes.empty())
+        if (learnt || noted)
           persist_quietly(self);
         reserve_space(self, p.total);
         self->send(st.deps.scheduler, atom::progress_v, std::move(p));

@@ -64,6 +64,9 @@ struct task_state_t {
   /// HTTP: the parts of a segmented transfer as last reported, for status
   /// queries.
   std::vector<fetch_part> parts;
+  /// HTTP: what the transfer waits for while it moves no bytes, as its
+  /// last progress said; empty while it runs.
+  std::string stalled;
   /// The size promised against the owner's quota (-1: none asked yet).
   int64_t reserved = -1;
   /// A finishing step (fsync, read back, commit) that found no file

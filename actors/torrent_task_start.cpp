@@ -79,12 +79,10 @@ void wait_for_choice(task_ptr self, size_t file_count, bool in_session) {
   auto& st = self->state;
   st.at = phase::ended;
   st.speed = 0;
-  auto& notes = st.rec.notes;
-  notes.push_back("waiting for the choice of files: " + std::to_string(file_count)
-                  + " files; PUT /task/tid/<tid>/files starts the download, "
-                    "a resume takes them all");
-  if (notes.size() > max_task_notes)
-    notes.erase(notes.begin(), notes.end() - max_task_notes);
+  add_notes(st.rec,
+            {"waiting for the choice of files: " + std::to_string(file_count)
+             + " files; PUT /task/tid/<tid>/files starts the "
+               "download, a resume takes them all"});
   if (!in_session) {
     settle(self, task_state::paused);
     return;

@@ -90,12 +90,16 @@ struct fetch_progress {
   std::vector<std::string> notes;
   /// A torrent's connected peers; -1 for a transfer without peers (HTTP).
   int32_t peers = -1;
+  /// Set while the transfer moves no bytes because it waits: what for
+  /// (`file_descriptor`), with why in `notes`. Then only `seq` and `notes`
+  /// are meaningful, and the task keeps the figures it has.
+  std::string stalled;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, fetch_progress& x) {
   return f(x.seq, x.done, x.total, x.speed, x.validator, x.file_name, x.parts,
-           x.notes, x.peers);
+           x.notes, x.peers, x.stalled);
 }
 
 /// The end of a transfer, successful or not.

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,16 @@ struct task_record {
 
 /// How many notes a task keeps.
 constexpr size_t max_task_notes = 20;
+
+/// Appends `more` to the task's log, which keeps the latest
+/// `max_task_notes`.
+inline void add_notes(task_record& rec, std::vector<std::string> more) {
+  auto& notes = rec.notes;
+  notes.insert(notes.end(), std::make_move_iterator(more.begin()),
+               std::make_move_iterator(more.end()));
+  if (notes.size() > max_task_notes)
+    notes.erase(notes.begin(), notes.end() - max_task_notes);
+}
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_record& x) {

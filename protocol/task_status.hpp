@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 #include "protocol/fetch.hpp"
 #include "protocol/task_record.hpp"
@@ -20,11 +21,14 @@ struct task_status {
   /// HTTP: the parts of a segmented download (empty for one stream), live
   /// only; the task's notes are in `rec`.
   std::vector<fetch_part> parts;
+  /// What a downloading task waits for while it moves no bytes
+  /// (`file_descriptor`); empty while it runs.
+  std::string waiting_for;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_status& x) {
-  return f(x.rec, x.speed, x.eta_s, x.bt, x.parts);
+  return f(x.rec, x.speed, x.eta_s, x.bt, x.parts, x.waiting_for);
 }
 
 } // namespace skyhaul
