@@ -66,6 +66,9 @@ struct torrent_entry {
   uint64_t post = 0;
   /// Added from a magnet link: the metadata the swarm sent is kept.
   bool magnet = false;
+  /// The task waits for its files to be chosen once the metadata is in
+  /// (torrent_add::pick_files): the disk's room is checked for the choice.
+  bool pick_files = false;
   torrent_listener_actor listener;
   caf::actor_addr task;
   torrent_phase phase = torrent_phase::adding;

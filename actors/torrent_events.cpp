@@ -96,14 +96,29 @@ void on_magnet_metadata(session_ptr self, torrent_entry& e,
                 "bad torrent: unsafe file path: " + why);
   if (auto err = layout_of(*ti, e.wanted, e.layout))
     return fail(code_of(err), message_of(err));
+  // A task that picks its files pauses for the choice once the metadata is
+  // in; its room is checked when it starts again with the choice.
+  if (!e.pick_files)
+    if (auto why = lacks_space(
+            e.save_path, bytes_still_needed(e.save_path, e.layout.meta.files));
+        !why.empty()) {
+      // The task shows the files first: the ones that fit can be chosen.
+      send_meta(self, e);
+      return fail(ec::insufficient_storage, std::move(why));
+    }
   e.have_layout = true;
   e.ti = ti;
   e.phase = torrent_phase::readding;
   e.readd.ti = std::const_pointer_cast<lt::torrent_info>(ti);
   e.readd.file_priorities.clear();
+  // A task that picks its files fetches none before the choice, as an
+  // uploaded .torrent does (it pauses once it has the metadata): nothing
+  // of a file it will not choose takes room on the disk.
   for (auto p : e.layout.priorities)
-    e.readd.file_priorities.push_back(lt::download_priority_t{p});
-  e.readd.flags &= ~lt::torrent_flags::default_dont_download;
+    e.readd.file_priorities.push_back(
+        lt::download_priority_t{e.pick_files ? uint8_t{0} : p});
+  if (!e.pick_files)
+    e.readd.flags &= ~lt::torrent_flags::default_dont_download;
   self->state.ses->remove_torrent(e.handle);
 }
 

@@ -2,11 +2,14 @@
 
 #include "protocol/task_spec.hpp"
 #include "protocol/text.hpp"
+#include "protocol/torrent.hpp"
 #include "storage/torrent_table.hpp"
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <map>
+#include <sys/stat.h>
 
 namespace skyhaul {
 
@@ -161,6 +164,39 @@ cached_files(const storage::cached_torrent& entry,
       return std::nullopt;
   }
   return out;
+}
+
+uint64_t bytes_still_needed(const std::string& save_path,
+                            const std::vector<torrent_file_info>& files) {
+  uint64_t need = 0;
+  for (auto& f : files) {
+    if (!f.wanted)
+      continue;
+    uint64_t held = 0;
+    struct stat sb {};
+    if (::stat((save_path + "/" + f.path).c_str(), &sb) == 0
+        && S_ISREG(sb.st_mode))
+      held = static_cast<uint64_t>(sb.st_blocks) * 512;
+    need += f.size > held ? f.size - held : 0;
+  }
+  return need;
+}
+
+std::string lacks_space(const std::string& save_path, uint64_t need) {
+  // The folder may not be there yet: its nearest existing parent is on the
+  // same file system.
+  std::filesystem::path at = save_path;
+  std::error_code err;
+  while (!at.empty() && !std::filesystem::exists(at, err))
+    at = at.parent_path();
+  auto space = std::filesystem::space(at.empty() ? "." : at, err);
+  if (err)
+    return {}; // Unknown: the writes themselves tell.
+  if (need + torrent_space_margin <= space.available)
+    return {};
+  return "No space left on device: the torrent's wanted files need "
+         + std::to_string(need) + " more bytes, and the disk has "
+         + std::to_string(space.available) + " bytes free";
 }
 
 } // namespace skyhaul

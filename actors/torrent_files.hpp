@@ -13,6 +13,7 @@
 namespace skyhaul {
 
 struct task_spec;
+struct torrent_file_info;
 
 namespace storage {
 struct cached_torrent;
@@ -53,6 +54,20 @@ std::string key_under(const std::string& prefix, const std::string& name);
 
 /// A content type guessed from the file name's extension.
 std::string content_type_for(const std::string& path);
+
+/// Bytes the wanted files of `files` still need on the disk under
+/// `save_path`: each one's size less what it already holds there (its
+/// allocated blocks, so that a sparse file counts only what was written).
+uint64_t bytes_still_needed(const std::string& save_path,
+                            const std::vector<torrent_file_info>& files);
+
+/// Bytes kept free beyond a torrent's wanted files: the fsyncs, the resume
+/// data and LMDB's growth need room too.
+constexpr uint64_t torrent_space_margin = uint64_t{1} << 20;
+
+/// Why the disk under `save_path` cannot take `need` more bytes and the
+/// margin (the `insufficient_storage` message), or empty when it can.
+std::string lacks_space(const std::string& save_path, uint64_t need);
 
 /// The stored files that satisfy the wanted names, when the cache entry
 /// holds all of them (every file of the torrent when `wanted` is empty).

@@ -231,9 +231,19 @@ caf::result<caf::ok_atom> start(session_ptr self, torrent_add& req,
   e.save_path = req.save_path;
   e.wanted = req.files;
   e.magnet = req.metainfo.empty();
+  e.pick_files = req.pick_files;
   lt::add_torrent_params p;
   if (auto err = make_params(*st.cfg, req, e, p))
     return err;
+  // With the files known, a torrent that cannot fit is refused before a
+  // byte is written: libtorrent would fill the disk to its last byte, and
+  // then the failure itself could not be stored.
+  if (e.have_layout)
+    if (auto why
+        = lacks_space(req.save_path,
+                      bytes_still_needed(req.save_path, e.layout.meta.files));
+        !why.empty())
+      return make_error(ec::insufficient_storage, std::move(why));
   if (auto* other = find_hash(self, e.info_hash))
     return make_error(ec::invalid_state,
                       "the torrent " + e.info_hash

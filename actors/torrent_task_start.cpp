@@ -56,6 +56,7 @@ torrent_add make_add(task_ptr self) {
   a.recheck = a.recheck || st.rechecks > 0;
   a.download_limit = cfg.bt_task_download_limit;
   a.upload_limit = cfg.bt_task_upload_limit;
+  a.pick_files = st.rec.spec.pick_files && st.rec.spec.files.empty();
   return a;
 }
 

@@ -31,12 +31,15 @@ struct torrent_add {
   /// Bytes per second for this torrent; 0 for no limit.
   uint64_t download_limit = 0;
   uint64_t upload_limit = 0;
+  /// The task waits for the choice of its files once the metadata is in
+  /// (task_spec::pick_files): the room on disk is asked of the choice.
+  bool pick_files = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, torrent_add& x) {
   return f(x.seq, x.metainfo, x.magnet, x.save_path, x.files, x.resume,
-           x.recheck, x.download_limit, x.upload_limit);
+           x.recheck, x.download_limit, x.upload_limit, x.pick_files);
 }
 
 /// One file of a torrent.

@@ -15,6 +15,7 @@
 #include "tests/support/offcloud_calls.hpp"
 #include "tests/support/origin.hpp"
 #include "tests/support/receiver.hpp"
+#include "tests/support/small_disk.hpp"
 #include "tests/support/task_calls.hpp"
 
 #include <cerrno>
@@ -26,8 +27,6 @@
 #include <fstream>
 #include <iostream>
 #include <string>
-#include <sys/mount.h>
-#include <sys/statvfs.h>
 #include <thread>
 
 using namespace skyhaul::test;
@@ -203,40 +202,6 @@ BOOST_AUTO_TEST_CASE(headers_that_never_end_hit_a_timeout) {
 BOOST_AUTO_TEST_SUITE_END()
 
 namespace {
-
-/// A tmpfs of `size` mounted over `dir` for one test; unmounted (lazily, so
-/// also while the daemon still holds files) at the end of its scope.
-struct small_disk {
-  std::string dir;
-  bool mounted = false;
-  std::string why_not;
-  small_disk(const std::string& where, const std::string& size) : dir(where) {
-    auto opts = "size=" + size;
-    if (::mount("tmpfs", dir.c_str(), "tmpfs", 0, opts.c_str()) == 0)
-      mounted = true;
-    else
-      why_not = std::strerror(errno);
-  }
-  ~small_disk() {
-    if (mounted)
-      ::umount2(dir.c_str(), MNT_DETACH);
-  }
-  /// Waits (bounded) until more than `bytes` are free; false on timeout.
-  bool wait_free(uint64_t bytes, std::chrono::milliseconds limit) const {
-    auto deadline = std::chrono::steady_clock::now() + limit;
-    while (free_bytes() <= bytes) {
-      if (std::chrono::steady_clock::now() > deadline)
-        return false;
-      std::this_thread::sleep_for(20ms);
-    }
-    return true;
-  }
-  uint64_t free_bytes() const {
-    struct statvfs st {};
-    ::statvfs(dir.c_str(), &st);
-    return uint64_t{st.f_bavail} * st.f_frsize;
-  }
-};
 
 /// The daemon on an 8 MB disk. The daemon is declared first, so it is
 /// stopped after the disk is detached: a lazy unmount finishes when its last
