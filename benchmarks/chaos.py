@@ -4,14 +4,18 @@ moments under mixed load, restarted each time, and after every restart and
 at the end its promises are checked and every broken one is counted.
 
   benchmarks/chaos.py [--kills 50] [--seed S] [--skyhauld PATH] [--keep]
+                      [--no-replicas] [--s3rver PATH]
 
 Load (for the whole run, on loopback): small HTTP downloads, large segmented
 ones over throttled connections, torrents from a local libtorrent seeder,
 Offline API tasks (SigV2-signed PUT) and Task API tasks with callbacks to a
 local receiver (which fails its first answers, so retries happen), tasks
-created paused, pauses, resumes and deletes. Gaps between kills are drawn
-from a seeded RNG (printed, so `--seed` replays the kill schedule; the load
-threads race the kills, so a replay is close, not identical).
+created paused, pauses, resumes and deletes; every finished object is
+replicated to two IDCs on a local s3rver (benchmarks/chaos_replicas.py: one
+by multipart uploads, one by single PUTs through a bucket map). Gaps between
+kills are drawn from a seeded RNG (printed, so `--seed` replays the kill
+schedule; the load threads race the kills, so a replay is close, not
+identical).
 
 Checked after every restart and at the end:
   - every acknowledged task exists in a legal state; an acknowledged pause
@@ -25,6 +29,10 @@ Checked after every restart and at the end:
     resume; both given a bounded grace for a commit in flight);
   - no callback for a task that has not ended, none of the wrong kind, and
     (at the end) every owed callback delivered at least once;
+  - every replica the daemon reports (a file's `success_idc`) is in
+    s3rver byte-exact; at the end, after the drain, every concrete object
+    of a finished task is replicated to every IDC (the one excused loss: a
+    later writer of the key deleted with its data took the blob first);
   - GET /task/state_counter equals a scan of the task list;
   - LMDB reopens (the restart) and `mdb_stat -r` lists no dead reader.
 Exit status 1 on any violation.
@@ -47,6 +55,8 @@ import tempfile
 import threading
 import time
 import zlib
+
+import chaos_replicas
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SUPPORT = os.path.join(ROOT, "tests", "support")
@@ -257,12 +267,22 @@ class Chaos:
         self.torrent_digests = {}
         if self.args.torrents and os.path.exists("/usr/bin/python3"):
             self.setup_seeder()
+        extra = []
+        self.replicas = None
+        if self.args.replicas:
+            self.s3 = chaos_replicas.S3rver(self.args.s3rver, t)
+            self.s3.start()
+            extra = ["--config", chaos_replicas.write_config(
+                os.path.join(t, "idcs.json"), self.s3.endpoint)] \
+                + chaos_replicas.DAEMON_FLAGS
+            self.replicas = chaos_replicas.Replicas(
+                self.s3, self.expected, self.blob_path, self.violation)
         data = os.path.join(t, "data")
         os.makedirs(data)
         self.daemon = Daemon(self.args.skyhauld, data,
                              ["--callback-retry-base-ms", "100",
                               "--callback-timeout-ms", "2000",
-                              "--min-split-size=1048576"])
+                              "--min-split-size=1048576"] + extra)
 
     def setup_seeder(self):
         seeder = os.path.join(SUPPORT, "seeder.py")
@@ -291,7 +311,10 @@ class Chaos:
 
     def teardown(self):
         self.stop_load.set()
-        self.daemon.stop()
+        if hasattr(self, "daemon"):
+            self.daemon.stop()
+        if getattr(self, "s3", None):
+            self.s3.stop()
         for p in self.helpers:
             try:
                 p.stdin.close()
@@ -429,6 +452,9 @@ class Chaos:
             return
         with self.lock:
             self.ended |= {t["tid"] for t in tasks if t["state"] in ENDED}
+        if self.replicas:
+            # The objects of a task the load may delete next stay known.
+            self.replicas.note(tasks)
 
     # ---- the checks ------------------------------------------------------
     def list_tasks(self):
@@ -702,6 +728,8 @@ class Chaos:
                 self.violation("task %s (%s, good source) failed: %s"
                                % (t.tid, t.kind, json.dumps(j)[:300]))
         objects = self.check_objects(by_tid, final)
+        if self.replicas:
+            self.replicas.check(by_tid, final)
         self.check_files(by_tid)
         self.check_counters()
         self.check_callbacks(final)
@@ -710,8 +738,8 @@ class Chaos:
 
     # ---- the loop --------------------------------------------------------
     def drain(self, seconds):
-        """Waits (bounded) until every task not held paused has ended and
-        every owed callback has arrived."""
+        """Waits (bounded) until every task not held paused has ended,
+        every owed callback has arrived and every owed replica is in."""
         def quiet():
             try:
                 tasks = self.list_tasks()
@@ -720,6 +748,8 @@ class Chaos:
             busy = [t for t in tasks if t["state"] in ("waiting",
                                                        "downloading")]
             if busy:
+                return False
+            if self.replicas and self.replicas.pending(tasks):
                 return False
             self.check_callbacks(False)
             for t in tasks:
@@ -787,6 +817,8 @@ class Chaos:
               % (objects, len(self.verified)))
         print("callbacks delivered: %d events (%d requests)"
               % (len(events), len(hits)))
+        if self.replicas:
+            print(self.replicas.summary())
         print("slowest restart: %.2f s" % restart_max)
         print("violations: %d" % len(self.violations))
         for v in self.violations:
@@ -808,6 +840,10 @@ def main():
     p.add_argument("--drain", type=int, default=60,
                    help="seconds the end waits for tasks and callbacks")
     p.add_argument("--no-torrents", dest="torrents", action="store_false")
+    p.add_argument("--no-replicas", dest="replicas", action="store_false",
+                   help="no IDCs, no s3rver")
+    p.add_argument("--s3rver", default=chaos_replicas.S3RVER,
+                   help="the s3rver executable (npm)")
     p.add_argument("--keep", action="store_true", help="keep the temp dir")
     a = p.parse_args()
     if a.seed is None:
