@@ -214,6 +214,22 @@ struct fixture {
       BOOST_TEST_MESSAGE("  " << h);
     return {tid, body};
   }
+
+  /// The common course of a fault that fails its task: a download before
+  /// it finishes byte-exact; under `rule` (hit once) a fresh one fails with
+  /// a clear error and leaves no blob without its object; the daemon still
+  /// serves; a resume finishes the failed task; a restart loses nothing.
+  void fault_fails_then_recovers(const std::string& rule, size_t size,
+                                 const std::string& key) {
+    finishes_exact("before.bin");
+    auto [tid, body] = under_fault(rule, size, key);
+    BOOST_REQUIRE_EQUAL(faults.hits().size(), 1u);
+    failed_clearly(tid, body);
+    blobs_match_objects();
+    still_serving("after.bin");
+    resume_finishes(tid);
+    restart_loses_nothing();
+  }
 };
 
 /// Segmented downloads: 4 MB files go in four 1 MB parts, with a control
@@ -230,25 +246,11 @@ struct segmented_fixture : fixture {
 BOOST_FIXTURE_TEST_SUITE(io_faults, fixture)
 
 BOOST_AUTO_TEST_CASE(a_failed_write_of_the_partial_file_fails_the_task) {
-  finishes_exact("before.bin");
-  auto [tid, body] = under_fault("write EIO /partial/ 1", 3 << 20, "w.bin");
-  BOOST_REQUIRE_EQUAL(faults.hits().size(), 1u);
-  failed_clearly(tid, body);
-  blobs_match_objects();
-  still_serving("after.bin");
-  resume_finishes(tid);
-  restart_loses_nothing();
+  fault_fails_then_recovers("write EIO /partial/ 1", 3 << 20, "w.bin");
 }
 
 BOOST_AUTO_TEST_CASE(a_failed_fsync_of_the_partial_file_fails_the_task) {
-  finishes_exact("before.bin");
-  auto [tid, body] = under_fault("fsync EIO /partial/ 1", 1 << 20, "f.bin");
-  BOOST_REQUIRE_EQUAL(faults.hits().size(), 1u);
-  failed_clearly(tid, body);
-  blobs_match_objects();
-  still_serving("after.bin");
-  resume_finishes(tid);
-  restart_loses_nothing();
+  fault_fails_then_recovers("fsync EIO /partial/ 1", 1 << 20, "f.bin");
 }
 
 BOOST_AUTO_TEST_CASE(nothing_writes_into_the_blob_store) {
@@ -264,41 +266,20 @@ BOOST_AUTO_TEST_CASE(nothing_writes_into_the_blob_store) {
 }
 
 BOOST_AUTO_TEST_CASE(a_failed_rename_into_the_blob_store_fails_the_task) {
-  finishes_exact("before.bin");
-  auto [tid, body] = under_fault("rename EIO /blobs/ 1", 1 << 20, "r.bin");
-  BOOST_REQUIRE_EQUAL(faults.hits().size(), 1u);
-  failed_clearly(tid, body);
-  blobs_match_objects();
-  still_serving("after.bin");
-  resume_finishes(tid);
-  restart_loses_nothing();
+  fault_fails_then_recovers("rename EIO /blobs/ 1", 1 << 20, "r.bin");
 }
 
 BOOST_AUTO_TEST_CASE(a_failed_fsync_of_the_blob_folder_leaves_no_orphan) {
   // The file is synced, renamed into blobs/, then its folder is synced:
   // that last fsync fails, after the rename.
-  finishes_exact("before.bin");
-  auto [tid, body] = under_fault("fsync EIO /blobs/ 1", 1 << 20, "fb.bin");
-  BOOST_REQUIRE_EQUAL(faults.hits().size(), 1u);
-  failed_clearly(tid, body);
-  blobs_match_objects();
-  still_serving("after.bin");
-  resume_finishes(tid);
-  restart_loses_nothing();
+  fault_fails_then_recovers("fsync EIO /blobs/ 1", 1 << 20, "fb.bin");
 }
 
 BOOST_AUTO_TEST_CASE(a_failed_commit_of_an_object_leaves_no_orphan) {
   // The commit right after the download moved into blobs/ fails: the blob
   // must go back, as its object was never written.
-  finishes_exact("before.bin");
-  auto [tid, body] = under_fault("fsync EIO data.mdb 1 after=/blobs/",
-                                 1 << 20, "c.bin");
-  BOOST_REQUIRE_EQUAL(faults.hits().size(), 1u);
-  failed_clearly(tid, body);
-  blobs_match_objects();
-  still_serving("after.bin");
-  resume_finishes(tid);
-  restart_loses_nothing();
+  fault_fails_then_recovers("fsync EIO data.mdb 1 after=/blobs/", 1 << 20,
+                            "c.bin");
 }
 
 BOOST_AUTO_TEST_CASE(a_failed_lmdb_fsync_is_never_acknowledged) {

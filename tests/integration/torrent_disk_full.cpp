@@ -80,6 +80,14 @@ struct fixture {
                         body);
   }
 
+  /// The task `json` asks for (the small file alone) finishes byte-exact.
+  void small_one_finishes(const std::string& json) {
+    auto tid = create(d, json);
+    auto body = d.await_status(tid, ended(), 60s);
+    BOOST_REQUIRE_MESSAGE(state_of(body) == "finished", body);
+    check_object(tid, "pack/small.bin");
+  }
+
   /// The object of `path` in task `tid` holds the seeder's bytes.
   void check_object(const std::string& tid, const std::string& path) {
     const torrent_file_digest* want = nullptr;
@@ -114,11 +122,8 @@ BOOST_AUTO_TEST_CASE(an_uploaded_torrent_too_big_for_the_disk_fails_at_once) {
   BOOST_CHECK_GT(disk.free_bytes() + (1 << 20), free_before);
 
   // The same torrent with the file that fits finishes byte-exact.
-  auto fits = create(d, R"({"torrent":")" + base64(t.bytes())
-                            + R"(","files":["small.bin"]})");
-  body = d.await_status(fits, ended(), 60s);
-  BOOST_REQUIRE_MESSAGE(state_of(body) == "finished", body);
-  check_object(fits, "pack/small.bin");
+  small_one_finishes(R"({"torrent":")" + base64(t.bytes())
+                     + R"(","files":["small.bin"]})");
 }
 
 BOOST_AUTO_TEST_CASE(
@@ -133,11 +138,7 @@ BOOST_AUTO_TEST_CASE(
   BOOST_CHECK_EQUAL(json_field(body, "detail.torrent.metadata"), "received");
   BOOST_CHECK_GT(disk.free_bytes() + (1 << 20), free_before);
   // The daemon goes on: a magnet for the file that fits finishes.
-  auto fits
-      = create(d, R"({"url":")" + magnet() + R"(","files":["small.bin"]})");
-  body = d.await_status(fits, ended(), 60s);
-  BOOST_REQUIRE_MESSAGE(state_of(body) == "finished", body);
-  check_object(fits, "pack/small.bin");
+  small_one_finishes(R"({"url":")" + magnet() + R"(","files":["small.bin"]})");
 }
 
 BOOST_AUTO_TEST_CASE(a_task_that_picks_its_files_waits_for_a_choice_that_fits) {
