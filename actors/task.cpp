@@ -63,16 +63,24 @@ bool run_deferred(task_ptr self) {
   return true;
 }
 
-void settle(task_ptr self, task_state s) {
+namespace {
+
+/// The store found no room for a record: a full disk or LMDB map.
+bool no_room(const caf::error& err) {
+  return code_of(err) == ec::insufficient_storage
+         || storage::names_no_space(message_of(err));
+}
+
+/// Puts the final record (see `settle`).
+void put_settled(task_ptr self) {
   auto& st = self->state;
-  st.stored_state = st.rec.state;
-  st.rec.state = s;
-  st.rec.updated_ms = now_ms();
-  st.speed = 0;
   self->request(st.deps.store, store_timeout, caf::put_atom_v, st.rec)
       .then(
           [=](caf::ok_atom) {
             auto& st = self->state;
+            if (st.settle_waits)
+              std::cerr << "skyhauld: task " << st.rec.seq
+                        << " stored its end\n";
             st.settled = true;
             for (auto& rp : st.waiting)
               rp.deliver(st.rec);
@@ -81,7 +89,40 @@ void settle(task_ptr self, task_state s) {
             // have timed out, and the scheduler must let this actor go.
             self->send(st.deps.scheduler, atom::done_v, st.rec);
           },
-          [=](caf::error& err) { give_up(self, err); });
+          [=](caf::error& err) {
+            if (!no_room(err)) {
+              give_up(self, err);
+              return;
+            }
+            auto& st = self->state;
+            if (!st.settle_waits)
+              std::cerr << "skyhauld: task " << st.rec.seq
+                        << " waits for room to store its end ("
+                        << message_of(err) << "); it goes on when there is\n";
+            st.settle_waits = true;
+            st.settle_again = true;
+            self->delayed_send(self, std::chrono::seconds(1), atom::retry_v);
+          });
+}
+
+} // namespace
+
+void settle(task_ptr self, task_state s) {
+  auto& st = self->state;
+  st.stored_state = st.rec.state;
+  st.rec.state = s;
+  st.rec.updated_ms = now_ms();
+  st.speed = 0;
+  put_settled(self);
+}
+
+bool settle_again(task_ptr self) {
+  auto& st = self->state;
+  if (!st.settle_again)
+    return false;
+  st.settle_again = false;
+  put_settled(self);
+  return true;
 }
 
 void give_up(task_ptr self, const caf::error& err) {
@@ -384,10 +425,12 @@ task_actor::behavior_type task(task_ptr self, task_record rec, task_deps deps) {
           start_fetch(self);
         else if (self->state.at != phase::ended)
           run_deferred(self);
+        else
+          settle_again(self);
       },
       [=](atom::status) -> task_status { return status_of(self); },
-      [=](caf::put_atom, std::vector<std::string>&)
-          -> caf::result<task_status> {
+      [=](caf::put_atom,
+          std::vector<std::string>&) -> caf::result<task_status> {
         return make_error(ec::invalid_argument,
                           "files can be chosen for torrent tasks only");
       },

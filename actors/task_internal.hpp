@@ -72,6 +72,10 @@ struct task_state_t {
   /// A finishing step (fsync, read back, commit) that found no file
   /// descriptor: it runs again at the next `atom::retry`.
   std::function<void()> deferred;
+  /// The final record found no room in the store (a full disk or map): it
+  /// is put again at the next `atom::retry`; `settle_waits` logs once.
+  bool settle_again = false;
+  bool settle_waits = false;
   /// Torrent: the info section the files are being hashed against, kept
   /// for a read back that must run again.
   std::string info_section;
@@ -105,8 +109,14 @@ void reserve_space(task_ptr self, int64_t total);
 
 /// Writes the final record in state `s` (the phase is `ended` already and
 /// the transfer stopped), then answers every waiting stop request with it
-/// and hands it to the scheduler (`atom::done`).
+/// and hands it to the scheduler (`atom::done`). A store without room for
+/// it (a full disk or LMDB map) is asked again every second until there
+/// is: the end of a task is never left unstored while the daemon runs.
 void settle(task_ptr self, task_state s);
+
+/// The `atom::retry` of an ended task: puts the final record again when
+/// it found no room; false when it needs no retry.
+bool settle_again(task_ptr self);
 
 /// The final record cannot be made durable: every waiting stop request
 /// gets `err` and the actor quits, so the scheduler sees it die and fails

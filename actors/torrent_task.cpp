@@ -84,10 +84,14 @@ task_actor::behavior_type torrent_task(task_ptr self) {
           begin(self);
         else if (self->state.at != phase::ended)
           run_deferred(self);
+        else
+          settle_again(self);
       },
       [=](atom::status) -> task_status { return status_of(self); },
-      [=](caf::put_atom, std::vector<std::string>& names)
-          -> caf::result<task_status> { return choose(self, std::move(names)); },
+      [=](caf::put_atom,
+          std::vector<std::string>& names) -> caf::result<task_status> {
+        return choose(self, std::move(names));
+      },
       [=](atom::pause) -> caf::result<task_record> {
         auto& st = self->state;
         if (st.at == phase::ended)

@@ -282,6 +282,45 @@ BOOST_AUTO_TEST_CASE(a_failed_commit_of_an_object_leaves_no_orphan) {
                             "c.bin");
 }
 
+BOOST_AUTO_TEST_CASE(
+    a_task_whose_end_finds_no_room_stores_it_once_room_returns) {
+  // From the move into blobs/ on, every write of the database finds a full
+  // disk: the object's commit fails, and so does the put of the task's
+  // failed record. The task keeps it and puts it again until there is
+  // room; until then its status is the stored one.
+  finishes_exact("before.bin");
+  faults.set("write ENOSPC data.mdb * after=/blobs/");
+  auto tid = submit(fresh_size(1 << 20), "room.bin");
+  auto log_has = [&](const std::string& text) {
+    return slurp(d.data_dir() + "/skyhauld.log").find(text)
+           != std::string::npos;
+  };
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (!log_has("waits for room to store its end")
+         && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  BOOST_REQUIRE_MESSAGE(log_has("waits for room to store its end"),
+                        slurp(d.data_dir() + "/skyhauld.log"));
+  BOOST_CHECK_GE(faults.hits().size(), 2u);
+  auto waiting = d.api("GET", "/task/tid/" + tid + "/status").body;
+  BOOST_CHECK_MESSAGE(state_of(waiting) == "downloading", waiting);
+  // Room again: the end is stored, with the reason, and nothing else moved.
+  faults.clear();
+  auto body = await_end(tid);
+  BOOST_CHECK_EQUAL(state_of(body), "failed");
+  BOOST_CHECK_EQUAL(json_field(body, "detail.error.code"),
+                    "insufficient_storage");
+  BOOST_CHECK_MESSAGE(
+      json_field(body, "detail.error.message").find("No space left on device")
+          != std::string::npos,
+      body);
+  BOOST_CHECK(log_has("stored its end"));
+  blobs_match_objects();
+  still_serving("after.bin");
+  resume_finishes(tid);
+  restart_loses_nothing();
+}
+
 BOOST_AUTO_TEST_CASE(a_failed_lmdb_fsync_is_never_acknowledged) {
   finishes_exact("before.bin");
   // Every commit fails while the rule stands: the request gets no success.
