@@ -220,8 +220,9 @@ struct fixture {
   /// a clear error and leaves no blob without its object; the daemon still
   /// serves; a resume finishes the failed task; a restart loses nothing.
   void fault_fails_then_recovers(const std::string& rule, size_t size,
-                                 const std::string& key) {
-    finishes_exact("before.bin");
+                                 const std::string& key,
+                                 size_t before_at_least = 0) {
+    finishes_exact("before.bin", before_at_least);
     auto [tid, body] = under_fault(rule, size, key);
     BOOST_REQUIRE_EQUAL(faults.hits().size(), 1u);
     failed_clearly(tid, body);
@@ -363,25 +364,12 @@ BOOST_FIXTURE_TEST_SUITE(io_faults_segmented, segmented_fixture)
 BOOST_AUTO_TEST_CASE(a_failed_rename_of_the_control_file_fails_the_task) {
   // The control file (partial/<tid>/data.parts) is written beside the
   // partial file and renamed into place before the first part starts.
-  finishes_exact("before.bin", 4 << 20);
-  auto [tid, body] = under_fault("rename EIO data.parts 1", 4 << 20, "rp.bin");
-  BOOST_REQUIRE_EQUAL(faults.hits().size(), 1u);
-  failed_clearly(tid, body);
-  blobs_match_objects();
-  still_serving("after.bin");
-  resume_finishes(tid);
-  restart_loses_nothing();
+  fault_fails_then_recovers("rename EIO data.parts 1", 4 << 20, "rp.bin",
+                            4 << 20);
 }
 
 BOOST_AUTO_TEST_CASE(a_failed_write_of_a_part_fails_the_task) {
-  finishes_exact("before.bin", 4 << 20);
-  auto [tid, body] = under_fault("write EIO /data$ 1", 4 << 20, "wp.bin");
-  BOOST_REQUIRE_EQUAL(faults.hits().size(), 1u);
-  failed_clearly(tid, body);
-  blobs_match_objects();
-  still_serving("after.bin");
-  resume_finishes(tid);
-  restart_loses_nothing();
+  fault_fails_then_recovers("write EIO /data$ 1", 4 << 20, "wp.bin", 4 << 20);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
