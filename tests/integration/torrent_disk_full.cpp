@@ -80,6 +80,18 @@ struct fixture {
                         body);
   }
 
+  /// The task `json` asks for fails for want of room and leaves the disk
+  /// as it was (nothing written but the task's records); its status.
+  std::string refused_without_writing(const std::string& json) {
+    auto free_before = disk.free_bytes();
+    auto tid = create(d, json);
+    auto body = d.await_status(tid, ended(), 60s);
+    BOOST_TEST_MESSAGE(json.substr(0, 60) << ": " << body);
+    check_refused(body);
+    BOOST_CHECK_GT(disk.free_bytes() + (1 << 20), free_before);
+    return body;
+  }
+
   /// The task `json` asks for (the small file alone) finishes byte-exact.
   void small_one_finishes(const std::string& json) {
     auto tid = create(d, json);
@@ -111,15 +123,10 @@ BOOST_FIXTURE_TEST_SUITE(torrent_disk_full, fixture)
 BOOST_AUTO_TEST_CASE(an_uploaded_torrent_too_big_for_the_disk_fails_at_once) {
   if (!disk.mounted)
     return;
-  auto free_before = disk.free_bytes();
-  BOOST_REQUIRE_LT(free_before, big_size);
-  auto tid = create(d, R"({"torrent":")" + base64(t.bytes()) + R"("})");
-  auto body = d.await_status(tid, ended(), 30s);
-  BOOST_TEST_MESSAGE("every file: " << body);
-  check_refused(body);
+  BOOST_REQUIRE_LT(disk.free_bytes(), big_size);
+  auto body = refused_without_writing(R"({"torrent":")" + base64(t.bytes())
+                                      + R"("})");
   BOOST_CHECK_EQUAL(json_field(body, "detail.done_bytes"), "0");
-  // Nothing was written but the task's records: the disk is as it was.
-  BOOST_CHECK_GT(disk.free_bytes() + (1 << 20), free_before);
 
   // The same torrent with the file that fits finishes byte-exact.
   small_one_finishes(R"({"torrent":")" + base64(t.bytes())
@@ -130,13 +137,8 @@ BOOST_AUTO_TEST_CASE(
     a_magnet_too_big_for_the_disk_fails_once_its_metadata_is_in) {
   if (!disk.mounted)
     return;
-  auto free_before = disk.free_bytes();
-  auto tid = create(d, R"({"url":")" + magnet() + R"("})");
-  auto body = d.await_status(tid, ended(), 60s);
-  BOOST_TEST_MESSAGE("magnet: " << body);
-  check_refused(body);
+  auto body = refused_without_writing(R"({"url":")" + magnet() + R"("})");
   BOOST_CHECK_EQUAL(json_field(body, "detail.torrent.metadata"), "received");
-  BOOST_CHECK_GT(disk.free_bytes() + (1 << 20), free_before);
   // The daemon goes on: a magnet for the file that fits finishes.
   small_one_finishes(R"({"url":")" + magnet() + R"(","files":["small.bin"]})");
 }
