@@ -130,10 +130,11 @@ void queue_progress(store_ptr self, fetch_progress& p) {
     return;
   last = now;
   auto out = std::make_shared<std::vector<task_event>>();
-  st.batch.emplace_back([p = std::move(p), out, now](storage::txn& t,
-                                                     rules::orphan_list&) {
-    rules::progress_event(t, p, now, *out);
-  });
+  st.batch.emplace_back(
+      [p = std::move(p), out, now](storage::txn& t, rules::orphan_list&) {
+        out->clear();
+        rules::progress_event(t, p, now, *out);
+      });
   st.replies.push_back([self, out](const caf::error& err) {
     if (!err)
       publish(self, *out);
@@ -269,6 +270,7 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
         return enqueue<caf::ok_atom>(
             self,
             [seq, out](storage::txn& t, rules::orphan_list&) {
+              out->clear();
               rules::removed_event(t, seq, now_ms(), *out);
               rules::erase_task_record(t, seq);
             },
@@ -368,8 +370,9 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
         auto out = std::make_shared<std::vector<task_event>>();
         return enqueue<caf::ok_atom>(
             self,
-            [a = std::move(a), ev = std::move(ev),
-             out](storage::txn& t, rules::orphan_list&) {
+            [a = std::move(a), ev = std::move(ev), out](storage::txn& t,
+                                                        rules::orphan_list&) {
+              out->clear();
               auto number = storage::record_attempt(t, a, ev);
               rules::attempt_event(t, a, number, ev, now_ms(), *out);
             },

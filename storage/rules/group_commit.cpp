@@ -15,44 +15,97 @@ void undo_all(orphan_list& done) {
   done.undo.clear();
 }
 
-} // namespace
+void join(orphan_list& into, orphan_list& from) {
+  into.insert(into.end(), from.begin(), from.end());
+  into.undo.insert(into.undo.end(), from.undo.begin(), from.undo.end());
+}
 
-void commit_batch(lmdb_env& db, const blob_store& blobs,
-                  std::vector<batch_write>& batch) {
-  orphan_list orphans;
+/// Marks every write still without an outcome as failed with `what`.
+void fail_rest(std::vector<batch_write>& batch, const char* what) {
+  for (auto& w : batch)
+    if (w.code == ec::none) {
+      w.code = storage_error_code(what);
+      w.error = what;
+    }
+}
+
+/// Records why write `w` failed alone.
+void fail_one(batch_write& w, const std::exception& e) {
+  if (auto* r = dynamic_cast<const refusal*>(&e)) {
+    w.code = r->code;
+  } else {
+    // A full map or disk is the operator's to fix, not a bug: 507.
+    w.code = storage_error_code(e.what());
+  }
+  w.error = e.what();
+}
+
+/// The common case: every write applied in the one transaction itself.
+/// A nested transaction per write costs a copy of every page a write
+/// touches, which is most of a small write's cost. When a write throws,
+/// it fails alone: the transaction is dropped, the undo steps run, and
+/// its index is returned for the slow path to run the rest. When the
+/// commit fails, every write fails with it. Returns `batch.size()` when
+/// the batch is done either way.
+size_t commit_flat(lmdb_env& db, std::vector<batch_write>& batch,
+                   orphan_list& orphans) {
+  size_t i = batch.size();
+  try {
+    auto t = db.write();
+    for (i = 0; i < batch.size(); ++i)
+      batch[i].apply(t, orphans);
+    t.commit();
+    return batch.size();
+  } catch (const std::exception& e) {
+    undo_all(orphans);
+    orphans.clear();
+    // Beginning or committing failed: not one write's fault.
+    if (i == batch.size()) {
+      fail_rest(batch, e.what());
+    } else {
+      fail_one(batch[i], e);
+    }
+    return i;
+  }
+}
+
+/// Each write in a nested transaction of its own, so that one that throws
+/// leaves the others in.
+void commit_nested(lmdb_env& db, std::vector<batch_write>& batch,
+                   orphan_list& orphans) {
   try {
     auto t = db.write();
     for (auto& w : batch) {
+      // A write that already failed alone does not run again.
+      if (w.code != ec::none)
+        continue;
       auto child = t.nested();
       // A write's orphans count only when its changes join the batch.
       orphan_list mine;
       try {
         w.apply(child, mine);
         child.commit();
-        orphans.insert(orphans.end(), mine.begin(), mine.end());
-        orphans.undo.insert(orphans.undo.end(), mine.undo.begin(),
-                            mine.undo.end());
-      } catch (const refusal& e) {
-        undo_all(mine);
-        w.code = e.code;
-        w.error = e.what();
+        join(orphans, mine);
       } catch (const std::exception& e) {
         undo_all(mine);
-        // A full map or disk is the operator's to fix, not a bug: 507.
-        w.code = storage_error_code(e.what());
-        w.error = e.what();
+        fail_one(w, e);
       }
     }
     t.commit();
   } catch (const std::exception& e) {
     undo_all(orphans);
-    for (auto& w : batch)
-      if (w.code == ec::none) {
-        w.code = storage_error_code(e.what());
-        w.error = e.what();
-      }
-    return;
+    orphans.clear();
+    fail_rest(batch, e.what());
   }
+}
+
+} // namespace
+
+void commit_batch(lmdb_env& db, const blob_store& blobs,
+                  std::vector<batch_write>& batch) {
+  orphan_list orphans;
+  if (commit_flat(db, batch, orphans) < batch.size())
+    commit_nested(db, batch, orphans);
   // A blob orphaned by one write may have been referenced again by a later
   // write of the same batch: only unreferenced blobs go.
   if (orphans.empty())

@@ -39,6 +39,11 @@ struct orphan_list : std::vector<std::string> {
 };
 
 /// One write of a batch and, once the batch ran, its outcome.
+/// `apply` may run twice: when a later write of its batch throws, the
+/// whole transaction is dropped, the undo steps run, and the others run
+/// again write by write (the one that threw does not). So `apply` sets
+/// what it reports (assigns, never appends), and its file steps have
+/// their undo.
 struct batch_write {
   using apply_fn = std::function<void(txn&, orphan_list&)>;
   batch_write(apply_fn f) : apply(std::move(f)) {
@@ -49,10 +54,12 @@ struct batch_write {
   std::string error;
 };
 
-/// Applies every write in order in one transaction, each in a nested
-/// transaction of its own so that one failing write does not sink the
-/// others, commits (durably), then removes the blob files no longer
-/// referenced. When the commit itself fails, every write fails with it, no
+/// Applies every write in order in one transaction, commits (durably),
+/// then removes the blob files no longer referenced. When a write throws,
+/// it fails alone: the others run again, each in a nested transaction of
+/// its own, so that a second failure sinks only its own write. Nesting
+/// costs a copy of every page a write touches, so only a batch that needs
+/// it pays it. When the commit itself fails, every write fails with it, no
 /// file is removed and the writes' `undo` steps run; so do those of a write
 /// that fails alone.
 void commit_batch(lmdb_env& db, const blob_store& blobs,

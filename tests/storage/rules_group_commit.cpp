@@ -1,6 +1,8 @@
 #define BOOST_TEST_MODULE storage_rules
 #include <boost/test/unit_test.hpp>
 
+#include <filesystem>
+
 #include "storage/headroom.hpp"
 #include "storage/object_table.hpp"
 #include "storage/rules/commit_task.hpp"
@@ -205,6 +207,56 @@ BOOST_AUTO_TEST_CASE(orphans_of_a_refused_write_are_not_swept) {
   BOOST_CHECK(blob_file("blobX"));
   auto t = db->read();
   BOOST_CHECK(get_object(t, "b", "a"));
+}
+
+BOOST_AUTO_TEST_CASE(writes_beside_a_failing_one_run_again_and_land_once) {
+  // The batch runs flat first; the refusal drops that transaction, undoes
+  // the move into blobs/, and the batch runs again write by write.
+  object_commit c;
+  c.owner = 7;
+  c.bucket = "b";
+  c.file = make_file("a", "X", 3);
+  c.source_path = partial(1, "xxx");
+  int runs = 0;
+  std::vector<rules::batch_write> batch;
+  batch.push_back({[&](txn& t, rules::orphan_list& o) {
+    ++runs;
+    rules::store_object(t, blobs, c, o);
+  }});
+  batch.push_back(put(make_task(4, 7, task_state::waiting)));
+  batch.push_back({[](txn& t, rules::orphan_list&) {
+    put_task(t, make_task(5, 7, task_state::waiting));
+    throw rules::refusal(ec::invalid_state, "no");
+  }});
+  rules::commit_batch(*db, blobs, batch);
+  BOOST_CHECK_EQUAL(runs, 2);
+  BOOST_CHECK(batch[0].code == ec::none);
+  BOOST_CHECK(batch[1].code == ec::none);
+  BOOST_CHECK(batch[2].code == ec::invalid_state);
+  BOOST_CHECK(blob_file("blobX"));
+  BOOST_CHECK(!std::filesystem::exists(c.source_path));
+  auto t = db->read();
+  BOOST_CHECK(get_object(t, "b", "a"));
+  BOOST_CHECK_EQUAL(blob_refs(t, "blobX"), 1u);
+  BOOST_CHECK(get_task(t, 4));
+  BOOST_CHECK(!get_task(t, 5));
+  auto n = get_counters(t, 7);
+  BOOST_CHECK_EQUAL(n.counts[static_cast<size_t>(task_state::waiting)], 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_batch_without_failures_runs_each_write_once) {
+  int runs = 0;
+  std::vector<rules::batch_write> batch;
+  for (task_seq seq = 1; seq <= 3; ++seq)
+    batch.push_back({[&runs, seq](txn& t, rules::orphan_list&) {
+      ++runs;
+      put_task(t, make_task(seq, 7, task_state::waiting));
+    }});
+  rules::commit_batch(*db, blobs, batch);
+  BOOST_CHECK_EQUAL(runs, 3);
+  auto t = db->read();
+  BOOST_CHECK_EQUAL(
+      get_counters(t, 7).counts[static_cast<size_t>(task_state::waiting)], 3u);
 }
 
 BOOST_AUTO_TEST_CASE(an_empty_batch_is_fine) {
