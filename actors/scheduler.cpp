@@ -343,6 +343,8 @@ scheduler_actor::behavior_type scheduler(sched_ptr self, task_deps deps) {
           task_status out;
           out.rec = std::move(*rec);
           fill_stored_view(self, out); // actors/torrent_choice.cpp
+          if (self->state.failing.count(seq) > 0)
+            out.waiting_for = "storage";
           rp.deliver(std::move(out));
         };
         if (auto lt = find_live(self, uid, seq))
@@ -410,6 +412,11 @@ scheduler_actor::behavior_type scheduler(sched_ptr self, task_deps deps) {
         release(self, rec.seq, self->current_sender()
                                    ? self->current_sender()->address()
                                    : caf::actor_addr{});
+      },
+      [=](atom::retry, task_seq seq, std::string& why) {
+        // A failure that waits for storage (actors/scheduler_ops.cpp).
+        if (self->state.failing.count(seq) > 0)
+          fail_dead(self, seq, std::move(why));
       },
   };
 }

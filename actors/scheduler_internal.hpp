@@ -50,6 +50,10 @@ struct scheduler_state {
   /// Operations per task, run one after the other: the front one runs, so
   /// an operation always reads the record the previous one left durable.
   std::unordered_map<task_seq, std::deque<std::function<void()>>> ops;
+  /// Tasks whose actor died and whose failure is not stored yet (the store
+  /// refused the write): the attempts so far. Their status says they wait
+  /// for storage.
+  std::unordered_map<task_seq, uint32_t> failing;
   /// Recovery writes still in flight; no task starts before they are in.
   size_t recovering = 0;
   task_seq last_seq = 0;
@@ -97,7 +101,9 @@ void remove_stored(sched_ptr self, user_id uid, task_seq seq, bool del_file,
                    done_fn done);
 
 /// A task actor died without handing over a final record: with no actor
-/// left, the scheduler fails it visibly, never drops it.
+/// left, the scheduler fails it visibly, never drops it. A store that
+/// refuses the write (no room, an I/O error) is asked again after a
+/// backoff (`atom::retry`) until the failure is stored or the task is gone.
 void fail_dead(sched_ptr self, task_seq seq, std::string why);
 
 } // namespace skyhaul::sched

@@ -3,12 +3,14 @@
 
 #include "actors/scheduler_internal.hpp"
 
+#include "actors/backoff.hpp"
 #include "protocol/settings.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/object_table.hpp"
 #include "storage/task_table.hpp"
 
 #include <caf/all.hpp>
+#include <iostream>
 
 namespace skyhaul::sched {
 
@@ -160,6 +162,29 @@ void remove_stored(sched_ptr self, user_id uid, task_seq seq, bool del_file,
             [=](caf::error& err) { done(err); });
 }
 
+namespace {
+
+/// The failure of task `seq` was not stored (`err`): asked again later.
+void fail_later(sched_ptr self, task_seq seq, const std::string& why,
+                const caf::error& err) {
+  auto tries = ++self->state.failing[seq];
+  if (tries == 1)
+    std::cerr << "skyhauld: task " << seq << " lost its actor (" << why
+              << ") and its failure could not be stored (" << message_of(err)
+              << "); it is tried again\n";
+  self->delayed_send(self, backoff_delay(250, 5000, tries), atom::retry_v, seq,
+                     why);
+}
+
+/// The failure of task `seq` needs no more writes.
+void failure_settled(sched_ptr self, task_seq seq, bool stored) {
+  auto& st = self->state;
+  if (st.failing.erase(seq) > 0 && stored)
+    std::cerr << "skyhauld: task " << seq << " stored its failure\n";
+}
+
+} // namespace
+
 // The flush makes every write the dead actor sent before it died durable
 // first, so the record read here is its last.
 void fail_dead(sched_ptr self, task_seq seq, std::string why) {
@@ -168,15 +193,26 @@ void fail_dead(sched_ptr self, task_seq seq, std::string why) {
         .then(
             [=](caf::ok_atom) {
               auto rec = load(self, seq);
-              if (!rec || is_terminal(rec->state))
+              if (!rec || is_terminal(rec->state)) {
+                // Deleted, or ended by a later operation (a cancel).
+                failure_settled(self, seq, false);
                 return next_op(self, seq);
+              }
               rec->state = task_state::failed;
               rec->error = ec::internal_error;
               rec->error_message = "task actor died: " + why;
-              save(self, std::move(*rec),
-                   [=](const caf::error&) { next_op(self, seq); });
+              save(self, std::move(*rec), [=](const caf::error& err) {
+                if (err)
+                  fail_later(self, seq, why, err);
+                else
+                  failure_settled(self, seq, true);
+                next_op(self, seq);
+              });
             },
-            [=](caf::error&) { next_op(self, seq); });
+            [=](caf::error& err) {
+              fail_later(self, seq, why, err);
+              next_op(self, seq);
+            });
   });
 }
 

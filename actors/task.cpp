@@ -195,8 +195,11 @@ task_status status_of(task_ptr self) {
   // (speed, peers, the torrent's file list) went with the transfer, and
   // the final state shows once it is durable.
   if (st.at == phase::ended) {
-    if (!st.settled)
+    if (!st.settled) {
       out.rec.state = st.stored_state;
+      if (st.settle_waits)
+        out.waiting_for = "storage";
+    }
     return out;
   }
   out.speed = st.speed;

@@ -22,7 +22,7 @@ void write_task_parts(json_writer& w, const task_status& ts) {
     }
     w.EndArray();
   }
-  // A download that moves no bytes because it waits says for what.
+  // A task that moves no bytes because it waits says for what.
   if (!ts.waiting_for.empty())
     put(w, "waiting_for", ts.waiting_for);
   if (!ts.rec.notes.empty()) {

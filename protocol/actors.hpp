@@ -384,7 +384,11 @@ using scheduler_actor = caf::typed_actor<
     // From a task actor whose final record is durable (it ended on its own,
     // or was paused or cancelled): the scheduler takes the record over and
     // lets the actor go.
-    caf::reacts_to<atom::done, task_record>>;
+    caf::reacts_to<atom::done, task_record>,
+    // From itself: the failure of a task whose actor died could not be
+    // stored (the store had no room, or failed); it is written again after
+    // a backoff, with the reason the actor died (actors/scheduler_ops.cpp).
+    caf::reacts_to<atom::retry, task_seq, std::string>>;
 
 // -- the community face (seed 003) and its private tracker ------------------
 

@@ -18,6 +18,7 @@
 #include "protocol/settings.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/lmdb_env.hpp"
+#include "storage/no_space.hpp"
 #include "storage/object_table.hpp"
 #include "storage/task_table.hpp"
 #include "tests/support/reference_digests.hpp"
@@ -236,6 +237,39 @@ struct fixture {
     return s;
   }
 };
+
+} // namespace
+
+namespace {
+
+/// Whether the task's record in LMDB (not any reply) is in state `s`.
+bool stored_as(storage::lmdb_env& db, task_seq seq, task_state s) {
+  auto t = db.read();
+  auto rec = storage::get_task(t, seq);
+  return rec && rec->state == s;
+}
+
+/// Fills `db`'s map until not even a small write fits. One key is written
+/// over and over: while `pin`, an older read transaction, lives, no page
+/// freed meanwhile can be used again, so ending it gives the room back.
+void fill_map(storage::lmdb_env& db, const storage::txn& pin) {
+  BOOST_REQUIRE(!pin.writable());
+  // Any record will do as ballast; a task record's text grows it.
+  task_record ballast;
+  size_t size = 1 << 20;
+  for (int i = 0; size >= 16 && i < 10000; ++i) {
+    ballast.error_message.assign(size, 'x');
+    try {
+      auto t = db.write();
+      t.put(storage::table::meta, "fill", ballast);
+      t.commit();
+    } catch (const storage::lmdb_error& e) {
+      BOOST_REQUIRE_MESSAGE(storage::names_no_space(e.what()), e.what());
+      size /= 4;
+    }
+  }
+  BOOST_REQUIRE_LT(size, 16u);
+}
 
 } // namespace
 
@@ -460,6 +494,43 @@ BOOST_AUTO_TEST_CASE(a_task_actor_that_dies_fails_its_task_visibly) {
   BOOST_CHECK(ctl->wait([&] { return ctl->running.count(seqs[2]) == 1; }));
 }
 
+BOOST_AUTO_TEST_CASE(a_dead_actors_failure_waits_for_room_in_the_store) {
+  auto seq = create(1, spec("room"));
+  BOOST_REQUIRE(ctl->wait([&] { return ctl->running.count(seq) == 1; }));
+  fetch_listener_actor victim;
+  {
+    std::unique_lock<std::mutex> guard{ctl->mtx};
+    victim = ctl->running.at(seq).second;
+    ctl->running.erase(seq);
+  }
+  std::optional<storage::txn> pin{db->read()};
+  fill_map(*db, *pin);
+  caf::anon_send_exit(victim, caf::exit_reason::kill);
+  // The failure cannot be stored: the status says the task waits for it,
+  // and shows the stored state meanwhile.
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  caf::expected<task_status> st{task_status{}};
+  while (std::chrono::steady_clock::now() < deadline) {
+    st = status(1, seq);
+    if (st && st->waiting_for == "storage")
+      break;
+    std::this_thread::sleep_for(5ms);
+  }
+  BOOST_REQUIRE(st);
+  BOOST_REQUIRE_EQUAL(st->waiting_for, "storage");
+  BOOST_CHECK(st->rec.state == task_state::downloading);
+  BOOST_CHECK(stored_as(*db, seq, task_state::downloading));
+  // Room again: the failure is stored, with its reason, and said no more.
+  pin.reset();
+  BOOST_REQUIRE(await_state(1, seq, task_state::failed));
+  BOOST_CHECK(stored_as(*db, seq, task_state::failed));
+  st = status(1, seq);
+  BOOST_REQUIRE(st);
+  BOOST_CHECK(st->rec.error == ec::internal_error);
+  BOOST_CHECK(st->rec.error_message.find("died") != std::string::npos);
+  BOOST_CHECK(st->waiting_for.empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 namespace {
@@ -472,13 +543,6 @@ size_t thread_count() {
     if (line.rfind("Threads:", 0) == 0)
       return std::stoul(line.substr(8));
   return 0;
-}
-
-/// Whether the task's record in LMDB (not any reply) is in state `s`.
-bool stored_as(storage::lmdb_env& db, task_seq seq, task_state s) {
-  auto t = db.read();
-  auto rec = storage::get_task(t, seq);
-  return rec && rec->state == s;
 }
 
 } // namespace

@@ -160,6 +160,7 @@ inline scheduler_actor::behavior_type fake_scheduler(scheduler_actor::pointer se
       },
       [](atom::progress, const fetch_progress&) {},
       [](atom::done, const task_record&) {},
+      [](atom::retry, task_seq, const std::string&) {},
   };
 }
 

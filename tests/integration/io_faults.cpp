@@ -305,6 +305,8 @@ BOOST_AUTO_TEST_CASE(
   BOOST_CHECK_GE(faults.hits().size(), 2u);
   auto waiting = d.api("GET", "/task/tid/" + tid + "/status").body;
   BOOST_CHECK_MESSAGE(state_of(waiting) == "downloading", waiting);
+  BOOST_CHECK_MESSAGE(json_field(waiting, "detail.waiting_for") == "storage",
+                      waiting);
   // Room again: the end is stored, with the reason, and nothing else moved.
   faults.clear();
   auto body = await_end(tid);
@@ -316,6 +318,7 @@ BOOST_AUTO_TEST_CASE(
           != std::string::npos,
       body);
   BOOST_CHECK(log_has("stored its end"));
+  BOOST_CHECK_MESSAGE(body.find("waiting_for") == std::string::npos, body);
   blobs_match_objects();
   still_serving("after.bin");
   resume_finishes(tid);
