@@ -295,7 +295,7 @@ void fetch_jobs::await_descriptors(fetch_request req, fetch_listener_actor who,
   // The task shows the wait instead of a download at no speed.
   fetch_progress p;
   p.seq = seq;
-  p.stalled = "file_descriptor";
+  p.stalled = waits_for::file_descriptor;
   p.notes.push_back("waits for a file descriptor: " + why);
   caf::anon_send(who, atom::progress_v, std::move(p));
   fd_waiting_[seq] = fd_wait{std::move(req), std::move(who)};

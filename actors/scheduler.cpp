@@ -344,7 +344,7 @@ scheduler_actor::behavior_type scheduler(sched_ptr self, task_deps deps) {
           out.rec = std::move(*rec);
           fill_stored_view(self, out); // actors/torrent_choice.cpp
           if (self->state.failing.count(seq) > 0)
-            out.waiting_for = "storage";
+            out.waiting_for = waits_for::storage;
           rp.deliver(std::move(out));
         };
         if (auto lt = find_live(self, uid, seq))

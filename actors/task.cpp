@@ -198,7 +198,7 @@ task_status status_of(task_ptr self) {
     if (!st.settled) {
       out.rec.state = st.stored_state;
       if (st.settle_waits)
-        out.waiting_for = "storage";
+        out.waiting_for = waits_for::storage;
     }
     return out;
   }

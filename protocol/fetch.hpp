@@ -91,10 +91,19 @@ struct fetch_progress {
   /// A torrent's connected peers; -1 for a transfer without peers (HTTP).
   int32_t peers = -1;
   /// Set while the transfer moves no bytes because it waits: what for
-  /// (`file_descriptor`), with why in `notes`. Then only `seq` and `notes`
-  /// are meaningful, and the task keeps the figures it has.
+  /// (`waits_for::file_descriptor`), with why in `notes`. Then only `seq` and
+  /// `notes` are meaningful, and the task keeps the figures it has.
   std::string stalled;
 };
+
+/// What a task waits for while it moves no bytes (`fetch_progress::stalled`,
+/// `task_status::waiting_for`, the Task API's `waiting_for`).
+namespace waits_for {
+/// The process has no descriptor to spare for a connection or file.
+inline constexpr const char* file_descriptor = "file_descriptor";
+/// The store has no room to record the task's end.
+inline constexpr const char* storage = "storage";
+} // namespace waits_for
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, fetch_progress& x) {

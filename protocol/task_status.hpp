@@ -21,10 +21,10 @@ struct task_status {
   /// HTTP: the parts of a segmented download (empty for one stream), live
   /// only; the task's notes are in `rec`.
   std::vector<fetch_part> parts;
-  /// What a task waits for while it moves no bytes: `file_descriptor`
-  /// (a downloading one), `storage` (its end, or the failure of an actor
-  /// that died, waits for room in the store; the status shows the stored
-  /// state meanwhile); empty while it runs.
+  /// What a task waits for while it moves no bytes (protocol/fetch.hpp's
+  /// `waits_for`): `file_descriptor` (a downloading one), `storage` (its end,
+  /// or the failure of an actor that died, waits for room in the store; the
+  /// status shows the stored state meanwhile); empty while it runs.
   std::string waiting_for;
 };
 

@@ -217,16 +217,25 @@ struct fixture {
     return out;
   }
 
+  /// Polls the task's status until `pred` holds, at most 10 seconds;
+  /// returns the last status.
+  template <class Pred>
+  caf::expected<task_status> await_status(user_id uid, task_seq seq,
+                                          Pred pred) {
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    auto st = status(uid, seq);
+    while (!(st && pred(*st)) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(5ms);
+      st = status(uid, seq);
+    }
+    return st;
+  }
+
   /// Polls the task's state until it is `want`, at most 10 seconds.
   bool await_state(user_id uid, task_seq seq, task_state want) {
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto st = status(uid, seq);
-      if (st && st->rec.state == want)
-        return true;
-      std::this_thread::sleep_for(5ms);
-    }
-    return false;
+    auto st = await_status(
+        uid, seq, [&](const task_status& ts) { return ts.rec.state == want; });
+    return st && st->rec.state == want;
   }
 
   task_spec spec(std::string key = "k") {
@@ -508,14 +517,9 @@ BOOST_AUTO_TEST_CASE(a_dead_actors_failure_waits_for_room_in_the_store) {
   caf::anon_send_exit(victim, caf::exit_reason::kill);
   // The failure cannot be stored: the status says the task waits for it,
   // and shows the stored state meanwhile.
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  caf::expected<task_status> st{task_status{}};
-  while (std::chrono::steady_clock::now() < deadline) {
-    st = status(1, seq);
-    if (st && st->waiting_for == "storage")
-      break;
-    std::this_thread::sleep_for(5ms);
-  }
+  auto st = await_status(1, seq, [](const task_status& ts) {
+    return ts.waiting_for == "storage";
+  });
   BOOST_REQUIRE(st);
   BOOST_REQUIRE_EQUAL(st->waiting_for, "storage");
   BOOST_CHECK(st->rec.state == task_state::downloading);
