@@ -37,7 +37,7 @@ namespace {
 /// Below this speed a download's chunk takes seconds to fill: it writes
 /// every `slow_flush_bytes` instead (see transfer::tick).
 constexpr uint64_t slow_speed = 1 << 20;
-constexpr size_t slow_flush_bytes = 16 * 1024;
+constexpr size_t slow_flush_bytes = 8 * 1024;
 
 /// Empties the partial file and the digests. The digests go first: they
 /// wait for writes still queued, which must not land after the truncation.

@@ -18,6 +18,7 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <openssl/evp.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -65,6 +66,9 @@ struct buffer {
   size_t limit = chunk_size;
   uint64_t offset = 0;
   bool write = false;
+  /// Sent early by `flush` (a slow download): its pages go back to the
+  /// system when it returns, so that a spare holds no memory.
+  bool release_pages = false;
 
   buffer() : data(static_cast<char*>(std::aligned_alloc(4096, chunk_size))) {
     if (data == nullptr)
@@ -296,6 +300,13 @@ struct digest_set::impl {
     buf->write = writes();
     buf->limit = chunk_size - static_cast<size_t>(next_offset % chunk_size);
     return chunk(buf.release(), [this](buffer* p) {
+      if (p->release_pages) {
+        // The next chunk faults in fresh pages as its bytes come; this
+        // one's would otherwise stay resident in the spare.
+        auto used = (p->size + 4095) / 4096 * 4096;
+        ::madvise(p->data, used, MADV_DONTNEED);
+        p->release_pages = false;
+      }
       std::lock_guard<std::mutex> guard{mtx};
       spare.emplace_back(p);
     });
@@ -438,7 +449,10 @@ void digest_set::write_to(std::shared_ptr<write_target> target,
 }
 
 void digest_set::flush() {
-  impl_->submit();
+  auto& d = *impl_;
+  if (d.filling)
+    d.filling->release_pages = true;
+  d.submit();
 }
 
 size_t digest_set::buffered() const {
