@@ -7,7 +7,6 @@
 #include <condition_variable>
 #include <cerrno>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <functional>
@@ -70,12 +69,18 @@ struct buffer {
   /// system when it returns, so that a spare holds no memory.
   bool release_pages = false;
 
-  buffer() : data(static_cast<char*>(std::aligned_alloc(4096, chunk_size))) {
-    if (data == nullptr)
+  // A mapping of its own rather than the heap: page-aligned with no
+  // allocator headers or split-off remainders beside it, and only the
+  // pages its bytes reach are ever resident.
+  buffer()
+    : data(static_cast<char*>(::mmap(nullptr, chunk_size,
+                                     PROT_READ | PROT_WRITE,
+                                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))) {
+    if (data == MAP_FAILED)
       throw std::bad_alloc();
   }
   ~buffer() {
-    std::free(data);
+    ::munmap(data, chunk_size);
   }
   buffer(const buffer&) = delete;
   buffer& operator=(const buffer&) = delete;
