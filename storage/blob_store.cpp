@@ -1,6 +1,7 @@
 #include "storage/blob_store.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
@@ -86,8 +87,20 @@ void blob_store::remove_blob(const std::string& blob) const {
 }
 
 void blob_store::remove_partial(task_seq seq) const {
+  // The folder is renamed aside first. A writer still finishing (a parts
+  // checkpoint, a late chunk) names its files by path: once the path is
+  // gone it can create nothing, not even between remove_all's listing of
+  // the folder and its rmdir, which would leave the folder behind.
+  auto dir = partial_dir(seq);
+  auto gone = dir + gone_suffix;
   std::error_code err;
-  fs::remove_all(partial_dir(seq), err);
+  fs::remove_all(gone, err); // one a crash left halfway
+  if (::rename(dir.c_str(), gone.c_str()) != 0) {
+    if (errno != ENOENT)
+      fs::remove_all(dir, err); // cannot rename: remove it where it is
+    return;
+  }
+  fs::remove_all(gone, err);
 }
 
 uint64_t file_size_or_zero(const std::string& path) {

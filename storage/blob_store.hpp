@@ -35,8 +35,13 @@ public:
   /// Removes a blob file (after its last reference went). Blocking.
   void remove_blob(const std::string& blob) const;
 
-  /// Removes a task's partial folder. Blocking.
+  /// Removes a task's partial folder, renamed to `<tid>` + `gone_suffix`
+  /// first so that no late writer can leave a file in it. Blocking.
   void remove_partial(task_seq seq) const;
+
+  /// Ends the name of a partial folder being removed; one a crash left
+  /// behind is removed by the sweep at start.
+  static constexpr const char* gone_suffix = ".gone";
 
   const std::string& data_dir() const {
     return dir_;
