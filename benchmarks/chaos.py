@@ -4,7 +4,7 @@ moments under mixed load, restarted each time, and after every restart and
 at the end its promises are checked and every broken one is counted.
 
   benchmarks/chaos.py [--kills 50] [--seed S] [--skyhauld PATH] [--keep]
-                      [--no-replicas] [--s3rver PATH]
+                      [--no-replicas] [--no-s3-outages] [--s3rver PATH]
 
 Load (for the whole run, on loopback): small HTTP downloads, large segmented
 ones over throttled connections, torrents from a local libtorrent seeder,
@@ -12,7 +12,9 @@ Offline API tasks (SigV2-signed PUT) and Task API tasks with callbacks to a
 local receiver (which fails its first answers, so retries happen), tasks
 created paused, pauses, resumes and deletes; every finished object is
 replicated to two IDCs on a local s3rver (benchmarks/chaos_replicas.py: one
-by multipart uploads, one by single PUTs through a bucket map). Gaps between
+by multipart uploads, one by single PUTs through a bucket map), and s3rver
+itself goes down for 1-6 s every 5-20 s (`--no-s3-outages` keeps it up), so
+replicas owed during an outage must be retried, not lost. Gaps between
 kills are drawn from a seeded RNG (printed, so `--seed` replays the kill
 schedule; the load threads race the kills, so a replay is close, not
 identical).
@@ -227,6 +229,11 @@ class Chaos:
         self.args, self.tmp = args, tmp
         self.rng = random.Random(args.seed)
         self.load_rng = random.Random(args.seed + 1)
+        self.outage_rng = random.Random(args.seed + 2)
+        # Held while s3rver is down, and by the checks that read it.
+        self.s3_lock = threading.Lock()
+        self.outages = 0
+        self.outage_s = 0.0
         self.lock = threading.Lock()
         self.tasks = {}            # tid -> Task (acknowledged only)
         self.verified = set()      # (tid, sha1) read back byte-exact
@@ -729,7 +736,8 @@ class Chaos:
                                % (t.tid, t.kind, json.dumps(j)[:300]))
         objects = self.check_objects(by_tid, final)
         if self.replicas:
-            self.replicas.check(by_tid, final)
+            with self.s3_lock:
+                self.replicas.check(by_tid, final)
         self.check_files(by_tid)
         self.check_counters()
         self.check_callbacks(final)
@@ -761,6 +769,28 @@ class Chaos:
             return True
         return wait_for(quiet, seconds, 0.25)
 
+    def outage_loop(self):
+        """Takes s3rver down at random moments for 1-6 s while the load
+        runs (the replicas owed then must be retried, not lost), and
+        brings it back on its port."""
+        a = self.args
+        while not self.stop_load.wait(self.outage_rng.uniform(
+                a.outage_gap_min, a.outage_gap_max)):
+            with self.s3_lock:
+                self.s3.stop()
+                self.outages += 1
+                down = self.outage_rng.uniform(1.0, 6.0)
+                t0 = time.monotonic()
+                self.stop_load.wait(down)
+                try:
+                    self.s3.start()
+                except SystemExit as e:
+                    self.violation("s3rver outage %d: it did not come back: "
+                                   "%s" % (self.outages, e))
+                    return
+                finally:
+                    self.outage_s += time.monotonic() - t0
+
     def run(self):
         a = self.args
         print("chaos: seed %d, %d kills, gaps %.1f-%.1f s, data in %s"
@@ -770,6 +800,9 @@ class Chaos:
         self.daemon_up.set()
         threads = [threading.Thread(target=self.load_loop, daemon=True)
                    for _ in range(a.threads)]
+        if self.replicas and a.s3_outages:
+            threads.append(threading.Thread(target=self.outage_loop,
+                                            daemon=True))
         for t in threads:
             t.start()
         kills = 0
@@ -819,6 +852,8 @@ class Chaos:
               % (len(events), len(hits)))
         if self.replicas:
             print(self.replicas.summary())
+            print("s3rver outages: %d (%.1f s down in all)"
+                  % (self.outages, self.outage_s))
         print("slowest restart: %.2f s" % restart_max)
         print("violations: %d" % len(self.violations))
         for v in self.violations:
@@ -842,6 +877,11 @@ def main():
     p.add_argument("--no-torrents", dest="torrents", action="store_false")
     p.add_argument("--no-replicas", dest="replicas", action="store_false",
                    help="no IDCs, no s3rver")
+    p.add_argument("--no-s3-outages", dest="s3_outages",
+                   action="store_false",
+                   help="keep s3rver up for the whole run")
+    p.add_argument("--outage-gap-min", type=float, default=5.0)
+    p.add_argument("--outage-gap-max", type=float, default=20.0)
     p.add_argument("--s3rver", default=chaos_replicas.S3RVER,
                    help="the s3rver executable (npm)")
     p.add_argument("--keep", action="store_true", help="keep the temp dir")

@@ -48,9 +48,12 @@ IDCS = [
 ]
 REMOTE_BUCKETS = ("mirror", "mirror2", "offline")
 # The daemon's replica backoff in the loop: short, so retries happen
-# within the run and the final drain.
+# within the run and the final drain, and enough tries (about 55 s of
+# them) that an s3rver outage of the loop (at most 6 s) with kills around
+# it must not make a replica fail for good.
 DAEMON_FLAGS = ["--replica-retry-base-ms", "200",
-                "--replica-retry-max-ms", "2000"]
+                "--replica-retry-max-ms", "2000",
+                "--replica-max-tries", "30"]
 # How long a mismatch may wait for another writer's upload in flight.
 GRACE_S = 15
 
@@ -83,17 +86,22 @@ class S3rver:
             raise SystemExit("no s3rver at %s (the npm deps; --s3rver PATH, "
                              "or --no-replicas)" % self.binary)
         os.makedirs(self.dir, exist_ok=True)
-        argv = [self.binary, "-d", self.dir, "-a", "127.0.0.1", "-p", "0",
-                "--silent"]
+        # A restart after an outage takes the port it had: the daemon's
+        # configuration names it.
+        argv = [self.binary, "-d", self.dir, "-a", "127.0.0.1", "-p",
+                str(self.port or 0), "--silent"]
         for b in REMOTE_BUCKETS:
             argv += ["--configure-bucket", b]
         # Its log goes to a file: a pipe nobody drains would stall it.
+        # Only what this start writes counts.
+        seen = os.path.getsize(self.log) if os.path.exists(self.log) else 0
         out = open(self.log, "ab")
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                      stdout=out, stderr=out)
         end = time.monotonic() + 30
         while time.monotonic() < end and self.proc.poll() is None:
             with open(self.log, "rb") as f:
+                f.seek(seen)
                 text = f.read().decode("latin-1")
             at = text.find("listening on 127.0.0.1:")
             if at >= 0 and "\n" in text[at:]:
