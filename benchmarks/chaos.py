@@ -852,8 +852,9 @@ class Chaos:
               % (len(events), len(hits)))
         if self.replicas:
             print(self.replicas.summary())
-            print("s3rver outages: %d (%.1f s down in all)"
-                  % (self.outages, self.outage_s))
+            print("s3rver outages: %d (%.1f s down in all); multipart "
+                  "uploads left open on it: %d"
+                  % (self.outages, self.outage_s, self.s3.open_uploads()))
         print("slowest restart: %.2f s" % restart_max)
         print("violations: %d" % len(self.violations))
         for v in self.violations:
