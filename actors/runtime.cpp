@@ -26,7 +26,6 @@
 #include <caf/all.hpp>
 #include <filesystem>
 #include <iostream>
-#include <string_view>
 
 namespace skyhaul {
 
@@ -50,18 +49,9 @@ void sweep_partials(disk_pool& disk, storage::lmdb_env* db,
     namespace fs = std::filesystem;
     std::error_code err;
     std::vector<task_seq> gone;
-    std::vector<fs::path> halfway;
     for (auto& entry :
          fs::directory_iterator(blobs->data_dir() + "/partial", err)) {
-      auto name = entry.path().filename().string();
-      std::string_view suffix = storage::blob_store::gone_suffix;
-      if (name.size() > suffix.size()
-          && name.compare(name.size() - suffix.size(), suffix.size(),
-                          suffix) == 0) {
-        halfway.push_back(entry.path());
-        continue;
-      }
-      auto seq = parse_tid(name);
+      auto seq = parse_tid(entry.path().filename().string());
       if (!seq)
         continue;
       auto t = db->read();
@@ -71,8 +61,7 @@ void sweep_partials(disk_pool& disk, storage::lmdb_env* db,
     }
     for (auto seq : gone)
       blobs->remove_partial(seq);
-    for (auto& path : halfway)
-      fs::remove_all(path, err);
+    blobs->remove_halfway_partials();
   });
 }
 

@@ -4,7 +4,9 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <string_view>
 #include <system_error>
+#include <vector>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -101,6 +103,22 @@ void blob_store::remove_partial(task_seq seq) const {
     return;
   }
   fs::remove_all(gone, err);
+}
+
+void blob_store::remove_halfway_partials() const {
+  std::string_view suffix = gone_suffix;
+  std::error_code err;
+  std::vector<fs::path> halfway;
+  for (auto& entry : fs::directory_iterator(dir_ + "/partial", err)) {
+    auto name = entry.path().filename().string();
+    if (name.size() > suffix.size()
+        && name.compare(name.size() - suffix.size(), suffix.size(), suffix)
+               == 0)
+      halfway.push_back(entry.path());
+  }
+  // Gathered first, removed after: no changes under a live iterator.
+  for (auto& path : halfway)
+    fs::remove_all(path, err);
 }
 
 uint64_t file_size_or_zero(const std::string& path) {

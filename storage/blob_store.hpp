@@ -39,8 +39,11 @@ public:
   /// first so that no late writer can leave a file in it. Blocking.
   void remove_partial(task_seq seq) const;
 
-  /// Ends the name of a partial folder being removed; one a crash left
-  /// behind is removed by the sweep at start.
+  /// Removes the partial folders a crash left halfway through
+  /// `remove_partial` (named `<tid>` + `gone_suffix`). Blocking.
+  void remove_halfway_partials() const;
+
+  /// Ends the name of a partial folder being removed.
   static constexpr const char* gone_suffix = ".gone";
 
   const std::string& data_dir() const {

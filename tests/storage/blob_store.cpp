@@ -70,3 +70,17 @@ BOOST_AUTO_TEST_CASE(a_late_writer_leaves_nothing_behind) {
     BOOST_REQUIRE(!fs::exists(dir + storage::blob_store::gone_suffix));
   }
 }
+
+BOOST_AUTO_TEST_CASE(a_removal_a_crash_cut_short_is_finished_at_start) {
+  test::scratch data{"skyhaul-blobs"};
+  storage::blob_store blobs{data.dir};
+  auto halfway = blobs.partial_dir(3) + storage::blob_store::gone_suffix;
+  fs::create_directories(halfway);
+  std::ofstream{halfway + "/data"} << "bytes";
+  auto live = blobs.partial_dir(4);
+  fs::create_directories(live);
+  blobs.remove_halfway_partials();
+  BOOST_CHECK(!fs::exists(halfway));
+  // A task's own folder is not the sweep's to take.
+  BOOST_CHECK(fs::exists(live));
+}
