@@ -13,6 +13,7 @@
 #include <csignal>
 #include <sys/resource.h>
 #include <unistd.h>
+#include <vector>
 #include <zlib.h>
 
 // MD5, SHA-1 and CRC32 of a stream fed in odd pieces, checked against
@@ -32,15 +33,27 @@ std::string random_bytes(size_t n, unsigned seed) {
   return out;
 }
 
-/// Feeds `data` in pieces of varying, mostly unaligned sizes.
-void feed(digest_set& ds, const std::string& data) {
-  size_t sizes[] = {1, 4095, 70000, 1 << 20, 333333, 17, 2 << 20};
+/// Feeds `data` in pieces of varying, mostly unaligned sizes; with
+/// `flush_at`, flushes whenever that many bytes wait (a slow download).
+void feed(digest_set& ds, const std::string& data,
+          const std::vector<size_t>& sizes = {1, 4095, 70000, 1 << 20,
+                                              333333, 17, 2 << 20},
+          size_t flush_at = 0) {
   size_t off = 0;
   for (size_t i = 0; off < data.size(); ++i) {
-    auto n = std::min(sizes[i % std::size(sizes)], data.size() - off);
+    auto n = std::min(sizes[i % sizes.size()], data.size() - off);
     ds.update(data.data() + off, n);
     off += n;
+    if (flush_at > 0 && ds.buffered() >= flush_at)
+      ds.flush();
   }
+}
+
+/// A new file at `path` to write the stream to.
+int create_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  BOOST_REQUIRE(fd >= 0);
+  return fd;
 }
 
 std::string read_file(const std::string& path) {
@@ -94,8 +107,7 @@ BOOST_AUTO_TEST_CASE(a_resumed_stream_is_written_after_its_prefix) {
 BOOST_AUTO_TEST_CASE(end_writes_flushes_a_partial_chunk) {
   test::scratch dir{"skyhaul-digest"};
   auto path = dir.dir + "/partial";
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-  BOOST_REQUIRE(fd >= 0);
+  int fd = create_file(path);
   digest_set ds;
   ds.write_to(fd, -1, 0);
   ds.update("0123456789", 10);
@@ -110,23 +122,14 @@ BOOST_AUTO_TEST_CASE(end_writes_flushes_a_partial_chunk) {
 BOOST_AUTO_TEST_CASE(a_stream_flushed_early_stays_exact) {
   // A slow download flushes each few KiB; the flushed chunks give their
   // pages back and are used again. File and digests stay those of the
-  // stream, across chunk boundaries and after a resume-like offset.
+  // stream, across chunk boundaries.
   test::scratch dir{"skyhaul-digest"};
   auto path = dir.dir + "/partial";
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-  BOOST_REQUIRE(fd >= 0);
+  int fd = create_file(path);
   digest_set ds;
   ds.write_to(fd, -1, 0);
   auto data = random_bytes((3 << 20) + 4321, 9);
-  size_t sizes[] = {1000, 8192, 1, 4095, 12000, 777};
-  size_t off = 0;
-  for (size_t i = 0; off < data.size(); ++i) {
-    auto n = std::min(sizes[i % std::size(sizes)], data.size() - off);
-    ds.update(data.data() + off, n);
-    off += n;
-    if (ds.buffered() >= 8192)
-      ds.flush();
-  }
+  feed(ds, data, {1000, 8192, 1, 4095, 12000, 777}, 8192);
   auto r = ds.finish();
   ::close(fd);
   BOOST_CHECK(ds.write_error().empty());
@@ -176,8 +179,7 @@ BOOST_AUTO_TEST_CASE(crc32_matches_zlib_at_every_length_and_alignment) {
 BOOST_AUTO_TEST_CASE(a_failed_write_leaves_a_prefix_of_the_stream) {
   test::scratch dir{"skyhaul-digest"};
   auto path = dir.dir + "/partial";
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-  BOOST_REQUIRE(fd >= 0);
+  int fd = create_file(path);
   // Writes past 2.5 MiB fail (EFBIG): the chunk across the limit is cut
   // short, and every later one must stay out of the file.
   rlimit old{};
