@@ -9,9 +9,6 @@ source "$(dirname "$0")/common.sh"
 need_loadgen
 OLD=$1; NEW=$2; RUNS=${3:-4}; SECS=${4:-5}
 LG=$LOADGEN
-cpu_ticks() { # utime + stime of PID, in clock ticks
-  awk '{print $14 + $15}' "/proc/$1/stat"
-}
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 for r in $(seq "$RUNS"); do
   for which in old new; do

@@ -98,6 +98,10 @@ best() { sort -n | head -1; }
 
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
+cpu_ticks() { # cpu_ticks PID...: their utime + stime, in clock ticks
+  for p in "$@"; do awk '{print $14 + $15}' "/proc/$p/stat"; done | awk '{s += $1} END {print s}'
+}
+
 # Other work on the host skews every figure: say how busy it was.
 echo "host: $(nproc) cpus, loadavg $(cut -d' ' -f1-3 /proc/loadavg) at start" >&2
 

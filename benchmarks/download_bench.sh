@@ -30,9 +30,6 @@ mkdir -p "$WORK/www"
 ln -s "$FILE" "$WORK/www/file.bin"
 start_nginx "$WORK/www"
 NGX_PID=$(cat "$WORK/nginx/nginx.pid")
-cpu_ticks() { # utime + stime of the PIDs, in clock ticks
-  for p in "$@"; do awk '{print $14 + $15}' "/proc/$p/stat"; done | awk '{s += $1} END {print s}'
-}
 URL=http://127.0.0.1:$NGX_PORT/file.bin
 
 start_skyhauld "$WORK/sky"
