@@ -423,14 +423,15 @@ bool start_push(curl_loop& loop, const void* group, push_request req,
     auto idc = s3_target(req);
     auto sign = sigv4_signer(idc);
     auto bucket = req.account.bucket;
-    return start_s3_upload(loop, group, std::move(idc), bucket, key,
-                           std::move(src), std::move(sign), request_timeout_s,
-                           [done = std::move(done)](std::string err) {
-                             // A refused address stays refused: final,
-                             // as for the other account types.
-                             auto final = is_policy_refusal(err);
-                             done(push_end{std::move(err), final, {}});
-                           });
+    return start_s3_upload(
+        loop, group, std::move(idc), bucket, key, std::move(src),
+        std::move(sign), request_timeout_s, nullptr,
+        [done = std::move(done)](std::string err, multipart_state) {
+          // A refused address stays refused: final,
+          // as for the other account types.
+          auto final = is_policy_refusal(err);
+          done(push_end{std::move(err), final, {}});
+        });
   }
   auto p = std::make_shared<push>(loop, group, std::move(req), std::move(done));
   return loop.post([p](curl_loop&) { p->start(); });

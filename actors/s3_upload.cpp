@@ -210,21 +210,45 @@ class upload : public std::enable_shared_from_this<upload> {
 public:
   upload(curl_loop& loop, const void* group, idc_config idc,
          request_signer sign, long timeout_s, std::string path,
-         upload_source src, upload_done done)
+         upload_source src, upload_saved saved, upload_done done)
       : loop_(loop), group_(group), idc_(std::move(idc)),
         sign_(std::move(sign)), timeout_s_(timeout_s), path_(std::move(path)),
-        src_(std::move(src)), done_(std::move(done)),
+        src_(std::move(src)), saved_(std::move(saved)), done_(std::move(done)),
         file_(nullptr, std::fclose) {
+    mp_ = std::move(src_.resume);
   }
 
   /// Runs on the loop thread.
   void start() {
     file_.reset(std::fopen(src_.path.c_str(), "rb"));
     if (!file_)
-      return done_("cannot open " + src_.path);
-    if (src_.size >= idc_.multipart_threshold && src_.size > idc_.part_size)
+      return done_("cannot open " + src_.path, mp_);
+    auto self = shared_from_this();
+    if (src_.size < idc_.multipart_threshold || src_.size <= idc_.part_size) {
+      if (!mp_.upload_id.empty())
+        return drop_open([self] { self->put_single(); });
+      return put_single();
+    }
+    if (mp_.upload_id.empty())
       return initiate();
-    put_single();
+    // Continue after the confirmed parts, unless the IDC's part size
+    // changed since (then the parts no longer fit: begin again).
+    auto parts = (src_.size + idc_.part_size - 1) / idc_.part_size;
+    if (mp_.part_size != idc_.part_size || mp_.part_md5s.size() > parts)
+      return drop_open([self] { self->initiate(); });
+    resume();
+  }
+
+  /// Aborts the open multipart upload and reports the abort's outcome.
+  void abandon() {
+    id_query_ = "uploadId=" + encode_key(mp_.upload_id);
+    auto self = shared_from_this();
+    send("DELETE", id_query_, {}, nullptr, 0, {}, [self](outcome& res) {
+      // Gone already is as good as aborted.
+      auto gone = res.status == 404
+                  || res.error.find("NoSuchUpload") != std::string::npos;
+      self->done_(gone ? std::string{} : res.error, {});
+    });
   }
 
 private:
@@ -254,12 +278,21 @@ private:
           {"content-type", src_.content_type}},
          [self](outcome& res) {
            if (!res.error.empty())
-             return self->done_(res.error);
+             return self->done_(res.error, {});
            if (!res.etag.empty() && res.etag != self->src_.md5)
-             return self->done_("the IDC stored different bytes (ETag "
-                                + res.etag + ")");
-           self->done_({});
+             return self->done_(
+                 "the IDC stored different bytes (ETag " + res.etag + ")", {});
+           self->done_({}, {});
          });
+  }
+
+  /// Aborts an open multipart upload that cannot be continued, whatever
+  /// the answer, then goes on with `next`.
+  void drop_open(std::function<void()> next) {
+    auto query = "uploadId=" + encode_key(mp_.upload_id);
+    mp_ = {};
+    send("DELETE", query, {}, nullptr, 0, {},
+         [next = std::move(next)](outcome&) { next(); });
   }
 
   void initiate() {
@@ -267,22 +300,64 @@ private:
     send("POST", "uploads=", {}, nullptr, 0,
          {{"content-type", src_.content_type}}, [self](outcome& res) {
            if (!res.error.empty())
-             return self->done_("initiate multipart: " + res.error);
+             return self->done_("initiate multipart: " + res.error, {});
            auto upload_id = xml_value(res.body, "UploadId");
            if (upload_id.empty())
-             return self->done_(
-                 "initiate multipart: no UploadId in the answer");
+             return self->done_("initiate multipart: no UploadId in the answer",
+                                {});
+           self->mp_.upload_id = upload_id;
+           self->mp_.part_size = self->idc_.part_size;
+           self->mp_.part_md5s.clear();
            self->id_query_ = "uploadId=" + encode_key(upload_id);
            self->left_ = self->src_.size;
+           self->part_number_ = 0;
+           if (self->saved_)
+             self->saved_(self->mp_);
            self->next_part();
          });
   }
 
+  /// Continues the open multipart upload after its confirmed parts.
+  void resume() {
+    resumed_ = true;
+    id_query_ = "uploadId=" + encode_key(mp_.upload_id);
+    part_number_ = static_cast<int>(mp_.part_md5s.size());
+    auto offset
+        = std::min<uint64_t>(src_.size, uint64_t{mp_.part_size} * part_number_);
+    left_ = src_.size - offset;
+    if (::fseeko(file_.get(), static_cast<off_t>(offset), SEEK_SET) != 0)
+      return done_("cannot read " + src_.path, mp_);
+    next_part();
+  }
+
+  /// The remote no longer knows the upload (it expired, was aborted, or
+  /// completed before a crash hid that): begin a new one, once.
+  bool begin_again(const outcome& res) {
+    if (again_
+        || (res.status != 404
+            && res.error.find("NoSuchUpload") == std::string::npos))
+      return false;
+    again_ = true;
+    mp_ = {};
+    std::rewind(file_.get());
+    initiate();
+    return true;
+  }
+
+  /// An attempt at a multipart upload failed: a resumable one stays open
+  /// for the next attempt, any other is aborted on the remote.
+  void fail(std::string why) {
+    if (saved_ && !mp_.upload_id.empty())
+      return done_(std::move(why), mp_);
+    abort(std::move(why));
+  }
+
   /// Aborts the multipart upload on the remote, then reports `why`.
   void abort(std::string why) {
+    mp_ = {};
     auto self = shared_from_this();
     send("DELETE", id_query_, {}, nullptr, 0, {},
-         [self, why](outcome&) { self->done_(why); });
+         [self, why](outcome&) { self->done_(why, {}); });
   }
 
   /// Reads and hashes the next part on one of the loop's disk threads (16
@@ -299,7 +374,7 @@ private:
                             n]() -> std::function<void()> {
       auto part = std::make_shared<std::string>(want, '\0');
       if (std::fread(part->data(), 1, want, self->file_.get()) != want)
-        return [self] { self->abort("cannot read " + self->src_.path); };
+        return [self] { self->fail("cannot read " + self->src_.path); };
       auto md5 = md5_hex(*part);
       return [self, n, part, md5] {
         self->send_part(n, std::move(*part), md5);
@@ -315,34 +390,46 @@ private:
     send("PUT", q, std::move(part), nullptr, size,
          {{"content-md5", base64_encode(from_hex(md5).value_or(""))}},
          [self, n, md5](outcome& res) {
-           if (!res.error.empty())
-             return self->abort("part " + std::to_string(n) + ": "
-                                + res.error);
+           if (!res.error.empty()) {
+             if (self->begin_again(res))
+               return;
+             return self->fail("part " + std::to_string(n) + ": " + res.error);
+           }
            if (!res.etag.empty() && res.etag != md5)
-             return self->abort("part " + std::to_string(n)
-                                + ": the IDC stored different "
-                                  "bytes");
-           self->md5s_.push_back(md5);
+             return self->fail("part " + std::to_string(n)
+                               + ": the IDC stored different bytes");
+           self->mp_.part_md5s.push_back(md5);
+           if (self->saved_)
+             self->saved_(self->mp_);
            self->next_part();
          });
   }
 
   void complete() {
+    auto& md5s = mp_.part_md5s;
     std::string doc = "<CompleteMultipartUpload>";
-    for (size_t i = 0; i < md5s_.size(); ++i)
+    for (size_t i = 0; i < md5s.size(); ++i)
       doc += "<Part><PartNumber>" + std::to_string(i + 1)
-             + "</PartNumber><ETag>\"" + md5s_[i] + "\"</ETag></Part>";
+             + "</PartNumber><ETag>\"" + md5s[i] + "\"</ETag></Part>";
     doc += "</CompleteMultipartUpload>";
     auto size = doc.size();
     auto self = shared_from_this();
     send("POST", id_query_, std::move(doc), nullptr, size,
          {{"content-type", "application/xml"}}, [self](outcome& res) {
-           if (!res.error.empty())
-             return self->abort("complete multipart: " + res.error);
            // S3 may answer 200 with an error document while completing.
-           if (res.body.find("<Error>") != std::string::npos)
-             return self->abort("complete multipart: "
-                                + xml_value(res.body, "Code"));
+           if (res.error.empty()
+               && res.body.find("<Error>") != std::string::npos)
+             res.error = "HTTP 200 " + xml_value(res.body, "Code");
+           if (!res.error.empty()) {
+             if (self->begin_again(res))
+               return;
+             // A continued upload that will not complete begins again next
+             // time: not every server says NoSuchUpload for an upload that
+             // a crash hid the completion of.
+             if (self->resumed_)
+               return self->abort("complete multipart: " + res.error);
+             return self->fail("complete multipart: " + res.error);
+           }
            auto etag = unquote(xml_value(res.body, "ETag").empty()
                                    ? res.etag
                                    : xml_value(res.body, "ETag"));
@@ -353,11 +440,11 @@ private:
            // S3 answers the MD5 of the part MD5s; some compatible servers
            // answer the MD5 of the whole object. Either proves the same
            // bytes.
-           if (!etag.empty() && etag != multipart_etag(self->md5s_)
+           if (!etag.empty() && etag != multipart_etag(self->mp_.part_md5s)
                && etag != self->src_.md5)
-             return self->done_("the IDC assembled different bytes (ETag "
-                                + etag + ")");
-           self->done_({});
+             return self->done_(
+                 "the IDC assembled different bytes (ETag " + etag + ")", {});
+           self->done_({}, {});
          });
   }
 
@@ -368,12 +455,18 @@ private:
   long timeout_s_;
   std::string path_;
   upload_source src_;
+  upload_saved saved_;
   upload_done done_;
   std::unique_ptr<FILE, decltype(&std::fclose)> file_;
+  /// The open multipart upload, and its id as a canonical query.
+  multipart_state mp_;
   std::string id_query_;
   uint64_t left_ = 0;
   int part_number_ = 0;
-  std::vector<std::string> md5s_;
+  /// This attempt continued an upload an earlier one left open.
+  bool resumed_ = false;
+  /// This attempt began a new upload after the remote forgot the old one.
+  bool again_ = false;
   base::metrics::active_transfer active_{base::metrics::transfer::upload};
 };
 
@@ -420,13 +513,28 @@ std::string multipart_etag(const std::vector<std::string>& part_md5s) {
 bool start_s3_upload(curl_loop& loop, const void* group, idc_config idc,
                      const std::string& bucket, const std::string& key,
                      upload_source src, request_signer sign, long timeout_s,
-                     upload_done done) {
+                     upload_saved saved, upload_done done) {
   auto path = "/" + encode_key(bucket) + "/" + encode_key(key);
-  auto up = std::make_shared<upload>(loop, group, std::move(idc),
-                                     std::move(sign), timeout_s,
-                                     std::move(path), std::move(src),
-                                     std::move(done));
+  auto up = std::make_shared<upload>(
+      loop, group, std::move(idc), std::move(sign), timeout_s, std::move(path),
+      std::move(src), std::move(saved), std::move(done));
   return loop.post([up](curl_loop&) { up->start(); });
+}
+
+bool abort_s3_upload(curl_loop& loop, const void* group, idc_config idc,
+                     const std::string& bucket, const std::string& key,
+                     const std::string& upload_id, request_signer sign,
+                     long timeout_s, std::function<void(std::string)> done) {
+  upload_source src;
+  src.resume.upload_id = upload_id;
+  auto path = "/" + encode_key(bucket) + "/" + encode_key(key);
+  auto up = std::make_shared<upload>(
+      loop, group, std::move(idc), std::move(sign), timeout_s, std::move(path),
+      std::move(src), nullptr,
+      [done = std::move(done)](std::string err, multipart_state) {
+        done(std::move(err));
+      });
+  return loop.post([up](curl_loop&) { up->abandon(); });
 }
 
 } // namespace skyhaul

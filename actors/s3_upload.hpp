@@ -29,6 +29,16 @@ using request_signer
 /// each request is sent.
 request_signer sigv4_signer(const idc_config& idc);
 
+/// A multipart upload the remote holds: what a later attempt continues.
+struct multipart_state {
+  /// Empty: no multipart upload is open.
+  std::string upload_id;
+  /// The size the file is cut in (the last part may be shorter).
+  uint64_t part_size = 0;
+  /// Lower-case hex MD5 of each part the remote confirmed, in order.
+  std::vector<std::string> part_md5s;
+};
+
 /// The file to upload and what the remote must confirm.
 struct upload_source {
   std::string path;
@@ -37,22 +47,44 @@ struct upload_source {
   /// checked against the returned ETag.
   std::string md5;
   std::string content_type;
+  /// A multipart upload an earlier attempt left open: continued after its
+  /// confirmed parts when its part size is still the IDC's, else aborted.
+  multipart_state resume;
 };
 
 class curl_loop;
 
-/// How an upload ended: empty on success, or what went wrong. Runs on the
-/// loop thread.
-using upload_done = std::function<void(std::string error)>;
+/// How an upload ended: empty on success, or what went wrong, and the
+/// multipart upload it leaves open for the next attempt (none after a
+/// success). Runs on the loop thread.
+using upload_done
+    = std::function<void(std::string error, multipart_state open)>;
+
+/// The open multipart upload changed: it began, or the remote confirmed a
+/// part. Runs on the loop thread; the upload goes on at once.
+using upload_saved = std::function<void(const multipart_state&)>;
 
 /// Starts uploading `src` to `<idc.endpoint>/<bucket>/<key>` on `loop`.
 /// `timeout_s` bounds each request. Its jobs belong to `group`: dropping
 /// the group aborts the upload without `done`. False when the loop has
 /// stopped.
+///
+/// With `saved`, a multipart upload is resumable: a failed attempt leaves
+/// it open (and says so to `done`) so that the next one sends only the
+/// parts the remote has not confirmed. Without, a failed attempt aborts
+/// it on the remote.
 bool start_s3_upload(curl_loop& loop, const void* group, idc_config idc,
                      const std::string& bucket, const std::string& key,
                      upload_source src, request_signer sign, long timeout_s,
-                     upload_done done);
+                     upload_saved saved, upload_done done);
+
+/// Aborts multipart upload `upload_id` of `<bucket>/<key>` on the remote,
+/// once, and calls `done` (on the loop thread) with its error or "". For a
+/// job that gives up: the parts the remote holds would stay until aborted.
+bool abort_s3_upload(curl_loop& loop, const void* group, idc_config idc,
+                     const std::string& bucket, const std::string& key,
+                     const std::string& upload_id, request_signer sign,
+                     long timeout_s, std::function<void(std::string)> done);
 
 /// Percent-encodes an object key for a path, keeping '/'.
 std::string encode_key(const std::string& key);

@@ -340,6 +340,12 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
               return out->again;
             });
       },
+      [=](atom::progress, replica_job& job) {
+        return enqueue_ok(self, [job = std::move(job)](storage::txn& t,
+                                                       rules::orphan_list&) {
+          rules::record_upload_progress(t, job);
+        });
+      },
       [=](atom::create, remote_account& acc) {
         auto id = std::make_shared<uint64_t>(0);
         return enqueue<uint64_t>(

@@ -74,17 +74,45 @@ void start(uploader_ptr self, replica_job job) {
   src.size = job.size;
   src.md5 = job.md5;
   src.content_type = job.content_type;
+  src.resume.upload_id = job.upload_id;
+  src.resume.part_size = job.part_size;
+  src.resume.part_md5s = job.part_md5s;
   auto bucket = idc->remote_bucket(job.bucket);
   auto key = job.key;
+  auto id = job.id;
   auto started = start_s3_upload(
       *st.loop, self, *idc, bucket, key, std::move(src),
       st.signers.at(idc->name), request_timeout_s,
-      [me, job](std::string err) mutable {
+      [me, id](const multipart_state& open) {
+        replica_job progress;
+        progress.id = id;
+        progress.upload_id = open.upload_id;
+        progress.part_size = open.part_size;
+        progress.part_md5s = open.part_md5s;
+        caf::anon_send(me, atom::progress_v, std::move(progress));
+      },
+      [me, job](std::string err, multipart_state open) mutable {
+        job.upload_id = std::move(open.upload_id);
+        job.part_size = open.part_size;
+        job.part_md5s = std::move(open.part_md5s);
         caf::anon_send(me, atom::done_v, std::move(job), std::move(err));
       });
   if (!started)
     self->send(me, atom::done_v, std::move(job),
                std::string{"shutting down"});
+}
+
+/// A job that gave up leaves no multipart upload open on the IDC: its
+/// parts would stay there (and be billed) until aborted. One try; an IDC
+/// that is down by then keeps them until its own expiry rules.
+void abandon(uploader_ptr self, const replica_job& job) {
+  auto& st = self->state;
+  auto* idc = find_idc(st.idcs, job.idc);
+  if (job.upload_id.empty() || idc == nullptr)
+    return;
+  abort_s3_upload(*st.loop, self, *idc, idc->remote_bucket(job.bucket), job.key,
+                  job.upload_id, st.signers.at(idc->name), request_timeout_s,
+                  [](std::string) {});
 }
 
 /// Starts what is due and sets a timer for the next one.
@@ -149,6 +177,8 @@ spawn_uploader(caf::actor_system& sys, const settings& cfg,
                       j.reported = true;
                       self->state.jobs.again(std::move(j));
                     } else {
+                      if (!err.empty())
+                        abandon(self, job);
                       self->state.jobs.finish(id);
                     }
                     schedule(self);
@@ -158,6 +188,12 @@ spawn_uploader(caf::actor_system& sys, const settings& cfg,
                     self->state.jobs.again(job);
                     schedule(self);
                   });
+        },
+        [=](atom::progress, replica_job& progress) {
+          // Recorded in order with the attempt's outcome, which follows.
+          self->request(self->state.store, store_timeout, atom::progress_v,
+                        std::move(progress))
+              .then([](caf::ok_atom) {}, [](caf::error&) {});
         },
         [=](caf::tick_atom) {
           self->state.jobs.ticked();

@@ -122,9 +122,12 @@ class S3rver:
 
     def open_uploads(self):
         """Multipart uploads begun and never completed, from s3rver's own
-        folders (`<bucket>/._S3rver_uploads/<upload id>`): s3rver 3 has
-        neither ListMultipartUploads nor AbortMultipartUpload, so a crash
-        mid-upload leaves one behind. Counted, not a violation."""
+        folders (`<bucket>/._S3rver_uploads/<upload id>`). A crash in the
+        middle of one does not leave it: the restarted daemon continues it.
+        One can stay when a crash falls between s3rver's answer to the
+        initiation and the daemon's record of the upload id (s3rver 3 has
+        neither ListMultipartUploads nor AbortMultipartUpload to clean up
+        after that). Counted, not a violation."""
         n = 0
         for b in REMOTE_BUCKETS:
             d = os.path.join(self.dir, b, "._S3rver_uploads")

@@ -152,6 +152,8 @@ using uploader_actor = caf::typed_actor<
     caf::reacts_to<atom::wake>,
     // From a worker: the attempt at a job ended; an empty text means done.
     caf::reacts_to<atom::done, replica_job, std::string>,
+    // From a worker: the job's multipart upload began or gained a part.
+    caf::reacts_to<atom::progress, replica_job>,
     // Timer: the next attempt may be due.
     caf::reacts_to<caf::tick_atom>>;
 
@@ -239,6 +241,11 @@ using store_actor = caf::typed_actor<
     // callback once the task's last first attempt is in, and replies whether
     // the job should be tried again.
     caf::replies_to<atom::replicated, replica_job, std::string>::with<bool>,
+    // A replica's multipart upload began or the IDC confirmed a part: keeps
+    // the job's `upload_id`, `part_size` and `part_md5s` (its other fields
+    // are ignored) if the job is still owed, so that the attempt after a
+    // restart sends only the parts the IDC lacks.
+    caf::replies_to<atom::progress, replica_job>::with<caf::ok_atom>,
     // Adds a remote account for its owner; replies its id.
     // `ec::quota_exceeded` when the owner has too many.
     caf::replies_to<atom::create, remote_account>::with<uint64_t>,

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace skyhaul {
 
@@ -33,16 +34,24 @@ struct replica_job {
   /// in its success callback); later attempts only retry in the background.
   bool reported = false;
   std::string last_error;
+  /// A multipart upload the IDC holds for this job (format 1.1): its id,
+  /// the part size it is cut in, and the MD5 (lower-case hex) of each part
+  /// the IDC confirmed, in order. The next attempt, after a failure or a
+  /// restart, continues it; an empty id means none is open.
+  std::string upload_id;
+  uint64_t part_size = 0;
+  std::vector<std::string> part_md5s;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, replica_job& x) {
   return f(x.id, x.task, x.file, x.idc, x.bucket, x.key, x.blob, x.size, x.md5,
-           x.content_type, x.tries, x.next_ms, x.reported, x.last_error);
+           x.content_type, x.tries, x.next_ms, x.reported, x.last_error,
+           x.upload_id, x.part_size, x.part_md5s);
 }
 
 template <>
-struct record_format<replica_job> : format_version<1, 0> {
+struct record_format<replica_job> : format_version<1, 1> {
   static constexpr const char* table = "replicas";
 };
 

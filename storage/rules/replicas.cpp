@@ -71,4 +71,14 @@ replica_outcome record_replica(txn& t, const callback_policy& cb,
   return out;
 }
 
+void record_upload_progress(txn& t, const replica_job& job) {
+  auto stored = get_replica(t, job.id);
+  if (!stored)
+    return;
+  stored->upload_id = job.upload_id;
+  stored->part_size = job.part_size;
+  stored->part_md5s = job.part_md5s;
+  put_replica(t, *stored);
+}
+
 } // namespace skyhaul::storage::rules

@@ -40,4 +40,9 @@ replica_outcome record_replica(txn& t, const callback_policy& cb,
                                const replica_job& job, const std::string& err,
                                uint32_t max_tries, int64_t now_ms);
 
+/// Keeps the state of `job`'s multipart upload (`upload_id`, `part_size`,
+/// `part_md5s`) in the stored job; the other fields of `job` are ignored.
+/// An unknown job (it ended meanwhile) changes nothing.
+void record_upload_progress(txn& t, const replica_job& job);
+
 } // namespace skyhaul::storage::rules

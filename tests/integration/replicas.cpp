@@ -8,6 +8,7 @@
 #include "tests/support/daemon.hpp"
 #include "tests/support/task_calls.hpp"
 #include "tests/support/origin.hpp"
+#include "tests/support/push_servers.hpp"
 #include "tests/support/receiver.hpp"
 #include "tests/support/s3rver.hpp"
 
@@ -23,13 +24,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
-/// A config file naming two IDCs: a working s3rver and a closed port.
-std::string write_config(const std::string& dir, const s3rver& s3) {
+/// A config file naming two IDCs: a working s3rver (at `endpoint` when
+/// given) and a closed port.
+std::string write_config(const std::string& dir, const s3rver& s3,
+                         const std::string& endpoint = {}) {
   fs::create_directories(dir);
   auto path = dir + "/idcs.json";
   std::ofstream{path} << R"({"idcs": [
     {"name": "idc1", "endpoint": ")"
-                      << s3.endpoint() << R"(", "access_key": "S3RVER",
+                      << (endpoint.empty() ? s3.endpoint() : endpoint)
+                      << R"(", "access_key": "S3RVER",
      "secret_key": "S3RVER", "bucket": "mirror",
      "multipart_threshold": 6291456, "part_size": 5242880},
     {"name": "idc2", "endpoint": "http://127.0.0.1:1",
@@ -125,6 +129,69 @@ BOOST_AUTO_TEST_CASE(owed_replicas_survive_a_crash) {
   });
   BOOST_CHECK(has(info, "\"failure_idc\":[\"idc2\"]"));
   BOOST_CHECK(again.object("mirror", "owed.bin") == origin_content(4096));
+  std::error_code ec;
+  fs::remove_all(scratch, ec);
+}
+
+/// How often `what` occurs in `text`.
+size_t count(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (auto p = text.find(what); p != std::string::npos;
+       p = text.find(what, p + what.size()))
+    ++n;
+  return n;
+}
+
+BOOST_AUTO_TEST_CASE(a_multipart_upload_continues_after_a_crash) {
+  origin o;
+  s3rver s3;
+  auto scratch = fs::temp_directory_path()
+                 / ("skyhaul-replica-resume-" + std::to_string(::getpid()));
+  fs::create_directories(scratch);
+  // The daemon reaches s3rver through a relay that passes 8 MiB/s of what
+  // it sends: each 5 MiB part takes more than half a second, so the crash
+  // lands in the middle of the 30 MiB object's six parts.
+  child_process relay{{"/usr/bin/python3",
+                       SKYHAUL_TEST_SUPPORT_DIR "/slow_relay.py",
+                       std::to_string(s3.port()), "8388608"},
+                      (scratch / "relay.log").string()};
+  auto said = relay.await_log("port ");
+  auto relay_port = std::stoi(said.substr(said.find("port ") + 5));
+  server_process d{
+      {"--config",
+       write_config(scratch.string(), s3,
+                    "http://127.0.0.1:" + std::to_string(relay_port))}};
+  d.start();
+  constexpr size_t size = 30 << 20;
+  auto tid = create(d, "{\"url\":\"" + o.url("/file/" + std::to_string(size))
+                           + "\",\"bucket\":\"photos\",\"key\":\"big.bin\"}");
+  // Once the second part is in, the first one's confirmation has long been
+  // recorded.
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (s3.log().find("Stored part 2 of") == std::string::npos
+         && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  d.crash();
+  auto before = s3.log();
+  BOOST_REQUIRE_MESSAGE(has(before, "Stored part 2 of"), before);
+  BOOST_REQUIRE_MESSAGE(s3.object("mirror", "big.bin").empty(),
+                        "the upload ended before the crash");
+  BOOST_CHECK_EQUAL(s3.open_uploads("mirror"), 1u);
+  d.start();
+  await_info(d, tid, [](const std::string& b) {
+    return has(b, "\"success_idc\":[\"idc1\"]");
+  });
+  BOOST_CHECK(s3.object("mirror", "big.bin") == origin_content(size));
+  // The restarted daemon continued the same upload: it did not send the
+  // confirmed first part again, and left nothing open.
+  auto after = s3.log();
+  BOOST_CHECK_EQUAL(count(after, "Stored part 1 of"), 1u);
+  BOOST_CHECK_EQUAL(count(after, "Stored part 6 of"), 1u);
+  auto at = after.find("Stored part 1 of ") + 17;
+  auto id = after.substr(at, after.find(' ', at) - at);
+  BOOST_CHECK_EQUAL(count(after, "Stored part"),
+                    count(after, " of " + id + " "));
+  BOOST_CHECK_EQUAL(s3.open_uploads("mirror"), 0u);
   std::error_code ec;
   fs::remove_all(scratch, ec);
 }

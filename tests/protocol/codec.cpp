@@ -3,6 +3,7 @@
 
 #include "protocol/codec.hpp"
 #include "protocol/on_key_exist.hpp"
+#include "protocol/replica.hpp"
 #include "protocol/task_record.hpp"
 
 using namespace skyhaul;
@@ -364,4 +365,60 @@ BOOST_AUTO_TEST_CASE(a_task_of_every_older_minor_reads_with_defaults) {
   task_record again;
   BOOST_REQUIRE(decode(encode(full), again));
   BOOST_CHECK(encode(again) == encode(full));
+}
+
+namespace {
+
+/// A replica job as format 1.0 wrote it: without the multipart state.
+struct replica_1_0 {
+  replica_job j;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, replica_1_0& x) {
+  auto& j = x.j;
+  return f(j.id, j.task, j.file, j.idc, j.bucket, j.key, j.blob, j.size,
+           j.md5, j.content_type, j.tries, j.next_ms, j.reported,
+           j.last_error);
+}
+
+} // namespace
+
+namespace skyhaul {
+template <>
+struct record_format<replica_1_0> : format_version<1, 0> {
+  static constexpr const char* table = "replicas";
+};
+} // namespace skyhaul
+
+BOOST_AUTO_TEST_CASE(a_replica_job_of_format_1_0_reads_with_no_upload_open) {
+  static_assert(record_format<replica_job>::minor == 1,
+                "a new minor of replica_job gets a case here");
+  replica_job job;
+  job.id = 4;
+  job.idc = "east";
+  job.key = "big.bin";
+  job.tries = 3;
+  job.last_error = "HTTP 503";
+  // Stale values in the target: the reader must set every field.
+  replica_job out;
+  out.upload_id = "stale";
+  out.part_size = 9;
+  out.part_md5s = {"stale"};
+  BOOST_REQUIRE(decode(encode(replica_1_0{job}), out));
+  BOOST_CHECK_EQUAL(out.id, 4u);
+  BOOST_CHECK_EQUAL(out.key, "big.bin");
+  BOOST_CHECK_EQUAL(out.tries, 3u);
+  BOOST_CHECK_EQUAL(out.last_error, "HTTP 503");
+  BOOST_CHECK(out.upload_id.empty());
+  BOOST_CHECK_EQUAL(out.part_size, 0u);
+  BOOST_CHECK(out.part_md5s.empty());
+  // Today's format keeps the open upload.
+  job.upload_id = "2~abc";
+  job.part_size = 5 << 20;
+  job.part_md5s = {std::string(32, 'a'), std::string(32, 'b')};
+  replica_job again;
+  BOOST_REQUIRE(decode(encode(job), again));
+  BOOST_CHECK(encode(again) == encode(job));
+  BOOST_CHECK_EQUAL(again.part_md5s.size(), 2u);
 }

@@ -103,6 +103,48 @@ BOOST_AUTO_TEST_CASE(an_unknown_job_changes_nothing) {
   BOOST_CHECK(file().idc_ok.empty());
 }
 
+BOOST_AUTO_TEST_CASE(an_open_upload_is_kept_for_the_next_attempt) {
+  auto progress = jobs[0];
+  // Only the multipart state counts: other fields are not the caller's.
+  progress.tries = 7;
+  progress.key = "elsewhere";
+  progress.upload_id = "u-1";
+  progress.part_size = 5 << 20;
+  progress.part_md5s = {std::string(32, 'a')};
+  {
+    auto t = db->write();
+    rules::record_upload_progress(t, progress);
+    t.commit();
+  }
+  {
+    auto t = db->read();
+    auto stored = get_replica(t, jobs[0].id);
+    BOOST_REQUIRE(stored);
+    BOOST_CHECK_EQUAL(stored->upload_id, "u-1");
+    BOOST_CHECK_EQUAL(stored->part_size, 5u << 20);
+    BOOST_CHECK(stored->part_md5s == progress.part_md5s);
+    BOOST_CHECK_EQUAL(stored->tries, 0u);
+    BOOST_CHECK_EQUAL(stored->key, jobs[0].key);
+  }
+  // A failed attempt's job carries the upload it leaves open.
+  auto failed = jobs[0];
+  failed.upload_id = "u-1";
+  failed.part_size = 5 << 20;
+  failed.part_md5s = {std::string(32, 'a'), std::string(32, 'b')};
+  BOOST_CHECK(report(failed, "HTTP 503").again);
+  {
+    auto t = db->read();
+    auto stored = get_replica(t, jobs[0].id);
+    BOOST_REQUIRE(stored);
+    BOOST_CHECK_EQUAL(stored->part_md5s.size(), 2u);
+  }
+  // Progress of a job that ended changes nothing.
+  report(jobs[0], "");
+  auto t = db->write();
+  rules::record_upload_progress(t, progress);
+  BOOST_CHECK(!get_replica(t, jobs[0].id));
+}
+
 BOOST_AUTO_TEST_CASE(a_finished_task_without_idcs_owes_nothing) {
   auto rec = make_task(2, 7, task_state::finished);
   rec.files = {make_file("b", "B", 1)};

@@ -75,3 +75,25 @@ std::string s3rver::object(const std::string& bucket,
 }
 
 } // namespace skyhaul::test
+
+namespace skyhaul::test {
+
+size_t s3rver::open_uploads(const std::string& bucket) const {
+  std::error_code ec;
+  size_t n = 0;
+  for (fs::directory_iterator
+           it{dir_ / "data" / bucket / "._S3rver_uploads", ec},
+       end;
+       !ec && it != end; it.increment(ec))
+    ++n;
+  return n;
+}
+
+std::string s3rver::log() const {
+  std::ifstream in{dir_ / "log", std::ios::binary};
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+} // namespace skyhaul::test

@@ -33,6 +33,13 @@ public:
   /// The bytes s3rver stored for bucket/key, or "" when it has none.
   std::string object(const std::string& bucket, const std::string& key) const;
 
+  /// Multipart uploads of `bucket` begun and neither completed nor aborted
+  /// (s3rver keeps one folder for each).
+  size_t open_uploads(const std::string& bucket) const;
+
+  /// What s3rver logged so far (a line per stored part, among others).
+  std::string log() const;
+
 private:
   static inline int count_ = 0;
   std::filesystem::path dir_;
