@@ -20,6 +20,7 @@
 #include "storage/level_table.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/rows.hpp"
+#include "storage/rules/group_commit.hpp"
 #include "storage/task_table.hpp"
 #include "storage/user_table.hpp"
 
@@ -124,6 +125,11 @@ runtime::runtime(caf::actor_system& sys, settings cfg)
                          const std::string& blob) {
     disk->submit([dir, blob] { storage::remove_derived(dir, blob); });
   });
+  // Before any write: a crash after a commit that dropped a blob's last
+  // reference left its file.
+  if (auto n = storage::rules::remove_doomed_blobs(*db_, *blobs_); n > 0)
+    std::cerr << "skyhauld: removed " << n
+              << " blob file(s) a crash left without a reference\n";
   store_ = spawn_store(sys_, db_.get(), blobs_.get(), idcs,
                        cfg_.replica_max_tries, cfg_.push_max_tries,
                        storage::rules::quota_rule{cfg_.plans,

@@ -210,6 +210,7 @@ void upgrade_value(txn& t, table tbl, const std::string& key,
     case table::login_failures:
     case table::user_prefs:
     case table::usage: // counted after the upgrade (storage/usage_table)
+    case table::doomed_blobs:
       break;
   }
   bad_legacy(tbl, key);

@@ -42,6 +42,7 @@ constexpr const char* table_names[num_tables] = {
   "post_seeds", "torrent_metadata",
   "login_failures", "user_prefs",
   "usage",
+  "doomed_blobs",
 };
 
 } // namespace

@@ -68,9 +68,12 @@ enum class table : uint8_t {
   user_prefs,     // uid(8) -> user_prefs
   usage,          // uid(8) -> count_row: the bytes its finished downloads
                   // hold (storage/usage_table)
+  // blob hex -> count_row (0): a blob a commit left without a reference,
+  // from that commit until its file is gone (storage/rules/group_commit).
+  doomed_blobs,
 };
 
-constexpr size_t num_tables = 36;
+constexpr size_t num_tables = 37;
 
 /// The LMDB name of `t`, for messages.
 const char* table_name(table t);

@@ -4,6 +4,7 @@
 #include "storage/lmdb_env.hpp"
 #include "storage/no_space.hpp"
 #include "storage/object_table.hpp"
+#include "storage/rows.hpp"
 
 namespace skyhaul::storage::rules {
 
@@ -13,6 +14,13 @@ void undo_all(orphan_list& done) {
   for (auto i = done.undo.rbegin(); i != done.undo.rend(); ++i)
     (*i)();
   done.undo.clear();
+}
+
+/// Marks the batch's orphans doomed in its transaction: the mark is
+/// durable with the commit that made them orphans.
+void mark_doomed(txn& t, const orphan_list& orphans) {
+  for (auto& blob : orphans)
+    t.put(table::doomed_blobs, blob, count_row{0});
 }
 
 void join(orphan_list& into, orphan_list& from) {
@@ -54,6 +62,8 @@ size_t commit_flat(lmdb_env& db, std::vector<batch_write>& batch,
     auto t = db.write();
     for (i = 0; i < batch.size(); ++i)
       batch[i].apply(t, orphans);
+    i = batch.size();
+    mark_doomed(t, orphans);
     t.commit();
     return batch.size();
   } catch (const std::exception& e) {
@@ -91,6 +101,7 @@ void commit_nested(lmdb_env& db, std::vector<batch_write>& batch,
         fail_one(w, e);
       }
     }
+    mark_doomed(t, orphans);
     t.commit();
   } catch (const std::exception& e) {
     undo_all(orphans);
@@ -101,22 +112,73 @@ void commit_nested(lmdb_env& db, std::vector<batch_write>& batch,
 
 } // namespace
 
-void commit_batch(lmdb_env& db, const blob_store& blobs,
-                  std::vector<batch_write>& batch) {
+std::vector<std::string> commit_rows(lmdb_env& db,
+                                     std::vector<batch_write>& batch) {
   orphan_list orphans;
   if (commit_flat(db, batch, orphans) < batch.size())
     commit_nested(db, batch, orphans);
+  return std::move(static_cast<std::vector<std::string>&>(orphans));
+}
+
+void remove_orphans(lmdb_env& db, const blob_store& blobs,
+                    const std::vector<std::string>& orphans) {
   // A blob orphaned by one write may have been referenced again by a later
   // write of the same batch: only unreferenced blobs go.
   if (orphans.empty())
     return;
-  auto t = db.read();
-  for (auto& blob : orphans)
-    if (blob_refs(t, blob) == 0) {
-      blobs.remove_blob(blob);
-      if (auto& gone = blobs.removed_hook())
-        gone(blob);
-    }
+  {
+    auto t = db.read();
+    for (auto& blob : orphans)
+      if (blob_refs(t, blob) == 0) {
+        blobs.remove_blob(blob);
+        if (auto& gone = blobs.removed_hook())
+          gone(blob);
+      }
+  }
+  // The files are gone (or referenced again): the marks may go too. When
+  // this fails (a full disk), the next start finds them and checks again.
+  try {
+    auto t = db.write();
+    for (auto& blob : orphans)
+      t.del(table::doomed_blobs, blob);
+    t.commit();
+  } catch (const std::exception&) {
+  }
+}
+
+void commit_batch(lmdb_env& db, const blob_store& blobs,
+                  std::vector<batch_write>& batch) {
+  remove_orphans(db, blobs, commit_rows(db, batch));
+}
+
+size_t remove_doomed_blobs(lmdb_env& db, const blob_store& blobs) {
+  std::vector<std::string> doomed;
+  {
+    auto t = db.read();
+    t.scan(table::doomed_blobs, {},
+           [&](std::string_view key, std::string_view) {
+             doomed.emplace_back(key);
+             return true;
+           });
+  }
+  if (doomed.empty())
+    return 0;
+  size_t removed = 0;
+  {
+    auto t = db.read();
+    for (auto& blob : doomed)
+      if (blob_refs(t, blob) == 0) {
+        blobs.remove_blob(blob);
+        if (auto& gone = blobs.removed_hook())
+          gone(blob);
+        ++removed;
+      }
+  }
+  auto t = db.write();
+  for (auto& blob : doomed)
+    t.del(table::doomed_blobs, blob);
+  t.commit();
+  return removed;
 }
 
 } // namespace skyhaul::storage::rules

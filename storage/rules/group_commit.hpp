@@ -62,7 +62,27 @@ struct batch_write {
 /// it pays it. When the commit itself fails, every write fails with it, no
 /// file is removed and the writes' `undo` steps run; so do those of a write
 /// that fails alone.
+///
+/// A blob the commit leaves without a reference is marked doomed in the
+/// same transaction, and unmarked once its file is gone: a crash between
+/// the commit and the removal leaves the mark, and the next start removes
+/// the file (`remove_doomed_blobs`).
 void commit_batch(lmdb_env& db, const blob_store& blobs,
                   std::vector<batch_write>& batch);
+
+/// The two halves of `commit_batch`. `commit_rows` commits the batch and
+/// returns the blobs it left without a reference, marked doomed;
+/// `remove_orphans` removes those files still without one and the marks.
+/// A crash between the two is what `remove_doomed_blobs` repairs.
+std::vector<std::string> commit_rows(lmdb_env& db,
+                                     std::vector<batch_write>& batch);
+void remove_orphans(lmdb_env& db, const blob_store& blobs,
+                    const std::vector<std::string>& orphans);
+
+/// Removes the files of the blobs marked doomed that are still without a
+/// reference, and the marks. Runs at start, before any write: a crash may
+/// have come between a commit that dropped a blob's last reference and
+/// the removal of its file. Returns how many files it removed.
+size_t remove_doomed_blobs(lmdb_env& db, const blob_store& blobs);
 
 } // namespace skyhaul::storage::rules

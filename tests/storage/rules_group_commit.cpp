@@ -5,6 +5,7 @@
 
 #include "storage/headroom.hpp"
 #include "storage/object_table.hpp"
+#include "storage/rows.hpp"
 #include "storage/rules/commit_task.hpp"
 #include "storage/rules/group_commit.hpp"
 #include "storage/rules/object_commit.hpp"
@@ -181,6 +182,102 @@ BOOST_AUTO_TEST_CASE(a_blob_orphaned_and_referenced_again_stays) {
   auto t = db->read();
   BOOST_CHECK_EQUAL(blob_refs(t, "blobX"), 1u);
   BOOST_CHECK_EQUAL(blob_refs(t, "blobY"), 1u);
+}
+
+BOOST_AUTO_TEST_CASE(a_crash_between_commit_and_removal_is_repaired_at_start) {
+  // X under key a, then a batch overwrites a with Y: X loses its last
+  // reference. The process dies after the commit, before the removal.
+  object_commit first;
+  first.owner = 7;
+  first.bucket = "b";
+  first.file = make_file("a", "X", 3);
+  first.source_path = partial(1, "xxx");
+  {
+    std::vector<rules::batch_write> batch;
+    batch.push_back({[&](txn& t, rules::orphan_list& o) {
+      rules::store_object(t, blobs, first, o);
+    }});
+    rules::commit_batch(*db, blobs, batch);
+    BOOST_REQUIRE(batch[0].code == ec::none);
+  }
+  auto over = first;
+  over.file = make_file("a", "Y", 3);
+  over.source_path = partial(2, "yyy");
+  std::vector<rules::batch_write> batch;
+  batch.push_back({[&](txn& t, rules::orphan_list& o) {
+    rules::store_object(t, blobs, over, o);
+  }});
+  auto orphans = rules::commit_rows(*db, batch);
+  BOOST_REQUIRE(batch[0].code == ec::none);
+  BOOST_CHECK(orphans == std::vector<std::string>{"blobX"});
+  BOOST_CHECK(blob_file("blobX"));
+  {
+    auto t = db->read();
+    BOOST_CHECK(t.get(table::doomed_blobs, "blobX"));
+  }
+  // The next start removes it, and only it.
+  std::vector<std::string> hooked;
+  blobs.on_removed([&](const std::string& b) { hooked.push_back(b); });
+  BOOST_CHECK_EQUAL(rules::remove_doomed_blobs(*db, blobs), 1u);
+  BOOST_CHECK(!blob_file("blobX"));
+  BOOST_CHECK(blob_file("blobY"));
+  BOOST_CHECK(hooked == std::vector<std::string>{"blobX"});
+  {
+    auto t = db->read();
+    BOOST_CHECK(!t.get(table::doomed_blobs, "blobX"));
+  }
+  BOOST_CHECK_EQUAL(rules::remove_doomed_blobs(*db, blobs), 0u);
+}
+
+BOOST_AUTO_TEST_CASE(a_doomed_blob_referenced_again_stays_at_start) {
+  object_commit first;
+  first.owner = 7;
+  first.bucket = "b";
+  first.file = make_file("a", "X", 3);
+  first.source_path = partial(1, "xxx");
+  std::vector<rules::batch_write> batch;
+  batch.push_back({[&](txn& t, rules::orphan_list& o) {
+    rules::store_object(t, blobs, first, o);
+  }});
+  rules::commit_batch(*db, blobs, batch);
+  BOOST_REQUIRE(batch[0].code == ec::none);
+  {
+    // A mark left for a blob that a later commit referenced again.
+    auto t = db->write();
+    t.put(table::doomed_blobs, "blobX", count_row{0});
+    t.commit();
+  }
+  BOOST_CHECK_EQUAL(rules::remove_doomed_blobs(*db, blobs), 0u);
+  BOOST_CHECK(blob_file("blobX"));
+  auto t = db->read();
+  BOOST_CHECK(!t.get(table::doomed_blobs, "blobX"));
+}
+
+BOOST_AUTO_TEST_CASE(a_finished_commit_leaves_no_mark) {
+  object_commit first;
+  first.owner = 7;
+  first.bucket = "b";
+  first.file = make_file("a", "X", 3);
+  first.source_path = partial(1, "xxx");
+  auto over = first;
+  over.file = make_file("a", "Y", 3);
+  over.source_path = partial(2, "yyy");
+  for (auto* c : {&first, &over}) {
+    std::vector<rules::batch_write> batch;
+    batch.push_back({[&](txn& t, rules::orphan_list& o) {
+      rules::store_object(t, blobs, *c, o);
+    }});
+    rules::commit_batch(*db, blobs, batch);
+    BOOST_REQUIRE(batch[0].code == ec::none);
+  }
+  BOOST_CHECK(!blob_file("blobX"));
+  auto t = db->read();
+  size_t marks = 0;
+  t.scan(table::doomed_blobs, {}, [&](std::string_view, std::string_view) {
+    ++marks;
+    return true;
+  });
+  BOOST_CHECK_EQUAL(marks, 0u);
 }
 
 BOOST_AUTO_TEST_CASE(orphans_of_a_refused_write_are_not_swept) {
