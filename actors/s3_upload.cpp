@@ -423,10 +423,11 @@ private:
            if (!res.error.empty()) {
              if (self->begin_again(res))
                return;
-             // A continued upload that will not complete begins again next
-             // time: not every server says NoSuchUpload for an upload that
-             // a crash hid the completion of.
-             if (self->resumed_)
+             // A continued upload the server refuses to complete begins
+             // again next time: not every server says NoSuchUpload for an
+             // upload that a crash hid the completion of. One it did not
+             // answer (down, unreachable) stays open.
+             if (self->resumed_ && res.status != 0)
                return self->abort("complete multipart: " + res.error);
              return self->fail("complete multipart: " + res.error);
            }
