@@ -142,7 +142,11 @@ size_t part_conn::on_body(char* data, size_t size, size_t n, void* ud) {
   }
   if (off == t.hasher_->frontier() && t.hasher_->writes()) {
     // At the frontier the hasher's workers write it, as one stream's
-    // bytes are written (O_DIRECT, off this thread).
+    // bytes are written (O_DIRECT, off this thread). When they have all
+    // they may queue, this waits: the hasher, not the origin, is the limit
+    // (segmented_transfer::on_tick).
+    if (t.hasher_->saturated())
+      t.hasher_busy_seen_ = true;
     t.hasher_->arrived_new(off, data, take);
     p->done += take;
     c.got += take;

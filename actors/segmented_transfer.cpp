@@ -24,6 +24,10 @@ using clock_type = std::chrono::steady_clock;
 
 namespace {
 
+/// Ticks a 250 ms look needs to have seen (of about 25) to judge the
+/// hasher's load.
+constexpr uint32_t min_ticks_per_look = 10;
+
 /// Failures in a row of one part before the task's attempt fails.
 constexpr uint32_t max_part_failures = 5;
 /// Failures in a row of a mirror before it is dropped.
@@ -264,10 +268,19 @@ void segmented_transfer::on_tick(clock_type::time_point now) {
   // One connection first. When it alone keeps the hasher busy (a fast
   // origin), more would only race ahead of the frontier; when the hasher
   // has room (an origin that limits each connection), all of them go.
+  // Busy is seen here and where the frontier's bytes arrive (part_conn):
+  // a tick runs only while the loop is free, and a busy hasher keeps the
+  // loop waiting at the frontier, so ticks alone would miss it.
+  // A window counts only when the loop ran through it (ticks every 10 ms):
+  // after a stall of the whole loop (the disk, the host) nothing was seen,
+  // which says nothing of the origin.
   hasher_busy_seen_ = hasher_busy_seen_ || hasher_->saturated();
+  ++ticks_seen_;
   if (now >= next_look_) {
     next_look_ = now + std::chrono::milliseconds(250);
-    if (!hasher_busy_seen_ && active_limit_ < max_conns_) {
+    auto ran = ticks_seen_ >= min_ticks_per_look;
+    ticks_seen_ = 0;
+    if (ran && !hasher_busy_seen_ && active_limit_ < max_conns_) {
       active_limit_ = max_conns_;
       // Not from a tick: starting a job would change the loop's job list
       // while it walks it.

@@ -129,6 +129,8 @@ private:
   uint32_t active_limit_ = 1;
   /// The hasher had all it may queue since the last look.
   bool hasher_busy_seen_ = false;
+  /// Ticks since the last look.
+  uint32_t ticks_seen_ = 0;
   std::chrono::steady_clock::time_point next_look_;
   uint64_t rate_ = 0;
   bool ended_ = false;
