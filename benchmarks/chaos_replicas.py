@@ -249,8 +249,11 @@ class Replicas:
         def look():
             try:
                 st, data = self.s3.get(rb, key)
-            except OSError as e:
-                return "unreadable", str(e)
+            except (OSError, http.client.HTTPException) as e:
+                # Cut short: s3rver rewrites an object in place, and the
+                # daemon may be uploading this one again (a replica whose
+                # success a kill kept from the record).
+                return "unreadable", repr(e)
             if st != 200:
                 return "status", "status %d" % st
             sha1 = hashlib.sha1(data).hexdigest()
@@ -261,8 +264,9 @@ class Replicas:
             return "wrong", "%d bytes, sha1 %s" % (len(data), sha1)
 
         got, why = look()
-        if got in ("wrong", "status", "unreadable") and \
-                any(not self.reported(by_tid, w, idc) for w in others):
+        if got == "unreadable" or (
+                got in ("wrong", "status")
+                and any(not self.reported(by_tid, w, idc) for w in others)):
             # Another writer's upload may be rewriting it in place.
             end = time.monotonic() + GRACE_S
             while got not in ("exact", "other") and time.monotonic() < end:
