@@ -29,13 +29,15 @@ bool safe(const std::string& path) {
   return true;
 }
 
+/// The input's file: unlinked at once and reached through /proc, so that
+/// no run (an interrupted one included) leaves it behind.
 const std::string& scratch() {
   static const std::string name = [] {
     char tmpl[] = "/tmp/skyhaul-fuzz-archive-XXXXXX";
     int fd = mkstemp(tmpl);
     FUZZ_CHECK(fd >= 0);
-    close(fd);
-    return std::string{tmpl};
+    unlink(tmpl);
+    return "/proc/self/fd/" + std::to_string(fd);
   }();
   return name;
 }
