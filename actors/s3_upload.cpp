@@ -46,6 +46,11 @@ std::string xml_value(const std::string& xml, const std::string& tag) {
   return xml.substr(a, b - a);
 }
 
+/// The canonical query naming multipart upload `id`.
+std::string upload_query(const std::string& id) {
+  return "uploadId=" + encode_key(id);
+}
+
 /// One request's outcome.
 struct outcome {
   long status = 0;
@@ -241,9 +246,8 @@ public:
 
   /// Aborts the open multipart upload and reports the abort's outcome.
   void abandon() {
-    id_query_ = "uploadId=" + encode_key(mp_.upload_id);
     auto self = shared_from_this();
-    send("DELETE", id_query_, {}, nullptr, 0, {}, [self](outcome& res) {
+    send_abort([self](outcome& res) {
       // Gone already is as good as aborted.
       auto gone = res.status == 404
                   || res.error.find("NoSuchUpload") != std::string::npos;
@@ -286,13 +290,18 @@ private:
          });
   }
 
+  /// Sends the abort of the open multipart upload, which is then no
+  /// longer open; `next` gets the answer.
+  void send_abort(on_outcome next) {
+    auto query = upload_query(mp_.upload_id);
+    mp_ = {};
+    send("DELETE", query, {}, nullptr, 0, {}, std::move(next));
+  }
+
   /// Aborts an open multipart upload that cannot be continued, whatever
   /// the answer, then goes on with `next`.
   void drop_open(std::function<void()> next) {
-    auto query = "uploadId=" + encode_key(mp_.upload_id);
-    mp_ = {};
-    send("DELETE", query, {}, nullptr, 0, {},
-         [next = std::move(next)](outcome&) { next(); });
+    send_abort([next = std::move(next)](outcome&) { next(); });
   }
 
   void initiate() {
@@ -308,7 +317,7 @@ private:
            self->mp_.upload_id = upload_id;
            self->mp_.part_size = self->idc_.part_size;
            self->mp_.part_md5s.clear();
-           self->id_query_ = "uploadId=" + encode_key(upload_id);
+           self->id_query_ = upload_query(upload_id);
            self->left_ = self->src_.size;
            self->part_number_ = 0;
            if (self->saved_)
@@ -320,10 +329,9 @@ private:
   /// Continues the open multipart upload after its confirmed parts.
   void resume() {
     resumed_ = true;
-    id_query_ = "uploadId=" + encode_key(mp_.upload_id);
+    id_query_ = upload_query(mp_.upload_id);
     part_number_ = static_cast<int>(mp_.part_md5s.size());
-    auto offset
-        = std::min<uint64_t>(src_.size, uint64_t{mp_.part_size} * part_number_);
+    auto offset = std::min<uint64_t>(src_.size, mp_.part_size * part_number_);
     left_ = src_.size - offset;
     if (::fseeko(file_.get(), static_cast<off_t>(offset), SEEK_SET) != 0)
       return done_("cannot read " + src_.path, mp_);
@@ -354,10 +362,8 @@ private:
 
   /// Aborts the multipart upload on the remote, then reports `why`.
   void abort(std::string why) {
-    mp_ = {};
     auto self = shared_from_this();
-    send("DELETE", id_query_, {}, nullptr, 0, {},
-         [self, why](outcome&) { self->done_(why, {}); });
+    send_abort([self, why](outcome&) { self->done_(why, {}); });
   }
 
   /// Reads and hashes the next part on one of the loop's disk threads (16

@@ -51,6 +51,17 @@ const idc_config* find_idc(const std::vector<idc_config>& idcs,
   return nullptr;
 }
 
+/// The multipart upload `job` holds open, and back.
+multipart_state open_upload(const replica_job& job) {
+  return {job.upload_id, job.part_size, job.part_md5s};
+}
+
+void keep_upload(replica_job& job, multipart_state open) {
+  job.upload_id = std::move(open.upload_id);
+  job.part_size = open.part_size;
+  job.part_md5s = std::move(open.part_md5s);
+}
+
 void load(uploader_ptr self) {
   auto& st = self->state;
   auto t = st.db->read();
@@ -74,9 +85,7 @@ void start(uploader_ptr self, replica_job job) {
   src.size = job.size;
   src.md5 = job.md5;
   src.content_type = job.content_type;
-  src.resume.upload_id = job.upload_id;
-  src.resume.part_size = job.part_size;
-  src.resume.part_md5s = job.part_md5s;
+  src.resume = open_upload(job);
   auto bucket = idc->remote_bucket(job.bucket);
   auto key = job.key;
   auto id = job.id;
@@ -86,15 +95,11 @@ void start(uploader_ptr self, replica_job job) {
       [me, id](const multipart_state& open) {
         replica_job progress;
         progress.id = id;
-        progress.upload_id = open.upload_id;
-        progress.part_size = open.part_size;
-        progress.part_md5s = open.part_md5s;
+        keep_upload(progress, open);
         caf::anon_send(me, atom::progress_v, std::move(progress));
       },
       [me, job](std::string err, multipart_state open) mutable {
-        job.upload_id = std::move(open.upload_id);
-        job.part_size = open.part_size;
-        job.part_md5s = std::move(open.part_md5s);
+        keep_upload(job, std::move(open));
         caf::anon_send(me, atom::done_v, std::move(job), std::move(err));
       });
   if (!started)

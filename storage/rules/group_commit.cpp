@@ -117,15 +117,16 @@ std::vector<std::string> commit_rows(lmdb_env& db,
   orphan_list orphans;
   if (commit_flat(db, batch, orphans) < batch.size())
     commit_nested(db, batch, orphans);
-  return std::move(static_cast<std::vector<std::string>&>(orphans));
+  return std::move(orphans);
 }
 
-void remove_orphans(lmdb_env& db, const blob_store& blobs,
-                    const std::vector<std::string>& orphans) {
+size_t remove_orphans(lmdb_env& db, const blob_store& blobs,
+                      const std::vector<std::string>& orphans) {
   // A blob orphaned by one write may have been referenced again by a later
   // write of the same batch: only unreferenced blobs go.
   if (orphans.empty())
-    return;
+    return 0;
+  size_t removed = 0;
   {
     auto t = db.read();
     for (auto& blob : orphans)
@@ -133,6 +134,7 @@ void remove_orphans(lmdb_env& db, const blob_store& blobs,
         blobs.remove_blob(blob);
         if (auto& gone = blobs.removed_hook())
           gone(blob);
+        ++removed;
       }
   }
   // The files are gone (or referenced again): the marks may go too. When
@@ -144,6 +146,7 @@ void remove_orphans(lmdb_env& db, const blob_store& blobs,
     t.commit();
   } catch (const std::exception&) {
   }
+  return removed;
 }
 
 void commit_batch(lmdb_env& db, const blob_store& blobs,
@@ -161,24 +164,7 @@ size_t remove_doomed_blobs(lmdb_env& db, const blob_store& blobs) {
              return true;
            });
   }
-  if (doomed.empty())
-    return 0;
-  size_t removed = 0;
-  {
-    auto t = db.read();
-    for (auto& blob : doomed)
-      if (blob_refs(t, blob) == 0) {
-        blobs.remove_blob(blob);
-        if (auto& gone = blobs.removed_hook())
-          gone(blob);
-        ++removed;
-      }
-  }
-  auto t = db.write();
-  for (auto& blob : doomed)
-    t.del(table::doomed_blobs, blob);
-  t.commit();
-  return removed;
+  return remove_orphans(db, blobs, doomed);
 }
 
 } // namespace skyhaul::storage::rules

@@ -72,12 +72,14 @@ void commit_batch(lmdb_env& db, const blob_store& blobs,
 
 /// The two halves of `commit_batch`. `commit_rows` commits the batch and
 /// returns the blobs it left without a reference, marked doomed;
-/// `remove_orphans` removes those files still without one and the marks.
+/// `remove_orphans` removes those files still without one and the marks,
+/// and returns how many files it removed (a mark it cannot remove, on a
+/// full disk, is found again at the next start).
 /// A crash between the two is what `remove_doomed_blobs` repairs.
 std::vector<std::string> commit_rows(lmdb_env& db,
                                      std::vector<batch_write>& batch);
-void remove_orphans(lmdb_env& db, const blob_store& blobs,
-                    const std::vector<std::string>& orphans);
+size_t remove_orphans(lmdb_env& db, const blob_store& blobs,
+                      const std::vector<std::string>& orphans);
 
 /// Removes the files of the blobs marked doomed that are still without a
 /// reference, and the marks. Runs at start, before any write: a crash may

@@ -5,6 +5,7 @@
 #include "protocol/on_key_exist.hpp"
 #include "protocol/replica.hpp"
 #include "protocol/task_record.hpp"
+#include "tests/fixtures/older_records.hpp"
 
 using namespace skyhaul;
 
@@ -367,30 +368,6 @@ BOOST_AUTO_TEST_CASE(a_task_of_every_older_minor_reads_with_defaults) {
   BOOST_CHECK(encode(again) == encode(full));
 }
 
-namespace {
-
-/// A replica job as format 1.0 wrote it: without the multipart state.
-struct replica_1_0 {
-  replica_job j;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, replica_1_0& x) {
-  auto& j = x.j;
-  return f(j.id, j.task, j.file, j.idc, j.bucket, j.key, j.blob, j.size,
-           j.md5, j.content_type, j.tries, j.next_ms, j.reported,
-           j.last_error);
-}
-
-} // namespace
-
-namespace skyhaul {
-template <>
-struct record_format<replica_1_0> : format_version<1, 0> {
-  static constexpr const char* table = "replicas";
-};
-} // namespace skyhaul
-
 BOOST_AUTO_TEST_CASE(a_replica_job_of_format_1_0_reads_with_no_upload_open) {
   static_assert(record_format<replica_job>::minor == 1,
                 "a new minor of replica_job gets a case here");
@@ -405,7 +382,7 @@ BOOST_AUTO_TEST_CASE(a_replica_job_of_format_1_0_reads_with_no_upload_open) {
   out.upload_id = "stale";
   out.part_size = 9;
   out.part_md5s = {"stale"};
-  BOOST_REQUIRE(decode(encode(replica_1_0{job}), out));
+  BOOST_REQUIRE(decode(encode(test::replica_job_1_0{job}), out));
   BOOST_CHECK_EQUAL(out.id, 4u);
   BOOST_CHECK_EQUAL(out.key, "big.bin");
   BOOST_CHECK_EQUAL(out.tries, 3u);

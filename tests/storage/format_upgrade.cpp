@@ -26,6 +26,7 @@
 #include "storage/torrent_table.hpp"
 #include "storage/user_table.hpp"
 #include "tests/fixtures/newer_records.hpp"
+#include "tests/fixtures/older_records.hpp"
 #include "tests/support/scratch.hpp"
 
 using namespace skyhaul;
@@ -183,18 +184,6 @@ struct acl_v0 {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, acl_v0& x) {
   return f(x.a.canned, x.a.grants);
-}
-
-/// A replica job's fields of format 0 (the multipart state came in 1.1).
-struct replica_v0 {
-  replica_job j;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, replica_v0& x) {
-  auto& j = x.j;
-  return f(j.id, j.task, j.file, j.idc, j.bucket, j.key, j.blob, j.size, j.md5,
-           j.content_type, j.tries, j.next_ms, j.reported, j.last_error);
 }
 
 } // namespace
@@ -518,7 +507,7 @@ BOOST_AUTO_TEST_CASE(rows_the_fixture_lacks_are_upgraded_too) {
   acl.grants = {{acl_permission::read_acp, "id=7"}};
   {
     raw_env raw{db_dir};
-    raw.put("replicas", be64(9), caf_bytes(replica_v0{job}));
+    raw.put("replicas", be64(9), caf_bytes(test::replica_job_1_0{job}));
     raw.put("bucket_acls", "fixture", caf_bytes(acl_v0{acl}));
     raw.put("resume", be64(77), "");
     raw.put("torrent_cache", std::string(20, '\x4a'), caf_bytes(cached));

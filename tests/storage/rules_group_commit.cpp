@@ -22,6 +22,34 @@ rules::batch_write put(const task_record& rec) {
   return {[rec](txn& t, rules::orphan_list&) { put_task(t, rec); }};
 }
 
+/// Owner 7's object `key` in bucket b with blob `blob<name>`, its three
+/// bytes waiting in task `seq`'s partial file.
+object_commit object_of(rules_fixture& f, const std::string& key,
+                        const std::string& name, task_seq seq,
+                        const std::string& bytes) {
+  object_commit c;
+  c.owner = 7;
+  c.bucket = "b";
+  c.file = make_file(key, name, 3);
+  c.source_path = f.partial(seq, bytes);
+  return c;
+}
+
+/// A write storing `c` (held by reference: it must outlive the batch).
+rules::batch_write storing(rules_fixture& f, const object_commit& c) {
+  return {[&f, &c](txn& t, rules::orphan_list& o) {
+    rules::store_object(t, f.blobs, c, o);
+  }};
+}
+
+/// Commits a batch of the one write storing `c`; its outcome.
+ec store_alone(rules_fixture& f, const object_commit& c) {
+  std::vector<rules::batch_write> batch;
+  batch.push_back(storing(f, c));
+  rules::commit_batch(*f.db, f.blobs, batch);
+  return batch[0].code;
+}
+
 } // namespace
 
 BOOST_FIXTURE_TEST_SUITE(group_commit_rules, rules_fixture)
@@ -147,19 +175,8 @@ BOOST_AUTO_TEST_CASE(writes_of_one_batch_see_each_other_in_order) {
 BOOST_AUTO_TEST_CASE(a_blob_orphaned_and_referenced_again_stays) {
   // Key a holds blob X; the batch overwrites a (X loses its last
   // reference), then stores X under key b: X must survive the sweep.
-  object_commit first;
-  first.owner = 7;
-  first.bucket = "b";
-  first.file = make_file("a", "X", 3);
-  first.source_path = partial(1, "xxx");
-  {
-    std::vector<rules::batch_write> batch;
-    batch.push_back({[&](txn& t, rules::orphan_list& o) {
-      rules::store_object(t, blobs, first, o);
-    }});
-    rules::commit_batch(*db, blobs, batch);
-    BOOST_REQUIRE(batch[0].code == ec::none);
-  }
+  auto first = object_of(*this, "a", "X", 1, "xxx");
+  BOOST_REQUIRE(store_alone(*this, first) == ec::none);
   BOOST_REQUIRE(blob_file("blobX"));
   auto over = first;
   over.file = make_file("a", "Y", 3);
@@ -168,12 +185,8 @@ BOOST_AUTO_TEST_CASE(a_blob_orphaned_and_referenced_again_stays) {
   again.file.key = "b";
   again.source_path.clear();
   std::vector<rules::batch_write> batch;
-  batch.push_back({[&](txn& t, rules::orphan_list& o) {
-    rules::store_object(t, blobs, over, o);
-  }});
-  batch.push_back({[&](txn& t, rules::orphan_list& o) {
-    rules::store_object(t, blobs, again, o);
-  }});
+  batch.push_back(storing(*this, over));
+  batch.push_back(storing(*this, again));
   rules::commit_batch(*db, blobs, batch);
   BOOST_CHECK(batch[0].code == ec::none);
   BOOST_CHECK(batch[1].code == ec::none);
@@ -187,26 +200,11 @@ BOOST_AUTO_TEST_CASE(a_blob_orphaned_and_referenced_again_stays) {
 BOOST_AUTO_TEST_CASE(a_crash_between_commit_and_removal_is_repaired_at_start) {
   // X under key a, then a batch overwrites a with Y: X loses its last
   // reference. The process dies after the commit, before the removal.
-  object_commit first;
-  first.owner = 7;
-  first.bucket = "b";
-  first.file = make_file("a", "X", 3);
-  first.source_path = partial(1, "xxx");
-  {
-    std::vector<rules::batch_write> batch;
-    batch.push_back({[&](txn& t, rules::orphan_list& o) {
-      rules::store_object(t, blobs, first, o);
-    }});
-    rules::commit_batch(*db, blobs, batch);
-    BOOST_REQUIRE(batch[0].code == ec::none);
-  }
-  auto over = first;
-  over.file = make_file("a", "Y", 3);
-  over.source_path = partial(2, "yyy");
+  auto first = object_of(*this, "a", "X", 1, "xxx");
+  BOOST_REQUIRE(store_alone(*this, first) == ec::none);
+  auto over = object_of(*this, "a", "Y", 2, "yyy");
   std::vector<rules::batch_write> batch;
-  batch.push_back({[&](txn& t, rules::orphan_list& o) {
-    rules::store_object(t, blobs, over, o);
-  }});
+  batch.push_back(storing(*this, over));
   auto orphans = rules::commit_rows(*db, batch);
   BOOST_REQUIRE(batch[0].code == ec::none);
   BOOST_CHECK(orphans == std::vector<std::string>{"blobX"});
@@ -230,17 +228,8 @@ BOOST_AUTO_TEST_CASE(a_crash_between_commit_and_removal_is_repaired_at_start) {
 }
 
 BOOST_AUTO_TEST_CASE(a_doomed_blob_referenced_again_stays_at_start) {
-  object_commit first;
-  first.owner = 7;
-  first.bucket = "b";
-  first.file = make_file("a", "X", 3);
-  first.source_path = partial(1, "xxx");
-  std::vector<rules::batch_write> batch;
-  batch.push_back({[&](txn& t, rules::orphan_list& o) {
-    rules::store_object(t, blobs, first, o);
-  }});
-  rules::commit_batch(*db, blobs, batch);
-  BOOST_REQUIRE(batch[0].code == ec::none);
+  auto first = object_of(*this, "a", "X", 1, "xxx");
+  BOOST_REQUIRE(store_alone(*this, first) == ec::none);
   {
     // A mark left for a blob that a later commit referenced again.
     auto t = db->write();
@@ -254,22 +243,10 @@ BOOST_AUTO_TEST_CASE(a_doomed_blob_referenced_again_stays_at_start) {
 }
 
 BOOST_AUTO_TEST_CASE(a_finished_commit_leaves_no_mark) {
-  object_commit first;
-  first.owner = 7;
-  first.bucket = "b";
-  first.file = make_file("a", "X", 3);
-  first.source_path = partial(1, "xxx");
-  auto over = first;
-  over.file = make_file("a", "Y", 3);
-  over.source_path = partial(2, "yyy");
-  for (auto* c : {&first, &over}) {
-    std::vector<rules::batch_write> batch;
-    batch.push_back({[&](txn& t, rules::orphan_list& o) {
-      rules::store_object(t, blobs, *c, o);
-    }});
-    rules::commit_batch(*db, blobs, batch);
-    BOOST_REQUIRE(batch[0].code == ec::none);
-  }
+  auto first = object_of(*this, "a", "X", 1, "xxx");
+  auto over = object_of(*this, "a", "Y", 2, "yyy");
+  for (auto* c : {&first, &over})
+    BOOST_REQUIRE(store_alone(*this, *c) == ec::none);
   BOOST_CHECK(!blob_file("blobX"));
   auto t = db->read();
   size_t marks = 0;
