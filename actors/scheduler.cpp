@@ -2,6 +2,7 @@
 
 #include "actors/scheduler_internal.hpp"
 #include "actors/torrent_choice.hpp"
+#include "actors/torrent_view.hpp"
 #include "protocol/source.hpp"
 #include "protocol/settings.hpp"
 #include "storage/lmdb_env.hpp"
@@ -342,7 +343,7 @@ scheduler_actor::behavior_type scheduler(sched_ptr self, task_deps deps) {
           }
           task_status out;
           out.rec = std::move(*rec);
-          fill_stored_view(self, out); // actors/torrent_choice.cpp
+          fill_stored_view(*self->state.deps.cfg, *self->state.deps.db, out);
           if (self->state.failing.count(seq) > 0)
             out.waiting_for = waits_for::storage;
           rp.deliver(std::move(out));

@@ -3,6 +3,7 @@
 #include "actors/fd_budget.hpp"
 #include "actors/proxy_route.hpp"
 #include "actors/task_internal.hpp"
+#include "actors/torrent_view.hpp"
 
 #include "protocol/settings.hpp"
 #include "protocol/source.hpp"
@@ -192,14 +193,16 @@ task_status status_of(task_ptr self) {
   task_status out;
   out.rec = st.rec;
   // An ended task answers as its stored record does: the live figures
-  // (speed, peers, the torrent's file list) went with the transfer, and
-  // the final state shows once it is durable.
+  // (speed, peers) went with the transfer, the torrent's file list is the
+  // one its metadata gives (as for a task paused for its choice of files),
+  // and the final state shows once it is durable.
   if (st.at == phase::ended) {
     if (!st.settled) {
       out.rec.state = st.stored_state;
       if (st.settle_waits)
         out.waiting_for = waits_for::storage;
     }
+    fill_stored_view(*st.deps.cfg, *st.deps.db, out);
     return out;
   }
   out.speed = st.speed;

@@ -2,8 +2,7 @@
 
 // A torrent task's wanted files while it has no actor (waiting, paused,
 // failed): checked against the metadata it keeps (its `.torrent`, or the
-// info dictionary in its resume data) and stored for its next start; and
-// the file list such a task's status shows.
+// info dictionary in its resume data) and stored for its next start.
 
 #include "actors/scheduler_internal.hpp"
 
@@ -17,10 +16,5 @@ namespace skyhaul::sched {
 void choose_stored(sched_ptr self, user_id uid, task_seq seq,
                    std::vector<std::string> names,
                    std::function<void(caf::expected<task_status>)> done);
-
-/// Fills `ts.bt` (the metadata state and the file list with the wanted
-/// flags) of a stored torrent task that has not ended, from the metadata
-/// it keeps; leaves it as it is when there is none.
-void fill_stored_view(sched_ptr self, task_status& ts);
 
 } // namespace skyhaul::sched

@@ -132,11 +132,14 @@ struct fixture {
     std::filesystem::remove_all(dir);
   }
 
-  void start(const std::string& url) {
+  void start(const std::string& url, const std::string& torrent = {},
+             bool pick_files = false) {
     task_record rec;
     rec.seq = 7;
     rec.owner = 1;
     rec.spec.url = url;
+    rec.spec.torrent = torrent;
+    rec.spec.pick_files = pick_files;
     rec.spec.bucket = "b";
     rec.spec.key = "k";
     rec.state = task_state::downloading;
@@ -238,6 +241,37 @@ BOOST_AUTO_TEST_CASE(an_empty_torrent_fails_the_task) {
   }
   BOOST_CHECK(st.rec.state == task_state::failed);
   BOOST_CHECK_EQUAL(st.rec.error_message, "the .torrent is empty");
+  std::lock_guard<std::mutex> guard{s->mtx};
+  BOOST_CHECK(s->adds.empty());
+}
+
+BOOST_AUTO_TEST_CASE(a_task_paused_for_its_choice_lists_the_files_to_choose) {
+  // Two files in one piece: a metainfo libtorrent reads.
+  std::string info = "d5:filesld6:lengthi3e4:pathl5:a.txteed6:lengthi4e4:path"
+                     "l5:b.txteee4:name4:pack12:piece lengthi16384e6:pieces20:"
+                     + std::string(20, 'p') + "e";
+  start("", "d4:info" + info + "e", true);
+  caf::scoped_actor self{*sys};
+  auto until = std::chrono::steady_clock::now() + 10s;
+  task_status st;
+  while (std::chrono::steady_clock::now() < until) {
+    self->request(task, 5s, atom::status_v)
+        .receive([&](task_status& x) { st = std::move(x); },
+                 [](caf::error&) {});
+    if (st.rec.state == task_state::paused)
+      break;
+    std::this_thread::sleep_for(5ms);
+  }
+  // Its actor, ended but not yet let go, answers with the files that
+  // `PUT /task/tid/<tid>/files` chooses from, as the stored task does.
+  BOOST_REQUIRE(st.rec.state == task_state::paused);
+  BOOST_CHECK(st.bt.metadata == metadata_state::received);
+  BOOST_CHECK_EQUAL(st.bt.name, "pack");
+  BOOST_CHECK_EQUAL(st.bt.total_size, 7u);
+  BOOST_REQUIRE_EQUAL(st.bt.files.size(), 2u);
+  BOOST_CHECK_EQUAL(st.bt.files[0].path, "pack/a.txt");
+  BOOST_CHECK_EQUAL(st.bt.files[1].path, "pack/b.txt");
+  BOOST_CHECK(st.bt.files[1].wanted);
   std::lock_guard<std::mutex> guard{s->mtx};
   BOOST_CHECK(s->adds.empty());
 }
