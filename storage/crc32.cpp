@@ -1,5 +1,6 @@
 #include "storage/crc32.hpp"
 
+#include <cstring>
 #include <zlib.h>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -19,6 +20,16 @@ SKYHAUL_CLMUL inline __m128i load(const unsigned char* p) {
   return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
 }
 
+/// `load`, and the 16 bytes stored at `to + at` too when copying.
+template <bool Copy>
+SKYHAUL_CLMUL inline __m128i take(const unsigned char* p, unsigned char* to,
+                                  size_t at) {
+  auto x = load(p);
+  if constexpr (Copy)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(to + at), x);
+  return x;
+}
+
 /// One fold: `x` times `k` (both 64-bit halves), plus `next`.
 SKYHAUL_CLMUL inline __m128i step(__m128i x, __m128i k, __m128i next) {
   auto lo = _mm_clmulepi64_si128(x, k, 0x00);
@@ -31,26 +42,32 @@ SKYHAUL_CLMUL inline __m128i step(__m128i x, __m128i k, __m128i next) {
 /// Polynomials Using PCLMULQDQ" (Gopal et al., 2009), as zlib-ng and
 /// Chromium's zlib do it: four 128-bit lanes folded 64 bytes at a time,
 /// folded into one, reduced to 64 and then (Barrett) to 32 bits. `crc` and
-/// the result are not inverted.
-SKYHAUL_CLMUL uint32_t fold(const unsigned char* buf, size_t len, uint32_t crc) {
+/// the result are not inverted. With `Copy`, every byte read is also
+/// stored at the same place in `to`: one pass for a copy and its CRC.
+template <bool Copy>
+SKYHAUL_CLMUL uint32_t fold(const unsigned char* buf, size_t len, uint32_t crc,
+                            unsigned char* to) {
+  const auto* start = buf;
   // x^(4*128+64) mod P, x^(4*128) mod P; x^(128+64), x^128; x^64; and
   // P' with mu for the Barrett step, all bit-reflected (the paper's tables).
   alignas(16) static const uint64_t k1k2[] = {0x0154442bd4, 0x01c6e41596};
   alignas(16) static const uint64_t k3k4[] = {0x01751997d0, 0x00ccaa009e};
   alignas(16) static const uint64_t k5k0[] = {0x0163cd6124, 0x0000000000};
   alignas(16) static const uint64_t poly[] = {0x01db710641, 0x01f7011641};
-  auto x1 = _mm_xor_si128(load(buf), _mm_cvtsi32_si128(static_cast<int>(crc)));
-  auto x2 = load(buf + 16);
-  auto x3 = load(buf + 32);
-  auto x4 = load(buf + 48);
+  auto at = [&](size_t k) { return static_cast<size_t>(buf - start) + k; };
+  auto x1 = _mm_xor_si128(take<Copy>(buf, to, at(0)),
+                          _mm_cvtsi32_si128(static_cast<int>(crc)));
+  auto x2 = take<Copy>(buf + 16, to, at(16));
+  auto x3 = take<Copy>(buf + 32, to, at(32));
+  auto x4 = take<Copy>(buf + 48, to, at(48));
   buf += 64;
   len -= 64;
   auto k = _mm_load_si128(reinterpret_cast<const __m128i*>(k1k2));
   while (len >= 64) {
-    x1 = step(x1, k, load(buf));
-    x2 = step(x2, k, load(buf + 16));
-    x3 = step(x3, k, load(buf + 32));
-    x4 = step(x4, k, load(buf + 48));
+    x1 = step(x1, k, take<Copy>(buf, to, at(0)));
+    x2 = step(x2, k, take<Copy>(buf + 16, to, at(16)));
+    x3 = step(x3, k, take<Copy>(buf + 32, to, at(32)));
+    x4 = step(x4, k, take<Copy>(buf + 48, to, at(48)));
     buf += 64;
     len -= 64;
   }
@@ -59,7 +76,7 @@ SKYHAUL_CLMUL uint32_t fold(const unsigned char* buf, size_t len, uint32_t crc) 
   x1 = step(x1, k, x3);
   x1 = step(x1, k, x4);
   while (len >= 16) {
-    x1 = step(x1, k, load(buf));
+    x1 = step(x1, k, take<Copy>(buf, to, at(0)));
     buf += 16;
     len -= 16;
   }
@@ -93,7 +110,8 @@ bool has_pclmul() {
   return false;
 }
 
-uint32_t fold(const unsigned char*, size_t, uint32_t crc) {
+template <bool Copy>
+uint32_t fold(const unsigned char*, size_t, uint32_t crc, unsigned char*) {
   return crc;
 }
 
@@ -105,12 +123,28 @@ uint32_t crc32_update(uint32_t crc, const void* p, size_t n) {
   auto bytes = static_cast<const unsigned char*>(p);
   if (n >= 64 && has_pclmul()) {
     auto bulk = n & ~size_t{15};
-    crc = ~fold(bytes, bulk, ~crc);
+    crc = ~fold<false>(bytes, bulk, ~crc, nullptr);
     bytes += bulk;
     n -= bulk;
   }
   return n == 0 ? crc
                 : static_cast<uint32_t>(crc32_z(crc, bytes, n));
+}
+
+uint32_t crc32_copy(uint32_t crc, void* to, const void* from, size_t n) {
+  auto src = static_cast<const unsigned char*>(from);
+  auto dst = static_cast<unsigned char*>(to);
+  if (n >= 64 && has_pclmul()) {
+    auto bulk = n & ~size_t{15};
+    crc = ~fold<true>(src, bulk, ~crc, dst);
+    src += bulk;
+    dst += bulk;
+    n -= bulk;
+  }
+  if (n == 0)
+    return crc;
+  std::memcpy(dst, src, n);
+  return static_cast<uint32_t>(crc32_z(crc, src, n));
 }
 
 } // namespace skyhaul::storage

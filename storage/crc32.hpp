@@ -13,4 +13,8 @@ namespace skyhaul::storage {
 /// speed; zlib otherwise and for the last bytes.
 uint32_t crc32_update(uint32_t crc, const void* p, size_t n);
 
+/// Copies `n` bytes from `from` to `to` (not overlapping) and continues
+/// `crc` over them, in one pass over the bytes.
+uint32_t crc32_copy(uint32_t crc, void* to, const void* from, size_t n);
+
 } // namespace skyhaul::storage

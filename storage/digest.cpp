@@ -151,7 +151,7 @@ lane& sha1_lane() {
 }
 
 lane& write_lane() {
-  static lane instance{"sky.crc.write"};
+  static lane instance{"sky.write"};
   return instance;
 }
 
@@ -247,6 +247,8 @@ bool write_borrowed(write_target& target, const buffer& b, bool aligned,
 struct digest_set::impl {
   md_ctx md5{EVP_md5()};
   md_ctx sha1{EVP_sha1()};
+  /// Computed by the feeder in `update`, in the pass that copies the bytes
+  /// into the chunk: on a lane it read every chunk from memory once more.
   uLong crc = crc32(0L, Z_NULL, 0);
   chunk filling;
   std::mutex mtx;
@@ -335,7 +337,7 @@ struct digest_set::impl {
     }
     // Three workers per chunk, so the work spreads over the cores: MD5
     // alone on one (it is the slowest and cannot be split), SHA-1 on
-    // another, CRC32 and the file write on the third. Each job lets go of
+    // another, the file write on the third. Each job lets go of
     // the chunk before it counts itself done, so no buffer returns to
     // `spare` after `drain` saw nothing pending.
     md5_lane().post([this, data]() mutable {
@@ -352,7 +354,6 @@ struct digest_set::impl {
                        direct_fd = direct_fd, target = target,
                        cut = cut_on_error]() mutable {
       auto& b = *data;
-      crc = crc32_update(crc, b.data, b.size);
       std::string err;
       bool failed_before = false;
       {
@@ -422,7 +423,7 @@ void digest_set::update(const void* data, size_t size) {
     }
     auto& b = *d.filling;
     auto n = std::min(size, b.limit - b.size);
-    std::memcpy(b.data + b.size, p, n);
+    d.crc = crc32_copy(static_cast<uint32_t>(d.crc), b.data + b.size, p, n);
     b.size += n;
     p += n;
     size -= n;

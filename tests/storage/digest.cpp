@@ -11,6 +11,7 @@
 #include <iterator>
 #include <random>
 #include <csignal>
+#include <cstring>
 #include <sys/resource.h>
 #include <unistd.h>
 #include <vector>
@@ -174,6 +175,26 @@ BOOST_AUTO_TEST_CASE(crc32_matches_zlib_at_every_length_and_alignment) {
     pos += n;
   }
   BOOST_CHECK_EQUAL(crc, crc32_z(0, bytes, data.size()));
+}
+
+BOOST_AUTO_TEST_CASE(crc32_copy_copies_and_matches_zlib_at_every_length) {
+  auto data = random_bytes((1 << 20) + 777, 5);
+  auto bytes = reinterpret_cast<const unsigned char*>(data.data());
+  std::vector<unsigned char> to(data.size() + 64);
+  for (size_t len = 0; len < 600; ++len)
+    for (size_t off = 0; off < 16; off += 5) {
+      std::fill(to.begin(), to.end(), 0xa5);
+      auto got = crc32_copy(7, to.data() + off + 1, bytes + off, len);
+      BOOST_REQUIRE_MESSAGE(got == crc32_z(7, bytes + off, len),
+                            "length " << len << " at offset " << off);
+      BOOST_REQUIRE(std::memcmp(to.data() + off + 1, bytes + off, len) == 0);
+      // Not a byte beyond.
+      BOOST_REQUIRE_EQUAL(to[off + 1 + len], 0xa5);
+      BOOST_REQUIRE_EQUAL(to[off], 0xa5);
+    }
+  auto crc = crc32_copy(0, to.data(), bytes, data.size());
+  BOOST_CHECK_EQUAL(crc, crc32_z(0, bytes, data.size()));
+  BOOST_CHECK(std::memcmp(to.data(), bytes, data.size()) == 0);
 }
 
 BOOST_AUTO_TEST_CASE(a_failed_write_leaves_a_prefix_of_the_stream) {
