@@ -4,8 +4,9 @@
 # skyhauld task (downloaded, hashed MD5+SHA-1+CRC32, verified against the
 # given sha1, fsynced and stored as an object). Runs are interleaved
 # (curl, aria2, skyhaul, curl, ...) and the best of RUNS is kept for each.
-# Skyhaul's time is wall time from POST /task to the status poll that sees
-# "finished" (polled every 5 ms over one keep-alive connection).
+# Skyhaul's time is wall time from POST /task to the event on GET /events
+# that says "finished" (benchmarks/sky_task.py; no status polls load the
+# daemon meanwhile).
 # Usage: benchmarks/download_bench.sh [SIZE_MIB] [RUNS]
 # Prints: size_mib=… runs=… curl_s=… skyhaul_s=… aria2_s=… curl_fsync_s=…
 #         md5_s=… (one core's MD5 of the file, from the page cache),

@@ -9,8 +9,9 @@
 #     cache; coreutils' md5sum is slower and would loosen the floor); target
 #     segmented <= 1.05 * max(curl wall, md5 time).
 # Each figure is the best of RUNS, runs interleaved. Skyhaul's time is wall
-# time from POST /task to the status poll that sees "finished" (the file
-# downloaded, hashed MD5+SHA-1+CRC32, verified, fsynced and stored).
+# time from POST /task to the event on GET /events that says "finished"
+# (the file downloaded, hashed MD5+SHA-1+CRC32, verified, fsynced and
+# stored; benchmarks/sky_task.py).
 # Usage: benchmarks/segmented_bench.sh [SIZE_A_MIB] [SIZE_B_MIB] [RUNS]
 source "$(dirname "$0")/common.sh"
 need nginx aria2c sha1sum openssl

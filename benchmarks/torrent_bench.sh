@@ -4,8 +4,9 @@
 # `aria2c` and by a skyhauld task in the same run. Runs are interleaved
 # (aria2c, skyhaul, aria2c, ...) and the best of RUNS is kept for each.
 # Skyhaul's time is wall time from POST /task (the .torrent uploaded as
-# base64) to the status poll that sees "finished": it includes hashing every
-# file (MD5, SHA-1, CRC32), fsync and storing the object. Each skyhaul run
+# base64) to the event on GET /events that says "finished" (benchmarks/
+# sky_task.py): it includes hashing every file (MD5, SHA-1, CRC32), fsync
+# and storing the object. Each skyhaul run
 # uses a fresh data dir, so the info-hash cache never answers.
 # Usage: benchmarks/torrent_bench.sh [SIZE_MIB] [RUNS]
 # Prints: size_mib=… runs=… aria2_s=… skyhaul_s=… and
