@@ -121,11 +121,11 @@ public:
   void start() {
     file_.reset(std::fopen(req_.file_path.c_str(), "rb"));
     if (!file_)
-      return finish({"cannot open " + req_.file_path, false, {}});
+      return finish({"cannot open " + req_.file_path, false, {}, {}});
     if (req_.account.type == "sftp" && req_.account.secret_is_key) {
       key_ = std::make_unique<key_file>(req_.secret);
       if (!key_->ok())
-        return finish({"cannot hand the SSH key to libssh2", false, {}});
+        return finish({"cannot hand the SSH key to libssh2", false, {}, {}});
     }
     if (req_.account.type == "webdav") {
       // Folders under the account's path, outermost first; the account's
@@ -382,6 +382,15 @@ idc_config s3_target(const push_request& req) {
   return idc;
 }
 
+/// The object key of an S3 push: the account's path, then the file's.
+std::string s3_key(const push_request& req) {
+  std::string key;
+  for (auto* part : {&req.account.path, &req.remote_path})
+    for (auto& seg : segments(*part))
+      key += (key.empty() ? "" : "/") + seg;
+  return key;
+}
+
 } // namespace
 
 std::string ssh_fingerprint(std::string_view key_blob) {
@@ -408,33 +417,41 @@ std::string push_url(const remote_account& acc, const std::string& path) {
 }
 
 bool start_push(curl_loop& loop, const void* group, push_request req,
-                push_done done) {
+                upload_saved saved, push_done done) {
   if (req.account.type == "s3") {
-    std::string key;
-    for (auto* part : {&req.account.path, &req.remote_path})
-      for (auto& seg : segments(*part))
-        key += (key.empty() ? "" : "/") + seg;
+    auto key = s3_key(req);
     upload_source src;
     src.path = req.file_path;
     src.size = req.size;
     src.md5 = req.md5;
     src.content_type = req.content_type.empty() ? "application/octet-stream"
                                                 : req.content_type;
+    src.resume = std::move(req.resume);
     auto idc = s3_target(req);
     auto sign = sigv4_signer(idc);
     auto bucket = req.account.bucket;
     return start_s3_upload(
         loop, group, std::move(idc), bucket, key, std::move(src),
-        std::move(sign), request_timeout_s, nullptr,
-        [done = std::move(done)](std::string err, multipart_state) {
-          // A refused address stays refused: final,
-          // as for the other account types.
+        std::move(sign), request_timeout_s, std::move(saved),
+        [done = std::move(done)](std::string err, multipart_state open) {
+          // A refused address stays refused: final, as for the other
+          // account types.
           auto final = is_policy_refusal(err);
-          done(push_end{std::move(err), final, {}});
+          done(push_end{std::move(err), final, {}, std::move(open)});
         });
   }
   auto p = std::make_shared<push>(loop, group, std::move(req), std::move(done));
   return loop.post([p](curl_loop&) { p->start(); });
+}
+
+bool abort_push_upload(curl_loop& loop, const void* group,
+                       const push_request& req, const std::string& upload_id,
+                       std::function<void(std::string)> done) {
+  auto idc = s3_target(req);
+  auto sign = sigv4_signer(idc);
+  return abort_s3_upload(loop, group, std::move(idc), req.account.bucket,
+                         s3_key(req), upload_id, std::move(sign),
+                         request_timeout_s, std::move(done));
 }
 
 } // namespace skyhaul

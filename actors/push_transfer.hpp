@@ -6,6 +6,7 @@
 // Nothing blocks: each answer starts the next request on the loop thread,
 // and every connection goes through the loop's network policy.
 
+#include "actors/s3_upload.hpp"
 #include "protocol/remote_account.hpp"
 
 #include <cstdint>
@@ -33,6 +34,8 @@ struct push_request {
   /// S3: multipart at or above this size, in parts of `part_size`.
   uint64_t multipart_threshold = uint64_t{64} << 20;
   uint64_t part_size = uint64_t{16} << 20;
+  /// S3: a multipart upload an earlier attempt left open, continued.
+  multipart_state resume;
 };
 
 /// How a push ended.
@@ -43,6 +46,9 @@ struct push_end {
   bool final = false;
   /// SFTP: the host key the server showed (`ssh_fingerprint`).
   std::string host_key;
+  /// S3: the multipart upload a failed attempt leaves open for the next
+  /// one (none after a success or a final failure).
+  multipart_state open;
 };
 
 /// Runs on the loop thread, once per started push.
@@ -50,8 +56,18 @@ using push_done = std::function<void(push_end)>;
 
 /// Starts `req` on `loop`; its jobs belong to `group`, so dropping the
 /// group aborts it without `done`. False when the loop has stopped.
+/// An S3 push's multipart upload reports to `saved` when it begins and
+/// for each part the remote confirms (see start_s3_upload): then a failed
+/// attempt leaves it open for the next.
 bool start_push(curl_loop& loop, const void* group, push_request req,
-                push_done done);
+                upload_saved saved, push_done done);
+
+/// Aborts the multipart upload `upload_id` that a push of `req` (to an S3
+/// account) left open, once; `done` gets its error or "" on the loop
+/// thread. For a job that gives up. False when the loop has stopped.
+bool abort_push_upload(curl_loop& loop, const void* group,
+                       const push_request& req, const std::string& upload_id,
+                       std::function<void(std::string)> done);
 
 /// `SHA256:` and the unpadded base64 of the SHA-256 of an SSH host key
 /// blob, as OpenSSH prints fingerprints.

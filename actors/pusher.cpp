@@ -59,6 +59,49 @@ void fail_now(pusher_ptr self, push_job job, std::string why, bool final) {
   self->send(self, atom::done_v, std::move(a));
 }
 
+/// What pushing `job` to `acc` takes: the account with its secret opened,
+/// the blob and the settings. None when the secret cannot be opened.
+std::optional<push_request> request_of(pusher_ptr self, const push_job& job,
+                                       remote_account acc) {
+  auto& st = self->state;
+  auto secret = st.secrets->open(acc.secret_sealed);
+  if (!secret)
+    return std::nullopt;
+  push_request req;
+  req.account = std::move(acc);
+  req.secret = std::move(*secret);
+  req.file_path = st.blobs->blob_path(job.blob);
+  req.size = job.size;
+  req.md5 = job.md5;
+  req.content_type = job.content_type;
+  req.remote_path = job.remote_path;
+  req.ca_file = st.cfg.push_ca_file;
+  req.multipart_threshold = st.cfg.push_multipart_threshold;
+  req.part_size = st.cfg.push_part_size;
+  req.resume.upload_id = job.upload_id;
+  req.resume.part_size = job.part_size;
+  req.resume.part_md5s = job.part_md5s;
+  return req;
+}
+
+/// A job that gave up leaves no multipart upload open on its S3 account:
+/// the parts would stay there (and be billed) until aborted. One try; a
+/// remote that is down by then keeps them until its own expiry rules.
+void abandon(pusher_ptr self, const push_job& job) {
+  auto& st = self->state;
+  if (job.upload_id.empty())
+    return;
+  std::optional<remote_account> acc;
+  {
+    auto t = st.db->read();
+    acc = storage::get_remote_account(t, job.account);
+  }
+  if (!acc || acc->type != "s3")
+    return;
+  if (auto req = request_of(self, job, std::move(*acc)))
+    abort_push_upload(*st.loop, self, *req, job.upload_id, [](std::string) {});
+}
+
 /// Starts `job`, or declines it (false) while it must wait for another
 /// push to the same account.
 bool start(pusher_ptr self, push_job& job) {
@@ -79,34 +122,36 @@ bool start(pusher_ptr self, push_job& job) {
              acc ? "the task is gone" : "no such remote account", true);
     return true;
   }
-  auto secret = st.secrets->open(acc->secret_sealed);
-  if (!secret) {
+  auto req = request_of(self, job, std::move(*acc));
+  if (!req) {
     fail_now(self, std::move(job),
              "the account's secret cannot be opened with this data dir's key",
              true);
     return true;
   }
-  push_request req;
-  req.account = std::move(*acc);
-  req.secret = std::move(*secret);
-  req.file_path = st.blobs->blob_path(job.blob);
-  req.size = job.size;
-  req.md5 = job.md5;
-  req.content_type = job.content_type;
-  req.remote_path = job.remote_path;
-  req.ca_file = st.cfg.push_ca_file;
-  req.multipart_threshold = st.cfg.push_multipart_threshold;
-  req.part_size = st.cfg.push_part_size;
   auto me = caf::actor_cast<pusher_actor>(self);
-  auto started = start_push(*st.loop, self, std::move(req),
-                            [me, job](push_end end) {
-                              push_attempt a;
-                              a.job = job;
-                              a.error = std::move(end.error);
-                              a.final = end.final;
-                              a.host_key = std::move(end.host_key);
-                              caf::anon_send(me, atom::done_v, std::move(a));
-                            });
+  auto id = job.id;
+  auto started = start_push(
+      *st.loop, self, std::move(*req),
+      [me, id](const multipart_state& open) {
+        push_job progress;
+        progress.id = id;
+        progress.upload_id = open.upload_id;
+        progress.part_size = open.part_size;
+        progress.part_md5s = open.part_md5s;
+        caf::anon_send(me, atom::progress_v, std::move(progress));
+      },
+      [me, job](push_end end) {
+        push_attempt a;
+        a.job = job;
+        a.job.upload_id = std::move(end.open.upload_id);
+        a.job.part_size = end.open.part_size;
+        a.job.part_md5s = std::move(end.open.part_md5s);
+        a.error = std::move(end.error);
+        a.final = end.final;
+        a.host_key = std::move(end.host_key);
+        caf::anon_send(me, atom::done_v, std::move(a));
+      });
   // Not started: the loop has stopped, and the pusher quits next; the job
   // stays owed in LMDB.
   (void) started;
@@ -163,10 +208,13 @@ pusher_actor spawn_pusher(caf::actor_system& sys, const settings& cfg,
           self->request(st.store, store_timeout, atom::pushed_v, a)
               .then(
                   [=](bool again) {
-                    if (again)
+                    if (again) {
                       self->state.jobs.again(a.job);
-                    else
+                    } else {
+                      if (!a.error.empty())
+                        abandon(self, a.job);
                       self->state.jobs.finish(a.job.id);
+                    }
                     schedule(self);
                   },
                   [=](caf::error&) {
@@ -174,6 +222,12 @@ pusher_actor spawn_pusher(caf::actor_system& sys, const settings& cfg,
                     self->state.jobs.again(a.job);
                     schedule(self);
                   });
+        },
+        [=](atom::progress, push_job& progress) {
+          // Recorded in order with the attempt's outcome, which follows.
+          self->request(self->state.store, store_timeout, atom::progress_v,
+                        std::move(progress))
+              .then([](caf::ok_atom) {}, [](caf::error&) {});
         },
         [=](caf::tick_atom) {
           self->state.jobs.ticked();

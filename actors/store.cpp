@@ -372,6 +372,12 @@ store_actor::behavior_type store(store_ptr self, storage::lmdb_env* db,
             },
             [again] { return *again; });
       },
+      [=](atom::progress, push_job& job) {
+        return enqueue_ok(self, [job = std::move(job)](storage::txn& t,
+                                                       rules::orphan_list&) {
+          rules::record_push_progress(t, job);
+        });
+      },
       [=](caf::put_atom, delivery_attempt& a, callback_event& ev) {
         auto out = std::make_shared<std::vector<task_event>>();
         return enqueue<caf::ok_atom>(

@@ -167,6 +167,8 @@ using pusher_actor = caf::typed_actor<
     caf::reacts_to<atom::wake>,
     // From a transfer: an attempt at a job ended.
     caf::reacts_to<atom::done, push_attempt>,
+    // From a transfer: an S3 push's multipart upload began or gained a part.
+    caf::reacts_to<atom::progress, push_job>,
     // Timer: the next attempt may be due.
     caf::reacts_to<caf::tick_atom>>;
 
@@ -260,6 +262,11 @@ using store_actor = caf::typed_actor<
     // account's usage and pinned host key, and replies whether the job
     // should be tried again.
     caf::replies_to<atom::pushed, push_attempt>::with<bool>,
+    // An S3 push's multipart upload began or the remote confirmed a part:
+    // keeps the job's `upload_id`, `part_size` and `part_md5s` (its other
+    // fields are ignored) if the job is still owed, so that the attempt
+    // after a restart sends only the parts the remote lacks.
+    caf::replies_to<atom::progress, push_job>::with<caf::ok_atom>,
     // Appends an attempt to its event's delivery log and stores the event's
     // new schedule (pending) or takes it out of the outbox (delivered or
     // failed).

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 #include "protocol/enum_range.hpp"
 
 namespace skyhaul {
@@ -32,16 +33,24 @@ struct push_job {
   /// When the next attempt is due (ms since the epoch).
   int64_t next_ms = 0;
   std::string last_error;
+  /// An S3 account's multipart upload open for this job (format 1.1): its
+  /// id, the part size it is cut in, and the MD5 (lower-case hex) of each
+  /// part the remote confirmed, in order. The next attempt, after a
+  /// failure or a restart, continues it; an empty id means none is open.
+  std::string upload_id;
+  uint64_t part_size = 0;
+  std::vector<std::string> part_md5s;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, push_job& x) {
   return f(x.id, x.task, x.file, x.account, x.remote_path, x.blob, x.size,
-           x.md5, x.content_type, x.tries, x.next_ms, x.last_error);
+           x.md5, x.content_type, x.tries, x.next_ms, x.last_error,
+           x.upload_id, x.part_size, x.part_md5s);
 }
 
 template <>
-struct record_format<push_job> : format_version<1, 0> {
+struct record_format<push_job> : format_version<1, 1> {
   static constexpr const char* table = "push_jobs";
 };
 

@@ -131,4 +131,14 @@ bool record_push(txn& t, const push_attempt& a, uint32_t max_tries) {
   return again;
 }
 
+void record_push_progress(txn& t, const push_job& job) {
+  auto stored = get_push(t, job.id);
+  if (!stored)
+    return;
+  stored->upload_id = job.upload_id;
+  stored->part_size = job.part_size;
+  stored->part_md5s = job.part_md5s;
+  put_push(t, *stored);
+}
+
 } // namespace skyhaul::storage::rules

@@ -46,4 +46,9 @@ bool owe_pushes(txn& t, const task_record* old, const task_record& rec,
 /// unknown job changes nothing and is not tried again.
 bool record_push(txn& t, const push_attempt& a, uint32_t max_tries);
 
+/// Keeps the state of `job`'s multipart upload (`upload_id`, `part_size`,
+/// `part_md5s`) in the stored job; the other fields of `job` are ignored.
+/// An unknown job (it ended meanwhile) changes nothing.
+void record_push_progress(txn& t, const push_job& job);
+
 } // namespace skyhaul::storage::rules

@@ -463,6 +463,60 @@ BOOST_AUTO_TEST_CASE(a_push_cut_by_kill_9_continues_after_restart) {
   BOOST_CHECK_EQUAL(usage_of(d, key, account), size);
 }
 
+BOOST_AUTO_TEST_CASE(an_s3_multipart_push_continues_its_upload_after_kill_9) {
+  scratch dir{"skyhaul-push-resume"};
+  origin o;
+  s3rver s3;
+  // The daemon reaches s3rver through a relay that passes 8 MiB/s of what
+  // it sends: each 5 MiB part takes more than half a second, so the crash
+  // lands in the middle of the 30 MiB file's six parts.
+  child_process relay{{"/usr/bin/python3",
+                       SKYHAUL_TEST_SUPPORT_DIR "/slow_relay.py",
+                       std::to_string(s3.port()), "8388608"},
+                      dir.dir + "/relay.log"};
+  auto said = relay.await_log("port ");
+  auto relay_port = std::to_string(std::stoi(said.substr(said.find("port ") + 5)));
+  server_process d{{"--push-retry-base-ms", "200",
+                    "--push-multipart-threshold", "6291456",
+                    "--push-part-size", "5242880"}};
+  d.start();
+  auto key = d.admin().api_key;
+  auto account = add_account(d, key,
+                             {{"type", "s3"}, {"host", "http://127.0.0.1"},
+                              {"port", relay_port}, {"username", "S3RVER"},
+                              {"password", "S3RVER"}, {"bucket", "mirror"}});
+  const size_t size = 30 << 20;
+  auto rid = remote(d, key, o.url("/file/" + std::to_string(size)), account,
+                    "big");
+  // Once the second part is in, the first one's confirmation has long been
+  // recorded.
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (s3.log_count("Stored part 2 of") == 0
+         && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  d.crash();
+  BOOST_REQUIRE_MESSAGE(s3.log_count("Stored part 2 of") == 1, s3.log());
+  auto object = "big/" + std::to_string(size);
+  BOOST_REQUIRE_MESSAGE(s3.object("mirror", object).empty(),
+                        "the push ended before the crash");
+  BOOST_CHECK_EQUAL(s3.open_uploads("mirror"), 1u);
+  d.start();
+  auto body = await_end(d, key, rid, 90s);
+  BOOST_CHECK_EQUAL(push_field(body, "state"), "done");
+  BOOST_CHECK(s3.object("mirror", object) == origin_content(size));
+  // The restarted daemon continued the same upload: it did not send the
+  // confirmed first part again, and left nothing open.
+  auto log = s3.log();
+  BOOST_CHECK_EQUAL(s3.log_count("Stored part 1 of"), 1u);
+  BOOST_CHECK_EQUAL(s3.log_count("Stored part 6 of"), 1u);
+  auto at = log.find("Stored part 1 of ") + 17;
+  auto id = log.substr(at, log.find(' ', at) - at);
+  BOOST_CHECK_EQUAL(s3.log_count("Stored part"),
+                    s3.log_count(" of " + id + " "));
+  BOOST_CHECK_EQUAL(s3.open_uploads("mirror"), 0u);
+  BOOST_CHECK_EQUAL(usage_of(d, key, account), size);
+}
+
 BOOST_AUTO_TEST_CASE(the_network_policy_applies_to_account_hosts) {
   scratch dir{"skyhaul-push-policy"};
   origin o;

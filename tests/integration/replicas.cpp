@@ -133,14 +133,6 @@ BOOST_AUTO_TEST_CASE(owed_replicas_survive_a_crash) {
   fs::remove_all(scratch, ec);
 }
 
-/// How often `what` occurs in `text`.
-size_t count(const std::string& text, const std::string& what) {
-  size_t n = 0;
-  for (auto p = text.find(what); p != std::string::npos;
-       p = text.find(what, p + what.size()))
-    ++n;
-  return n;
-}
 
 BOOST_AUTO_TEST_CASE(a_multipart_upload_continues_after_a_crash) {
   origin o;
@@ -185,12 +177,12 @@ BOOST_AUTO_TEST_CASE(a_multipart_upload_continues_after_a_crash) {
   // The restarted daemon continued the same upload: it did not send the
   // confirmed first part again, and left nothing open.
   auto after = s3.log();
-  BOOST_CHECK_EQUAL(count(after, "Stored part 1 of"), 1u);
-  BOOST_CHECK_EQUAL(count(after, "Stored part 6 of"), 1u);
+  BOOST_CHECK_EQUAL(s3.log_count("Stored part 1 of"), 1u);
+  BOOST_CHECK_EQUAL(s3.log_count("Stored part 6 of"), 1u);
   auto at = after.find("Stored part 1 of ") + 17;
   auto id = after.substr(at, after.find(' ', at) - at);
-  BOOST_CHECK_EQUAL(count(after, "Stored part"),
-                    count(after, " of " + id + " "));
+  BOOST_CHECK_EQUAL(s3.log_count("Stored part"),
+                    s3.log_count(" of " + id + " "));
   BOOST_CHECK_EQUAL(s3.open_uploads("mirror"), 0u);
   std::error_code ec;
   fs::remove_all(scratch, ec);

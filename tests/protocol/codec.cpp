@@ -399,3 +399,30 @@ BOOST_AUTO_TEST_CASE(a_replica_job_of_format_1_0_reads_with_no_upload_open) {
   BOOST_CHECK(encode(again) == encode(job));
   BOOST_CHECK_EQUAL(again.part_md5s.size(), 2u);
 }
+
+BOOST_AUTO_TEST_CASE(a_push_job_of_format_1_0_reads_with_no_upload_open) {
+  static_assert(record_format<push_job>::minor == 1,
+                "a new minor of push_job gets a case here");
+  push_job job;
+  job.id = 6;
+  job.remote_path = "in/a.bin";
+  job.size = 70000;
+  job.last_error = "HTTP 500";
+  push_job out;
+  out.upload_id = "stale";
+  out.part_size = 9;
+  out.part_md5s = {"stale"};
+  BOOST_REQUIRE(decode(encode(test::push_job_1_0{job}), out));
+  BOOST_CHECK_EQUAL(out.id, 6u);
+  BOOST_CHECK_EQUAL(out.remote_path, "in/a.bin");
+  BOOST_CHECK_EQUAL(out.size, 70000u);
+  BOOST_CHECK_EQUAL(out.last_error, "HTTP 500");
+  BOOST_CHECK(out.upload_id.empty() && out.part_size == 0
+              && out.part_md5s.empty());
+  job.upload_id = "2~def";
+  job.part_size = 5 << 20;
+  job.part_md5s = {std::string(32, 'c')};
+  push_job again;
+  BOOST_REQUIRE(decode(encode(job), again));
+  BOOST_CHECK(encode(again) == encode(job));
+}

@@ -130,6 +130,45 @@ BOOST_AUTO_TEST_CASE(a_final_or_last_failure_ends_the_job) {
   BOOST_CHECK_EQUAL(stored().usage, 0u);
 }
 
+BOOST_AUTO_TEST_CASE(an_open_upload_is_kept_for_the_next_attempt) {
+  finish(1, 7, account);
+  auto owed = jobs();
+  // The upload began and the remote confirmed a part: the stored job
+  // keeps them, whatever else the progress carries.
+  push_job progress;
+  progress.id = owed[0].id;
+  progress.upload_id = "up-1";
+  progress.part_size = 5 << 20;
+  progress.part_md5s = {std::string(32, 'a')};
+  progress.tries = 99;
+  {
+    auto t = db->write();
+    rules::record_push_progress(t, progress);
+    t.commit();
+  }
+  auto now = jobs();
+  BOOST_CHECK_EQUAL(now[0].upload_id, "up-1");
+  BOOST_CHECK_EQUAL(now[0].part_size, 5u << 20);
+  BOOST_REQUIRE_EQUAL(now[0].part_md5s.size(), 1u);
+  BOOST_CHECK_EQUAL(now[0].tries, 0u);
+  BOOST_CHECK(now[1].upload_id.empty());
+  // A failed attempt stores the upload it leaves open.
+  auto job = now[0];
+  job.part_md5s.push_back(std::string(32, 'b'));
+  BOOST_CHECK(report(job, "HTTP 503"));
+  BOOST_CHECK_EQUAL(jobs()[0].part_md5s.size(), 2u);
+  // A job that ended takes no progress.
+  BOOST_CHECK(!report(jobs()[0], ""));
+  progress.upload_id = "up-2";
+  {
+    auto t = db->write();
+    rules::record_push_progress(t, progress);
+    t.commit();
+  }
+  BOOST_REQUIRE_EQUAL(jobs().size(), 1u);
+  BOOST_CHECK(jobs()[0].upload_id.empty());
+}
+
 BOOST_AUTO_TEST_CASE(another_users_account_is_never_pushed_to) {
   BOOST_CHECK(!finish(2, 8, account).pushes);
   BOOST_CHECK(jobs().empty());

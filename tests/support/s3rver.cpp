@@ -89,6 +89,15 @@ size_t s3rver::open_uploads(const std::string& bucket) const {
   return n;
 }
 
+size_t s3rver::log_count(const std::string& what) const {
+  auto text = log();
+  size_t n = 0;
+  for (auto p = text.find(what); p != std::string::npos;
+       p = text.find(what, p + what.size()))
+    ++n;
+  return n;
+}
+
 std::string s3rver::log() const {
   std::ifstream in{dir_ / "log", std::ios::binary};
   std::stringstream buf;

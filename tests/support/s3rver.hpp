@@ -39,6 +39,8 @@ public:
 
   /// What s3rver logged so far (a line per stored part, among others).
   std::string log() const;
+  /// How often `what` occurs in the log.
+  size_t log_count(const std::string& what) const;
 
 private:
   static inline int count_ = 0;
