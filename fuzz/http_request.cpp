@@ -23,13 +23,14 @@ constexpr uint64_t body_limit = 1 << 20;
 
 using parser = bhttp::request_parser<bhttp::string_body>;
 
-/// Parses `in` in pieces of `step` bytes; nullopt on an error.
+/// Parses `in` in pieces of `step` bytes, its header at most `limit`
+/// bytes; nullopt on an error.
 std::optional<bhttp::request<bhttp::string_body>>
-parse(const std::string& in, size_t step) {
+parse(const std::string& in, size_t step, uint32_t limit = header_limit) {
   if (in.empty())
     return std::nullopt; // Beast takes end of file before a start line as done
   parser p;
-  p.header_limit(header_limit);
+  p.header_limit(limit);
   p.body_limit(body_limit);
   p.eager(true);
   boost::beast::error_code ec;
@@ -84,7 +85,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   req->erase(bhttp::field::content_length);
   req->content_length(req->body().size());
   out << *req;
-  auto again = parse(out.str(), 4096);
+  // Beast writes `name: value` (a space the input may lack) and the
+  // Content-Length line: a header just under the limit may grow past it.
+  // What is checked is the round trip, so the limit is looser here.
+  auto again = parse(out.str(), 4096, 2 * header_limit);
   FUZZ_CHECK(again.has_value());
   FUZZ_CHECK(again->method_string() == req->method_string());
   FUZZ_CHECK(again->target() == req->target());
