@@ -163,9 +163,14 @@ BOOST_FIXTURE_TEST_CASE(downloads_in_progress_hold_their_size_of_the_quota,
   auto downloading = [](const std::string& b) {
     return state_of(b) == "downloading";
   };
+  // Its size is known (and so held) once the origin's answer came; being
+  // downloading alone says only that the request went out.
+  auto sized = [&](const std::string& b) {
+    return downloading(b) && json_field(b, "detail.total_bytes") == "200000";
+  };
   // Each fits the 300000 bytes alone; together they do not.
   auto a = slow(200000);
-  d.await_status(a, downloading, 10s, u.api_key);
+  d.await_status(a, sized, 10s, u.api_key);
   auto b = slow(200000);
   auto body = d.await_status(b, ended(), 10s, u.api_key);
   BOOST_CHECK_MESSAGE(state_of(body) == "failed", body);
