@@ -125,8 +125,13 @@ runtime::runtime(caf::actor_system& sys, settings cfg)
                          const std::string& blob) {
     disk->submit([dir, blob] { storage::remove_derived(dir, blob); });
   });
-  // Before any write: a crash after a commit that dropped a blob's last
-  // reference left its file.
+  // Before any write: a crash between a download's move into the blob
+  // store and the commit of its object left a blob nothing references.
+  if (auto n = storage::rules::settle_adoptions(*db_, *blobs_); n > 0)
+    std::cerr << "skyhauld: removed " << n
+              << " blob file(s) a crash left before their commit\n";
+  // And one after a commit that dropped a blob's last reference left its
+  // file.
   if (auto n = storage::rules::remove_doomed_blobs(*db_, *blobs_); n > 0)
     std::cerr << "skyhauld: removed " << n
               << " blob file(s) a crash left without a reference\n";

@@ -31,6 +31,7 @@ bool fsync_path(const std::string& path, int flags) {
 blob_store::blob_store(std::string data_dir) : dir_(std::move(data_dir)) {
   fs::create_directories(dir_ + "/partial");
   fs::create_directories(dir_ + "/blobs");
+  fs::create_directories(dir_ + "/adopting");
 }
 
 std::string blob_store::partial_dir(task_seq seq) const {
@@ -60,15 +61,28 @@ std::string blob_store::adopt(const std::string& path, const std::string& blob,
   fs::create_directories(folder, err);
   if (err)
     return "mkdir " + folder.string() + ": " + err.message();
+  // The mark comes before the blob: a crash from here to the commit
+  // leaves the blob findable.
+  auto mark = adopting_mark(blob);
+  int fd = ::open(mark.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return "mark " + mark + ": " + std::strerror(errno);
+  ::close(fd);
   bool made = true;
   if (link) {
     if (::link(path.c_str(), dst.c_str()) != 0) {
-      if (errno != EEXIST)
-        return "link " + path + ": " + std::strerror(errno);
+      auto why = errno;
+      if (why != EEXIST) {
+        ::unlink(mark.c_str());
+        return "link " + path + ": " + std::strerror(why);
+      }
       made = false;
+      ::unlink(mark.c_str()); // not this call's blob
     }
   } else if (::rename(path.c_str(), dst.c_str()) != 0) {
-    return "rename " + path + ": " + std::strerror(errno);
+    auto why = errno;
+    ::unlink(mark.c_str());
+    return "rename " + path + ": " + std::strerror(why);
   }
   if (!fsync_path(folder.string(), O_RDONLY | O_DIRECTORY)) {
     std::string why = "fsync " + folder.string() + ": " + std::strerror(errno);
@@ -78,9 +92,26 @@ std::string blob_store::adopt(const std::string& path, const std::string& blob,
       ::unlink(dst.c_str());
     else if (!link)
       ::rename(dst.c_str(), path.c_str());
+    ::unlink(mark.c_str());
     return why;
   }
   return {};
+}
+
+std::string blob_store::adopting_mark(const std::string& blob) const {
+  return dir_ + "/adopting/" + blob;
+}
+
+void blob_store::clear_adopting(const std::string& blob) const {
+  ::unlink(adopting_mark(blob).c_str());
+}
+
+std::vector<std::string> blob_store::adopting() const {
+  std::vector<std::string> out;
+  std::error_code err;
+  for (auto& entry : fs::directory_iterator(dir_ + "/adopting", err))
+    out.push_back(entry.path().filename().string());
+  return out;
 }
 
 void blob_store::remove_blob(const std::string& blob) const {

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "protocol/ids.hpp"
 
@@ -29,8 +30,25 @@ public:
   /// `path` and hard-links it instead of the rename (a torrent that seeds
   /// on reads the same inode). Blocking. Returns an error text, empty on
   /// success.
+  ///
+  /// A blob it makes is marked adopting (`<data>/adopting/<blob>`) before
+  /// it appears: until the commit that references it, a crash would leave
+  /// it without an object, and the mark lets the next start find it
+  /// (`storage::rules::settle_adoptions`). The commit's caller clears the
+  /// mark (`clear_adopting`). The mark is not synced: it outlives a
+  /// killed process, not a lost power supply (then the blob stays, unused,
+  /// as before).
   std::string adopt(const std::string& path, const std::string& blob,
                     bool link = false) const;
+
+  /// Removes the adopting mark of `blob`, once a commit referenced it or
+  /// its adoption was taken back. Blocking.
+  void clear_adopting(const std::string& blob) const;
+
+  /// The blobs marked adopting: made by `adopt` and, should a crash have
+  /// come before the commit that referenced them, perhaps without an
+  /// object. Blocking.
+  std::vector<std::string> adopting() const;
 
   /// Removes a blob file (after its last reference went). Blocking.
   void remove_blob(const std::string& blob) const;
@@ -66,6 +84,8 @@ public:
   }
 
 private:
+  std::string adopting_mark(const std::string& blob) const;
+
   std::string dir_;
   removal_hook removed_;
 };

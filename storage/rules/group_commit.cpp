@@ -14,6 +14,16 @@ void undo_all(orphan_list& done) {
   for (auto i = done.undo.rbegin(); i != done.undo.rend(); ++i)
     (*i)();
   done.undo.clear();
+  done.settle.clear();
+}
+
+/// After the commit: the undo steps are no longer needed, the settling
+/// ones run.
+void settle_all(orphan_list& done) {
+  for (auto& f : done.settle)
+    f();
+  done.settle.clear();
+  done.undo.clear();
 }
 
 /// Marks the batch's orphans doomed in its transaction: the mark is
@@ -26,6 +36,8 @@ void mark_doomed(txn& t, const orphan_list& orphans) {
 void join(orphan_list& into, orphan_list& from) {
   into.insert(into.end(), from.begin(), from.end());
   into.undo.insert(into.undo.end(), from.undo.begin(), from.undo.end());
+  into.settle.insert(into.settle.end(), from.settle.begin(),
+                     from.settle.end());
 }
 
 /// Marks every write still without an outcome as failed with `what`.
@@ -65,6 +77,7 @@ size_t commit_flat(lmdb_env& db, std::vector<batch_write>& batch,
     i = batch.size();
     mark_doomed(t, orphans);
     t.commit();
+    settle_all(orphans);
     return batch.size();
   } catch (const std::exception& e) {
     undo_all(orphans);
@@ -103,6 +116,7 @@ void commit_nested(lmdb_env& db, std::vector<batch_write>& batch,
     }
     mark_doomed(t, orphans);
     t.commit();
+    settle_all(orphans);
   } catch (const std::exception& e) {
     undo_all(orphans);
     orphans.clear();
@@ -165,6 +179,23 @@ size_t remove_doomed_blobs(lmdb_env& db, const blob_store& blobs) {
            });
   }
   return remove_orphans(db, blobs, doomed);
+}
+
+size_t settle_adoptions(lmdb_env& db, const blob_store& blobs) {
+  size_t removed = 0;
+  auto marked = blobs.adopting();
+  if (marked.empty())
+    return 0;
+  auto t = db.read();
+  for (auto& blob : marked) {
+    if (blob_refs(t, blob) == 0) {
+      blobs.remove_blob(blob);
+      ++removed;
+    }
+    // After the file: a crash between the two finds the mark again.
+    blobs.clear_adopting(blob);
+  }
+  return removed;
 }
 
 } // namespace skyhaul::storage::rules

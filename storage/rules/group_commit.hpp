@@ -36,6 +36,9 @@ struct orphan_list : std::vector<std::string> {
   /// the blob store), taken back, newest first, when the rows do not
   /// become durable: no blob stays without its object.
   std::vector<std::function<void()>> undo;
+  /// What follows once the rows are durable (a new blob's adopting mark
+  /// goes: its object now references it).
+  std::vector<std::function<void()>> settle;
 };
 
 /// One write of a batch and, once the batch ran, its outcome.
@@ -86,5 +89,12 @@ size_t remove_orphans(lmdb_env& db, const blob_store& blobs,
 /// have come between a commit that dropped a blob's last reference and
 /// the removal of its file. Returns how many files it removed.
 size_t remove_doomed_blobs(lmdb_env& db, const blob_store& blobs);
+
+/// Settles the blobs marked adopting (see `blob_store::adopt`): one that
+/// a crash left before the commit that would have referenced it, and that
+/// nothing references, is removed (its task, not finished, fetches its
+/// bytes again or is gone); every mark goes. Runs at start, before any
+/// write. Returns how many files it removed.
+size_t settle_adoptions(lmdb_env& db, const blob_store& blobs);
 
 } // namespace skyhaul::storage::rules

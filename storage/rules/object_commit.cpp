@@ -23,14 +23,18 @@ object_commit_result store_object(txn& t, const blob_store& blobs,
     // Should the rows not be written (a full map, a failed commit), the
     // blob this write made goes back where it came from: the task keeps
     // its download for a later try.
-    if (fresh)
-      orphans.undo.push_back([blob, source = c.source_path,
-                              link = c.link_source] {
+    if (fresh) {
+      orphans.undo.push_back([&blobs, blob, source = c.source_path,
+                              link = c.link_source, name = c.file.blob] {
         if (link)
           ::unlink(blob.c_str());
         else
           std::rename(blob.c_str(), source.c_str());
+        blobs.clear_adopting(name);
       });
+      orphans.settle.push_back(
+          [&blobs, name = c.file.blob] { blobs.clear_adopting(name); });
+    }
   }
   return commit_object(t, c, orphans);
 }

@@ -212,7 +212,79 @@ BOOST_FIXTURE_TEST_CASE(a_full_map_leaves_no_blob_without_its_object,
   }});
   rules::commit_batch(small, blobs, batch);
   BOOST_CHECK(batch[0].code == ec::insufficient_storage);
-  BOOST_CHECK(!blob_file("F"));
-  // The download is back where it was, for a later try.
+  BOOST_CHECK(!blob_file("blobF"));
+  // The download is back where it was, for a later try, and no mark
+  // says otherwise.
   BOOST_CHECK(std::filesystem::exists(c.source_path));
+  BOOST_CHECK(blobs.adopting().empty());
+}
+
+namespace {
+
+/// An object commit of blob `blob` from a new partial file of task `seq`.
+object_commit commit_of(rules_fixture& fx, task_seq seq,
+                        const std::string& blob, bool link = false) {
+  object_commit c;
+  c.owner = 7;
+  c.bucket = "b";
+  c.file = make_file("k" + std::to_string(seq), blob, 10);
+  c.rule = on_key_exist::override_;
+  c.source_path = fx.partial(seq, "bytes of " + blob);
+  c.link_source = link;
+  return c;
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_CASE(a_crash_before_the_commit_leaves_no_blob_behind,
+                        rules_fixture) {
+  // The process dies after the download moved into the blob store and
+  // before its rows were committed: neither the commit nor the undo ran.
+  auto moved = commit_of(*this, 51, "C");
+  auto linked = commit_of(*this, 52, "L", true);
+  {
+    auto t = db->write();
+    rules::orphan_list o;
+    rules::store_object(t, blobs, moved, o);
+    rules::store_object(t, blobs, linked, o);
+  }
+  BOOST_REQUIRE(blob_file("blobC"));
+  BOOST_REQUIRE(blob_file("blobL"));
+  BOOST_CHECK_EQUAL(blobs.adopting().size(), 2u);
+  // The next start removes both blobs: nothing references them.
+  BOOST_CHECK_EQUAL(rules::settle_adoptions(*db, blobs), 2u);
+  BOOST_CHECK(!blob_file("blobC"));
+  BOOST_CHECK(!blob_file("blobL"));
+  BOOST_CHECK(blobs.adopting().empty());
+  // A seeding torrent's file stays where it was linked from.
+  BOOST_CHECK(std::filesystem::exists(linked.source_path));
+  BOOST_CHECK_EQUAL(rules::settle_adoptions(*db, blobs), 0u);
+}
+
+BOOST_FIXTURE_TEST_CASE(a_committed_blob_stays_and_its_mark_goes,
+                        rules_fixture) {
+  auto c = commit_of(*this, 61, "K");
+  std::vector<rules::batch_write> batch;
+  batch.push_back({[&](txn& t, rules::orphan_list& o) {
+    rules::store_object(t, blobs, c, o);
+  }});
+  rules::commit_batch(*db, blobs, batch);
+  BOOST_REQUIRE(batch[0].code == ec::none);
+  BOOST_CHECK(blobs.adopting().empty());
+  // A crash after the commit, before the mark went: the blob is
+  // referenced, so only the mark goes.
+  auto late = commit_of(*this, 62, "Q");
+  {
+    auto t = db->write();
+    rules::orphan_list o;
+    rules::store_object(t, blobs, late, o);
+    t.commit();
+  }
+  BOOST_CHECK_EQUAL(blobs.adopting().size(), 1u);
+  BOOST_CHECK_EQUAL(rules::settle_adoptions(*db, blobs), 0u);
+  BOOST_CHECK(blob_file("blobK"));
+  BOOST_CHECK(blob_file("blobQ"));
+  BOOST_CHECK(blobs.adopting().empty());
+  auto t = db->read();
+  BOOST_CHECK_EQUAL(blob_refs(t, "blobQ"), 1u);
 }
