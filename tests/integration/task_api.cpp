@@ -282,6 +282,35 @@ BOOST_AUTO_TEST_CASE(acknowledged_tasks_survive_kill_9) {
                       "paused");
 }
 
+BOOST_AUTO_TEST_CASE(a_blob_a_crash_left_before_its_commit_goes_at_start) {
+  namespace fs = std::filesystem;
+  const size_t size = 4096;
+  auto tid = create(d, R"({"url":")" + org.url("/file/" + std::to_string(size))
+                         + R"(","key":"kept.bin"})");
+  BOOST_REQUIRE_EQUAL(state_of(d.await_status(tid, ended())), "finished");
+  auto kept = expected_digests(size).sha1;
+  auto blob = [&](const std::string& name) {
+    return d.data_dir() + "/blobs/" + name.substr(0, 2) + "/" + name;
+  };
+  BOOST_REQUIRE(fs::exists(blob(kept)));
+  d.crash();
+  // As a kill -9 leaves them: a download moved into the blob store and
+  // marked, its object never committed; and the mark of a committed blob
+  // that had no time to go.
+  std::string lost(40, 'e');
+  fs::create_directories(fs::path(blob(lost)).parent_path());
+  std::ofstream{blob(lost)} << "bytes no object took";
+  std::ofstream{d.data_dir() + "/adopting/" + lost};
+  std::ofstream{d.data_dir() + "/adopting/" + kept};
+  d.start();
+  BOOST_CHECK(!fs::exists(blob(lost)));
+  BOOST_CHECK(fs::is_empty(d.data_dir() + "/adopting"));
+  BOOST_REQUIRE(fs::exists(blob(kept)));
+  auto got = d.api("GET", "/task/tid/" + tid + "/status").body;
+  BOOST_CHECK_EQUAL(state_of(got), "finished");
+  BOOST_CHECK(got.find(kept) != std::string::npos);
+}
+
 BOOST_AUTO_TEST_CASE(users_cannot_see_each_others_tasks) {
   auto alice = d.add_user("alice");
   auto bob = d.add_user("bob");
