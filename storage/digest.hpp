@@ -24,15 +24,16 @@ public:
 
 /// MD5, SHA-1 and CRC32 of one byte stream, computed as it arrives.
 ///
-/// MD5 and SHA-1 run on two process-wide worker threads and, with
-/// `write_to`, the file write on a third, in 1 MiB chunks, so a download
-/// thread that feeds it keeps receiving while the digests are computed and
-/// the bytes written on the other cores. CRC32 (PCLMULQDQ, a tenth of MD5's
-/// cost) is computed in `update`, in the pass that copies the bytes into
-/// the chunk. After a failed write nothing more is written and the
-/// file ends where the failed chunk began. `update` copies; `finish` waits
-/// for the workers. At most 16 MiB per set are in flight: a faster
-/// feeder waits.
+/// MD5 runs on a process-wide worker thread and, with `write_to`, the file
+/// write on a second, in 1 MiB chunks, so a download thread that feeds it
+/// keeps receiving while MD5 (the slowest, which cannot be split) is
+/// computed and the bytes written on the other cores. CRC32 (PCLMULQDQ, a
+/// tenth of MD5's cost) is computed in `update`, in the pass that copies
+/// the bytes into the chunk; so is SHA-1 where the CPU has instructions
+/// for it (less than half MD5's cost), and on a third worker where it has
+/// not. After a failed write nothing more is written and the file ends
+/// where the failed chunk began. `update` copies; `finish` waits for the
+/// workers. At most 16 MiB per set are in flight: a faster feeder waits.
 class digest_set {
 public:
   /// Lower-case hex digests; CRC32 as 8 zero-padded digits.
