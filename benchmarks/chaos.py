@@ -4,13 +4,17 @@ moments under mixed load, restarted each time, and after every restart and
 at the end its promises are checked and every broken one is counted.
 
   benchmarks/chaos.py [--kills 50] [--seed S] [--skyhauld PATH] [--keep]
-                      [--no-replicas] [--no-s3-outages] [--s3rver PATH]
+                      [--no-replicas] [--no-s3-outages] [--no-faces]
+                      [--s3rver PATH]
 
 Load (for the whole run, on loopback): small HTTP downloads, large segmented
 ones over throttled connections, torrents from a local libtorrent seeder,
 Offline API tasks (SigV2-signed PUT) and Task API tasks with callbacks to a
 local receiver (which fails its first answers, so retries happen), tasks
-created paused, pauses, resumes and deletes; every finished object is
+created paused, pauses, resumes and deletes; Offcloud cloud requests,
+community posts, replies and deletes, and a tracker peer announcing
+(benchmarks/chaos_faces.py; `--no-faces` leaves them out); every finished
+object is
 replicated to two IDCs on a local s3rver (benchmarks/chaos_replicas.py: one
 by multipart uploads, one by single PUTs through a bucket map), and s3rver
 itself goes down for 1-6 s every 5-20 s (`--no-s3-outages` keeps it up), so
@@ -35,6 +39,8 @@ Checked after every restart and at the end:
     s3rver byte-exact; at the end, after the drain, every concrete object
     of a finished task is replicated to every IDC (the one excused loss: a
     later writer of the key deleted with its data took the blob first);
+  - every answered cloud request, post, reply and post delete holds, and
+    the tracker counts the peer's transfer once (chaos_faces.py);
   - GET /task/state_counter equals a scan of the task list;
   - LMDB reopens (the restart) and `mdb_stat -r` lists no dead reader.
 Exit status 1 on any violation.
@@ -58,6 +64,7 @@ import threading
 import time
 import zlib
 
+import chaos_faces
 import chaos_replicas
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -249,6 +256,8 @@ class Chaos:
         # resume or delete of this tool land halfway through them.
         self.gate = threading.Lock()
         self.daemon_up = threading.Event()
+        self.faces = None
+        self.tracker_rng = random.Random(args.seed + 3)
 
     # ---- set-up ----------------------------------------------------------
     def violation(self, text):
@@ -285,6 +294,10 @@ class Chaos:
                 + chaos_replicas.DAEMON_FLAGS
             self.replicas = chaos_replicas.Replicas(
                 self.s3, self.expected, self.blob_path, self.violation)
+        if self.args.faces:
+            self.faces = chaos_faces.Faces(self.violation,
+                                           self.expected_bytes)
+            extra = extra + chaos_faces.DAEMON_FLAGS
         data = os.path.join(t, "data")
         os.makedirs(data)
         self.daemon = Daemon(self.args.skyhauld, data,
@@ -406,6 +419,15 @@ class Chaos:
 
     def load_step(self):
         r = self.load_rng
+        if self.faces and r.random() < 0.15:
+            made = self.faces.step(self.daemon, r, self.origin)
+            if made:
+                tid, url = made
+                with self.lock:
+                    self.tasks[tid] = Task(tid, "offcloud", url, False, False,
+                                           True)
+                    self.acked_creates += 1
+            return
         n = r.random()
         if n < 0.25:
             size = r.randint(1, 400000)
@@ -453,6 +475,13 @@ class Chaos:
                 self.load_step()
             self.stop_load.wait(self.load_rng.uniform(0.02, 0.2))
 
+    def tracker_loop(self):
+        """The tracker peer: an announce every 1.2-2 s while the load
+        runs, answered or not."""
+        while not self.stop_load.wait(self.tracker_rng.uniform(1.2, 2.0)):
+            if self.daemon_up.is_set():
+                self.faces.announce(self.daemon, self.tracker_rng)
+
     def refresh_ended(self):
         try:
             tasks = self.list_tasks()
@@ -490,6 +519,14 @@ class Chaos:
             if size not in self.digest_cache:
                 self.digest_cache[size] = digests_of(CONTENT(0, size))
             return self.digest_cache[size]
+        return None
+
+    def expected_bytes(self, url):
+        """The bytes the origin serves for `url` (None: not a file URL)."""
+        path = url.split("://", 1)[-1].split("/", 1)[-1]
+        parts = path.split("?")[0].split("/")
+        if len(parts) == 2 and parts[0] in ("file", "slow"):
+            return CONTENT(0, int(parts[1]))
         return None
 
     def blob_path(self, sha1):
@@ -747,6 +784,9 @@ class Chaos:
             with self.s3_lock:
                 self.replicas.check(by_tid, final)
         self.check_files(by_tid)
+        if self.faces:
+            gone = {t.tid for t in tasks if t.deleted or t.unsure}
+            self.faces.check(self.daemon, by_tid, gone, final)
         self.check_counters()
         self.check_callbacks(final)
         self.check_readers(dead_pids)
@@ -808,6 +848,10 @@ class Chaos:
         self.daemon_up.set()
         threads = [threading.Thread(target=self.load_loop, daemon=True)
                    for _ in range(a.threads)]
+        if self.faces:
+            self.faces.setup_tracker(self.daemon)
+            threads.append(threading.Thread(target=self.tracker_loop,
+                                            daemon=True))
         if self.replicas and a.s3_outages:
             threads.append(threading.Thread(target=self.outage_loop,
                                             daemon=True))
@@ -859,6 +903,8 @@ class Chaos:
               % (objects, len(self.verified), self.excused_blobs))
         print("callbacks delivered: %d events (%d requests)"
               % (len(events), len(hits)))
+        if self.faces:
+            print(self.faces.summary())
         if self.replicas:
             print(self.replicas.summary())
             print("s3rver outages: %d (%.1f s down in all); multipart "
@@ -885,6 +931,8 @@ def main():
     p.add_argument("--drain", type=int, default=60,
                    help="seconds the end waits for tasks and callbacks")
     p.add_argument("--no-torrents", dest="torrents", action="store_false")
+    p.add_argument("--no-faces", dest="faces", action="store_false",
+                   help="no Offcloud, community or tracker load")
     p.add_argument("--no-replicas", dest="replicas", action="store_false",
                    help="no IDCs, no s3rver")
     p.add_argument("--no-s3-outages", dest="s3_outages",
