@@ -9,7 +9,10 @@
 # done so far (<target>.total). An invocation runs only what is missing to
 # RUNS, continuing from the corpus the last one left, and adds what it ran
 # to the ledger, also when it was interrupted (then the count is the last
-# one libFuzzer printed). `--fresh` empties the ledgers first.
+# one libFuzzer printed). `--fresh` empties the ledgers first. The ledgers
+# live in the build tree: to carry a campaign over to another checkout or
+# machine, write each target's count so far (one number) into its
+# <target>.total before the first invocation there.
 # Crashing inputs are kept in build-fuzz/bench-findings/<target>/; a crash
 # ends that target's run.
 #
