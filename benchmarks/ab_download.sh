@@ -13,13 +13,7 @@ source "$(dirname "$0")/common.sh"
 need nginx sha1sum
 OLD=$1; NEW=$2; RUNS=${3:-6}; SIZE=${4:-1024}
 
-f=/tmp/skyhaul-bench-src-$SIZE.bin
-if [ ! -f "$f" ] || [ "$(stat -c %s "$f")" -ne $((SIZE * 1048576)) ]; then
-  echo "creating $f ($SIZE MiB of random bytes)" >&2
-  head -c "${SIZE}M" /dev/urandom > "$f.tmp" && mv "$f.tmp" "$f"
-fi
-[ -f "$f.sha1" ] && [ "$f.sha1" -nt "$f" ] || sha1sum "$f" | cut -c1-40 > "$f.sha1"
-SHA1=$(cat "$f.sha1")
+f=$(source_file "$SIZE"); SHA1=$(cat "$f.sha1")
 mkdir -p "$WORK/www"
 ln -s "$f" "$WORK/www/b.bin"
 start_nginx "$WORK/www" "access_log off;"

@@ -508,26 +508,31 @@ class Chaos:
                 return out
         raise OSError("list does not end")
 
+    @staticmethod
+    def origin_size(url):
+        """The size of the origin's /file/N or /slow/N at `url`; None for
+        any other URL."""
+        path = url.split("://", 1)[-1].split("/", 1)[-1]
+        parts = path.split("?")[0].split("/")
+        if len(parts) == 2 and parts[0] in ("file", "slow"):
+            return int(parts[1])
+        return None
+
     def expected(self, url, sha1):
         """The true digests of one object of the task with `url`."""
         if url.startswith("magnet:"):
             return self.torrent_digests.get(sha1)
-        path = url.split("://", 1)[-1].split("/", 1)[-1]
-        parts = path.split("?")[0].split("/")
-        if len(parts) == 2 and parts[0] in ("file", "slow"):
-            size = int(parts[1])
-            if size not in self.digest_cache:
-                self.digest_cache[size] = digests_of(CONTENT(0, size))
-            return self.digest_cache[size]
-        return None
+        size = self.origin_size(url)
+        if size is None:
+            return None
+        if size not in self.digest_cache:
+            self.digest_cache[size] = digests_of(CONTENT(0, size))
+        return self.digest_cache[size]
 
     def expected_bytes(self, url):
         """The bytes the origin serves for `url` (None: not a file URL)."""
-        path = url.split("://", 1)[-1].split("/", 1)[-1]
-        parts = path.split("?")[0].split("/")
-        if len(parts) == 2 and parts[0] in ("file", "slow"):
-            return CONTENT(0, int(parts[1]))
-        return None
+        size = self.origin_size(url)
+        return None if size is None else CONTENT(0, size)
 
     def blob_path(self, sha1):
         return os.path.join(self.daemon.data, "blobs", sha1[:2], sha1)

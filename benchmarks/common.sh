@@ -96,6 +96,20 @@ now() { date +%s.%N; }
 elapsed() { python3 -c 'import sys;print("%.3f" % (float(sys.argv[2]) - float(sys.argv[1])))' "$1" "$2"; }
 best() { sort -n | head -1; }
 
+# source_file MIB: prints the path of a file of MIB MiB of random bytes,
+# /tmp/skyhaul-bench-src-MIB.bin, made once and kept between runs (the same
+# bytes until /tmp is cleaned), with its sha1 cached beside it in
+# <path>.sha1.
+source_file() {
+  local f=/tmp/skyhaul-bench-src-$1.bin
+  if [ ! -f "$f" ] || [ "$(stat -c %s "$f")" -ne $(($1 * 1048576)) ]; then
+    echo "creating $f ($1 MiB of random bytes)" >&2
+    head -c "$1M" /dev/urandom > "$f.tmp" && mv "$f.tmp" "$f"
+  fi
+  [ -f "$f.sha1" ] && [ "$f.sha1" -nt "$f" ] || sha1sum "$f" | cut -c1-40 > "$f.sha1"
+  echo "$f"
+}
+
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
 cpu_ticks() { # cpu_ticks PID...: their utime + stime, in clock ticks

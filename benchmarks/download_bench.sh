@@ -17,15 +17,7 @@ need nginx aria2c sha1sum openssl
 SIZE_MIB=${1:-1024}
 RUNS=${2:-3}
 
-# The source file is cached between runs (it is the same bytes every time
-# the script runs until /tmp is cleaned).
-FILE=/tmp/skyhaul-bench-src-$SIZE_MIB.bin
-if [ ! -f "$FILE" ] || [ "$(stat -c %s "$FILE")" -ne $((SIZE_MIB * 1048576)) ]; then
-  echo "creating $FILE ($SIZE_MIB MiB of random bytes)" >&2
-  head -c "${SIZE_MIB}M" /dev/urandom > "$FILE.tmp" && mv "$FILE.tmp" "$FILE"
-fi
-[ -f "$FILE.sha1" ] && [ "$FILE.sha1" -nt "$FILE" ] || sha1sum "$FILE" | cut -c1-40 > "$FILE.sha1"
-SHA1=$(cat "$FILE.sha1")
+FILE=$(source_file "$SIZE_MIB"); SHA1=$(cat "$FILE.sha1")
 
 mkdir -p "$WORK/www"
 ln -s "$FILE" "$WORK/www/file.bin"

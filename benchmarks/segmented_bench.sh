@@ -19,15 +19,6 @@ SIZE_A=${1:-192}
 SIZE_B=${2:-1024}
 RUNS=${3:-3}
 
-source_file() { # source_file MIB: a cached file of random bytes and its sha1
-  local f=/tmp/skyhaul-bench-src-$1.bin
-  if [ ! -f "$f" ] || [ "$(stat -c %s "$f")" -ne $(($1 * 1048576)) ]; then
-    echo "creating $f ($1 MiB of random bytes)" >&2
-    head -c "$1M" /dev/urandom > "$f.tmp" && mv "$f.tmp" "$f"
-  fi
-  [ -f "$f.sha1" ] && [ "$f.sha1" -nt "$f" ] || sha1sum "$f" | cut -c1-40 > "$f.sha1"
-  echo "$f"
-}
 FILE_A=$(source_file "$SIZE_A"); SHA1_A=$(cat "$FILE_A.sha1")
 FILE_B=$(source_file "$SIZE_B"); SHA1_B=$(cat "$FILE_B.sha1")
 

@@ -64,6 +64,11 @@ size_t jobs_per_chunk() {
   return sha1_in_copy() ? 2 : 3;
 }
 
+/// A set with `pending` jobs in flight may queue one more chunk.
+bool room_for_a_chunk(size_t pending) {
+  return pending + jobs_per_chunk() <= max_pending_chunks * jobs_per_chunk();
+}
+
 struct md_ctx {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   const EVP_MD* md;
@@ -367,11 +372,8 @@ struct digest_set::impl {
       queued_end = data->offset + data->size;
     {
       std::unique_lock<std::mutex> guard{mtx};
-      auto jobs = jobs_per_chunk();
-      cv.wait(guard, [&] {
-        return pending + jobs <= max_pending_chunks * jobs;
-      });
-      pending += jobs;
+      cv.wait(guard, [&] { return room_for_a_chunk(pending); });
+      pending += jobs_per_chunk();
     }
     // A worker per job, so the work spreads over the cores: MD5 alone on
     // one (it is the slowest and cannot be split), the file write on
@@ -525,8 +527,7 @@ std::string digest_set::end_writes() {
 bool digest_set::saturated() const {
   auto& d = *impl_;
   std::lock_guard<std::mutex> guard{d.mtx};
-  auto jobs = jobs_per_chunk();
-  return d.pending + jobs > max_pending_chunks * jobs;
+  return !room_for_a_chunk(d.pending);
 }
 
 std::string digest_set::write_error() const {
