@@ -225,14 +225,27 @@ void curl_loop::off_loop(const void* group,
   disk_->submit([this, id, group, work = std::move(work)] {
     if (quit_)
       return;
-    auto then = work();
-    // Dropped here when the loop stopped meanwhile, with what it captured.
-    post([id, group, then = std::move(then)](curl_loop& loop) {
-      if (loop.steps_.erase(id) == 0 || !loop.live(group))
-        return;
-      if (then)
-        then();
-    });
+    resume(id, group, work());
+  });
+}
+
+std::function<void(std::function<void()>)>
+curl_loop::await(const void* group) {
+  auto id = ++next_step_;
+  steps_.emplace(id, group);
+  return [this, id, group](std::function<void()> then) {
+    resume(id, group, std::move(then));
+  };
+}
+
+void curl_loop::resume(uint64_t id, const void* group,
+                       std::function<void()> then) {
+  // Dropped here when the loop stopped meanwhile, with what it captured.
+  post([id, group, then = std::move(then)](curl_loop& loop) {
+    if (loop.steps_.erase(id) == 0 || !loop.live(group))
+      return;
+    if (then)
+      then();
   });
 }
 

@@ -158,6 +158,14 @@ public:
   /// Loop thread only. Work still queued when the loop stops is skipped.
   void off_loop(const void* group, std::function<std::function<void()>()> work);
 
+  /// A step of `group`'s work that waits on another thread (the store's
+  /// commit of what a job must not go on without): returns the function
+  /// that ends the wait. It may be called from any thread, once, and runs
+  /// its argument on the loop thread, unless `group` was dropped meanwhile
+  /// (then the argument is discarded, as the group's jobs are ended) or
+  /// the loop has stopped. Loop thread only.
+  std::function<void(std::function<void()>)> await(const void* group);
+
   /// Ends the loop, joins the thread and destroys every job. Idempotent.
   void shutdown();
 
@@ -182,6 +190,9 @@ private:
   void read_done();
   /// The jobs' `tick`s that are due.
   void tick_jobs();
+  /// Runs `then` on the loop thread when step `id` of `group` still
+  /// waits for it (not dropped): the end of `off_loop` and `await`.
+  void resume(uint64_t id, const void* group, std::function<void()> then);
   /// How long the next `epoll_wait` may sleep, in ms.
   int wait_ms() const;
   static int on_socket(CURL* easy, curl_socket_t s, int what, void* self,
@@ -216,7 +227,8 @@ private:
   std::atomic<size_t> dropping_count_{0};
   std::atomic<bool> quit_{false};
   std::unordered_map<CURL*, std::unique_ptr<curl_job>> jobs_;
-  /// Steps of `off_loop` under way, by id, with their group (loop thread).
+  /// Steps of `off_loop` and `await` under way, by id, with their group
+  /// (loop thread).
   std::unordered_map<uint64_t, const void*> steps_;
   uint64_t next_step_ = 0;
   /// Threads of `off_loop`; joined in `shutdown` before the jobs go.

@@ -57,8 +57,8 @@ using push_done = std::function<void(push_end)>;
 /// Starts `req` on `loop`; its jobs belong to `group`, so dropping the
 /// group aborts it without `done`. False when the loop has stopped.
 /// An S3 push's multipart upload reports to `saved` when it begins and
-/// for each part the remote confirms (see start_s3_upload): then a failed
-/// attempt leaves it open for the next.
+/// for each part the remote confirms, and waits for each record (see
+/// `upload_saved`): then a failed attempt leaves it open for the next.
 bool start_push(curl_loop& loop, const void* group, push_request req,
                 upload_saved saved, push_done done);
 

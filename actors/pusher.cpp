@@ -5,6 +5,7 @@
 #include "actors/job_queue.hpp"
 #include "actors/push_transfer.hpp"
 #include "actors/timeouts.hpp"
+#include "actors/upload_records.hpp"
 #include "base/secretbox.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/lmdb_env.hpp"
@@ -38,6 +39,8 @@ struct pusher_state {
   std::map<uint64_t, size_t> busy;
   /// Carries the pushes; those running when the pusher quits abort.
   std::shared_ptr<curl_loop> loop;
+  /// Uploads waiting for the record of their open multipart upload.
+  std::shared_ptr<upload_records> records = std::make_shared<upload_records>();
 };
 
 using pusher_ptr = pusher_actor::stateful_pointer<pusher_state>;
@@ -133,7 +136,9 @@ bool start(pusher_ptr self, push_job& job) {
   auto id = job.id;
   auto started = start_push(
       *st.loop, self, std::move(*req),
-      [me, id](const multipart_state& open) {
+      [me, id, records = st.records](const multipart_state& open,
+                                     upload_recorded recorded) {
+        records->park(id, std::move(recorded));
         push_job progress;
         progress.id = id;
         progress.upload_id = open.upload_id;
@@ -183,7 +188,10 @@ pusher_actor spawn_pusher(caf::actor_system& sys, const settings& cfg,
     st.secrets = secrets;
     st.loop = loop;
     const void* group = self;
-    self->attach_functor([loop, group] { loop->drop(group); });
+    self->attach_functor([loop, group, records = st.records] {
+      loop->drop(group);
+      records->clear();
+    });
     load(self);
     schedule(self);
     return {
@@ -224,10 +232,13 @@ pusher_actor spawn_pusher(caf::actor_system& sys, const settings& cfg,
                   });
         },
         [=](atom::progress, push_job& progress) {
-          // Recorded in order with the attempt's outcome, which follows.
+          // The upload goes on once the store has committed its state.
+          auto id = progress.id;
+          auto records = self->state.records;
           self->request(self->state.store, store_timeout, atom::progress_v,
                         std::move(progress))
-              .then([](caf::ok_atom) {}, [](caf::error&) {});
+              .then([records, id](caf::ok_atom) { records->settle(id, true); },
+                    [records, id](caf::error&) { records->settle(id, false); });
         },
         [=](caf::tick_atom) {
           self->state.jobs.ticked();

@@ -320,10 +320,25 @@ private:
            self->id_query_ = upload_query(upload_id);
            self->left_ = self->src_.size;
            self->part_number_ = 0;
-           if (self->saved_)
-             self->saved_(self->mp_);
-           self->next_part();
+           self->record_then([self] { self->next_part(); },
+                             [self] {
+                               self->abort(
+                                   "cannot record the new multipart upload");
+                             });
          });
+  }
+
+  /// Has the open multipart upload recorded by `saved_`, then goes on with
+  /// `next` on the loop thread, or with `refused` when it cannot be
+  /// recorded. A drop of the group meanwhile ends it there.
+  void record_then(std::function<void()> next, std::function<void()> refused) {
+    if (!saved_)
+      return next();
+    auto resume = loop_.await(group_);
+    saved_(mp_, [resume, next = std::move(next),
+                 refused = std::move(refused)](bool recorded) {
+      resume(recorded ? next : refused);
+    });
   }
 
   /// Continues the open multipart upload after its confirmed parts.
@@ -405,9 +420,11 @@ private:
              return self->fail("part " + std::to_string(n)
                                + ": the IDC stored different bytes");
            self->mp_.part_md5s.push_back(md5);
-           if (self->saved_)
-             self->saved_(self->mp_);
-           self->next_part();
+           self->record_then([self] { self->next_part(); },
+                             [self, n] {
+                               self->fail("cannot record part "
+                                          + std::to_string(n));
+                             });
          });
   }
 

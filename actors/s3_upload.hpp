@@ -60,9 +60,19 @@ class curl_loop;
 using upload_done
     = std::function<void(std::string error, multipart_state open)>;
 
+/// Ends the wait for a record of the open multipart upload: true once it
+/// is committed, false when it cannot be. Callable from any thread, once.
+using upload_recorded = std::function<void(bool recorded)>;
+
 /// The open multipart upload changed: it began, or the remote confirmed a
-/// part. Runs on the loop thread; the upload goes on at once.
-using upload_saved = std::function<void(const multipart_state&)>;
+/// part. Runs on the loop thread. The upload waits until `recorded` is
+/// called: no part goes under an upload id that a crash would forget (it
+/// would stay open on the remote, holding its parts, with nobody knowing
+/// its id), and no more than the part in flight is sent beyond what is
+/// recorded. A new upload that cannot be recorded is aborted; a part that
+/// cannot be ends the attempt, leaving the upload open.
+using upload_saved
+    = std::function<void(const multipart_state&, upload_recorded recorded)>;
 
 /// Starts uploading `src` to `<idc.endpoint>/<bucket>/<key>` on `loop`.
 /// `timeout_s` bounds each request. Its jobs belong to `group`: dropping

@@ -4,6 +4,7 @@
 #include "actors/curl_loop.hpp"
 #include "actors/job_queue.hpp"
 #include "actors/timeouts.hpp"
+#include "actors/upload_records.hpp"
 #include "storage/blob_store.hpp"
 #include "storage/lmdb_env.hpp"
 #include "storage/replica_table.hpp"
@@ -39,6 +40,8 @@ struct uploader_state {
   job_queue<replica_job> jobs{max_running};
   /// Carries the uploads; those running when the uploader quits abort.
   std::shared_ptr<curl_loop> loop;
+  /// Uploads waiting for the record of their open multipart upload.
+  std::shared_ptr<upload_records> records = std::make_shared<upload_records>();
 };
 
 using uploader_ptr = uploader_actor::stateful_pointer<uploader_state>;
@@ -92,10 +95,12 @@ void start(uploader_ptr self, replica_job job) {
   auto started = start_s3_upload(
       *st.loop, self, *idc, bucket, key, std::move(src),
       st.signers.at(idc->name), request_timeout_s,
-      [me, id](const multipart_state& open) {
+      [me, id, records = st.records](const multipart_state& open,
+                                     upload_recorded recorded) {
         replica_job progress;
         progress.id = id;
         keep_upload(progress, open);
+        records->park(id, std::move(recorded));
         caf::anon_send(me, atom::progress_v, std::move(progress));
       },
       [me, job](std::string err, multipart_state open) mutable {
@@ -158,7 +163,10 @@ spawn_uploader(caf::actor_system& sys, const settings& cfg,
       st.signers.emplace(idc.name, sign_for(idc));
     st.loop = loop;
     const void* group = self;
-    self->attach_functor([loop, group] { loop->drop(group); });
+    self->attach_functor([loop, group, records = st.records] {
+      loop->drop(group);
+      records->clear();
+    });
     load(self);
     schedule(self);
     return {
@@ -195,10 +203,13 @@ spawn_uploader(caf::actor_system& sys, const settings& cfg,
                   });
         },
         [=](atom::progress, replica_job& progress) {
-          // Recorded in order with the attempt's outcome, which follows.
+          // The upload goes on once the store has committed its state.
+          auto id = progress.id;
+          auto records = self->state.records;
           self->request(self->state.store, store_timeout, atom::progress_v,
                         std::move(progress))
-              .then([](caf::ok_atom) {}, [](caf::error&) {});
+              .then([records, id](caf::ok_atom) { records->settle(id, true); },
+                    [records, id](caf::error&) { records->settle(id, false); });
         },
         [=](caf::tick_atom) {
           self->state.jobs.ticked();
