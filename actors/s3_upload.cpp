@@ -334,10 +334,10 @@ private:
   void record_then(std::function<void()> next, std::function<void()> refused) {
     if (!saved_)
       return next();
-    auto resume = loop_.await(group_);
-    saved_(mp_, [resume, next = std::move(next),
+    auto go_on = loop_.await(group_);
+    saved_(mp_, [go_on, next = std::move(next),
                  refused = std::move(refused)](bool recorded) {
-      resume(recorded ? next : refused);
+      go_on(recorded ? next : refused);
     });
   }
 
