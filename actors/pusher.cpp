@@ -232,13 +232,8 @@ pusher_actor spawn_pusher(caf::actor_system& sys, const settings& cfg,
                   });
         },
         [=](atom::progress, push_job& progress) {
-          // The upload goes on once the store has committed its state.
-          auto id = progress.id;
-          auto records = self->state.records;
-          self->request(self->state.store, store_timeout, atom::progress_v,
-                        std::move(progress))
-              .then([records, id](caf::ok_atom) { records->settle(id, true); },
-                    [records, id](caf::error&) { records->settle(id, false); });
+          record_progress(self, self->state.store, self->state.records,
+                          std::move(progress));
         },
         [=](caf::tick_atom) {
           self->state.jobs.ticked();

@@ -8,8 +8,13 @@
 // record at a time, so one id holds at most one wait.
 
 #include "actors/s3_upload.hpp"
+#include "actors/timeouts.hpp"
+#include "protocol/atoms.hpp"
+
+#include <caf/all.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <unordered_map>
 
@@ -32,5 +37,18 @@ private:
   std::mutex mtx_;
   std::unordered_map<uint64_t, upload_recorded> waiting_;
 };
+
+/// Hands `progress` (a job's open multipart upload: a `replica_job` or a
+/// `push_job`) from actor `self` to `store`, and settles the job's wait in
+/// `records` with the answer: the upload goes on once the state is
+/// committed.
+template <class Self, class Store, class Job>
+void record_progress(Self self, const Store& store,
+                     std::shared_ptr<upload_records> records, Job progress) {
+  auto id = progress.id;
+  self->request(store, store_timeout, atom::progress_v, std::move(progress))
+      .then([records, id](caf::ok_atom) { records->settle(id, true); },
+            [records, id](caf::error&) { records->settle(id, false); });
+}
 
 } // namespace skyhaul
